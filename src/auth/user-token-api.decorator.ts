@@ -1,0 +1,19 @@
+import { applyDecorators, Header, HttpCode, UseGuards } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import { ApiNotAcceptableResponse, ApiProduces, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { AcceptsJsonGuard } from '../common/guards/accepts-json.guard.js';
+
+/**
+ * A route of the user-token API: 200 on success, JSON only (406 otherwise, `Vary: Accept`), and
+ * the caller authenticated by `strategy`.
+ */
+export function UserTokenRoute(strategy: 'basic' | 'user-token') {
+  return applyDecorators(
+    HttpCode(200),
+    Header('Vary', 'Accept'),
+    UseGuards(AcceptsJsonGuard, AuthGuard(strategy)),
+    ApiProduces('application/json'),
+    ApiUnauthorizedResponse({ description: 'Authorization failed' }),
+    ApiNotAcceptableResponse({ description: 'The Accept header rules out application/json' }),
+  );
+}

@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import { BadRequestException, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { hashSecret } from '../common/secret-hash.js';
+import type { User } from '../users/entities/user.entity.js';
+import { isCredentialLive } from '../users/user-status.js';
+import type { CreateUserTokenDto } from './dto/create-user-token.dto.js';
+import type { UserTokenDto } from './dto/user-token-response.dto.js';
+import { UserToken } from './entities/user-token.entity.js';
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+/** `lastUsageTime` is written at most this often per token, so that checks stay reads. */
+const USAGE_WRITE_INTERVAL_MS = 60_000;
+
+export interface AuthenticatedUserToken {
+  user: User;
+  userToken: UserToken;
+}
+
+/** The user-token API's long-lived tokens: issued on a Basic login, kept only as SHA-256. */
+@Injectable()
+export class UserTokensService {
+  constructor(@InjectRepository(UserToken) private readonly tokens: Repository<UserToken>) {}
+
+  async issue(user: User, dto: CreateUserTokenDto): Promise<UserTokenDto> {
+    const expirationTime = dto.expirationTime ? new Date(dto.expirationTime) : null;
+    if (expirationTime && !(expirationTime.getTime() > Date.now())) {
+      throw new BadRequestException('expirationTime must be in the future');
+    }
+    const token = randomUUID();
+    const userToken = await this.tokens.save(
+      this.tokens.create({
+        tokenHash: hashSecret(token),
+        userId: user.id,
+        note: dto.note ?? null,
+        enabled: true,
+        expirationTime,
+        creationTime: new Date(),
+        lastUsageTime: null,
+        version: 0,
+      }),
+    );
+    return toUserTokenDto(userToken, token);
+  }
+
+  /** The live token and its user, or null for an unknown, expired, disabled or logged-out token. */
+  async authenticate(token: string): Promise<AuthenticatedUserToken | null> {
+    if (!UUID_V4.test(token)) return null;
+    const userToken = await this.tokens.findOne({
+      where: { tokenHash: hashSecret(token.toLowerCase()) },
+      relations: { user: true },
+    });
+    if (!userToken || !isUserTokenLive(userToken)) return null;
+    await this.recordUsage(userToken);
+    return { user: userToken.user!, userToken };
+  }
+
+  async remove(userToken: UserToken): Promise<void> {
+    await this.tokens.delete({ id: userToken.id });
+  }
+
+  private async recordUsage(userToken: UserToken): Promise<void> {
+    const now = new Date();
+    if (
+      userToken.lastUsageTime &&
+      now.getTime() - userToken.lastUsageTime.getTime() < USAGE_WRITE_INTERVAL_MS
+    ) {
+      return;
+    }
+    userToken.lastUsageTime = now;
+    await this.tokens.update({ id: userToken.id }, { lastUsageTime: now });
+  }
+}
+
+function isUserTokenLive(userToken: UserToken): boolean {
+  const expired =
+    userToken.expirationTime !== null && userToken.expirationTime.getTime() <= Date.now();
+  return (
+    userToken.enabled &&
+    !expired &&
+    isCredentialLive(userToken.user ?? null, userToken.creationTime)
+  );
+}
+
+/** The UserToken of the document; the value itself only when it has just been issued. */
+function toUserTokenDto(userToken: UserToken, token?: string): UserTokenDto {
+  return {
+    ...(userToken.note !== null && { note: userToken.note }),
+    ...(userToken.expirationTime && { expirationTime: userToken.expirationTime.toISOString() }),
+    creationTime: userToken.creationTime.toISOString(),
+    ...(userToken.lastUsageTime && { lastUsageTime: userToken.lastUsageTime.toISOString() }),
+    enabled: userToken.enabled,
+    ...(token && { token }),
+    version: userToken.version,
+  };
+}

@@ -1,0 +1,39 @@
+import { HttpException, InternalServerErrorException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { GatehouseRouteConfig } from '../decorators/dialect.decorator.js';
+import { dialects } from './dialects.js';
+
+const logger = new Logger('Errors');
+
+/**
+ * Any thrown value as an HttpException; what is not one is logged and becomes a bare 500. (Nest
+ * has already turned Fastify's client errors, such as a body that is not JSON, into HttpExceptions.)
+ */
+export function toHttpException(error: unknown): HttpException {
+  if (error instanceof HttpException) return error;
+  // Only the name, message and stack: driver errors carry query parameters, which may hold secrets.
+  const { name, message, stack } = (error ?? {}) as Error;
+  logger.error({ error: name, message, stack });
+  return new InternalServerErrorException('Internal Server Error');
+}
+
+/** Answers `error` in the dialect of the route that was called. */
+export function sendError(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
+  const dialectName = (request.routeOptions?.config as GatehouseRouteConfig | undefined)?.dialect;
+  const dialect = dialects[dialectName ?? 'default'];
+  const { status, body, contentType, headers } = dialect.reply(toHttpException(error), request);
+  return reply
+    .status(status)
+    .headers(headers ?? {})
+    .type(
+      contentType ??
+        (typeof body === 'string'
+          ? 'text/plain; charset=utf-8'
+          : 'application/json; charset=utf-8'),
+    )
+    .send(typeof body === 'string' ? body : JSON.stringify(body));
+}

@@ -1,0 +1,18 @@
+import { ValidationPipe } from '@nestjs/common';
+import { RequestValidationError } from './request-validation.error.js';
+
+/**
+ * The one validation pipe: unknown properties are stripped (so `privilege` or `id` in a body are
+ * never applied), values are not coerced, and failures become RequestValidationError for the
+ * route's dialect to word.
+ */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    transform: true,
+    forbidUnknownValues: true,
+    validateCustomDecorators: true,
+    stopAtFirstError: true,
+    exceptionFactory: (errors) => RequestValidationError.fromValidationErrors(errors),
+  });
+}

@@ -1,0 +1,139 @@
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+import { passwordPolicyViolation } from '../passwords/password-policy.js';
+
+/** A configuration value that cannot be used; main.ts prints its message as one line and exits. */
+export class ConfigValidationError extends Error {}
+
+const toBoolean = ({ value }: { value: unknown }) =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+
+/** The environment as SPEC §5 names it: every variable, its default and its rule. */
+class EnvironmentVariables {
+  @Type(() => Number) @IsInt() @Min(0) @Max(65535) PORT = 3000;
+  @IsString() HOST = '0.0.0.0';
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+
+  @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, {
+    message: 'must be sqlite:<file>, sqlite::memory: or postgres://user@host:port/database',
+  })
+  DATABASE_URL = 'sqlite:./data/gatehouse.sqlite';
+
+  @IsOptional() @IsString() @MinLength(1) @MaxLength(64) ADMIN_USERNAME?: string;
+  @IsOptional() @IsString() ADMIN_PASSWORD?: string;
+  @Transform(toBoolean) @IsBoolean() REGISTRATION_OPEN = true;
+
+  @Type(() => Number) @IsInt() @Min(4) @Max(20) BCRYPT_COST = 12;
+  @Type(() => Number) @IsInt() @Min(1) @Max(72) PASSWORD_MIN_LENGTH = 8;
+
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'must be redis://host:port' })
+  REDIS_URL?: string;
+
+  @IsString() @MinLength(1) JWT_ISSUER = 'gatehouse';
+  @Type(() => Number) @IsInt() @Min(60) @Max(31_536_000) JWT_ACCESS_TOKEN_TTL = 86_400;
+  @IsOptional()
+  @Matches(/-----BEGIN (RSA )?PRIVATE KEY-----/, { message: 'must be a PEM private key' })
+  JWT_PRIVATE_KEY?: string;
+  @IsOptional() @IsString() JWT_PRIVATE_KEY_FILE?: string;
+  @IsString() DEFAULT_SCOPE_USER = 'profile:read profile:write';
+  @IsString() DEFAULT_SCOPE_ADMIN = 'profile:read profile:write users:read users:write';
+
+  @Matches(/^[A-Za-z0-9-]+$/, { message: 'must be an HTTP header name' }) SSO_HEADER =
+    'X-Remote-User';
+  @IsString() SSO_TRUSTED_PROXIES = '';
+  @IsString() GLOBAL_PREFIX = '';
+  @Transform(toBoolean) @IsBoolean() COOKIE_SECURE = false;
+}
+
+export class AppConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly logLevel: string;
+  readonly databaseUrl: string;
+  readonly admin: { username: string; password: string } | null;
+  readonly registrationOpen: boolean;
+  readonly bcryptCost: number;
+  readonly passwordMinLength: number;
+  readonly redisUrl: string | null;
+  readonly jwt: {
+    issuer: string;
+    accessTokenTtl: number;
+    privateKeyPem: string | null;
+    privateKeyFile: string | null;
+  };
+  readonly defaultScopes: { user: string; admin: string };
+  readonly sso: { header: string; trustedProxies: string[] };
+  readonly globalPrefix: string;
+  readonly cookieSecure: boolean;
+}
+
+function firstError(vars: EnvironmentVariables): string | null {
+  const [error] = validateSync(vars, { forbidUnknownValues: false });
+  if (!error) return null;
+  const reason = Object.values(error.constraints ?? {})[0] ?? 'is invalid';
+  // class-validator words its messages as "<property> must …"; keep one line naming the variable.
+  return reason.startsWith(error.property) ? reason : `${error.property} ${reason}`;
+}
+
+/** Reads and validates the environment; throws ConfigValidationError naming the first bad variable. */
+export function loadAppConfig(env: Record<string, string | undefined>): AppConfig {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const vars = plainToInstance(EnvironmentVariables, present, { exposeDefaultValues: true });
+  const error = firstError(vars);
+  if (error) throw new ConfigValidationError(`Invalid configuration: ${error}`);
+  if (Boolean(vars.ADMIN_USERNAME) !== Boolean(vars.ADMIN_PASSWORD)) {
+    throw new ConfigValidationError(
+      'Invalid configuration: ADMIN_USERNAME and ADMIN_PASSWORD must be set together',
+    );
+  }
+  const adminPasswordViolation =
+    vars.ADMIN_PASSWORD && passwordPolicyViolation(vars.ADMIN_PASSWORD, vars.PASSWORD_MIN_LENGTH);
+  if (adminPasswordViolation) {
+    throw new ConfigValidationError(
+      `Invalid configuration: ADMIN_PASSWORD: ${adminPasswordViolation}`,
+    );
+  }
+  return Object.assign(new AppConfig(), {
+    port: vars.PORT,
+    host: vars.HOST,
+    logLevel: vars.LOG_LEVEL,
+    databaseUrl: vars.DATABASE_URL,
+    admin: vars.ADMIN_USERNAME
+      ? { username: vars.ADMIN_USERNAME, password: vars.ADMIN_PASSWORD as string }
+      : null,
+    registrationOpen: vars.REGISTRATION_OPEN,
+    bcryptCost: vars.BCRYPT_COST,
+    passwordMinLength: vars.PASSWORD_MIN_LENGTH,
+    redisUrl: vars.REDIS_URL ?? null,
+    jwt: {
+      issuer: vars.JWT_ISSUER,
+      accessTokenTtl: vars.JWT_ACCESS_TOKEN_TTL,
+      privateKeyPem: vars.JWT_PRIVATE_KEY?.replace(/\\n/g, '\n') ?? null,
+      privateKeyFile: vars.JWT_PRIVATE_KEY_FILE ?? null,
+    },
+    defaultScopes: { user: vars.DEFAULT_SCOPE_USER, admin: vars.DEFAULT_SCOPE_ADMIN },
+    sso: {
+      header: vars.SSO_HEADER.toLowerCase(),
+      trustedProxies: vars.SSO_TRUSTED_PROXIES.split(',')
+        .map((address) => address.trim())
+        .filter(Boolean),
+    },
+    globalPrefix: vars.GLOBAL_PREFIX,
+    cookieSecure: vars.COOKIE_SECURE,
+  });
+}

@@ -1,0 +1,42 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import { Group } from '../users/entities/group.entity.js';
+import { User } from '../users/entities/user.entity.js';
+import { UserToken } from '../auth/entities/user-token.entity.js';
+import { Session } from '../sessions/entities/session.entity.js';
+import { SigningKey } from '../security/entities/signing-key.entity.js';
+import { migrations } from './migrations/index.js';
+
+export const entities = [User, Group, UserToken, Session, SigningKey];
+
+const SQLITE_BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * The one description of the database, shared by the app and the migration CLI (ormconfig.ts).
+ * The schema comes only from migrations; synchronize stays off.
+ */
+export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
+  const common = { entities, migrations, synchronize: false, migrationsRun: false } as const;
+  if (databaseUrl.startsWith('sqlite:')) {
+    const database = databaseUrl.slice('sqlite:'.length);
+    if (database !== ':memory:') mkdirSync(dirname(database), { recursive: true });
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database,
+      enableWAL: database !== ':memory:',
+      timeout: SQLITE_BUSY_TIMEOUT_MS,
+      prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+        db.pragma('foreign_keys = ON');
+        db.pragma('synchronous = NORMAL');
+      },
+    };
+  }
+  return {
+    ...common,
+    type: 'postgres',
+    url: databaseUrl,
+    extra: { max: 20, connectionTimeoutMillis: 5_000 },
+  };
+}

@@ -1,0 +1,4 @@
+import { InitialSchema1763892000000 } from './1763892000000-initial-schema.js';
+
+/** Every migration, oldest first; listed here so that the app, the CLI and the tests run the same set. */
+export const migrations = [InitialSchema1763892000000];

@@ -1,0 +1,24 @@
+import type { INestApplication } from '@nestjs/common';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+
+/** The OpenAPI document at /docs-json and Swagger UI at /docs, built from the controllers and DTOs. */
+export function setUpOpenApi(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Gatehouse')
+      .setDescription('One authentication service speaking five existing auth APIs.')
+      .setVersion('1.0')
+      .addBasicAuth({ type: 'http', scheme: 'basic', description: 'username:password' }, 'basic')
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', description: 'A user token (UUID)' },
+        'user-token',
+      )
+      .addBearerAuth(
+        { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access JWT' },
+        'jwt',
+      )
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+}

@@ -1,0 +1,118 @@
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair,
+  KeyObject,
+} from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { isUniqueViolation } from '../database/database-errors.js';
+import { SigningKey } from './entities/signing-key.entity.js';
+
+export interface LoadedKey {
+  kid: string;
+  publicKey: KeyObject;
+  privateKey: KeyObject | null;
+  publicJwk: Record<string, unknown>;
+}
+
+const RSA_MODULUS_BITS = 2048;
+/** How often an unknown kid may send us back to the database, so garbage tokens cannot flood it. */
+const RELOAD_INTERVAL_MS = 10_000;
+
+/**
+ * The RS256 key store. A key supplied by configuration signs when present; otherwise the newest
+ * key in the database does, generated on first start so that a restart and every instance on the
+ * same database share it.
+ */
+@Injectable()
+export class SigningKeysService implements OnModuleInit {
+  private readonly logger = new Logger(SigningKeysService.name);
+  private keys = new Map<string, LoadedKey>();
+  private signer: LoadedKey;
+  private suppliedKey: LoadedKey | null = null;
+  private lastReload = 0;
+
+  constructor(
+    private readonly config: AppConfig,
+    @InjectRepository(SigningKey) private readonly repository: Repository<SigningKey>,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.suppliedKey = await this.loadSuppliedKey();
+    await this.reload();
+    if (!this.suppliedKey && this.keys.size === 0) await this.rotate();
+  }
+
+  signingKey(): LoadedKey {
+    return this.signer;
+  }
+
+  /** The key that verifies tokens carrying `kid`, or null; an unknown kid may be a key another instance just made. */
+  async verificationKey(kid: string): Promise<LoadedKey | null> {
+    const known = this.keys.get(kid);
+    if (known || Date.now() - this.lastReload < RELOAD_INTERVAL_MS) return known ?? null;
+    await this.reload();
+    return this.keys.get(kid) ?? null;
+  }
+
+  publicJwks(): { keys: Record<string, unknown>[] } {
+    return { keys: [...this.keys.values()].map((key) => key.publicJwk) };
+  }
+
+  /** Makes a new key pair the signing key; the older keys keep verifying what they signed. */
+  async rotate(): Promise<string> {
+    const { privateKey } = await promisify(generateKeyPair)('rsa', {
+      modulusLength: RSA_MODULUS_BITS,
+    });
+    const loaded = describeKey(privateKey);
+    try {
+      await this.repository.insert({
+        kid: loaded.kid,
+        publicKeyPem: loaded.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        createdAt: new Date(),
+      });
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+    }
+    await this.reload();
+    this.logger.log(`Signing key ${loaded.kid} created`);
+    return loaded.kid;
+  }
+
+  private async reload(): Promise<void> {
+    this.lastReload = Date.now();
+    const rows = await this.repository.find({ order: { createdAt: 'DESC', kid: 'ASC' } });
+    const loaded = rows.map((row) => describeKey(createPrivateKey(row.privateKeyPem)));
+    if (this.suppliedKey) loaded.unshift(this.suppliedKey);
+    this.keys = new Map(loaded.map((key) => [key.kid, key]));
+    if (loaded[0]) this.signer = loaded[0];
+  }
+
+  private async loadSuppliedKey(): Promise<LoadedKey | null> {
+    const { privateKeyPem, privateKeyFile } = this.config.jwt;
+    const pem = privateKeyPem ?? (privateKeyFile ? await readFile(privateKeyFile, 'utf8') : null);
+    return pem ? describeKey(createPrivateKey(pem)) : null;
+  }
+}
+
+function describeKey(privateKey: KeyObject): LoadedKey {
+  const publicKey = createPublicKey(privateKey);
+  const { n, e } = publicKey.export({ format: 'jwk' });
+  // RFC 7638: the thumbprint hashes the required members in lexicographic order.
+  const kid = createHash('sha256')
+    .update(JSON.stringify({ e, kty: 'RSA', n }))
+    .digest('base64url');
+  return {
+    kid,
+    publicKey,
+    privateKey,
+    publicJwk: { kty: 'RSA', n, e, kid, alg: 'RS256', use: 'sig' },
+  };
+}

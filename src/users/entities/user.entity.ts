@@ -1,0 +1,57 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  JoinTable,
+  ManyToMany,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import { Group } from './group.entity.js';
+
+export const PRIVILEGES = ['user', 'admin'] as const;
+export type Privilege = (typeof PRIVILEGES)[number];
+
+/** The one user store all five APIs share (SPEC §2). */
+@Entity('user')
+export class User {
+  @PrimaryGeneratedColumn() id: number;
+
+  @Column({ type: 'varchar', length: 64 }) username: string;
+
+  /** The case-folded username; its unique index is what makes usernames case-insensitively unique. */
+  @Column({ type: 'varchar', length: 256, unique: true }) usernameKey: string;
+
+  @Column({ type: 'varchar', length: 100 }) passwordHash: string;
+
+  @Column({ type: 'varchar', length: 16, default: 'user' }) privilege: Privilege;
+
+  /** Space-separated scopes; null means the default scope of the user's privilege. */
+  @Column({ type: 'varchar', length: 1024, nullable: true }) scope: string | null;
+
+  @Column({ type: 'varchar', length: 128, nullable: true }) firstName: string | null;
+  @Column({ type: 'varchar', length: 128, nullable: true }) lastName: string | null;
+  @Column({ type: 'varchar', length: 254, nullable: true }) email: string | null;
+  @Column({ type: 'varchar', length: 1024, nullable: true }) description: string | null;
+
+  /** SPKI PEM of the key that verifies `loginwithrsa` signatures. */
+  @Column({ type: 'text', nullable: true }) publicKey: string | null;
+
+  @Column({ type: 'boolean', default: true }) enabled: boolean;
+
+  @Column({ type: Date, nullable: true }) lastLoginTime: Date | null;
+
+  /** Moves on every password change; sessions and tokens issued before it are dead. */
+  @Column({ type: Date }) credentialsChangedAt: Date;
+
+  @ManyToMany(() => Group)
+  @JoinTable({
+    name: 'user_group',
+    joinColumn: { name: 'userId' },
+    inverseJoinColumn: { name: 'groupId' },
+  })
+  groups?: Group[];
+
+  @CreateDateColumn() createdAt: Date;
+  @UpdateDateColumn() updatedAt: Date;
+}

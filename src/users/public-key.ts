@@ -1,0 +1,18 @@
+import { createPublicKey } from 'node:crypto';
+
+const MIN_RSA_MODULUS_BITS = 2048;
+
+/**
+ * The normalised SPKI PEM of an RSA public key of at least 2048 bits, or null when `pem` is not
+ * one: the only keys `loginwithrsa` can verify.
+ */
+export function normalizeRsaPublicKey(pem: string): string | null {
+  try {
+    const key = createPublicKey({ key: pem, format: 'pem', type: 'spki' });
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (key.asymmetricKeyType !== 'rsa' || bits < MIN_RSA_MODULUS_BITS) return null;
+    return key.export({ type: 'spki', format: 'pem' }).toString();
+  } catch {
+    return null;
+  }
+}

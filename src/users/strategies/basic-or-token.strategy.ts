@@ -1,0 +1,27 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { BasicStrategy } from 'passport-http';
+import { AccessTokensService } from '../../security/access-tokens.service.js';
+import type { User } from '../entities/user.entity.js';
+import { UsersService } from '../users.service.js';
+
+/**
+ * The REST-auth API's Basic authentication: a username and password, or an access token in the
+ * username field with any password. A token is longer than any username, so the two never mix.
+ */
+@Injectable()
+export class BasicOrTokenStrategy extends PassportStrategy(BasicStrategy, 'basic-or-token') {
+  constructor(
+    private readonly users: UsersService,
+    private readonly accessTokens: AccessTokensService,
+  ) {
+    super();
+  }
+
+  async validate(username: string, password: string): Promise<User | false> {
+    if (this.accessTokens.looksLikeAccessToken(username)) {
+      return (await this.accessTokens.verify(username))?.user ?? false;
+    }
+    return (await this.users.authenticate(username, password)) ?? false;
+  }
+}

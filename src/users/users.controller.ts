@@ -1,0 +1,104 @@
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  Param,
+  Post,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import {
+  ApiBadRequestResponse,
+  ApiBasicAuth,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { CurrentUser } from '../common/decorators/current-user.decorator.js';
+import { Dialect } from '../common/decorators/dialect.decorator.js';
+import { PositiveIntPipe } from '../common/validation/positive-int.pipe.js';
+import { AccessTokensService } from '../security/access-tokens.service.js';
+import { CreateUserDto } from './dto/create-user.dto.js';
+import {
+  ResourceResponseDto,
+  TokenResponseDto,
+  UsernameResponseDto,
+} from './dto/user-response.dto.js';
+import type { User } from './entities/user.entity.js';
+import { RegistrationGuard } from './guards/registration.guard.js';
+import { UsersService } from './users.service.js';
+
+/** `duration` of the REST-auth API's tokens, as its document shows. */
+export const REST_AUTH_TOKEN_TTL_SECONDS = 600;
+
+const BasicOrToken = () => UseGuards(AuthGuard('basic-or-token'));
+const unauthorized = { description: 'Unauthorized Access (text body, `WWW-Authenticate: Basic`)' };
+
+@ApiTags('REST-auth API')
+@Dialect('rest-auth')
+@Controller('api')
+export class UsersController {
+  constructor(
+    private readonly users: UsersService,
+    private readonly accessTokens: AccessTokensService,
+  ) {}
+
+  @Post('users')
+  @UseGuards(RegistrationGuard)
+  @ApiOperation({ summary: 'Register a new user' })
+  @ApiCreatedResponse({
+    type: UsernameResponseDto,
+    headers: { Location: { description: 'URI of the new user' } },
+  })
+  @ApiBadRequestResponse({
+    description: 'Missing fields, a bad value, or a username already taken',
+  })
+  async register(
+    @Body() dto: CreateUserDto,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<UsernameResponseDto> {
+    const user = await this.users.register(dto);
+    reply.header('Location', `/api/users/${user.id}`);
+    return { username: user.username };
+  }
+
+  @Get('users/:id')
+  @ApiOperation({ summary: 'Return a user' })
+  @ApiOkResponse({ type: UsernameResponseDto })
+  @ApiBadRequestResponse({ description: 'No user has this id' })
+  async findOne(@Param('id', PositiveIntPipe) id: number): Promise<UsernameResponseDto> {
+    const user = await this.users.findById(id);
+    if (!user) throw new BadRequestException('No user has this id');
+    return { username: user.username };
+  }
+
+  @Get('token')
+  @BasicOrToken()
+  @ApiBasicAuth('basic')
+  @ApiOperation({
+    summary: 'Return an authentication token (Basic credentials, or a valid token as username)',
+  })
+  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiUnauthorizedResponse(unauthorized)
+  token(@CurrentUser() user: User): TokenResponseDto {
+    return {
+      token: this.accessTokens.issue(user, REST_AUTH_TOKEN_TTL_SECONDS),
+      duration: REST_AUTH_TOKEN_TTL_SECONDS,
+    };
+  }
+
+  @Get('resource')
+  @BasicOrToken()
+  @ApiBasicAuth('basic')
+  @ApiOperation({ summary: 'Return a protected resource' })
+  @ApiOkResponse({ type: ResourceResponseDto })
+  @ApiUnauthorizedResponse(unauthorized)
+  resource(@CurrentUser() user: User): ResourceResponseDto {
+    return { data: `Hello, ${user.username}!` };
+  }
+}

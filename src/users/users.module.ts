@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PasswordsModule } from '../passwords/passwords.module.js';
+import { SecurityModule } from '../security/security.module.js';
+import { Group } from './entities/group.entity.js';
+import { User } from './entities/user.entity.js';
+import { RegistrationGuard } from './guards/registration.guard.js';
+import { BasicOrTokenStrategy } from './strategies/basic-or-token.strategy.js';
+import { BasicStrategy } from './strategies/basic.strategy.js';
+import { UsersController } from './users.controller.js';
+import { UsersService } from './users.service.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([User, Group]), PasswordsModule, SecurityModule],
+  controllers: [UsersController],
+  providers: [UsersService, BasicStrategy, BasicOrTokenStrategy, RegistrationGuard],
+  exports: [UsersService],
+})
+export class UsersModule {}

@@ -1,0 +1,117 @@
+import { BadRequestException, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AppConfig } from '../config/app-config.js';
+import { isUniqueViolation } from '../database/database-errors.js';
+import { PasswordHasher } from '../passwords/password-hasher.service.js';
+import type { CreateUserDto } from './dto/create-user.dto.js';
+import { User } from './entities/user.entity.js';
+import { normalizeRsaPublicKey } from './public-key.js';
+
+export class UsernameTakenError extends BadRequestException {
+  constructor() {
+    super('username is already taken');
+  }
+}
+
+/** The key under which a username is unique: case and compatibility forms folded. */
+export function usernameKey(username: string): string {
+  return username.normalize('NFKC').toLowerCase();
+}
+
+/** The one user store and the one password check every API's login goes through. */
+@Injectable()
+export class UsersService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(UsersService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly hasher: PasswordHasher,
+    @InjectRepository(User) private readonly users: Repository<User>,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.admin)
+      await this.ensureAdmin(this.config.admin.username, this.config.admin.password);
+  }
+
+  /** Registers a user; a taken name (in any case) is a 400, decided by the database's unique index. */
+  async register(dto: CreateUserDto): Promise<User> {
+    const violation = this.hasher.policyViolation(dto.password);
+    if (violation) throw new BadRequestException(violation);
+    const publicKey = dto.publicKey === undefined ? null : normalizeRsaPublicKey(dto.publicKey);
+    if (dto.publicKey !== undefined && !publicKey) {
+      throw new BadRequestException(
+        'publicKey must be an RSA public key of at least 2048 bits in SPKI PEM form',
+      );
+    }
+    try {
+      return await this.users.save(
+        this.users.create({
+          username: dto.username,
+          usernameKey: usernameKey(dto.username),
+          passwordHash: await this.hasher.hash(dto.password),
+          privilege: 'user',
+          firstName: dto.firstName ?? null,
+          lastName: dto.lastName ?? null,
+          email: dto.email ?? null,
+          description: dto.description ?? null,
+          publicKey,
+          credentialsChangedAt: new Date(),
+        }),
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new UsernameTakenError();
+      throw error;
+    }
+  }
+
+  findById(id: number): Promise<User | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  /**
+   * The enabled user with these credentials, or null. Unknown users cost the same bcrypt compare
+   * as known ones; a hash made at a lower cost than configured is upgraded on success.
+   */
+  async authenticate(username: string, password: string): Promise<User | null> {
+    const user = await this.users.findOneBy({ usernameKey: usernameKey(username) });
+    const matches = await this.hasher.verify(password, user?.passwordHash ?? null);
+    if (!user || !matches || !user.enabled) return null;
+    if (this.hasher.needsRehash(user.passwordHash)) {
+      user.passwordHash = await this.hasher.hash(password);
+      await this.users.update({ id: user.id }, { passwordHash: user.passwordHash });
+    }
+    return user;
+  }
+
+  async recordLogin(user: User): Promise<Date> {
+    const lastLoginTime = new Date();
+    await this.users.update({ id: user.id }, { lastLoginTime });
+    return lastLoginTime;
+  }
+
+  /** Makes sure the configured admin exists, is an enabled admin and has the configured password. */
+  private async ensureAdmin(username: string, password: string): Promise<void> {
+    const existing = await this.users.findOneBy({ usernameKey: usernameKey(username) });
+    if (!existing) {
+      // A UsernameTakenError means another instance starting at the same moment created it first.
+      await this.register({ username, password }).catch((error: unknown) => {
+        if (!(error instanceof UsernameTakenError)) throw error;
+      });
+      return this.ensureAdmin(username, password);
+    }
+    const changes: Partial<User> = {};
+    if (existing.privilege !== 'admin') changes.privilege = 'admin';
+    if (!existing.enabled) changes.enabled = true;
+    if (!(await this.hasher.verify(password, existing.passwordHash))) {
+      changes.passwordHash = await this.hasher.hash(password);
+      changes.credentialsChangedAt = new Date();
+    }
+    if (Object.keys(changes).length === 0) return;
+    await this.users.update({ id: existing.id }, changes);
+    this.logger.log(
+      `Admin account ${existing.id} brought in line with ADMIN_USERNAME/ADMIN_PASSWORD`,
+    );
+  }
+}
