@@ -50,7 +50,6 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   await app.register(fastifyCookie);
   setUpOpenApi(app);
-  app.enableShutdownHooks();
   await app.init();
   await fastify.ready();
   return app;

@@ -1,8 +1,7 @@
-import { Controller, Post } from '@nestjs/common';
+import { Body, Controller, Post } from '@nestjs/common';
 import { ApiBasicAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
-import { OptionalJsonBody } from '../common/decorators/json-body.decorator.js';
 import type { User } from '../users/entities/user.entity.js';
 import { CreateUserTokenDto } from './dto/create-user-token.dto.js';
 import { UserTokenDto } from './dto/user-token-response.dto.js';
@@ -25,10 +24,7 @@ export class LoginController {
   @ApiOperation({ summary: 'Authenticate with Basic credentials and receive a userToken' })
   @ApiBody({ type: CreateUserTokenDto, required: false })
   @ApiOkResponse({ type: UserTokenDto })
-  login(
-    @CurrentUser() user: User,
-    @OptionalJsonBody() dto: CreateUserTokenDto,
-  ): Promise<UserTokenDto> {
+  login(@CurrentUser() user: User, @Body() dto: CreateUserTokenDto): Promise<UserTokenDto> {
     return this.userTokens.issue(user, dto);
   }
 }

@@ -17,10 +17,15 @@ export interface TestApp {
 
 /**
  * Starts the real application, as `npm start` would, on a database of its own. `env` overrides
- * the test defaults (no logging, the lowest bcrypt cost).
+ * the test defaults (no logging, the lowest bcrypt cost). Given a `shared` database, the app uses
+ * it and leaves it in place on close, so that several apps (a restart, a second instance) can
+ * share it.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const database: TestDatabase = await createTestDatabase();
+export async function startTestApp(
+  env: Record<string, string> = {},
+  shared?: TestDatabase,
+): Promise<TestApp> {
+  const database = shared ?? (await createTestDatabase());
   const config = loadAppConfig({
     LOG_LEVEL: 'silent',
     BCRYPT_COST: '4',
@@ -35,7 +40,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     db: app.get(DataSource),
     close: async () => {
       await app.close();
-      await database.drop();
+      if (!shared) await database.drop();
     },
   };
 }

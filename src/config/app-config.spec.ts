@@ -1,0 +1,77 @@
+import { ConfigValidationError, loadAppConfig } from './app-config.js';
+
+function errorFor(env: Record<string, string>): string {
+  try {
+    loadAppConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigValidationError);
+    return (error as Error).message;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+describe('loadAppConfig', () => {
+  it('applies the defaults of SPEC §5', () => {
+    const config = loadAppConfig({});
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '0.0.0.0',
+      databaseUrl: 'sqlite:./data/gatehouse.sqlite',
+      admin: null,
+      registrationOpen: true,
+      bcryptCost: 12,
+      passwordMinLength: 8,
+      redisUrl: null,
+      jwt: { issuer: 'gatehouse', accessTokenTtl: 86_400, privateKeyPem: null },
+      sso: { header: 'x-remote-user', trustedProxies: [] },
+      globalPrefix: '',
+      cookieSecure: false,
+    });
+  });
+
+  it('reads typed values, treating empty variables as unset', () => {
+    const config = loadAppConfig({
+      PORT: '8080',
+      BCRYPT_COST: '10',
+      REGISTRATION_OPEN: 'false',
+      COOKIE_SECURE: '1',
+      SSO_TRUSTED_PROXIES: '10.0.0.1, 10.0.0.2',
+      GLOBAL_PREFIX: '',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      bcryptCost: 10,
+      registrationOpen: false,
+      cookieSecure: true,
+      sso: { trustedProxies: ['10.0.0.1', '10.0.0.2'] },
+      databaseUrl: 'postgres://postgres@127.0.0.1:5432/test',
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ BCRYPT_COST: '3' }, 'BCRYPT_COST'],
+    [{ BCRYPT_COST: '12.5' }, 'BCRYPT_COST'],
+    [{ DATABASE_URL: 'mysql://localhost/db' }, 'DATABASE_URL'],
+    [{ REGISTRATION_OPEN: 'maybe' }, 'REGISTRATION_OPEN'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+    [{ JWT_PRIVATE_KEY: 'not a key' }, 'JWT_PRIVATE_KEY'],
+    [{ ADMIN_USERNAME: 'root' }, 'ADMIN_USERNAME and ADMIN_PASSWORD'],
+    [{ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'short' }, 'ADMIN_PASSWORD'],
+    [{ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'x'.repeat(73) }, 'ADMIN_PASSWORD'],
+  ])('refuses %o with one line naming the variable', (env, variable) => {
+    const message = errorFor(env);
+    expect(message).toContain(variable);
+    expect(message.startsWith('Invalid configuration: ')).toBe(true);
+    expect(message).not.toContain('\n');
+  });
+
+  it('never repeats a secret value in its message', () => {
+    expect(errorFor({ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'hunter2' })).not.toContain(
+      'hunter2',
+    );
+  });
+});

@@ -1,0 +1,151 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { basic, startTestApp, type TestApp } from '../support/app.js';
+import { createTestDatabase } from '../support/database.js';
+
+function jwtHeader(token: string): { alg: string; kid: string } {
+  return JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8'));
+}
+
+async function registerAndGetToken(t: TestApp, username: string): Promise<string> {
+  await t.http().post('/api/users').send({ username, password: 'correct-horse' }).expect(201);
+  const res = await t
+    .http()
+    .get('/api/token')
+    .set('Authorization', basic(username, 'correct-horse'));
+  expect(res.status).toBe(200);
+  return res.body.token as string;
+}
+
+describe('the service around the APIs', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  it('answers the health checks', async () => {
+    await t.http().get('/health/live').expect(200, { status: 'ok' });
+    const ready = await t.http().get('/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toMatchObject({ status: 'ok', info: { database: { status: 'up' } } });
+  });
+
+  it('publishes the public signing key, and only the public part', async () => {
+    const res = await t.http().get('/.well-known/jwks.json').expect(200);
+    expect(res.body.keys).toHaveLength(1);
+    const [key] = res.body.keys;
+    expect(key).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig', e: 'AQAB' });
+    expect(typeof key.kid).toBe('string');
+    expect(Object.keys(key).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
+    const token = await registerAndGetToken(t, 'jwks-user');
+    expect(jwtHeader(token)).toMatchObject({ alg: 'RS256', kid: key.kid });
+  });
+
+  it('serves Swagger UI and an OpenAPI document with every route', async () => {
+    const ui = await t.http().get('/docs').redirects(1);
+    expect(ui.status).toBe(200);
+    expect(ui.text).toContain('swagger-ui');
+    const doc = await t.http().get('/docs-json').expect(200);
+    expect(doc.body.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/users',
+        '/api/users/{id}',
+        '/api/token',
+        '/api/resource',
+        '/auth/login',
+        '/auth/bump',
+        '/auth/logout',
+        '/.well-known/jwks.json',
+        '/health/live',
+        '/health/ready',
+      ]),
+    );
+    expect(Object.keys(doc.body.components.securitySchemes)).toEqual(
+      expect.arrayContaining(['basic', 'user-token', 'jwt']),
+    );
+  });
+
+  it("sends helmet's security headers and no X-Powered-By", async () => {
+    const res = await t.http().get('/health/live');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+    expect(res.headers['strict-transport-security']).toBeDefined();
+    expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('refuses bodies that are not JSON, or too large, with a 4xx and no stack trace', async () => {
+    const text = await t.http().post('/api/users').set('Content-Type', 'text/plain').send('hi');
+    expect(text.status).toBe(415);
+    const form = await t
+      .http()
+      .post('/api/users')
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send('username=a&password=b');
+    expect(form.status).toBe(415);
+    const huge = await t
+      .http()
+      .post('/api/users')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ username: 'big', password: 'x'.repeat(200_000) }));
+    expect(huge.status).toBe(413);
+    const poisoned = await t
+      .http()
+      .post('/api/users')
+      .set('Content-Type', 'application/json')
+      .send('{"username":"p","password":"pppppppp","__proto__":{"privilege":"admin"}}');
+    expect(poisoned.status).toBe(400);
+    for (const res of [text, form, huge, poisoned])
+      expect(res.text).not.toMatch(/\bat .+\.[jt]s:\d+/);
+  });
+
+  it('answers unknown paths with a 404 in Nest’s shape', async () => {
+    const res = await t.http().get('/no/such/path');
+    expect(res.status).toBe(404);
+    expect(res.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+  });
+});
+
+describe('signing keys', () => {
+  it('are generated once and shared by a restart and by a second instance', async () => {
+    const database = await createTestDatabase();
+    try {
+      const first = await startTestApp({}, database);
+      const token = await registerAndGetToken(first, 'restart-user');
+      const before = (await first.http().get('/.well-known/jwks.json')).body;
+      await first.close();
+
+      const [second, third] = await Promise.all([
+        startTestApp({}, database),
+        startTestApp({}, database),
+      ]);
+      for (const instance of [second, third]) {
+        expect((await instance.http().get('/.well-known/jwks.json')).body).toEqual(before);
+        await instance
+          .http()
+          .get('/api/resource')
+          .set('Authorization', basic(token, 'x'))
+          .expect(200, { data: 'Hello, restart-user!' });
+      }
+      await Promise.all([second.close(), third.close()]);
+    } finally {
+      await database.drop();
+    }
+  });
+
+  it('come from configuration when a PEM is supplied, which then signs', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const t = await startTestApp({ JWT_PRIVATE_KEY: pem.replace(/\n/g, '\\n') });
+    try {
+      const jwks = (await t.http().get('/.well-known/jwks.json')).body;
+      const expected = privateKey.export({ format: 'jwk' });
+      const supplied = jwks.keys.find((key: { n: string }) => key.n === expected.n);
+      expect(supplied).toBeDefined();
+      const token = await registerAndGetToken(t, 'pem-user');
+      expect(jwtHeader(token).kid).toBe(supplied.kid);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -1,0 +1,94 @@
+import { basic } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { buildServer, runServerToExit, startServerProcess } from '../support/server-process.js';
+
+describe('the server process', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    await buildServer();
+    database = await createTestDatabase();
+  }, 180_000);
+  afterAll(() => database.drop());
+
+  it.each([
+    ['BCRYPT_COST', 'lots'],
+    ['DATABASE_URL', 'mysql://nope'],
+    ['PORT', '-1'],
+  ])('stops with one line naming %s when it is %s', async (name, value) => {
+    const { code, stdout, stderr } = await runServerToExit({ [name]: value });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^Invalid configuration: .*${name}`));
+  });
+
+  it('logs one structured line per request and never a secret; SIGTERM exits 0', async () => {
+    const server = await startServerProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info' });
+    const password = 'Secret-Pass-123';
+    const call = (path: string, init: RequestInit = {}) => fetch(`${server.baseUrl}${path}`, init);
+    const json = { 'Content-Type': 'application/json' };
+
+    expect(
+      (
+        await call('/api/users', {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ username: 'logger', password }),
+        })
+      ).status,
+    ).toBe(201);
+    const authorization = basic('logger', password);
+    const { token } = (await (await call('/api/token', { headers: { authorization } })).json()) as {
+      token: string;
+    };
+    expect(
+      (await call('/api/resource', { headers: { authorization: basic(token, 'x') } })).status,
+    ).toBe(200);
+    const userToken = (await (
+      await call('/auth/login', { method: 'POST', headers: { authorization } })
+    ).json()) as { token: string };
+    expect(
+      (
+        await call('/auth/bump', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${userToken.token}` },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await call('/api/resource', { headers: { authorization: basic('logger', 'wrong-pass') } }))
+        .status,
+    ).toBe(401);
+
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+
+    const output = server.output();
+    for (const secret of [
+      password,
+      token,
+      userToken.token,
+      authorization.slice(6),
+      'Basic ',
+      'Bearer ',
+    ]) {
+      expect(output).not.toContain(secret);
+    }
+    const requestLines = output
+      .split('\n')
+      .filter((line) => line.includes('"msg":"request"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(requestLines.map(({ method, route, status }) => `${method} ${route} ${status}`)).toEqual(
+      [
+        'POST /api/users 201',
+        'GET /api/token 200',
+        'GET /api/resource 200',
+        'POST /auth/login 200',
+        'POST /auth/bump 200',
+        'GET /api/resource 401',
+      ],
+    );
+    for (const line of requestLines) expect(typeof line.ms).toBe('number');
+  });
+});
