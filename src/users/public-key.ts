@@ -7,6 +7,8 @@ const MIN_RSA_MODULUS_BITS = 2048;
  * one: the only keys `loginwithrsa` can verify.
  */
 export function normalizeRsaPublicKey(pem: string): string | null {
+  // createPublicKey would also derive a public key from a private one; only SPKI is asked for.
+  if (!pem.trimStart().startsWith('-----BEGIN PUBLIC KEY-----')) return null;
   try {
     const key = createPublicKey({ key: pem, format: 'pem', type: 'spki' });
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;

@@ -75,11 +75,11 @@ describe('the service around the APIs', () => {
   });
 
   it('refuses bodies that are not JSON, or too large, with a 4xx and no stack trace', async () => {
-    const text = await t.http().post('/api/users').set('Content-Type', 'text/plain').send('hi');
+    const text = await t.http().post('/v1/auth').set('Content-Type', 'text/plain').send('hi');
     expect(text.status).toBe(415);
     const form = await t
       .http()
-      .post('/api/users')
+      .post('/api/v1/security/token')
       .set('Content-Type', 'application/x-www-form-urlencoded')
       .send('username=a&password=b');
     expect(form.status).toBe(415);

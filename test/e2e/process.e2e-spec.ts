@@ -78,7 +78,10 @@ describe('the server process', () => {
     const requestLines = output
       .split('\n')
       .filter((line) => line.includes('"msg":"request"'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+      .map(
+        (line) =>
+          JSON.parse(line) as { method: string; route: string; status: number; ms: unknown },
+      );
     expect(requestLines.map(({ method, route, status }) => `${method} ${route} ${status}`)).toEqual(
       [
         'POST /api/users 201',

@@ -4,11 +4,15 @@ import { errorMessage, type ErrorDialect } from './error-dialect.js';
 
 /**
  * The REST-auth API: a failed Basic authentication is the document's 401 page verbatim; every
- * other error is its status with a JSON message.
+ * other error is its status with a JSON message, and a body of another media type is one more
+ * bad body (400), the only failure its document names.
  */
 export const restAuthDialect: ErrorDialect = {
   reply(error: HttpException) {
-    const status = error.getStatus();
+    const status =
+      error.getStatus() === HttpStatus.UNSUPPORTED_MEDIA_TYPE
+        ? HttpStatus.BAD_REQUEST
+        : error.getStatus();
     if (status === HttpStatus.UNAUTHORIZED) {
       return {
         status,

@@ -56,7 +56,8 @@ export class InitialSchema1763892000000 implements MigrationInterface {
         columns: [
           id,
           text('username', 64, false),
-          text('usernameKey', 256, false),
+          // text: NFKC can expand one character of a 64-character name into 18.
+          { name: 'usernameKey', type: 'text', isNullable: false },
           text('passwordHash', 100, false),
           { ...text('privilege', 16, false), default: "'user'" },
           text('scope', 1024),

@@ -20,7 +20,7 @@ export class User {
   @Column({ type: 'varchar', length: 64 }) username: string;
 
   /** The case-folded username; its unique index is what makes usernames case-insensitively unique. */
-  @Column({ type: 'varchar', length: 256, unique: true }) usernameKey: string;
+  @Column({ type: 'text', unique: true }) usernameKey: string;
 
   @Column({ type: 'varchar', length: 100 }) passwordHash: string;
 

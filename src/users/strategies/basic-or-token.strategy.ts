@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { BasicStrategy } from 'passport-http';
-import { AccessTokensService } from '../../security/access-tokens.service.js';
+import { Rfc7617BasicStrategy } from './rfc7617-basic.strategy.js';
+import { AccessTokensService } from '../../tokens/access-tokens.service.js';
 import type { User } from '../entities/user.entity.js';
 import { UsersService } from '../users.service.js';
 
@@ -10,7 +10,7 @@ import { UsersService } from '../users.service.js';
  * username field with any password. A token is longer than any username, so the two never mix.
  */
 @Injectable()
-export class BasicOrTokenStrategy extends PassportStrategy(BasicStrategy, 'basic-or-token') {
+export class BasicOrTokenStrategy extends PassportStrategy(Rfc7617BasicStrategy, 'basic-or-token') {
   constructor(
     private readonly users: UsersService,
     private readonly accessTokens: AccessTokensService,

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { BasicStrategy as PassportBasicStrategy } from 'passport-http';
+import { Rfc7617BasicStrategy } from './rfc7617-basic.strategy.js';
 import type { User } from '../entities/user.entity.js';
 import { UsersService } from '../users.service.js';
 
 /** `Authorization: Basic` with a username and password. */
 @Injectable()
-export class BasicStrategy extends PassportStrategy(PassportBasicStrategy, 'basic') {
+export class BasicStrategy extends PassportStrategy(Rfc7617BasicStrategy, 'basic') {
   constructor(private readonly users: UsersService) {
     super();
   }

@@ -1,0 +1,42 @@
+import type { IncomingMessage } from 'node:http';
+import { BasicStrategy } from 'passport-http';
+
+const BASIC_CREDENTIALS = /^Basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i;
+
+/** `Authorization: Basic …` as RFC 7617 reads it: UTF-8, split at the first colon only. */
+export function parseBasicCredentials(
+  authorization: string | undefined,
+): { username: string; password: string } | null {
+  const encoded = BASIC_CREDENTIALS.exec(authorization ?? '')?.[1];
+  if (!encoded) return null;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 1) return null;
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+type Verified = (error: unknown, user?: unknown) => void;
+
+/**
+ * passport-http's Basic strategy with its header parsing replaced: passport-http splits on every
+ * colon (so `pass:word` would be checked as `pass`) and refuses an empty password, which the
+ * REST-auth API's token-as-username allows.
+ */
+export class Rfc7617BasicStrategy extends BasicStrategy {
+  authenticate(request: IncomingMessage): void {
+    const self = this as unknown as {
+      _verify: (username: string, password: string, done: Verified) => void;
+      _challenge: () => string;
+      fail: (challenge: string) => void;
+      error: (error: unknown) => void;
+      success: (user: unknown) => void;
+    };
+    const credentials = parseBasicCredentials(request.headers.authorization);
+    if (!credentials) return self.fail(self._challenge());
+    self._verify(credentials.username, credentials.password, (error, user) => {
+      if (error) return self.error(error);
+      if (!user) return self.fail(self._challenge());
+      self.success(user);
+    });
+  }
+}
