@@ -9,6 +9,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { PasswordsModule } from './passwords/passwords.module.js';
 import { SecurityModule } from './security/security.module.js';
+import { TokensModule } from './tokens/tokens.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -21,6 +22,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         DatabaseModule,
         PasswordsModule,
+        TokensModule,
         SecurityModule,
         UsersModule,
         AuthModule,

@@ -1,16 +1,20 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { UserToken } from './entities/user-token.entity.js';
+import { JwtAuthController } from './jwt-auth.controller.js';
 import { LoginController } from './login.controller.js';
+import { PasswordLoginService } from './password-login.service.js';
 import { UserTokenStrategy } from './strategies/user-token.strategy.js';
 import { UserTokensController } from './user-tokens.controller.js';
 import { UserTokensService } from './user-tokens.service.js';
 
+/** The user-token API and the JWT API. */
 @Module({
-  imports: [TypeOrmModule.forFeature([UserToken]), UsersModule],
-  controllers: [LoginController, UserTokensController],
-  providers: [UserTokensService, UserTokenStrategy],
-  exports: [UserTokensService],
+  imports: [TypeOrmModule.forFeature([UserToken]), UsersModule, TokensModule],
+  controllers: [LoginController, UserTokensController, JwtAuthController],
+  providers: [UserTokensService, UserTokenStrategy, PasswordLoginService],
+  exports: [UserTokensService, PasswordLoginService],
 })
 export class AuthModule {}

@@ -2,15 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { LessThan, Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { User } from '../users/entities/user.entity.js';
 import { isCredentialLive } from '../users/user-status.js';
+import { RevokedToken } from './entities/revoked-token.entity.js';
 import { SigningKeysService } from './signing-keys.service.js';
 
 export const ACCESS_TOKEN_ALGORITHM = 'RS256';
 /** Leeway for clocks of other instances and services that disagree by a little. */
-const CLOCK_TOLERANCE_SECONDS = 30;
+export const CLOCK_TOLERANCE_SECONDS = 30;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 export interface AccessTokenClaims {
@@ -31,7 +32,7 @@ export interface VerifiedAccessToken {
 
 /**
  * Issues access JWTs and is the one place any of them is checked: algorithm pinned to RS256, the
- * `kid` looked up in the key store, the claims checked, and the user still enabled.
+ * `kid` looked up in the key store, the claims checked, not revoked, and the user still enabled.
  */
 @Injectable()
 export class AccessTokensService {
@@ -40,6 +41,7 @@ export class AccessTokensService {
     private readonly jwt: JwtService,
     private readonly keys: SigningKeysService,
     @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectRepository(RevokedToken) private readonly revoked: Repository<RevokedToken>,
   ) {}
 
   issue(user: User, ttlSeconds = this.config.jwt.accessTokenTtl): string {
@@ -57,12 +59,36 @@ export class AccessTokensService {
     );
   }
 
-  /** The verified token and its user, or null for anything that is not a live Gatehouse access token. */
-  async verify(token: string): Promise<VerifiedAccessToken | null> {
+  /**
+   * The verified token and its user, or null for anything that is not a live Gatehouse access
+   * token; with `audience`, a token that names audiences must name this one.
+   */
+  async verify(token: string, audience?: string): Promise<VerifiedAccessToken | null> {
     const claims = await this.verifySignature(token);
-    if (!claims) return null;
-    const user = await this.users.findOneBy({ id: Number(claims.sub) });
-    return isCredentialLive(user, new Date(claims.iat * 1000)) ? { user, claims } : null;
+    return claims ? this.checkClaims(claims, audience) : null;
+  }
+
+  /** What every holder of signature-checked claims must still ask: Gatehouse's claims, not revoked, user live. */
+  async checkClaims(
+    claims: AccessTokenClaims,
+    audience?: string,
+  ): Promise<VerifiedAccessToken | null> {
+    if (!hasGatehouseClaims(claims) || !isForAudience(claims, audience)) return null;
+    const [user, revoked] = await Promise.all([
+      this.users.findOneBy({ id: Number(claims.sub) }),
+      this.revoked.existsBy({ jti: claims.jti }),
+    ]);
+    return !revoked && isCredentialLive(user, new Date(claims.iat * 1000))
+      ? { user, claims }
+      : null;
+  }
+
+  /** Revokes a token everywhere at once; expired revocations are dropped on the way. */
+  async revoke(jti: string, expiresAt: Date): Promise<void> {
+    await this.revoked.upsert({ jti, expiresAt }, ['jti']);
+    await this.revoked.delete({
+      expiresAt: LessThan(new Date(Date.now() - CLOCK_TOLERANCE_SECONDS * 1000)),
+    });
   }
 
   looksLikeAccessToken(value: string): boolean {
@@ -71,20 +97,17 @@ export class AccessTokensService {
 
   private async verifySignature(token: string): Promise<AccessTokenClaims | null> {
     if (!JWT_SHAPE.test(token)) return null;
-    const header = this.jwt.decode<{ header?: { alg?: unknown; kid?: unknown } }>(token, {
-      complete: true,
-    })?.header;
-    if (header?.alg !== ACCESS_TOKEN_ALGORITHM || typeof header.kid !== 'string') return null;
-    const key = await this.keys.verificationKey(header.kid);
+    const kid = this.jwt.decode<{ header?: { kid?: unknown } } | null>(token, { complete: true })
+      ?.header?.kid;
+    const key = typeof kid === 'string' ? await this.keys.verificationKey(kid) : null;
     if (!key) return null;
     try {
-      const claims = this.jwt.verify<AccessTokenClaims>(token, {
+      return this.jwt.verify<AccessTokenClaims>(token, {
         publicKey: key.publicKey as unknown as string,
         algorithms: [ACCESS_TOKEN_ALGORITHM],
         issuer: this.config.jwt.issuer,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
       });
-      return hasGatehouseClaims(claims) ? claims : null;
     } catch {
       return null;
     }
@@ -97,9 +120,16 @@ export class AccessTokensService {
 
 function hasGatehouseClaims(claims: AccessTokenClaims): boolean {
   return (
-    /^[1-9][0-9]{0,15}$/.test(String(claims.sub)) &&
+    /^[1-9][0-9]{0,9}$/.test(String(claims.sub)) &&
     Number.isInteger(claims.iat) &&
     Number.isInteger(claims.exp) &&
-    typeof claims.jti === 'string'
+    typeof claims.jti === 'string' &&
+    claims.jti.length <= 64
   );
+}
+
+function isForAudience(claims: AccessTokenClaims, audience: string | undefined): boolean {
+  if (claims.aud === undefined) return true;
+  const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  return audience !== undefined && audiences.includes(audience);
 }

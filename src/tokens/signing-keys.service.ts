@@ -24,6 +24,8 @@ export interface LoadedKey {
 const RSA_MODULUS_BITS = 2048;
 /** How often an unknown kid may send us back to the database, so garbage tokens cannot flood it. */
 const RELOAD_INTERVAL_MS = 10_000;
+/** How soon every instance signs with a key that another instance (or the CLI) rotated in. */
+const SIGNER_REFRESH_INTERVAL_MS = 60_000;
 
 /**
  * The RS256 key store. A key supplied by configuration signs when present; otherwise the newest
@@ -49,7 +51,14 @@ export class SigningKeysService implements OnModuleInit {
     if (!this.suppliedKey && this.keys.size === 0) await this.rotate();
   }
 
+  /** The key that signs now; a rotation elsewhere reaches this instance within a minute. */
   signingKey(): LoadedKey {
+    if (Date.now() - this.lastReload > SIGNER_REFRESH_INTERVAL_MS) {
+      this.lastReload = Date.now();
+      this.reload().catch((error: unknown) =>
+        this.logger.warn(`Signing keys not refreshed: ${(error as Error).message}`),
+      );
+    }
     return this.signer;
   }
 

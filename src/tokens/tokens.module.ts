@@ -3,14 +3,17 @@ import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { User } from '../users/entities/user.entity.js';
 import { AccessTokensService } from './access-tokens.service.js';
+import { RevokedToken } from './entities/revoked-token.entity.js';
 import { SigningKey } from './entities/signing-key.entity.js';
 import { JwksController } from './jwks.controller.js';
 import { SigningKeysService } from './signing-keys.service.js';
+import { JwtStrategy } from './strategies/jwt.strategy.js';
 
+/** Access JWTs: the shared RS256 key store, JWKS, issuing, and the one verification. */
 @Module({
-  imports: [JwtModule.register({}), TypeOrmModule.forFeature([SigningKey, User])],
+  imports: [JwtModule.register({}), TypeOrmModule.forFeature([SigningKey, RevokedToken, User])],
   controllers: [JwksController],
-  providers: [SigningKeysService, AccessTokensService],
+  providers: [SigningKeysService, AccessTokensService, JwtStrategy],
   exports: [SigningKeysService, AccessTokensService],
 })
-export class SecurityModule {}
+export class TokensModule {}

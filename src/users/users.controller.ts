@@ -22,7 +22,7 @@ import type { FastifyReply } from 'fastify';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
 import { PositiveIntPipe } from '../common/validation/positive-int.pipe.js';
-import { AccessTokensService } from '../security/access-tokens.service.js';
+import { AccessTokensService } from '../tokens/access-tokens.service.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
 import {
   ResourceResponseDto,

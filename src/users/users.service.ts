@@ -1,4 +1,10 @@
-import { BadRequestException, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import {
+  BadRequestException,
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
@@ -13,6 +19,9 @@ export class UsernameTakenError extends BadRequestException {
     super('username is already taken');
   }
 }
+
+/** Space-separated scope tokens (RFC 6749 §3.3), up to the column's 1024 characters. */
+const SCOPE_PATTERN = /^(?=.{1,1024}$)[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
 
 /** The key under which a username is unique: case and compatibility forms folded. */
 export function usernameKey(username: string): string {
@@ -39,6 +48,7 @@ export class UsersService implements OnApplicationBootstrap {
   async register(dto: CreateUserDto): Promise<User> {
     const violation = this.hasher.policyViolation(dto.password);
     if (violation) throw new BadRequestException(violation);
+
     const publicKey = dto.publicKey === undefined ? null : normalizeRsaPublicKey(dto.publicKey);
     if (dto.publicKey !== undefined && !publicKey) {
       throw new BadRequestException(
@@ -83,6 +93,15 @@ export class UsersService implements OnApplicationBootstrap {
       await this.users.update({ id: user.id }, { passwordHash: user.passwordHash });
     }
     return user;
+  }
+
+  /** Sets a user's own JWT scope; null returns them to their privilege's default. */
+  async setScope(username: string, scope: string | null): Promise<void> {
+    if (scope !== null && !SCOPE_PATTERN.test(scope)) {
+      throw new BadRequestException('scope must be space-separated words of printable characters');
+    }
+    const { affected } = await this.users.update({ usernameKey: usernameKey(username) }, { scope });
+    if (!affected) throw new NotFoundException(`No user named ${username}`);
   }
 
   async recordLogin(user: User): Promise<Date> {

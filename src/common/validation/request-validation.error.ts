@@ -5,9 +5,25 @@ import type { ValidationError } from 'class-validator';
 export interface FieldIssue {
   field: string;
   kind: 'missing' | 'invalid';
-  /** The class-validator constraint that failed first, e.g. `isString`, `minLength`. */
-  constraint: string;
+  /** Every class-validator constraint the value failed, most telling first (`isString` before `maxLength`). */
+  constraints: string[];
   message: string;
+}
+
+/** Which failed constraint says the most about a value, when it fails several. */
+const CONSTRAINT_PRECEDENCE = [
+  'isDefined',
+  'isString',
+  'isBoolean',
+  'isInt',
+  'isNumber',
+  'isNotEmpty',
+  'minLength',
+];
+
+function precedence(constraint: string): number {
+  const index = CONSTRAINT_PRECEDENCE.indexOf(constraint);
+  return index === -1 ? CONSTRAINT_PRECEDENCE.length : index;
 }
 
 /** A body that failed its DTO; each API's dialect words it in its own way. */
@@ -22,10 +38,14 @@ export class RequestValidationError extends BadRequestException {
 }
 
 function toIssues(error: ValidationError, prefix: string): FieldIssue[] {
-  const field = `${prefix}${error.property}`;
+  // A body that is not an object at all fails as a whole, with no property of its own.
+  const field = error.property ? `${prefix}${error.property}` : 'body';
   const nested = (error.children ?? []).flatMap((child) => toIssues(child, `${field}.`));
-  const [constraint, message] = Object.entries(error.constraints ?? {})[0] ?? [];
-  if (!constraint) return nested;
+  const failed = Object.entries(error.constraints ?? {}).sort(
+    ([a], [b]) => precedence(a) - precedence(b),
+  );
+  if (failed.length === 0) return nested;
   const kind = error.value === undefined || error.value === null ? 'missing' : 'invalid';
-  return [{ field, kind, constraint, message: message ?? `${field} is invalid` }, ...nested];
+  const constraints = failed.map(([constraint]) => constraint);
+  return [{ field, kind, constraints, message: failed[0][1] }, ...nested];
 }

@@ -11,7 +11,6 @@ export function createValidationPipe(): ValidationPipe {
     whitelist: true,
     transform: true,
     forbidUnknownValues: true,
-    stopAtFirstError: true,
     exceptionFactory: (errors) => RequestValidationError.fromValidationErrors(errors),
   });
 }

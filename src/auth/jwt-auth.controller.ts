@@ -1,0 +1,48 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { Dialect } from '../common/decorators/dialect.decorator.js';
+import { AccessTokenResponseDto, CredentialsDto } from './dto/credentials.dto.js';
+import { PasswordLoginService } from './password-login.service.js';
+
+@ApiTags('JWT API')
+@Dialect('jwt')
+@Controller('v1')
+export class JwtAuthController {
+  constructor(private readonly passwordLogin: PasswordLoginService) {}
+
+  @Post('auth')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Retrieve an RS256 access token (sub, sub_type, iss, iat, scope, exp, jti)',
+  })
+  @ApiOkResponse({ description: 'Successful Authentication', type: AccessTokenResponseDto })
+  @ApiBadRequestResponse({
+    description: 'Validation errors',
+    schema: {
+      example: {
+        code: 400,
+        message: 'Required fields were not provided...',
+        description: 'username, password are required!',
+      },
+    },
+  })
+  @ApiUnauthorizedResponse({
+    schema: {
+      example: {
+        code: 401,
+        message: 'Invalid credentials...',
+        description: 'username or password is incorrect!',
+      },
+    },
+  })
+  async authenticate(@Body() dto: CredentialsDto): Promise<AccessTokenResponseDto> {
+    const { token } = await this.passwordLogin.loginForAccessToken(dto.username, dto.password);
+    return { access_token: token };
+  }
+}

@@ -1,0 +1,22 @@
+import { Injectable, UnauthorizedException } from '@nestjs/common';
+import { AccessTokensService } from '../tokens/access-tokens.service.js';
+import type { User } from '../users/entities/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+
+/** A username and password exchanged for an access JWT: the JWT API and the Security API. */
+@Injectable()
+export class PasswordLoginService {
+  constructor(
+    private readonly users: UsersService,
+    private readonly accessTokens: AccessTokensService,
+  ) {}
+
+  async loginForAccessToken(
+    username: string,
+    password: string,
+  ): Promise<{ user: User; token: string }> {
+    const user = await this.users.authenticate(username, password);
+    if (!user) throw new UnauthorizedException('Invalid username or password');
+    return { user, token: this.accessTokens.issue(user) };
+  }
+}

@@ -1,0 +1,76 @@
+import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { CredentialsDto } from '../auth/dto/credentials.dto.js';
+import { PasswordLoginService } from '../auth/password-login.service.js';
+import { CurrentUser } from '../common/decorators/current-user.decorator.js';
+import { Dialect } from '../common/decorators/dialect.decorator.js';
+import type { VerifiedAccessToken } from '../tokens/access-tokens.service.js';
+import {
+  AuthenticationResponseDto,
+  CheckTokenDto,
+  CheckTokenResponseDto,
+  PrivilegeTokenResponseDto,
+} from './dto/security.dto.js';
+import { TokenCheckService } from './token-check.service.js';
+
+const badBody = { schema: { example: { statusCode: 400, message: 'token must be a string' } } };
+
+@ApiTags('Security API')
+@Dialect('security')
+@Controller('api/v1/security')
+export class SecurityController {
+  constructor(
+    private readonly passwordLogin: PasswordLoginService,
+    private readonly tokenCheck: TokenCheckService,
+  ) {}
+
+  @Post('authentication')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Tests a user's credentials, and if successful returns a token to access the system",
+  })
+  @ApiOkResponse({ type: AuthenticationResponseDto })
+  @ApiBadRequestResponse(badBody)
+  @ApiUnauthorizedResponse({
+    schema: { example: { statusCode: 401, message: 'Invalid username or password' } },
+  })
+  async authenticate(@Body() dto: CredentialsDto): Promise<AuthenticationResponseDto> {
+    const { user, token } = await this.passwordLogin.loginForAccessToken(
+      dto.username,
+      dto.password,
+    );
+    return { id: { userId: user.id, username: user.username }, token, privilege: user.privilege };
+  }
+
+  @Post('token')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Validates an authentication token (an access JWT or a user token)' })
+  @ApiOkResponse({ type: CheckTokenResponseDto })
+  @ApiBadRequestResponse(badBody)
+  async checkToken(@Body() dto: CheckTokenDto): Promise<CheckTokenResponseDto> {
+    return {
+      tokenStatus: (await this.tokenCheck.isValid(dto.token, dto.service)) ? 'valid' : 'invalid',
+    };
+  }
+
+  @Get('privilegeToken')
+  @UseGuards(AuthGuard('jwt'))
+  @ApiBearerAuth('jwt')
+  @ApiOperation({
+    summary:
+      "Gets the currently authenticated user's privilege (`Authorization: <jwt>` or `Bearer <jwt>`)",
+  })
+  @ApiOkResponse({ type: PrivilegeTokenResponseDto })
+  @ApiUnauthorizedResponse({ schema: { example: { statusCode: 401, message: 'Unauthorized' } } })
+  privilegeToken(@CurrentUser() { user }: VerifiedAccessToken): PrivilegeTokenResponseDto {
+    return { privilege: user.privilege };
+  }
+}

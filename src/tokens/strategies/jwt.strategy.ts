@@ -1,0 +1,65 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
+import { ExtractJwt, Strategy } from 'passport-jwt';
+import { AppConfig } from '../../config/app-config.js';
+import {
+  ACCESS_TOKEN_ALGORITHM,
+  AccessTokensService,
+  CLOCK_TOLERANCE_SECONDS,
+  type AccessTokenClaims,
+  type VerifiedAccessToken,
+} from '../access-tokens.service.js';
+import { SigningKeysService } from '../signing-keys.service.js';
+
+const JWT_IN_AUTHORIZATION = /^(?:Bearer\s+)?([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
+
+/** `Authorization: Bearer <jwt>`, or the bare `Authorization: <jwt>` the Security API's document shows. */
+function fromAuthorizationHeader(request: FastifyRequest): string | null {
+  return JWT_IN_AUTHORIZATION.exec(request.headers.authorization?.trim() ?? '')?.[1] ?? null;
+}
+
+/**
+ * An access JWT as a Passport credential. The key comes from the one key store by `kid`, with the
+ * algorithm, issuer and leeway of AccessTokensService, whose claim checks (revocation, user
+ * state) then decide.
+ */
+@Injectable()
+export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  constructor(
+    config: AppConfig,
+    keys: SigningKeysService,
+    private readonly accessTokens: AccessTokensService,
+  ) {
+    super({
+      jwtFromRequest: ExtractJwt.fromExtractors([fromAuthorizationHeader]),
+      algorithms: [ACCESS_TOKEN_ALGORITHM],
+      issuer: config.jwt.issuer,
+      jsonWebTokenOptions: { clockTolerance: CLOCK_TOLERANCE_SECONDS },
+      secretOrKeyProvider: (_request, rawToken: string, done) => {
+        const kid = decodeKid(rawToken);
+        if (!kid) return done(null);
+        // jsonwebtoken takes a KeyObject where its types say string.
+        keys.verificationKey(kid).then(
+          (key) => done(null, key?.publicKey as unknown as string | undefined),
+          (error: unknown) => done(error as Error),
+        );
+      },
+    });
+  }
+
+  async validate(claims: AccessTokenClaims): Promise<VerifiedAccessToken | false> {
+    return (await this.accessTokens.checkClaims(claims)) ?? false;
+  }
+}
+
+function decodeKid(token: string): string | null {
+  try {
+    const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')) as {
+      kid?: unknown;
+    };
+    return typeof header.kid === 'string' ? header.kid : null;
+  } catch {
+    return null;
+  }
+}
