@@ -1,6 +1,11 @@
 import { basic } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
-import { buildServer, runServerToExit, startServerProcess } from '../support/server-process.js';
+import {
+  buildServer,
+  CLI_JS,
+  runServerToExit,
+  startServerProcess,
+} from '../support/server-process.js';
 
 describe('the server process', () => {
   let database: TestDatabase;
@@ -93,5 +98,50 @@ describe('the server process', () => {
       ],
     );
     for (const line of requestLines) expect(typeof line.ms).toBe('number');
+  });
+
+  it('rotates the signing key from the command line; the server then signs with it and still publishes the old one', async () => {
+    const cli = (verb: string) =>
+      runServerToExit({ DATABASE_URL: database.url, BCRYPT_COST: '4' }, [CLI_JS, verb]);
+    const first = await cli('keys:rotate');
+    expect(first.code).toBe(0);
+    const second = await cli('keys:rotate');
+    expect(second.code).toBe(0);
+    const kids = [first.stdout, second.stdout].map(
+      (out) => /New signing key: (\S+)/.exec(out)?.[1],
+    );
+    expect(kids[0]).toBeDefined();
+    expect(kids[1]).toBeDefined();
+    expect(kids[0]).not.toBe(kids[1]);
+    expect((await cli('no-such-verb')).code).toBe(2);
+
+    const server = await startServerProcess({ DATABASE_URL: database.url });
+    try {
+      const jwks = (await (await fetch(`${server.baseUrl}/.well-known/jwks.json`)).json()) as {
+        keys: { kid: string }[];
+      };
+      expect(jwks.keys.map((key) => key.kid)).toEqual(expect.arrayContaining(kids as string[]));
+      await fetch(`${server.baseUrl}/api/users`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: 'rotator', password: 'rotator-pass' }),
+      });
+      const { access_token } = (await (
+        await fetch(`${server.baseUrl}/v1/auth`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ username: 'rotator', password: 'rotator-pass' }),
+        })
+      ).json()) as { access_token: string };
+      const header = JSON.parse(
+        Buffer.from(access_token.split('.')[0], 'base64url').toString(),
+      ) as {
+        kid: string;
+      };
+      expect(header.kid).toBe(kids[1]);
+    } finally {
+      server.child.kill('SIGTERM');
+      await server.exited;
+    }
   });
 });

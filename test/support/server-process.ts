@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 /** Where the tests compile the server to, inside the project so that node_modules resolves. */
 const BUILD_DIR = join(process.cwd(), 'node_modules', '.cache', 'gatehouse-e2e-dist');
 export const MAIN_JS = join(BUILD_DIR, 'src', 'main.js');
+export const CLI_JS = join(BUILD_DIR, 'src', 'cli.js');
 
 /** Compiles the server as `npm run build` does, into a directory of the tests' own. */
 export async function buildServer(): Promise<void> {
@@ -58,14 +59,15 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   return { child, baseUrl, output: () => output, exited };
 }
 
-/** Runs the compiled server to completion, for configurations that must stop it. */
+/** Runs a compiled entry point (the server by default) to completion. */
 export async function runServerToExit(
   env: Record<string, string>,
+  args: string[] = [MAIN_JS],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [MAIN_JS],
+      args,
       { env: { PATH: process.env.PATH, ...env }, timeout: 20_000 },
       (error, stdout, stderr) =>
         resolve({ code: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
