@@ -7,7 +7,7 @@ import { AppConfig } from '../config/app-config.js';
 import { User } from '../users/entities/user.entity.js';
 import { isCredentialLive } from '../users/user-status.js';
 import { RevokedToken } from './entities/revoked-token.entity.js';
-import { SigningKeysService } from './signing-keys.service.js';
+import { kidOf, SigningKeysService } from './signing-keys.service.js';
 
 export const ACCESS_TOKEN_ALGORITHM = 'RS256';
 /** Leeway for clocks of other instances and services that disagree by a little. */
@@ -97,9 +97,8 @@ export class AccessTokensService {
 
   private async verifySignature(token: string): Promise<AccessTokenClaims | null> {
     if (!JWT_SHAPE.test(token)) return null;
-    const kid = this.jwt.decode<{ header?: { kid?: unknown } } | null>(token, { complete: true })
-      ?.header?.kid;
-    const key = typeof kid === 'string' ? await this.keys.verificationKey(kid) : null;
+    const kid = kidOf(token);
+    const key = kid ? await this.keys.verificationKey(kid) : null;
     if (!key) return null;
     try {
       return this.jwt.verify<AccessTokenClaims>(token, {

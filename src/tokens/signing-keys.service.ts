@@ -22,8 +22,8 @@ export interface LoadedKey {
 }
 
 const RSA_MODULUS_BITS = 2048;
-/** How often an unknown kid may send us back to the database, so garbage tokens cannot flood it. */
-const RELOAD_INTERVAL_MS = 10_000;
+/** The width of the kid column: a longer kid cannot be one of ours. */
+const KID_MAX_LENGTH = 64;
 /** How soon every instance signs with a key that another instance (or the CLI) rotated in. */
 const SIGNER_REFRESH_INTERVAL_MS = 60_000;
 
@@ -62,10 +62,14 @@ export class SigningKeysService implements OnModuleInit {
     return this.signer;
   }
 
-  /** The key that verifies tokens carrying `kid`, or null; an unknown kid may be a key another instance just made. */
+  /**
+   * The key that verifies tokens carrying `kid`, or null. An unknown kid may be a key another
+   * instance just rotated in: one primary-key lookup tells, and only then are the keys reloaded.
+   */
   async verificationKey(kid: string): Promise<LoadedKey | null> {
     const known = this.keys.get(kid);
-    if (known || Date.now() - this.lastReload < RELOAD_INTERVAL_MS) return known ?? null;
+    if (known || kid.length > KID_MAX_LENGTH) return known ?? null;
+    if (!(await this.repository.existsBy({ kid }))) return null;
     await this.reload();
     return this.keys.get(kid) ?? null;
   }
@@ -76,6 +80,11 @@ export class SigningKeysService implements OnModuleInit {
 
   /** Makes a new key pair the signing key; the older keys keep verifying what they signed. */
   async rotate(): Promise<string> {
+    if (this.suppliedKey) {
+      throw new Error(
+        'JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE is set, and that key signs: rotate it there',
+      );
+    }
     const { privateKey } = await promisify(generateKeyPair)('rsa', {
       modulusLength: RSA_MODULUS_BITS,
     });
@@ -108,6 +117,18 @@ export class SigningKeysService implements OnModuleInit {
     const { privateKeyPem, privateKeyFile } = this.config.jwt;
     const pem = privateKeyPem ?? (privateKeyFile ? await readFile(privateKeyFile, 'utf8') : null);
     return pem ? describeKey(createPrivateKey(pem)) : null;
+  }
+}
+
+/** The `kid` of a JWT's header, or null when there is none or the header is not JSON. */
+export function kidOf(token: string): string | null {
+  try {
+    const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')) as {
+      kid?: unknown;
+    };
+    return typeof header.kid === 'string' ? header.kid : null;
+  } catch {
+    return null;
   }
 }
 

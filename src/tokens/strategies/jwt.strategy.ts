@@ -10,7 +10,7 @@ import {
   type AccessTokenClaims,
   type VerifiedAccessToken,
 } from '../access-tokens.service.js';
-import { SigningKeysService } from '../signing-keys.service.js';
+import { kidOf, SigningKeysService } from '../signing-keys.service.js';
 
 const JWT_IN_AUTHORIZATION = /^(?:Bearer\s+)?([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
 
@@ -37,7 +37,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       issuer: config.jwt.issuer,
       jsonWebTokenOptions: { clockTolerance: CLOCK_TOLERANCE_SECONDS },
       secretOrKeyProvider: (_request, rawToken: string, done) => {
-        const kid = decodeKid(rawToken);
+        const kid = kidOf(rawToken);
         if (!kid) return done(null);
         // jsonwebtoken takes a KeyObject where its types say string.
         keys.verificationKey(kid).then(
@@ -50,16 +50,5 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
   async validate(claims: AccessTokenClaims): Promise<VerifiedAccessToken | false> {
     return (await this.accessTokens.checkClaims(claims)) ?? false;
-  }
-}
-
-function decodeKid(token: string): string | null {
-  try {
-    const header = JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8')) as {
-      kid?: unknown;
-    };
-    return typeof header.kid === 'string' ? header.kid : null;
-  } catch {
-    return null;
   }
 }
