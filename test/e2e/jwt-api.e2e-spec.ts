@@ -1,12 +1,8 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
-import passport from 'passport';
-import { UserTokenStrategy } from '../../src/auth/strategies/user-token.strategy.js';
 import { SigningKeysService } from '../../src/tokens/signing-keys.service.js';
-import { JwtStrategy } from '../../src/tokens/strategies/jwt.strategy.js';
-import { BasicOrTokenStrategy } from '../../src/users/strategies/basic-or-token.strategy.js';
-import { BasicStrategy } from '../../src/users/strategies/basic.strategy.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
+import { sql, uniqueName } from '../support/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
@@ -23,26 +19,13 @@ const CLAIMS = ['exp', 'iat', 'iss', 'jti', 'scope', 'sub', 'sub_type'];
 const REQUIRED = 'Required fields were not provided...';
 const INVALID = 'One or more request fields are invalid...';
 
-let sequence = 0;
-/** A username no other test of this file uses. */
-function uniqueName(prefix = 'jwt'): string {
-  sequence += 1;
-  return `${prefix}-${sequence}`;
-}
-
-/** Runs SQL written with PostgreSQL's `$1` placeholders on either database. */
-function sql(t: TestApp, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  const query = t.db.options.type === 'postgres' ? text : text.replace(/\$\d+/g, '?');
-  return t.db.query(query, params);
-}
-
 interface TestUser {
   username: string;
   password: string;
   id: number;
 }
 
-async function registerUser(t: TestApp, username = uniqueName()): Promise<TestUser> {
+async function registerUser(t: TestApp, username = uniqueName('jwt')): Promise<TestUser> {
   const res = await t.http().post('/api/users').send({ username, password: PASSWORD });
   expect(res.status).toBe(201);
   return {
@@ -81,19 +64,6 @@ async function jwks(t: TestApp): Promise<JSONWebKeySet> {
   return res.body as JSONWebKeySet;
 }
 
-/**
- * Passport keeps its strategies in one registry per process, where the app started last wins;
- * with two instances in this process, point it at `t`'s own before sending `t` a request, so that
- * each instance is checked with its own key store.
- */
-function serveWith(t: TestApp): TestApp {
-  passport.use('jwt', t.app.get(JwtStrategy));
-  passport.use('basic-or-token', t.app.get(BasicOrTokenStrategy));
-  passport.use('basic', t.app.get(BasicStrategy));
-  passport.use('user-token', t.app.get(UserTokenStrategy));
-  return t;
-}
-
 const kids = (set: JSONWebKeySet) => set.keys.map((key) => key.kid);
 
 async function checkToken(t: TestApp, token: string): Promise<string> {
@@ -104,7 +74,6 @@ async function checkToken(t: TestApp, token: string): Promise<string> {
 
 /** The three checking endpoints must all accept `token` as `user`'s. */
 async function expectAcceptedEverywhere(t: TestApp, token: string, user: TestUser) {
-  serveWith(t);
   expect(await checkToken(t, token)).toBe('valid');
   const privilege = await t
     .http()
@@ -494,7 +463,7 @@ describe('signing key rotation', () => {
       .send({ username: user.username, password: PASSWORD });
     expect(security.status).toBe(200);
     expect(decode(security.body.token as string).header.kid).toBe(newKid);
-    const rest = await serveWith(a)
+    const rest = await a
       .http()
       .get('/api/token')
       .set('Authorization', basic(user.username, PASSWORD));

@@ -11,6 +11,7 @@ import bcrypt from 'bcrypt';
 import type { Response } from 'supertest';
 import { User } from '../../src/users/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
+import { sql, uniqueName } from '../support/fixtures.js';
 
 /**
  * The REST-auth API (specs/rest-auth-api.md, SPEC §1–§4): POST /api/users, GET /api/users/{id},
@@ -19,19 +20,6 @@ import { basic, startTestApp, type TestApp } from '../support/app.js';
 
 const PASSWORD = 'newpwd-2020';
 const CHALLENGE = 'Basic realm="Authentication Required"';
-
-let sequence = 0;
-/** A username no other test of this file uses. */
-function uniqueName(prefix = 'user'): string {
-  sequence += 1;
-  return `${prefix}-${sequence}`;
-}
-
-/** Runs SQL written with PostgreSQL's `$1` placeholders on either database. */
-function sql(t: TestApp, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  const query = t.db.options.type === 'postgres' ? text : text.replace(/\$\d+/g, '?');
-  return t.db.query(query, params);
-}
 
 function storedUsers(t: TestApp, username: string): Promise<Record<string, unknown>[]> {
   return sql(t, 'SELECT * FROM "user" WHERE lower("username") = lower($1)', [username]);

@@ -7,15 +7,11 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
-import passport from 'passport';
 import type { Response } from 'supertest';
-import { UserTokenStrategy } from '../../src/auth/strategies/user-token.strategy.js';
 import { AccessTokensService } from '../../src/tokens/access-tokens.service.js';
-import { JwtStrategy } from '../../src/tokens/strategies/jwt.strategy.js';
 import { User } from '../../src/users/entities/user.entity.js';
-import { BasicOrTokenStrategy } from '../../src/users/strategies/basic-or-token.strategy.js';
-import { BasicStrategy } from '../../src/users/strategies/basic.strategy.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
+import { sql, uniqueName } from '../support/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
@@ -36,38 +32,13 @@ const SUPPLIED_PEM = SUPPLIED_KEY.export({ type: 'pkcs8', format: 'pem' }).toStr
 const PUBLIC_PEM = createPublicKey(SUPPLIED_KEY).export({ type: 'spki', format: 'pem' }).toString();
 const OTHER_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 
-let sequence = 0;
-/** A username no other test of this file uses. */
-function uniqueName(prefix = 'sec'): string {
-  sequence += 1;
-  return `${prefix}-${sequence}`;
-}
-
-/** Runs SQL written with PostgreSQL's `$1` placeholders on either database. */
-function sql(t: TestApp, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  const query = t.db.options.type === 'postgres' ? text : text.replace(/\$\d+/g, '?');
-  return t.db.query(query, params);
-}
-
-/**
- * Passport keeps its strategies in one registry per process, where the app started last wins;
- * with two instances in this process, point it at `t`'s own before sending `t` a request.
- */
-function serveWith(t: TestApp): TestApp {
-  passport.use('jwt', t.app.get(JwtStrategy));
-  passport.use('basic-or-token', t.app.get(BasicOrTokenStrategy));
-  passport.use('basic', t.app.get(BasicStrategy));
-  passport.use('user-token', t.app.get(UserTokenStrategy));
-  return t;
-}
-
 interface TestUser {
   username: string;
   password: string;
   id: number;
 }
 
-async function registerUser(t: TestApp, username = uniqueName()): Promise<TestUser> {
+async function registerUser(t: TestApp, username = uniqueName('sec')): Promise<TestUser> {
   const res = await t.http().post('/api/users').send({ username, password: PASSWORD });
   expect(res.status).toBe(201);
   return {
@@ -112,7 +83,7 @@ async function fromSecurityApi(t: TestApp, user: { username: string; password: s
 }
 
 async function fromRestAuth(t: TestApp, user: { username: string; password: string }) {
-  const res = await serveWith(t)
+  const res = await t
     .http()
     .get('/api/token')
     .set('Authorization', basic(user.username, user.password));
@@ -128,7 +99,7 @@ const ISSUERS = [
 
 /** A user token of the user-token API (POST /auth/login with Basic). */
 async function userToken(t: TestApp, user: TestUser): Promise<string> {
-  const res = await serveWith(t)
+  const res = await t
     .http()
     .post('/auth/login')
     .set('Authorization', basic(user.username, user.password));
@@ -148,12 +119,12 @@ async function tokenStatus(t: TestApp, token: string, service = 'orders'): Promi
 }
 
 function privilegeToken(t: TestApp, authorization?: string) {
-  const req = serveWith(t).http().get('/api/v1/security/privilegeToken');
+  const req = t.http().get('/api/v1/security/privilegeToken');
   return authorization === undefined ? req : req.set('Authorization', authorization);
 }
 
 function resource(t: TestApp, token: string) {
-  return serveWith(t).http().get('/api/resource').set('Authorization', basic(token, 'x'));
+  return t.http().get('/api/resource').set('Authorization', basic(token, 'x'));
 }
 
 function expectSecurityError(res: Response, status: number): void {
@@ -426,10 +397,7 @@ describe('Security API', () => {
       expect(Object.keys(decode(token).payload).sort()).toEqual(CLAIMS);
       await expectAcceptedEverywhere(t, token, user);
       // REST-auth: a valid token fetches a fresh one.
-      const fresh = await serveWith(t)
-        .http()
-        .get('/api/token')
-        .set('Authorization', basic(token, 'x'));
+      const fresh = await t.http().get('/api/token').set('Authorization', basic(token, 'x'));
       expect(fresh.status).toBe(200);
       expect(decode(fresh.body.token as string).payload.sub).toBe(String(user.id));
     });
@@ -493,10 +461,7 @@ describe('Security API', () => {
       const token = await userToken(t, user);
       const other = await userToken(t, user);
       expect(await tokenStatus(t, token)).toBe('valid');
-      const logout = await serveWith(t)
-        .http()
-        .post('/auth/logout')
-        .set('Authorization', `Bearer ${token}`);
+      const logout = await t.http().post('/auth/logout').set('Authorization', `Bearer ${token}`);
       expect(logout.status).toBe(200);
       expect(await tokenStatus(t, token)).toBe('invalid');
       expect(await tokenStatus(t, other)).toBe('valid');

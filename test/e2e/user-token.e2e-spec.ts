@@ -3,6 +3,7 @@ import type { Response } from 'supertest';
 import { UserToken } from '../../src/auth/entities/user-token.entity.js';
 import { User } from '../../src/users/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
+import { sql, uniqueName } from '../support/fixtures.js';
 
 /**
  * The user-token API (specs/user-token-api.rst.txt, SPEC §1 and §3): POST /auth/login with Basic
@@ -12,19 +13,6 @@ import { basic, startTestApp, type TestApp } from '../support/app.js';
 const PASSWORD = 'correct-horse-battery';
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
-let sequence = 0;
-/** A username no other test of this file uses. */
-function uniqueName(prefix = 'user'): string {
-  sequence += 1;
-  return `${prefix}-${sequence}`;
-}
-
-/** Runs SQL written with PostgreSQL's `$1` placeholders on either database. */
-function sql(t: TestApp, text: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
-  const query = t.db.options.type === 'postgres' ? text : text.replace(/\$\d+/g, '?');
-  return t.db.query(query, params);
-}
 
 const sha256Hex = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,9 +1,28 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import passport, { type Strategy } from 'passport';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.setup.js';
 import { loadAppConfig, type AppConfig } from '../../src/config/app-config.js';
+import { UserTokenStrategy } from '../../src/auth/strategies/user-token.strategy.js';
+import { JwtStrategy } from '../../src/tokens/strategies/jwt.strategy.js';
+import { BasicOrTokenStrategy } from '../../src/users/strategies/basic-or-token.strategy.js';
+import { BasicStrategy } from '../../src/users/strategies/basic.strategy.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+
+const STRATEGIES = [JwtStrategy, BasicOrTokenStrategy, BasicStrategy, UserTokenStrategy];
+
+/**
+ * Passport keeps one registry of strategies per process, where the app started last wins. In
+ * production one process is one instance; here, with two instances in one process, each request
+ * is first pointed at its own app's strategies, so that it is checked with that app's stores.
+ */
+function useStrategiesOf(app: NestFastifyApplication): void {
+  for (const type of STRATEGIES) {
+    const strategy = app.get<Strategy & { name: string }>(type);
+    passport.use(strategy.name, strategy);
+  }
+}
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -36,7 +55,10 @@ export async function startTestApp(
   return {
     app,
     config,
-    http: () => request(app.getHttpServer()),
+    http: () => {
+      useStrategiesOf(app);
+      return request(app.getHttpServer());
+    },
     db: app.get(DataSource),
     close: async () => {
       await app.close();
