@@ -18,6 +18,15 @@ export function setUpOpenApi(app: INestApplication): void {
         { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access JWT' },
         'jwt',
       )
+      .addCookieAuth(
+        'GCN_SESSION_SECRET',
+        {
+          type: 'apiKey',
+          in: 'cookie',
+          description: 'The session secret (set by the session logins)',
+        },
+        'session',
+      )
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { UserToken } from './entities/user-token.entity.js';
@@ -10,9 +11,9 @@ import { UserTokenStrategy } from './strategies/user-token.strategy.js';
 import { UserTokensController } from './user-tokens.controller.js';
 import { UserTokensService } from './user-tokens.service.js';
 
-/** The user-token API and the JWT API. */
+/** The user-token API, the JWT API, and the login route the user-token API shares with sessions. */
 @Module({
-  imports: [TypeOrmModule.forFeature([UserToken]), UsersModule, TokensModule],
+  imports: [TypeOrmModule.forFeature([UserToken]), UsersModule, TokensModule, SessionsModule],
   controllers: [LoginController, UserTokensController, JwtAuthController],
   providers: [UserTokensService, UserTokenStrategy, PasswordLoginService],
   exports: [UserTokensService, PasswordLoginService],

@@ -1,30 +1,95 @@
-import { Body, Controller, Post } from '@nestjs/common';
-import { ApiBasicAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentUser } from '../common/decorators/current-user.decorator.js';
+import { Body, Controller, Post, Req, Res, UseGuards } from '@nestjs/common';
+import {
+  ApiBasicAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiExtraModels,
+  ApiNotAcceptableResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
+import { isBasicLogin } from '../common/login-form.js';
+import { validateBody } from '../common/validation/validate-body.js';
+import { AppConfig } from '../config/app-config.js';
+import { LoginRequestDto } from '../sessions/dto/session-requests.dto.js';
+import { LoginResponseDto } from '../sessions/dto/session-responses.dto.js';
+import { type LoginRequest, loginContextOf } from '../sessions/login-context.js';
+import { setSessionCookie } from '../sessions/session-cookie.js';
+import { SessionLoginService } from '../sessions/session-login.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import { CreateUserTokenDto } from './dto/create-user-token.dto.js';
 import { UserTokenDto } from './dto/user-token-response.dto.js';
-import { UserTokenRoute } from './user-token-api.decorator.js';
+import { LoginFormGuard } from './guards/login-form.guard.js';
 import { UserTokensService } from './user-tokens.service.js';
 
 /**
- * `POST /auth/login`, the route the user-token API (Basic credentials) shares with the session
- * API (JSON credentials, SPEC §1); this controller is where the two forms part.
+ * `POST /auth/login`, shared by two APIs (SPEC §1): with `Authorization: Basic` the user-token
+ * login (200, UserToken), otherwise the session login (JSON `{login, password}`, 201,
+ * LoginResponse and the secret cookie). Errors follow the same split (the `login` dialect).
  */
-@ApiTags('User-token API')
-@Dialect('user-token')
+@ApiTags('User-token API', 'Session API')
+@Dialect('login')
 @Controller('auth')
 export class LoginController {
-  constructor(private readonly userTokens: UserTokensService) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly userTokens: UserTokensService,
+    private readonly sessionLogin: SessionLoginService,
+  ) {}
 
   @Post('login')
-  @UserTokenRoute('basic')
+  @UseGuards(LoginFormGuard)
+  @ApiOperation({
+    summary: 'Log in: Basic credentials for a userToken, or a JSON {login, password} for a session',
+  })
   @ApiBasicAuth('basic')
-  @ApiOperation({ summary: 'Authenticate with Basic credentials and receive a userToken' })
-  @ApiBody({ type: CreateUserTokenDto, required: false })
-  @ApiOkResponse({ type: UserTokenDto })
-  login(@CurrentUser() user: User, @Body() dto: CreateUserTokenDto): Promise<UserTokenDto> {
-    return this.userTokens.issue(user, dto);
+  @ApiExtraModels(CreateUserTokenDto, LoginRequestDto)
+  @ApiBody({
+    required: false,
+    description:
+      'With `Authorization: Basic`: optional `{note, expirationTime}`. Without it: `{login, password}`.',
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(CreateUserTokenDto) },
+        { $ref: getSchemaPath(LoginRequestDto) },
+      ],
+    },
+  })
+  @ApiQuery({
+    name: 'sid',
+    required: false,
+    description: 'Session form: a sid to re-use (cookie must match)',
+  })
+  @ApiOkResponse({ type: UserTokenDto, description: 'User-token login (Basic credentials)' })
+  @ApiCreatedResponse({
+    type: LoginResponseDto,
+    description: 'Session login (JSON credentials), with the GCN_SESSION_SECRET cookie',
+  })
+  @ApiUnauthorizedResponse({ description: 'Authorization failed (Basic), or FAILURE (session)' })
+  @ApiNotAcceptableResponse({
+    description: 'Basic form: the Accept header rules out application/json',
+  })
+  async login(
+    @Req() request: LoginRequest & { user?: User },
+    @Res({ passthrough: true }) reply: FastifyReply,
+    @Body() body: unknown,
+  ): Promise<UserTokenDto | LoginResponseDto> {
+    if (isBasicLogin(request)) {
+      reply.status(200).header('Vary', 'Accept');
+      return this.userTokens.issue(request.user!, await validateBody(CreateUserTokenDto, body));
+    }
+    const { response, secret } = await this.sessionLogin.withPassword(
+      await validateBody(LoginRequestDto, body),
+      loginContextOf(request, this.config),
+    );
+    if (secret) setSessionCookie(reply, this.config, secret);
+    reply.status(201);
+    return response;
   }
 }

@@ -57,6 +57,11 @@ class EnvironmentVariables {
   @IsString() SSO_TRUSTED_PROXIES = '';
   @IsString() GLOBAL_PREFIX = '';
   @Transform(toBoolean) @IsBoolean() COOKIE_SECURE = false;
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'must be a cookie name' }) SESSION_COOKIE_NAME =
+    'GCN_SESSION_SECRET';
+  @Type(() => Number) @IsInt() @Min(1) SESSION_IDLE_TIMEOUT = 3_600;
+  @Type(() => Number) @IsInt() @Min(1) SESSION_ABSOLUTE_TIMEOUT = 86_400;
+  @Type(() => Number) @IsInt() @Min(1) PASSWORD_OPS_PER_MINUTE = 30;
 }
 
 export class AppConfig {
@@ -79,6 +84,9 @@ export class AppConfig {
   readonly sso: { header: string; trustedProxies: string[] };
   readonly globalPrefix: string;
   readonly cookieSecure: boolean;
+  readonly sessions: { cookieName: string; idleTimeoutMs: number; absoluteTimeoutMs: number };
+  /** hashpassword/matchpassword calls a client may make a minute: each costs a bcrypt. */
+  readonly passwordOpsPerMinute: number;
 }
 
 function firstError(vars: EnvironmentVariables): string | null {
@@ -136,5 +144,11 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     },
     globalPrefix: vars.GLOBAL_PREFIX,
     cookieSecure: vars.COOKIE_SECURE,
+    sessions: {
+      cookieName: vars.SESSION_COOKIE_NAME,
+      idleTimeoutMs: vars.SESSION_IDLE_TIMEOUT * 1000,
+      absoluteTimeoutMs: vars.SESSION_ABSOLUTE_TIMEOUT * 1000,
+    },
+    passwordOpsPerMinute: vars.PASSWORD_OPS_PER_MINUTE,
   });
 }

@@ -5,11 +5,12 @@ import { Group } from '../users/entities/group.entity.js';
 import { User } from '../users/entities/user.entity.js';
 import { UserToken } from '../auth/entities/user-token.entity.js';
 import { Session } from '../sessions/entities/session.entity.js';
+import { UsedRsaSalt } from '../sessions/entities/used-rsa-salt.entity.js';
 import { RevokedToken } from '../tokens/entities/revoked-token.entity.js';
 import { SigningKey } from '../tokens/entities/signing-key.entity.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [User, Group, UserToken, Session, SigningKey, RevokedToken];
+export const entities = [User, Group, UserToken, Session, UsedRsaSalt, SigningKey, RevokedToken];
 
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 

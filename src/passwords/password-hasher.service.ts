@@ -4,6 +4,8 @@ import bcrypt from 'bcrypt';
 import { AppConfig } from '../config/app-config.js';
 import { isHashable, passwordPolicyViolation } from './password-policy.js';
 
+const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
+
 /**
  * The one place passwords are hashed and compared. bcrypt's async API runs on libuv's thread
  * pool, never on the event loop.
@@ -26,6 +28,17 @@ export class PasswordHasher {
     const usable = isHashable(password);
     const matches = await bcrypt.compare(usable ? password : '', hash ?? (await this.dummyHash));
     return usable && hash !== null && matches;
+  }
+
+  /**
+   * Whether `password` matches a hash a client brought (`matchpassword`): null for anything that
+   * is not a bcrypt hash, or one so costly that comparing would tie up a thread for seconds.
+   */
+  async matchesForeignHash(password: string, hash: string): Promise<boolean | null> {
+    if (!BCRYPT_HASH.test(hash) || bcrypt.getRounds(hash) > Math.max(this.config.bcryptCost, 13)) {
+      return null;
+    }
+    return isHashable(password) && (await bcrypt.compare(password, hash));
   }
 
   needsRehash(hash: string): boolean {

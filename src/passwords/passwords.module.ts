@@ -1,8 +1,14 @@
 import { Module } from '@nestjs/common';
-import { PasswordHasher } from './password-hasher.service.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { PasswordHashingModule } from './password-hashing.module.js';
+import { PasswordOperationsService } from './password-operations.service.js';
+import { PasswordsController } from './passwords.controller.js';
 
+/** The session API's password endpoints (hashing itself is PasswordHashingModule's). */
 @Module({
-  providers: [PasswordHasher],
-  exports: [PasswordHasher],
+  imports: [PasswordHashingModule, UsersModule, SessionsModule],
+  controllers: [PasswordsController],
+  providers: [PasswordOperationsService],
 })
 export class PasswordsModule {}

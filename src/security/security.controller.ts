@@ -12,7 +12,7 @@ import { CredentialsDto } from '../auth/dto/credentials.dto.js';
 import { PasswordLoginService } from '../auth/password-login.service.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
-import type { VerifiedAccessToken } from '../tokens/access-tokens.service.js';
+import type { User } from '../users/entities/user.entity.js';
 import {
   AuthenticationResponseDto,
   CheckTokenDto,
@@ -70,7 +70,7 @@ export class SecurityController {
   })
   @ApiOkResponse({ type: PrivilegeTokenResponseDto })
   @ApiUnauthorizedResponse({ schema: { example: { statusCode: 401, message: 'Unauthorized' } } })
-  privilegeToken(@CurrentUser() { user }: VerifiedAccessToken): PrivilegeTokenResponseDto {
+  privilegeToken(@CurrentUser() user: User): PrivilegeTokenResponseDto {
     return { privilege: user.privilege };
   }
 }

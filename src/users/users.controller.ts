@@ -2,9 +2,11 @@ import {
   BadRequestException,
   Body,
   Controller,
+  ForbiddenException,
   Get,
   Param,
   Post,
+  Put,
   Res,
   UseGuards,
 } from '@nestjs/common';
@@ -12,6 +14,8 @@ import { AuthGuard } from '@nestjs/passport';
 import {
   ApiBadRequestResponse,
   ApiBasicAuth,
+  ApiBearerAuth,
+  ApiForbiddenResponse,
   ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
@@ -24,6 +28,7 @@ import { Dialect } from '../common/decorators/dialect.decorator.js';
 import { PositiveIntPipe } from '../common/validation/positive-int.pipe.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
+import { PublicKeyDto } from './dto/public-key.dto.js';
 import {
   ResourceResponseDto,
   TokenResponseDto,
@@ -74,6 +79,31 @@ export class UsersController {
   async findOne(@Param('id', PositiveIntPipe) id: number): Promise<UsernameResponseDto> {
     const user = await this.users.findById(id);
     if (!user) throw new BadRequestException('No user has this id');
+    return { username: user.username };
+  }
+
+  @Put('users/:id/public-key')
+  @UseGuards(AuthGuard(['basic-or-token', 'jwt']))
+  @ApiBasicAuth('basic')
+  @ApiBearerAuth('jwt')
+  @ApiOperation({ summary: "Replace a user's RSA public key (as that user, or as an admin)" })
+  @ApiOkResponse({ type: UsernameResponseDto })
+  @ApiBadRequestResponse({
+    description: 'Not an RSA public key of at least 2048 bits, or no such user',
+  })
+  @ApiUnauthorizedResponse(unauthorized)
+  @ApiForbiddenResponse({ description: "Another user's key, and not an admin" })
+  async setPublicKey(
+    @CurrentUser() caller: User,
+    @Param('id', PositiveIntPipe) id: number,
+    @Body() dto: PublicKeyDto,
+  ): Promise<UsernameResponseDto> {
+    if (caller.id !== id && caller.privilege !== 'admin') {
+      throw new ForbiddenException("Only the user or an admin may change a user's key");
+    }
+    const user = caller.id === id ? caller : await this.users.findById(id);
+    if (!user) throw new BadRequestException('No user has this id');
+    await this.users.setPublicKey(user, dto.publicKey);
     return { username: user.username };
   }
 

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { PasswordsModule } from '../passwords/passwords.module.js';
+import { PasswordHashingModule } from '../passwords/password-hashing.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { Group } from './entities/group.entity.js';
 import { User } from './entities/user.entity.js';
@@ -11,7 +11,7 @@ import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User, Group]), PasswordsModule, TokensModule],
+  imports: [TypeOrmModule.forFeature([User, Group]), PasswordHashingModule, TokensModule],
   controllers: [UsersController],
   providers: [UsersService, BasicStrategy, BasicOrTokenStrategy, RegistrationGuard],
   exports: [UsersService],

@@ -23,6 +23,16 @@ export class UsernameTakenError extends BadRequestException {
 /** Space-separated scope tokens (RFC 6749 §3.3), up to the column's 1024 characters. */
 const SCOPE_PATTERN = /^(?=.{1,1024}$)[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
 
+function checkedPublicKey(pem: string): string {
+  const publicKey = normalizeRsaPublicKey(pem);
+  if (!publicKey) {
+    throw new BadRequestException(
+      'publicKey must be an RSA public key of at least 2048 bits in SPKI PEM form',
+    );
+  }
+  return publicKey;
+}
+
 /** The key under which a username is unique: case and compatibility forms folded. */
 export function usernameKey(username: string): string {
   return username.normalize('NFKC').toLowerCase();
@@ -80,12 +90,16 @@ export class UsersService implements OnApplicationBootstrap {
     return this.users.findOneBy({ id });
   }
 
+  findByUsername(username: string): Promise<User | null> {
+    return this.users.findOneBy({ usernameKey: usernameKey(username) });
+  }
+
   /**
    * The enabled user with these credentials, or null. Unknown users cost the same bcrypt compare
    * as known ones; a hash made at a lower cost than configured is upgraded on success.
    */
   async authenticate(username: string, password: string): Promise<User | null> {
-    const user = await this.users.findOneBy({ usernameKey: usernameKey(username) });
+    const user = await this.findByUsername(username);
     const matches = await this.hasher.verify(password, user?.passwordHash ?? null);
     if (!user || !matches || !user.enabled) return null;
     if (this.hasher.needsRehash(user.passwordHash)) {
@@ -93,6 +107,11 @@ export class UsersService implements OnApplicationBootstrap {
       await this.users.update({ id: user.id }, { passwordHash: user.passwordHash });
     }
     return user;
+  }
+
+  /** Replaces the key that verifies the user's `loginwithrsa` signatures. */
+  async setPublicKey(user: User, pem: string): Promise<void> {
+    await this.users.update({ id: user.id }, { publicKey: checkedPublicKey(pem) });
   }
 
   /** Sets a user's own JWT scope; null returns them to their privilege's default. */
@@ -112,7 +131,7 @@ export class UsersService implements OnApplicationBootstrap {
 
   /** Makes sure the configured admin exists, is an enabled admin and has the configured password. */
   private async ensureAdmin(username: string, password: string): Promise<void> {
-    const existing = await this.users.findOneBy({ usernameKey: usernameKey(username) });
+    const existing = await this.findByUsername(username);
     if (!existing) {
       // A UsernameTakenError means another instance starting at the same moment created it first.
       await this.register({ username, password }).catch((error: unknown) => {

@@ -215,10 +215,18 @@ describe('User-token API: POST /auth/login', () => {
     ['an empty password', () => basic('tokenuser', '')],
     ['credentials without a colon', () => `Basic ${Buffer.from('tokenuser').toString('base64')}`],
     ['garbage credentials', () => 'Basic !!!'],
-    ['no Authorization header', () => undefined],
   ])('refuses %s with 401 and a Basic challenge, issuing no token', async (_, authorization) => {
     const before = await tokenCount(t, user.id);
     expectBasicChallenge(await login(t, authorization()));
+    expect(await tokenCount(t, user.id)).toBe(before);
+  });
+
+  it('treats a request without Basic credentials as the session login (SPEC §1), issuing no token', async () => {
+    const before = await tokenCount(t, user.id);
+    const res = await login(t);
+    expect(res.status).toBe(400);
+    expect(res.body.responseInfo.responseCode).toBe('FAILURE');
+    expect(res.headers['www-authenticate']).toBeUndefined();
     expect(await tokenCount(t, user.id)).toBe(before);
   });
 

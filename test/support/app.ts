@@ -5,12 +5,19 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.setup.js';
 import { loadAppConfig, type AppConfig } from '../../src/config/app-config.js';
 import { UserTokenStrategy } from '../../src/auth/strategies/user-token.strategy.js';
+import { SessionStrategy } from '../../src/sessions/strategies/session.strategy.js';
 import { JwtStrategy } from '../../src/tokens/strategies/jwt.strategy.js';
 import { BasicOrTokenStrategy } from '../../src/users/strategies/basic-or-token.strategy.js';
 import { BasicStrategy } from '../../src/users/strategies/basic.strategy.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
-const STRATEGIES = [JwtStrategy, BasicOrTokenStrategy, BasicStrategy, UserTokenStrategy];
+const STRATEGIES = [
+  JwtStrategy,
+  BasicOrTokenStrategy,
+  BasicStrategy,
+  UserTokenStrategy,
+  SessionStrategy,
+];
 
 /**
  * Passport keeps one registry of strategies per process, where the app started last wins. In

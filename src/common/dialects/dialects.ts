@@ -1,9 +1,17 @@
+import { isBasicLogin } from '../login-form.js';
 import { defaultDialect } from './default.dialect.js';
 import type { ErrorDialect } from './error-dialect.js';
 import { jwtDialect } from './jwt.dialect.js';
 import { restAuthDialect } from './rest-auth.dialect.js';
 import { securityDialect } from './security.dialect.js';
+import { sessionDialect } from './session.dialect.js';
 import { userTokenDialect } from './user-token.dialect.js';
+
+/** The shared `POST /auth/login`: the dialect of whichever API the request is for. */
+const loginDialect: ErrorDialect = {
+  reply: (error, request) =>
+    (isBasicLogin(request) ? userTokenDialect : sessionDialect).reply(error, request),
+};
 
 /** Every API's error dialect by name; a route names its own with @Dialect(). */
 export const dialects = {
@@ -12,6 +20,8 @@ export const dialects = {
   'user-token': userTokenDialect,
   jwt: jwtDialect,
   security: securityDialect,
+  session: sessionDialect,
+  login: loginDialect,
 } satisfies Record<string, ErrorDialect>;
 
 export type DialectName = keyof typeof dialects;

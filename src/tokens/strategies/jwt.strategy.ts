@@ -8,8 +8,8 @@ import {
   AccessTokensService,
   CLOCK_TOLERANCE_SECONDS,
   type AccessTokenClaims,
-  type VerifiedAccessToken,
 } from '../access-tokens.service.js';
+import type { User } from '../../users/entities/user.entity.js';
 import { kidOf, SigningKeysService } from '../signing-keys.service.js';
 
 const JWT_IN_AUTHORIZATION = /^(?:Bearer\s+)?([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
@@ -48,7 +48,7 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  async validate(claims: AccessTokenClaims): Promise<VerifiedAccessToken | false> {
-    return (await this.accessTokens.checkClaims(claims)) ?? false;
+  async validate(claims: AccessTokenClaims): Promise<User | false> {
+    return (await this.accessTokens.checkClaims(claims))?.user ?? false;
   }
 }

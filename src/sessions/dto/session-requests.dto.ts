@@ -1,0 +1,80 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsDefined, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+
+export class LoginRequestDto {
+  @ApiProperty({ example: 'hawk', description: 'The username' })
+  @IsDefined()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(256)
+  login: string;
+
+  @ApiProperty({ example: 'newpwd-2020' })
+  @IsDefined()
+  @IsString()
+  @MaxLength(1024)
+  password: string;
+}
+
+export class LoginWithRsaRequestDto {
+  @ApiProperty({ example: 'hawk' })
+  @IsDefined()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(256)
+  username: string;
+
+  @ApiProperty({ example: '6f1c0e52b1d44c3f', description: 'Any string, used once per user' })
+  @IsDefined()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(256)
+  salt: string;
+
+  @ApiProperty({
+    example: 1795432000000,
+    description: 'Milliseconds since the epoch, at most 10 minutes ahead',
+  })
+  @IsDefined()
+  @IsInt()
+  @Min(0)
+  expirationTimestamp: number;
+
+  @ApiProperty({
+    description:
+      'base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the UTF-8 bytes of `username:salt:expirationTimestamp`',
+    example: 'kq3v…==',
+  })
+  @IsDefined()
+  @IsString()
+  @MaxLength(2048)
+  rsaSignature: string;
+}
+
+export class HashPasswordRequestDto {
+  @ApiProperty({ example: 'a-new-password' })
+  @IsDefined()
+  @IsString()
+  password: string;
+
+  @ApiProperty({ example: 12345 })
+  @IsDefined()
+  @IsInt()
+  @Min(1)
+  @Max(2_147_483_647)
+  userId: number;
+}
+
+export class MatchPasswordRequestDto {
+  @ApiProperty({ example: 'a-new-password' })
+  @IsDefined()
+  @IsString()
+  @MaxLength(1024)
+  password: string;
+
+  @ApiProperty({ example: '$2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW' })
+  @IsDefined()
+  @IsString()
+  @MaxLength(128)
+  hash: string;
+}

@@ -1,0 +1,52 @@
+import { constants, verify } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThan, Repository } from 'typeorm';
+import { hashSecret } from '../common/secret-hash.js';
+import { isUniqueViolation } from '../database/database-errors.js';
+import type { User } from '../users/entities/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import type { LoginWithRsaRequestDto } from './dto/session-requests.dto.js';
+import { UsedRsaSalt } from './entities/used-rsa-salt.entity.js';
+
+/** How far ahead a signed login may expire (SPEC §3). */
+const MAX_SIGNATURE_LIFETIME_MS = 10 * 60 * 1000;
+
+/**
+ * `loginwithrsa` (SPEC §3): the user's registered RSA key must verify, with RSASSA-PKCS1-v1_5 and
+ * SHA-256, the UTF-8 bytes of `username:salt:expirationTimestamp`; the timestamp is in the future
+ * and at most ten minutes away; a (user, salt) pair is accepted once.
+ */
+@Injectable()
+export class RsaLoginService {
+  constructor(
+    private readonly users: UsersService,
+    @InjectRepository(UsedRsaSalt) private readonly usedSalts: Repository<UsedRsaSalt>,
+  ) {}
+
+  /** The user the signature proves, or null: the caller learns nothing about which check failed. */
+  async authenticate(request: LoginWithRsaRequestDto): Promise<User | null> {
+    const now = Date.now();
+    const expiration = request.expirationTimestamp;
+    if (expiration <= now || expiration > now + MAX_SIGNATURE_LIFETIME_MS) return null;
+    const user = await this.users.findByUsername(request.username);
+    if (!user?.enabled || !user.publicKey) return null;
+    const signed = Buffer.from(`${request.username}:${request.salt}:${expiration}`, 'utf8');
+    const signature = Buffer.from(request.rsaSignature, 'base64');
+    const key = { key: user.publicKey, padding: constants.RSA_PKCS1_PADDING };
+    if (!verify('sha256', signed, key, signature)) return null;
+    return (await this.spendSalt(user.id, request.salt, new Date(expiration))) ? user : null;
+  }
+
+  /** Records the salt as used; false when it already was. Salts past their expiration are dropped. */
+  private async spendSalt(userId: number, salt: string, expiresAt: Date): Promise<boolean> {
+    await this.usedSalts.delete({ expiresAt: LessThan(new Date()) });
+    try {
+      await this.usedSalts.insert({ userId, saltHash: hashSecret(salt), expiresAt });
+      return true;
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+}

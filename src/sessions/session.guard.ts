@@ -1,0 +1,25 @@
+import { Injectable, mixin, type Type } from '@nestjs/common';
+import { AuthGuard, type IAuthGuard } from '@nestjs/passport';
+import { SessionApiException } from '../common/dialects/generic-response.js';
+
+/**
+ * Requires a live session (the SID strategy). `onFailure` is what the route answers without one:
+ * NOTFOUND for validate, which never says which part was wrong; AUTHREQUIRED elsewhere.
+ */
+export function SessionGuard(onFailure: 'AUTHREQUIRED' | 'NOTFOUND'): Type<IAuthGuard> {
+  @Injectable()
+  class RequiresSession extends AuthGuard('session') {
+    handleRequest<T>(error: unknown, liveSession: T): T {
+      if (error || !liveSession) {
+        throw new SessionApiException(
+          onFailure,
+          onFailure === 'NOTFOUND'
+            ? 'No such session'
+            : 'A live session (sid and secret) is required',
+        );
+      }
+      return liveSession;
+    }
+  }
+  return mixin(RequiresSession);
+}

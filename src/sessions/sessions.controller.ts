@@ -1,0 +1,133 @@
+import {
+  Body,
+  Controller,
+  Get,
+  Header,
+  HttpCode,
+  ParseBoolPipe,
+  Post,
+  Query,
+  Req,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiCookieAuth,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { CurrentUser } from '../common/decorators/current-user.decorator.js';
+import { Dialect } from '../common/decorators/dialect.decorator.js';
+import { genericResponse, type GenericResponse } from '../common/dialects/generic-response.js';
+import { AppConfig } from '../config/app-config.js';
+import { LoginWithRsaRequestDto } from './dto/session-requests.dto.js';
+import {
+  AuthenticationResponseDto,
+  GenericResponseDto,
+  LoginResponseDto,
+} from './dto/session-responses.dto.js';
+import { type LoginRequest, loginContextOf } from './login-context.js';
+import { clearSessionCookie, setSessionCookie } from './session-cookie.js';
+import { SessionGuard } from './session.guard.js';
+import { SessionLoginService } from './session-login.service.js';
+import { type LiveSession, SessionsService } from './sessions.service.js';
+
+const sidQuery = {
+  name: 'sid',
+  required: false,
+  description: 'Existing sid; the cookie must hold its secret',
+};
+
+@ApiTags('Session API')
+@Dialect('session')
+@Controller('auth')
+export class SessionsController {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly sessions: SessionsService,
+    private readonly sessionLogin: SessionLoginService,
+  ) {}
+
+  @Get('validate/:sid')
+  @UseGuards(SessionGuard('NOTFOUND'))
+  @ApiOperation({
+    summary: 'Validate the given SID (sid followed by its secret, or sid with the cookie)',
+  })
+  @ApiParam({
+    name: 'sid',
+    description: 'sid + gcn_session_secret, or the bare sid with the GCN_SESSION_SECRET cookie',
+  })
+  @ApiCookieAuth('session')
+  @ApiOkResponse({ type: AuthenticationResponseDto })
+  @ApiNotFoundResponse({
+    type: GenericResponseDto,
+    description: 'NOTFOUND: no live session for this sid and secret',
+  })
+  validate(@CurrentUser() { user }: LiveSession): Promise<AuthenticationResponseDto> {
+    return this.sessionLogin.authenticationResponse(user);
+  }
+
+  @Post('logout/:sid')
+  @UseGuards(SessionGuard('AUTHREQUIRED'))
+  @ApiOperation({ summary: 'Do a logout for the current session (or all sessions of its user)' })
+  @ApiCookieAuth('session')
+  @ApiQuery({ name: 'allSessions', required: false, type: Boolean })
+  @ApiCreatedResponse({ type: GenericResponseDto })
+  @ApiUnauthorizedResponse({ type: GenericResponseDto, description: 'AUTHREQUIRED' })
+  async logout(
+    @CurrentUser() { session }: LiveSession,
+    @Query('allSessions', new ParseBoolPipe({ optional: true })) allSessions: boolean | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<GenericResponse> {
+    await this.sessions.end(session, allSessions ?? false);
+    clearSessionCookie(reply, this.config);
+    return genericResponse('OK', allSessions ? 'All sessions ended' : 'Session ended');
+  }
+
+  @Post('loginwithrsa')
+  @ApiOperation({
+    summary: 'Perform a login based on an RSA signature of username:salt:expirationTimestamp',
+  })
+  @ApiQuery(sidQuery)
+  @ApiCreatedResponse({ type: LoginResponseDto })
+  @ApiUnauthorizedResponse({ type: GenericResponseDto, description: 'FAILURE' })
+  async loginWithRsa(
+    @Body() dto: LoginWithRsaRequestDto,
+    @Req() request: LoginRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<LoginResponseDto> {
+    const { response, secret } = await this.sessionLogin.withRsaSignature(
+      dto,
+      loginContextOf(request, this.config),
+    );
+    if (secret) setSessionCookie(reply, this.config, secret);
+    return response;
+  }
+
+  @Get(['login', 'ssologin'])
+  @HttpCode(200)
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @ApiOperation({ summary: 'Perform a login with SSO: the user named by a trusted proxy’s header' })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({
+    description: 'The new SID, or NOTFOUND, or FAILURE',
+    schema: { type: 'string', example: '12345' },
+  })
+  async ssoLogin(
+    @Req() request: LoginRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const login = await this.sessionLogin.withSso(loginContextOf(request, this.config));
+    if ('outcome' in login) return login.outcome;
+    if (login.secret) setSessionCookie(reply, this.config, login.secret);
+    return login.response.sid;
+  }
+}

@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { hashesMatch, hashSecret } from '../common/secret-hash.js';
+import { AppConfig } from '../config/app-config.js';
+import { Group } from '../users/entities/group.entity.js';
+import { User } from '../users/entities/user.entity.js';
+import { isCredentialLive } from '../users/user-status.js';
+import type { GroupDto, SessionUserDto } from './dto/session-responses.dto.js';
+import { Session } from './entities/session.entity.js';
+
+const SID_WITH_OPTIONAL_SECRET = /^([1-9][0-9]{0,9})([0-9a-f]{64})?$/;
+const SECRET = /^[0-9a-f]{64}$/;
+/** `lastSeenAt` is written at most this often, so that validating stays a read. */
+const LAST_SEEN_WRITE_INTERVAL_MS = 60_000;
+
+export interface SessionCredential {
+  sid: number;
+  secret: string;
+}
+
+export interface LiveSession {
+  session: Session;
+  user: User;
+}
+
+export interface SessionClient {
+  address: string | null;
+  userAgent: string | null;
+}
+
+/**
+ * A sid and its secret as the session API carries them: the secret right after the sid in the
+ * path (the last 64 characters), or in the cookie when the path holds the bare sid.
+ */
+export function parseSessionCredential(
+  sidValue: string | undefined,
+  cookieSecret: string | undefined,
+): SessionCredential | null {
+  const match = SID_WITH_OPTIONAL_SECRET.exec(sidValue ?? '');
+  if (!match || Number(match[1]) > 2_147_483_647) return null;
+  const secret = match[2] ?? cookieSecret;
+  return secret && SECRET.test(secret) ? { sid: Number(match[1]), secret } : null;
+}
+
+/** Sessions of the session API: a numeric sid and a 256-bit secret kept only as SHA-256. */
+@Injectable()
+export class SessionsService {
+  constructor(
+    private readonly config: AppConfig,
+    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    @InjectRepository(Group) private readonly groups: Repository<Group>,
+    @InjectRepository(User) private readonly users: Repository<User>,
+  ) {}
+
+  async start(user: User, client: SessionClient): Promise<{ session: Session; secret: string }> {
+    const secret = randomBytes(32).toString('hex');
+    const now = new Date();
+    const session = await this.sessions.save(
+      this.sessions.create({
+        secretHash: hashSecret(secret),
+        userId: user.id,
+        createdAt: now,
+        lastSeenAt: now,
+        clientAddress: client.address?.slice(0, 64) ?? null,
+        userAgent: client.userAgent?.slice(0, 512) ?? null,
+      }),
+    );
+    return { session, secret };
+  }
+
+  /**
+   * A session for `user` after a successful login: the one named by `reuse` when it is live and
+   * theirs (no new secret then), otherwise a new one with its secret.
+   */
+  async open(
+    user: User,
+    client: SessionClient,
+    reuse: SessionCredential | null,
+  ): Promise<{ session: Session; secret: string | null }> {
+    const existing = reuse && (await this.authenticate(reuse));
+    if (existing && existing.user.id === user.id)
+      return { session: existing.session, secret: null };
+    return this.start(user, client);
+  }
+
+  /** The live session with this sid and secret, or null; its last use is recorded. */
+  async authenticate(credential: SessionCredential): Promise<LiveSession | null> {
+    const session = await this.sessions.findOne({
+      where: { id: credential.sid },
+      relations: { user: true },
+    });
+    if (!session || !hashesMatch(session.secretHash, hashSecret(credential.secret))) return null;
+    if (!this.isLive(session)) return null;
+    await this.recordUse(session);
+    return { session, user: session.user! };
+  }
+
+  /** Ends this session, or every session of its user. */
+  async end(session: Session, allSessions: boolean): Promise<void> {
+    await this.sessions.delete(allSessions ? { userId: session.userId } : { id: session.id });
+  }
+
+  /** The session API's User: profile and groups (each with its subtree), never the password. */
+  async describeUser(user: User): Promise<SessionUserDto> {
+    const [withGroups, allGroups] = await Promise.all([
+      this.users.findOne({
+        where: { id: user.id },
+        relations: { groups: true },
+      }),
+      this.groups.find(),
+    ]);
+    const childrenOf = new Map<number | null, Group[]>();
+    for (const group of allGroups) {
+      childrenOf.set(group.parentId, [...(childrenOf.get(group.parentId) ?? []), group]);
+    }
+    const subtree = (group: Group): GroupDto => ({
+      id: group.id,
+      name: group.name,
+      description: group.description,
+      children: (childrenOf.get(group.id) ?? []).map(subtree),
+    });
+    return {
+      id: user.id,
+      firstName: user.firstName,
+      lastName: user.lastName,
+      description: user.description,
+      email: user.email,
+      groups: (withGroups?.groups ?? []).map(subtree),
+      login: user.username,
+    };
+  }
+
+  private isLive(session: Session): boolean {
+    const now = Date.now();
+    const { idleTimeoutMs, absoluteTimeoutMs } = this.config.sessions;
+    return (
+      now - session.lastSeenAt.getTime() <= idleTimeoutMs &&
+      now - session.createdAt.getTime() <= absoluteTimeoutMs &&
+      isCredentialLive(session.user ?? null, session.createdAt)
+    );
+  }
+
+  private async recordUse(session: Session): Promise<void> {
+    const now = new Date();
+    const interval = Math.min(LAST_SEEN_WRITE_INTERVAL_MS, this.config.sessions.idleTimeoutMs / 4);
+    if (now.getTime() - session.lastSeenAt.getTime() < interval) return;
+    session.lastSeenAt = now;
+    await this.sessions.update({ id: session.id }, { lastSeenAt: now });
+  }
+}
