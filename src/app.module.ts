@@ -7,9 +7,9 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { PasswordsModule } from './passwords/passwords.module.js';
-import { ThrottlerModule } from '@nestjs/throttler';
-import { AppConfig } from './config/app-config.js';
+import type { AppConfig } from './config/app-config.js';
 import { SecurityModule } from './security/security.module.js';
+import { ThrottlingModule } from './throttling/throttling.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -22,12 +22,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule,
-        ThrottlerModule.forRootAsync({
-          inject: [AppConfig],
-          useFactory: (appConfig: AppConfig) => [
-            { name: 'password-ops', ttl: 60_000, limit: appConfig.passwordOpsPerMinute },
-          ],
-        }),
+        ThrottlingModule,
         PasswordsModule,
         TokensModule,
         SecurityModule,

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiOkResponse,
@@ -9,6 +9,8 @@ import {
 import { Dialect } from '../common/decorators/dialect.decorator.js';
 import { AccessTokenResponseDto, CredentialsDto } from './dto/credentials.dto.js';
 import { PasswordLoginService } from './password-login.service.js';
+import { ClientThrottlerGuard } from '../throttling/client-throttler.guard.js';
+import { CountsAsLogin } from '../throttling/throttle.decorators.js';
 
 @ApiTags('JWT API')
 @Dialect('jwt')
@@ -18,6 +20,8 @@ export class JwtAuthController {
 
   @Post('auth')
   @HttpCode(200)
+  @UseGuards(ClientThrottlerGuard)
+  @CountsAsLogin()
   @ApiOperation({
     summary: 'Retrieve an RS256 access token (sub, sub_type, iss, iat, scope, exp, jti)',
   })

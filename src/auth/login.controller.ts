@@ -27,6 +27,8 @@ import { CreateUserTokenDto } from './dto/create-user-token.dto.js';
 import { UserTokenDto } from './dto/user-token-response.dto.js';
 import { LoginFormGuard } from './guards/login-form.guard.js';
 import { UserTokensService } from './user-tokens.service.js';
+import { ClientThrottlerGuard } from '../throttling/client-throttler.guard.js';
+import { CountsAsLogin } from '../throttling/throttle.decorators.js';
 
 /**
  * `POST /auth/login`, shared by two APIs (SPEC §1): with `Authorization: Basic` the user-token
@@ -44,7 +46,8 @@ export class LoginController {
   ) {}
 
   @Post('login')
-  @UseGuards(LoginFormGuard)
+  @UseGuards(ClientThrottlerGuard, LoginFormGuard)
+  @CountsAsLogin()
   @ApiOperation({
     summary: 'Log in: Basic credentials for a userToken, or a JSON {login, password} for a session',
   })

@@ -62,6 +62,9 @@ class EnvironmentVariables {
   @Type(() => Number) @IsInt() @Min(1) SESSION_IDLE_TIMEOUT = 3_600;
   @Type(() => Number) @IsInt() @Min(1) SESSION_ABSOLUTE_TIMEOUT = 86_400;
   @Type(() => Number) @IsInt() @Min(1) PASSWORD_OPS_PER_MINUTE = 30;
+  @Type(() => Number) @IsInt() @Min(1) LOGIN_ATTEMPTS_PER_MINUTE = 60;
+  @Type(() => Number) @IsInt() @Min(1) LOCKOUT_BASE_SECONDS = 30;
+  @Type(() => Number) @IsInt() @Min(1) LOCKOUT_MAX_SECONDS = 3_600;
 }
 
 export class AppConfig {
@@ -87,6 +90,10 @@ export class AppConfig {
   readonly sessions: { cookieName: string; idleTimeoutMs: number; absoluteTimeoutMs: number };
   /** hashpassword/matchpassword calls a client may make a minute: each costs a bcrypt. */
   readonly passwordOpsPerMinute: number;
+  /** Login requests a client address may make a minute, on every login route. */
+  readonly loginAttemptsPerMinute: number;
+  /** The first lock after five consecutive failures, doubling with each further one, up to the max. */
+  readonly lockout: { baseSeconds: number; maxSeconds: number };
 }
 
 function firstError(vars: EnvironmentVariables): string | null {
@@ -150,5 +157,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       absoluteTimeoutMs: vars.SESSION_ABSOLUTE_TIMEOUT * 1000,
     },
     passwordOpsPerMinute: vars.PASSWORD_OPS_PER_MINUTE,
+    loginAttemptsPerMinute: vars.LOGIN_ATTEMPTS_PER_MINUTE,
+    lockout: { baseSeconds: vars.LOCKOUT_BASE_SECONDS, maxSeconds: vars.LOCKOUT_MAX_SECONDS },
   });
 }

@@ -10,7 +10,6 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { ThrottlerGuard } from '@nestjs/throttler';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
 import { type GenericResponse, genericResponse } from '../common/dialects/generic-response.js';
@@ -26,6 +25,8 @@ import {
 import { SessionGuard } from '../sessions/session.guard.js';
 import type { LiveSession } from '../sessions/sessions.service.js';
 import { PasswordOperationsService } from './password-operations.service.js';
+import { ClientThrottlerGuard } from '../throttling/client-throttler.guard.js';
+import { CountsAsPasswordOperation } from '../throttling/throttle.decorators.js';
 
 const sidQuery = {
   name: 'sid',
@@ -44,7 +45,8 @@ export class PasswordsController {
   ) {}
 
   @Post('hashpassword')
-  @UseGuards(ThrottlerGuard, SessionGuard('AUTHREQUIRED'))
+  @UseGuards(ClientThrottlerGuard, SessionGuard('AUTHREQUIRED'))
+  @CountsAsPasswordOperation()
   @ApiOperation({
     summary: 'Create a hash of the given password for the given user (own user, or any as admin)',
   })
@@ -68,7 +70,8 @@ export class PasswordsController {
   }
 
   @Post('matchpassword')
-  @UseGuards(ThrottlerGuard, SessionGuard('AUTHREQUIRED'))
+  @UseGuards(ClientThrottlerGuard, SessionGuard('AUTHREQUIRED'))
+  @CountsAsPasswordOperation()
   @ApiOperation({ summary: 'Checks if the given password matches the given hash (OK or FAILURE)' })
   @ApiQuery(sidQuery)
   @ApiCookieAuth('session')

@@ -20,6 +20,8 @@ import {
   PrivilegeTokenResponseDto,
 } from './dto/security.dto.js';
 import { TokenCheckService } from './token-check.service.js';
+import { ClientThrottlerGuard } from '../throttling/client-throttler.guard.js';
+import { CountsAsLogin } from '../throttling/throttle.decorators.js';
 
 const badBody = { schema: { example: { statusCode: 400, message: 'token must be a string' } } };
 
@@ -34,6 +36,8 @@ export class SecurityController {
 
   @Post('authentication')
   @HttpCode(200)
+  @UseGuards(ClientThrottlerGuard)
+  @CountsAsLogin()
   @ApiOperation({
     summary: "Tests a user's credentials, and if successful returns a token to access the system",
   })

@@ -39,6 +39,8 @@ import { clearSessionCookie, setSessionCookie } from './session-cookie.js';
 import { SessionGuard } from './session.guard.js';
 import { SessionLoginService } from './session-login.service.js';
 import { type LiveSession, SessionsService } from './sessions.service.js';
+import { ClientThrottlerGuard } from '../throttling/client-throttler.guard.js';
+import { CountsAsLogin } from '../throttling/throttle.decorators.js';
 
 const sidQuery = {
   name: 'sid',
@@ -93,6 +95,8 @@ export class SessionsController {
   }
 
   @Post('loginwithrsa')
+  @UseGuards(ClientThrottlerGuard)
+  @CountsAsLogin()
   @ApiOperation({
     summary: 'Perform a login based on an RSA signature of username:salt:expirationTimestamp',
   })
@@ -113,6 +117,8 @@ export class SessionsController {
   }
 
   @Get(['login', 'ssologin'])
+  @UseGuards(ClientThrottlerGuard)
+  @CountsAsLogin()
   @HttpCode(200)
   @Header('Content-Type', 'text/plain; charset=utf-8')
   @ApiOperation({ summary: 'Perform a login with SSO: the user named by a trusted proxy’s header' })

@@ -37,6 +37,8 @@ import {
 import type { User } from './entities/user.entity.js';
 import { RegistrationGuard } from './guards/registration.guard.js';
 import { UsersService } from './users.service.js';
+import { ClientThrottlerGuard } from '../throttling/client-throttler.guard.js';
+import { CountsAsLogin } from '../throttling/throttle.decorators.js';
 
 /** `duration` of the REST-auth API's tokens, as its document shows. */
 export const REST_AUTH_TOKEN_TTL_SECONDS = 600;
@@ -108,7 +110,8 @@ export class UsersController {
   }
 
   @Get('token')
-  @BasicOrToken()
+  @UseGuards(ClientThrottlerGuard, AuthGuard('basic-or-token'))
+  @CountsAsLogin()
   @ApiBasicAuth('basic')
   @ApiOperation({
     summary: 'Return an authentication token (Basic credentials, or a valid token as username)',

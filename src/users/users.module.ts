@@ -7,13 +7,20 @@ import { User } from './entities/user.entity.js';
 import { RegistrationGuard } from './guards/registration.guard.js';
 import { BasicOrTokenStrategy } from './strategies/basic-or-token.strategy.js';
 import { BasicStrategy } from './strategies/basic.strategy.js';
+import { LoginLockoutService } from './login-lockout.service.js';
 import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User, Group]), PasswordHashingModule, TokensModule],
   controllers: [UsersController],
-  providers: [UsersService, BasicStrategy, BasicOrTokenStrategy, RegistrationGuard],
+  providers: [
+    UsersService,
+    LoginLockoutService,
+    BasicStrategy,
+    BasicOrTokenStrategy,
+    RegistrationGuard,
+  ],
   exports: [UsersService],
 })
 export class UsersModule {}

@@ -8,10 +8,12 @@ import {
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { TooManyAttemptsException } from '../common/errors/too-many-attempts.exception.js';
 import { isUniqueViolation } from '../database/database-errors.js';
 import { PasswordHasher } from '../passwords/password-hasher.service.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
 import { User } from './entities/user.entity.js';
+import { LoginLockoutService } from './login-lockout.service.js';
 import { normalizeRsaPublicKey } from './public-key.js';
 
 export class UsernameTakenError extends BadRequestException {
@@ -46,6 +48,7 @@ export class UsersService implements OnApplicationBootstrap {
   constructor(
     private readonly config: AppConfig,
     private readonly hasher: PasswordHasher,
+    private readonly lockout: LoginLockoutService,
     @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
@@ -96,12 +99,21 @@ export class UsersService implements OnApplicationBootstrap {
 
   /**
    * The enabled user with these credentials, or null. Unknown users cost the same bcrypt compare
-   * as known ones; a hash made at a lower cost than configured is upgraded on success.
+   * as known ones; a locked account is refused (429) even with the right password; a hash made at
+   * a lower cost than configured is upgraded on success.
    */
   async authenticate(username: string, password: string): Promise<User | null> {
     const user = await this.findByUsername(username);
     const matches = await this.hasher.verify(password, user?.passwordHash ?? null);
-    if (!user || !matches || !user.enabled) return null;
+    const lockedFor = user ? this.lockout.lockedForSeconds(user) : 0;
+    if (lockedFor > 0) throw new TooManyAttemptsException(lockedFor);
+    if (!user) return null;
+    if (!matches) {
+      await this.lockout.recordFailure(user);
+      return null;
+    }
+    await this.lockout.recordSuccess(user);
+    if (!user.enabled) return null;
     if (this.hasher.needsRehash(user.passwordHash)) {
       user.passwordHash = await this.hasher.hash(password);
       await this.users.update({ id: user.id }, { passwordHash: user.passwordHash });

@@ -55,6 +55,7 @@ export async function startTestApp(
   const config = loadAppConfig({
     LOG_LEVEL: 'silent',
     BCRYPT_COST: '4',
+    LOGIN_ATTEMPTS_PER_MINUTE: '100000',
     DATABASE_URL: database.url,
     ...env,
   });

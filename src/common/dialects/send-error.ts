@@ -1,6 +1,7 @@
 import { HttpException, InternalServerErrorException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatehouseRouteConfig } from '../decorators/dialect.decorator.js';
+import { TooManyAttemptsException } from '../errors/too-many-attempts.exception.js';
 import { dialects } from './dialects.js';
 
 const logger = new Logger('Errors');
@@ -25,7 +26,11 @@ export function sendError(
 ): FastifyReply {
   const dialectName = (request.routeOptions?.config as GatehouseRouteConfig | undefined)?.dialect;
   const dialect = dialects[dialectName ?? 'default'];
-  const { status, body, contentType, headers } = dialect.reply(toHttpException(error), request);
+  const exception = toHttpException(error);
+  const { status, body, contentType, headers } = dialect.reply(exception, request);
+  if (exception instanceof TooManyAttemptsException) {
+    reply.header('Retry-After', String(exception.retryAfterSeconds));
+  }
   return reply
     .status(status)
     .headers(headers ?? {})

@@ -1,10 +1,12 @@
 import { InitialSchema1763892000000 } from './1763892000000-initial-schema.js';
 import { RevokedTokens1763900000000 } from './1763900000000-revoked-tokens.js';
 import { UsedRsaSalts1763910000000 } from './1763910000000-used-rsa-salts.js';
+import { LoginLockout1763920000000 } from './1763920000000-login-lockout.js';
 
 /** Every migration, oldest first; listed here so that the app, the CLI and the tests run the same set. */
 export const migrations = [
   InitialSchema1763892000000,
   RevokedTokens1763900000000,
   UsedRsaSalts1763910000000,
+  LoginLockout1763920000000,
 ];

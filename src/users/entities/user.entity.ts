@@ -41,6 +41,10 @@ export class User {
 
   @Column({ type: Date, nullable: true }) lastLoginTime: Date | null;
 
+  /** Consecutive failed password logins; five or more lock the account for a growing while. */
+  @Column({ type: 'integer', default: 0 }) failedLoginCount: number;
+  @Column({ type: Date, nullable: true }) lockedUntil: Date | null;
+
   /** Moves on every password change; sessions and tokens issued before it are dead. */
   @Column({ type: Date }) credentialsChangedAt: Date;
 
