@@ -20,7 +20,14 @@ export const PASSWORD_OPS_THROTTLER = 'password-ops';
           { name: LOGIN_THROTTLER, ttl: 60_000, limit: config.loginAttemptsPerMinute },
           { name: PASSWORD_OPS_THROTTLER, ttl: 60_000, limit: config.passwordOpsPerMinute },
         ],
-        storage: config.redisUrl ? new ThrottlerStorageRedisService(config.redisUrl) : undefined,
+        storage: config.redisUrl
+          ? // Fail fast rather than queue while Redis is away; the guard then lets requests through.
+            new ThrottlerStorageRedisService(config.redisUrl, {
+              maxRetriesPerRequest: 1,
+              enableOfflineQueue: false,
+              lazyConnect: false,
+            })
+          : undefined,
         // One counter per limit and address across all the routes that share it, not per route.
         generateKey: (_context, tracker, throttlerName) => `${throttlerName}:${tracker}`,
         setHeaders: false,

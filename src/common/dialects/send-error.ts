@@ -1,17 +1,28 @@
-import { HttpException, InternalServerErrorException, Logger } from '@nestjs/common';
+import {
+  HttpException,
+  InternalServerErrorException,
+  Logger,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatehouseRouteConfig } from '../decorators/dialect.decorator.js';
+import { isDatabaseUnavailable } from '../../database/database-errors.js';
 import { TooManyAttemptsException } from '../errors/too-many-attempts.exception.js';
 import { dialects } from './dialects.js';
 
 const logger = new Logger('Errors');
 
 /**
- * Any thrown value as an HttpException; what is not one is logged and becomes a bare 500. (Nest
- * has already turned Fastify's client errors, such as a body that is not JSON, into HttpExceptions.)
+ * Any thrown value as an HttpException: a database out of reach is a 503; anything else that is
+ * not one is logged and becomes a bare 500. (Nest has already turned Fastify's client errors, such
+ * as a body that is not JSON, into HttpExceptions.)
  */
 export function toHttpException(error: unknown): HttpException {
   if (error instanceof HttpException) return error;
+  if (isDatabaseUnavailable(error)) {
+    logger.warn(`Database unavailable: ${(error as Error).message}`);
+    return new ServiceUnavailableException('Service temporarily unavailable; try again shortly');
+  }
   // Only the name, message and stack: driver errors carry query parameters, which may hold secrets.
   const { name, message, stack } = (error ?? {}) as Error;
   logger.error({ error: name, message, stack });
