@@ -25,6 +25,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const adapter = new FastifyAdapter({
     logger: { level: config.logLevel },
     logController: new RequestLogController(),
+    trustProxy: config.trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {

@@ -26,6 +26,7 @@ class EnvironmentVariables {
   @Type(() => Number) @IsInt() @Min(0) @Max(65535) PORT = 3000;
   @IsString() HOST = '0.0.0.0';
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
+  @IsString() TRUST_PROXY = '';
 
   @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, {
     message: 'must be sqlite:<file>, sqlite::memory: or postgres://user@host:port/database',
@@ -71,6 +72,8 @@ export class AppConfig {
   readonly port: number;
   readonly host: string;
   readonly logLevel: string;
+  /** Proxy addresses (or CIDR ranges) whose X-Forwarded-For names the client; none by default. */
+  readonly trustProxy: string[] | false;
   readonly databaseUrl: string;
   readonly admin: { username: string; password: string } | null;
   readonly registrationOpen: boolean;
@@ -104,6 +107,14 @@ function firstError(vars: EnvironmentVariables): string | null {
   return reason.startsWith(error.property) ? reason : `${error.property} ${reason}`;
 }
 
+function parseTrustProxy(value: string): string[] | false {
+  if (value === '') return false;
+  return value
+    .split(',')
+    .map((address) => address.trim())
+    .filter(Boolean);
+}
+
 /** Reads and validates the environment; throws ConfigValidationError naming the first bad variable. */
 export function loadAppConfig(env: Record<string, string | undefined>): AppConfig {
   const present = Object.fromEntries(
@@ -128,6 +139,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     port: vars.PORT,
     host: vars.HOST,
     logLevel: vars.LOG_LEVEL,
+    trustProxy: parseTrustProxy(vars.TRUST_PROXY),
     databaseUrl: vars.DATABASE_URL,
     admin: vars.ADMIN_USERNAME
       ? { username: vars.ADMIN_USERNAME, password: vars.ADMIN_PASSWORD as string }

@@ -11,6 +11,7 @@ export function loginContextOf(request: LoginRequest, config: AppConfig): LoginC
   const ssoUser = request.headers[config.sso.header];
   return {
     client: { address: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null },
+    peerAddress: request.socket.remoteAddress ?? null,
     reuse: parseSessionCredential(
       typeof sid === 'string' ? sid : undefined,
       request.cookies?.[config.sessions.cookieName],

@@ -11,6 +11,8 @@ import { type SessionClient, type SessionCredential, SessionsService } from './s
 /** Who is logging in from where, and which session they hold already (`?sid=` and the cookie). */
 export interface LoginContext {
   client: SessionClient;
+  /** The address of the machine at the other end of the connection: for SSO, the proxy itself. */
+  peerAddress: string | null;
   reuse: SessionCredential | null;
   /** The SSO header's value, when the request carries one. */
   ssoUser?: string;
@@ -56,7 +58,7 @@ export class SessionLoginService {
     context: LoginContext,
   ): Promise<{ outcome: 'FAILURE' | 'NOTFOUND' } | SessionLogin> {
     const { trustedProxies } = this.config.sso;
-    const address = context.client.address?.replace(/^::ffff:/, '');
+    const address = context.peerAddress?.replace(/^::ffff:/, '');
     if (!address || !trustedProxies.includes(address) || !context.ssoUser)
       return { outcome: 'FAILURE' };
     const user = await this.users.findByUsername(context.ssoUser);

@@ -149,3 +149,37 @@ describe('signing keys', () => {
     }
   });
 });
+
+describe('client addresses behind a load balancer', () => {
+  const attempt = (t: TestApp, forwardedFor: string) =>
+    t
+      .http()
+      .post('/v1/auth')
+      .set('X-Forwarded-For', forwardedFor)
+      .send({ username: 'nobody', password: 'wrong-password' });
+
+  it('counts each forwarded client on its own when the proxy is trusted', async () => {
+    const t = await startTestApp({ TRUST_PROXY: '127.0.0.1', LOGIN_ATTEMPTS_PER_MINUTE: '2' });
+    try {
+      expect((await attempt(t, '203.0.113.1')).status).toBe(401);
+      expect((await attempt(t, '203.0.113.1')).status).toBe(401);
+      expect((await attempt(t, '203.0.113.1')).status).toBe(429);
+      expect((await attempt(t, '203.0.113.2')).status).toBe(401);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('ignores X-Forwarded-For from an untrusted peer, so it cannot be used to dodge the limit', async () => {
+    const t = await startTestApp({ LOGIN_ATTEMPTS_PER_MINUTE: '2' });
+    try {
+      expect((await attempt(t, '203.0.113.1')).status).toBe(401);
+      expect((await attempt(t, '203.0.113.2')).status).toBe(401);
+      const limited = await attempt(t, '203.0.113.3');
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    } finally {
+      await t.close();
+    }
+  });
+});
