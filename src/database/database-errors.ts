@@ -1,8 +1,16 @@
-/** True when a write failed on a unique constraint, in SQLite's or PostgreSQL's words. */
+/** What SQLite and PostgreSQL call a write that a unique index or primary key refused. */
+const UNIQUE_VIOLATION_CODES = new Set([
+  '23505',
+  'SQLITE_CONSTRAINT_UNIQUE',
+  'SQLITE_CONSTRAINT_PRIMARYKEY',
+]);
+
+/** True when a write failed on a unique constraint or primary key. */
 export function isUniqueViolation(error: unknown): boolean {
   const { code, driverError } = (error ?? {}) as { code?: string; driverError?: { code?: string } };
-  const codes = [code, driverError?.code];
-  return codes.includes('23505') || codes.includes('SQLITE_CONSTRAINT_UNIQUE');
+  return [code, driverError?.code].some(
+    (value) => value !== undefined && UNIQUE_VIOLATION_CODES.has(value),
+  );
 }
 
 /** Driver codes that mean the database cannot be reached right now, not that the query was wrong. */

@@ -12,6 +12,7 @@ export class LoginRequestDto {
   @ApiProperty({ example: 'newpwd-2020' })
   @IsDefined()
   @IsString()
+  @MinLength(1)
   @MaxLength(1024)
   password: string;
 }
