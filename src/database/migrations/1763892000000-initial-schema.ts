@@ -1,12 +1,12 @@
 import { MigrationInterface, QueryRunner, Table, TableColumnOptions } from 'typeorm';
+import { timestampType } from './column-types.js';
 
 /** The first schema: users, groups, user tokens, sessions and signing keys, for SQLite and PostgreSQL. */
 export class InitialSchema1763892000000 implements MigrationInterface {
   name = 'InitialSchema1763892000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const time =
-      queryRunner.connection.driver.options.type === 'postgres' ? 'timestamptz' : 'datetime';
+    const time = timestampType(queryRunner);
     const now =
       queryRunner.connection.driver.options.type === 'postgres' ? 'now()' : "datetime('now')";
     const id: TableColumnOptions = {

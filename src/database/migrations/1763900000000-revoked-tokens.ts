@@ -1,12 +1,12 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
+import { timestampType } from './column-types.js';
 
 /** The revocation list of access JWTs, by `jti`. */
 export class RevokedTokens1763900000000 implements MigrationInterface {
   name = 'RevokedTokens1763900000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const time =
-      queryRunner.connection.driver.options.type === 'postgres' ? 'timestamptz' : 'datetime';
+    const time = timestampType(queryRunner);
     await queryRunner.createTable(
       new Table({
         name: 'revoked_token',

@@ -1,12 +1,12 @@
 import { MigrationInterface, QueryRunner, Table } from 'typeorm';
+import { timestampType } from './column-types.js';
 
 /** The salts `loginwithrsa` has accepted, so that none is accepted twice for a user. */
 export class UsedRsaSalts1763910000000 implements MigrationInterface {
   name = 'UsedRsaSalts1763910000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const time =
-      queryRunner.connection.driver.options.type === 'postgres' ? 'timestamptz' : 'datetime';
+    const time = timestampType(queryRunner);
     await queryRunner.createTable(
       new Table({
         name: 'used_rsa_salt',
