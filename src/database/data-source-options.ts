@@ -39,6 +39,7 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
     ...common,
     type: 'postgres',
     url: databaseUrl,
-    extra: { max: 20, connectionTimeoutMillis: 5_000 },
+    // Bounded waits: a database that stops answering makes requests fail (503) instead of hang.
+    extra: { max: 20, connectionTimeoutMillis: 5_000, query_timeout: 5_000, keepAlive: true },
   };
 }

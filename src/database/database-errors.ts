@@ -32,7 +32,7 @@ const UNAVAILABLE_CODES = new Set([
   'SQLITE_CANTOPEN',
 ]);
 const UNAVAILABLE_MESSAGES =
-  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established|database is locked/i;
+  /Query read timeout|Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established|database is locked/i;
 
 /** True when an error says the database is out of reach, so that the request is a 503, not a 500. */
 export function isDatabaseUnavailable(error: unknown): boolean {

@@ -14,7 +14,7 @@ import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
 import type { User } from '../users/entities/user.entity.js';
 import {
-  AuthenticationResponseDto,
+  SecurityAuthenticationResponseDto,
   CheckTokenDto,
   CheckTokenResponseDto,
   PrivilegeTokenResponseDto,
@@ -41,12 +41,12 @@ export class SecurityController {
   @ApiOperation({
     summary: "Tests a user's credentials, and if successful returns a token to access the system",
   })
-  @ApiOkResponse({ type: AuthenticationResponseDto })
+  @ApiOkResponse({ type: SecurityAuthenticationResponseDto })
   @ApiBadRequestResponse(badBody)
   @ApiUnauthorizedResponse({
     schema: { example: { statusCode: 401, message: 'Invalid username or password' } },
   })
-  async authenticate(@Body() dto: CredentialsDto): Promise<AuthenticationResponseDto> {
+  async authenticate(@Body() dto: CredentialsDto): Promise<SecurityAuthenticationResponseDto> {
     const { user, token } = await this.passwordLogin.loginForAccessToken(
       dto.username,
       dto.password,

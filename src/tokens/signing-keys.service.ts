@@ -11,7 +11,6 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
-import { isUniqueViolation } from '../database/database-errors.js';
 import { SigningKey } from './entities/signing-key.entity.js';
 
 export interface LoadedKey {
@@ -22,6 +21,8 @@ export interface LoadedKey {
 }
 
 const RSA_MODULUS_BITS = 2048;
+/** An arbitrary constant naming the first-key lock among PostgreSQL advisory locks. */
+const FIRST_KEY_LOCK = 4_712_031_978;
 /** The width of the kid column: a longer kid cannot be one of ours. */
 const KID_MAX_LENGTH = 64;
 /** How soon every instance signs with a key that another instance (or the CLI) rotated in. */
@@ -47,8 +48,8 @@ export class SigningKeysService implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     this.suppliedKey = await this.loadSuppliedKey();
+    if (!this.suppliedKey) await this.createFirstKeyOnce();
     await this.reload();
-    if (!this.suppliedKey && this.keys.size === 0) await this.rotate();
   }
 
   /** The key that signs now; a rotation elsewhere reaches this instance within a minute. */
@@ -85,23 +86,27 @@ export class SigningKeysService implements OnModuleInit {
         'JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE is set, and that key signs: rotate it there',
       );
     }
-    const { privateKey } = await promisify(generateKeyPair)('rsa', {
-      modulusLength: RSA_MODULUS_BITS,
-    });
-    const loaded = describeKey(privateKey);
-    try {
-      await this.repository.insert({
-        kid: loaded.kid,
-        publicKeyPem: loaded.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-        privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-        createdAt: new Date(),
-      });
-    } catch (error) {
-      if (!isUniqueViolation(error)) throw error;
-    }
+    const row = keyRow(await generateRsaKey());
+    await this.repository.insert(row);
     await this.reload();
-    this.logger.log(`Signing key ${loaded.kid} created`);
-    return loaded.kid;
+    this.logger.log(`Signing key ${row.kid} created`);
+    return row.kid;
+  }
+
+  /**
+   * Makes the first key when there is none. On PostgreSQL an advisory lock makes instances that
+   * start together on an empty database agree on one key instead of each making its own.
+   */
+  private async createFirstKeyOnce(): Promise<void> {
+    await this.repository.manager.transaction(async (manager) => {
+      if (manager.connection.options.type === 'postgres') {
+        await manager.query('SELECT pg_advisory_xact_lock($1)', [FIRST_KEY_LOCK]);
+      }
+      if ((await manager.count(SigningKey)) > 0) return;
+      const row = keyRow(await generateRsaKey());
+      await manager.insert(SigningKey, row);
+      this.logger.log(`First signing key ${row.kid} created`);
+    });
   }
 
   private async reload(): Promise<void> {
@@ -130,6 +135,23 @@ export function kidOf(token: string): string | null {
   } catch {
     return null;
   }
+}
+
+async function generateRsaKey(): Promise<KeyObject> {
+  const { privateKey } = await promisify(generateKeyPair)('rsa', {
+    modulusLength: RSA_MODULUS_BITS,
+  });
+  return privateKey;
+}
+
+function keyRow(privateKey: KeyObject): SigningKey {
+  const { kid, publicKey } = describeKey(privateKey);
+  return {
+    kid,
+    publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    createdAt: new Date(),
+  };
 }
 
 function describeKey(privateKey: KeyObject): LoadedKey {

@@ -1,5 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 
 /** Where the tests compile the server to, inside the project so that node_modules resolves. */
@@ -7,21 +9,44 @@ const BUILD_DIR = join(process.cwd(), 'node_modules', '.cache', 'gatehouse-e2e-d
 export const MAIN_JS = join(BUILD_DIR, 'src', 'main.js');
 export const CLI_JS = join(BUILD_DIR, 'src', 'cli.js');
 
-/** Compiles the server as `npm run build` does, into a directory of the tests' own. */
+/**
+ * Compiles the server as `npm run build` does, into a directory of the tests' own. Several test
+ * files build at once (Vitest runs them in parallel) while others may already be starting servers
+ * from that directory, so tsc writes to a staging directory of its own and each file is then moved
+ * into place with an atomic rename: a server never loads a half-written file.
+ */
 export async function buildServer(): Promise<void> {
-  await promisify(execFile)(
-    process.execPath,
-    [
-      join('node_modules', 'typescript', 'bin', 'tsc'),
-      '-p',
-      'tsconfig.build.json',
-      '--outDir',
-      BUILD_DIR,
-      '--incremental',
-      'false',
-    ],
-    { timeout: 120_000 },
-  );
+  const staging = `${BUILD_DIR}.staging-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await promisify(execFile)(
+      process.execPath,
+      [
+        join('node_modules', 'typescript', 'bin', 'tsc'),
+        '-p',
+        'tsconfig.build.json',
+        '--outDir',
+        staging,
+        '--incremental',
+        'false',
+      ],
+      { timeout: 120_000 },
+    );
+    publishAtomically(staging, BUILD_DIR);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+function publishAtomically(from: string, to: string): void {
+  for (const entry of readdirSync(from, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const source = join(entry.parentPath, entry.name);
+    const target = join(to, relative(from, source));
+    mkdirSync(dirname(target), { recursive: true });
+    const temporary = `${target}.tmp-${process.pid}`;
+    copyFileSync(source, temporary);
+    renameSync(temporary, target);
+  }
 }
 
 export interface ServerProcess {
@@ -42,7 +67,10 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${output}`));
+    }, 20_000);
     const poll = setInterval(() => {
       const match = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
       if (!match) return;
@@ -73,4 +101,26 @@ export async function runServerToExit(
         resolve({ code: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
     );
   });
+}
+
+/**
+ * Stops a server started by startServerProcess: SIGTERM, then SIGKILL if it has not exited within
+ * `graceMs`. Resolves with its exit code (null when a signal ended it); a no-op once it has exited.
+ */
+export async function stopServerProcess(
+  server: ServerProcess | undefined,
+  graceMs = 10_000,
+): Promise<number | null> {
+  if (!server) return null;
+  const { child } = server;
+  if (child.exitCode === null && child.signalCode === null) {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    try {
+      return await server.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return server.exited;
 }

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsDefined, IsString, MaxLength } from 'class-validator';
 
-export class AuthenticationResponseDto {
+export class SecurityAuthenticationResponseDto {
   @ApiProperty({
     type: 'object',
     example: { userId: 7, username: 'ann' },
