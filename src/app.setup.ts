@@ -1,11 +1,12 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyHelmet from '@fastify/helmet';
-import { ConsoleLogger, type LogLevel } from '@nestjs/common';
+import { BadRequestException, ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import { AppModule } from './app.module.js';
 import { RequestLogController } from './common/logging/request-log-controller.js';
+import { jsonBodyProblem } from './common/validation/json-body-shape.js';
 import type { AppConfig } from './config/app-config.js';
 import { setUpOpenApi } from './openapi.js';
 
@@ -56,12 +57,19 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   return app;
 }
 
-/** JSON is the only body any route takes; a JSON content type with no body counts as no body. */
+/**
+ * JSON is the only body any route takes; a JSON content type with no body counts as no body, and
+ * a body too deep or holding NUL is refused as a bad request in the route's dialect.
+ */
 function acceptOnlyJsonBodies(fastify: FastifyInstance): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body === '') return done(null, undefined);
-    void parseJson(request, body as string, done);
+    void parseJson(request, body as string, (error, parsed) => {
+      const problem = error ? null : jsonBodyProblem(parsed);
+      if (problem) return done(new BadRequestException(problem), undefined);
+      done(error, parsed);
+    });
   });
 }

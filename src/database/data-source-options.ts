@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { Group } from '../users/entities/group.entity.js';
+import { LoginFailure } from '../users/entities/login-failure.entity.js';
 import { User } from '../users/entities/user.entity.js';
 import { UserToken } from '../auth/entities/user-token.entity.js';
 import { Session } from '../sessions/entities/session.entity.js';
@@ -10,7 +11,16 @@ import { RevokedToken } from '../tokens/entities/revoked-token.entity.js';
 import { SigningKey } from '../tokens/entities/signing-key.entity.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [User, Group, UserToken, Session, UsedRsaSalt, SigningKey, RevokedToken];
+export const entities = [
+  User,
+  Group,
+  LoginFailure,
+  UserToken,
+  Session,
+  UsedRsaSalt,
+  SigningKey,
+  RevokedToken,
+];
 
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { PasswordHashingModule } from '../passwords/password-hashing.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { Group } from './entities/group.entity.js';
+import { LoginFailure } from './entities/login-failure.entity.js';
 import { User } from './entities/user.entity.js';
 import { RegistrationGuard } from './guards/registration.guard.js';
 import { BasicOrTokenStrategy } from './strategies/basic-or-token.strategy.js';
@@ -12,7 +13,11 @@ import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User, Group]), PasswordHashingModule, TokensModule],
+  imports: [
+    TypeOrmModule.forFeature([User, Group, LoginFailure]),
+    PasswordHashingModule,
+    TokensModule,
+  ],
   controllers: [UsersController],
   providers: [
     UsersService,

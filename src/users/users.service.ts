@@ -13,7 +13,7 @@ import { isUniqueViolation } from '../database/database-errors.js';
 import { PasswordHasher } from '../passwords/password-hasher.service.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
 import { User } from './entities/user.entity.js';
-import { LoginLockoutService } from './login-lockout.service.js';
+import { LoginLockoutService, type LoginSubject } from './login-lockout.service.js';
 import { normalizeRsaPublicKey } from './public-key.js';
 
 export class UsernameTakenError extends BadRequestException {
@@ -93,8 +93,10 @@ export class UsersService implements OnApplicationBootstrap {
     return this.users.findOneBy({ id });
   }
 
-  findByUsername(username: string): Promise<User | null> {
-    return this.users.findOneBy({ usernameKey: usernameKey(username) });
+  /** The user of this name; none has a NUL in it, and PostgreSQL could not even compare one. */
+  async findByUsername(username: string): Promise<User | null> {
+    const key = usernameKey(username);
+    return key.includes('\0') ? null : this.users.findOneBy({ usernameKey: key });
   }
 
   /**
@@ -105,11 +107,13 @@ export class UsersService implements OnApplicationBootstrap {
   async authenticate(username: string, password: string): Promise<User | null> {
     const user = await this.findByUsername(username);
     const matches = await this.hasher.verify(password, user?.passwordHash ?? null);
-    const lockedFor = user ? this.lockout.lockedForSeconds(user) : 0;
+    const key = usernameKey(username);
+    if (key.includes('\0')) return null;
+    const subject: LoginSubject = user ? { user } : { usernameKey: key };
+    const lockedFor = await this.lockout.lockedForSeconds(subject);
     if (lockedFor > 0) throw new TooManyAttemptsException(lockedFor);
-    if (!user) return null;
-    if (!matches) {
-      await this.lockout.recordFailure(user);
+    if (!user || !matches) {
+      await this.lockout.recordFailure(subject);
       return null;
     }
     await this.lockout.recordSuccess(user);
