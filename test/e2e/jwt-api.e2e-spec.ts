@@ -2,7 +2,13 @@ import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { SigningKeysService } from '../../src/tokens/signing-keys.service.js';
 import { UsersService } from '../../src/users/users.service.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
-import { sql, uniqueName } from '../support/fixtures.js';
+import {
+  decodeJwt as decode,
+  registerUser as registerTestUser,
+  sql,
+  type TestUser,
+  uniqueName,
+} from '../support/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
@@ -19,21 +25,8 @@ const CLAIMS = ['exp', 'iat', 'iss', 'jti', 'scope', 'sub', 'sub_type'];
 const REQUIRED = 'Required fields were not provided...';
 const INVALID = 'One or more request fields are invalid...';
 
-interface TestUser {
-  username: string;
-  password: string;
-  id: number;
-}
-
-async function registerUser(t: TestApp, username = uniqueName('jwt')): Promise<TestUser> {
-  const res = await t.http().post('/api/users').send({ username, password: PASSWORD });
-  expect(res.status).toBe(201);
-  return {
-    username,
-    password: PASSWORD,
-    id: Number((res.headers.location as string).split('/').pop()),
-  };
-}
+const registerUser = (t: TestApp, username = uniqueName('jwt')) =>
+  registerTestUser(t, username, PASSWORD);
 
 function postAuth(t: TestApp, body?: unknown) {
   const req = t.http().post('/v1/auth');
@@ -44,18 +37,6 @@ async function accessToken(t: TestApp, user: { username: string; password: strin
   const res = await postAuth(t, { username: user.username, password: user.password });
   expect(res.status).toBe(200);
   return res.body.access_token as string;
-}
-
-interface DecodedJwt {
-  header: Record<string, unknown>;
-  payload: Record<string, unknown>;
-}
-
-function decode(token: string): DecodedJwt {
-  const [header, payload] = token.split('.');
-  const part = (value: string) =>
-    JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Record<string, unknown>;
-  return { header: part(header), payload: part(payload) };
 }
 
 async function jwks(t: TestApp): Promise<JSONWebKeySet> {

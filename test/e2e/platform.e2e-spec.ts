@@ -1,10 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
-
-function jwtHeader(token: string): { alg: string; kid: string } {
-  return JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString('utf8'));
-}
+import { decodeJwt } from '../support/fixtures.js';
 
 async function registerAndGetToken(t: TestApp, username: string): Promise<string> {
   await t.http().post('/api/users').send({ username, password: 'correct-horse' }).expect(201);
@@ -38,7 +35,7 @@ describe('the service around the APIs', () => {
     expect(typeof key.kid).toBe('string');
     expect(Object.keys(key).sort()).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use']);
     const token = await registerAndGetToken(t, 'jwks-user');
-    expect(jwtHeader(token)).toMatchObject({ alg: 'RS256', kid: key.kid });
+    expect(decodeJwt(token).header).toMatchObject({ alg: 'RS256', kid: key.kid });
   });
 
   it('serves Swagger UI and an OpenAPI document with every route', async () => {
@@ -143,7 +140,7 @@ describe('signing keys', () => {
       const supplied = jwks.keys.find((key: { n: string }) => key.n === expected.n);
       expect(supplied).toBeDefined();
       const token = await registerAndGetToken(t, 'pem-user');
-      expect(jwtHeader(token).kid).toBe(supplied.kid);
+      expect(decodeJwt(token).header.kid).toBe(supplied.kid);
     } finally {
       await t.close();
     }

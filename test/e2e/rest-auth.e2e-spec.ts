@@ -11,7 +11,7 @@ import bcrypt from 'bcrypt';
 import type { Response } from 'supertest';
 import { User } from '../../src/users/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
-import { sql, uniqueName } from '../support/fixtures.js';
+import { decodeJwt, sql, uniqueName } from '../support/fixtures.js';
 
 /**
  * The REST-auth API (specs/rest-auth-api.md, SPEC §1–§4): POST /api/users, GET /api/users/{id},
@@ -97,23 +97,6 @@ function expectNoSecrets(res: Response, ...secrets: string[]): void {
   for (const secret of secrets) expect(raw).not.toContain(secret);
   expect(raw).not.toMatch(/\$2[aby]\$/);
   expect(raw.toLowerCase()).not.toContain('passwordhash');
-}
-
-interface DecodedJwt {
-  header: Record<string, unknown>;
-  payload: Record<string, unknown>;
-  signingInput: string;
-  signature: string;
-}
-
-function decodeJwt(jwt: string): DecodedJwt {
-  const [header, payload, signature] = jwt.split('.');
-  return {
-    header: JSON.parse(Buffer.from(header, 'base64url').toString('utf8')),
-    payload: JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')),
-    signingInput: `${header}.${payload}`,
-    signature,
-  };
 }
 
 const b64url = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -11,7 +11,13 @@ import type { Response } from 'supertest';
 import { AccessTokensService } from '../../src/tokens/access-tokens.service.js';
 import { User } from '../../src/users/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
-import { sql, uniqueName } from '../support/fixtures.js';
+import {
+  decodeJwt as decode,
+  registerUser as registerTestUser,
+  sql,
+  type TestUser,
+  uniqueName,
+} from '../support/fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
@@ -32,34 +38,11 @@ const SUPPLIED_PEM = SUPPLIED_KEY.export({ type: 'pkcs8', format: 'pem' }).toStr
 const PUBLIC_PEM = createPublicKey(SUPPLIED_KEY).export({ type: 'spki', format: 'pem' }).toString();
 const OTHER_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 
-interface TestUser {
-  username: string;
-  password: string;
-  id: number;
-}
-
-async function registerUser(t: TestApp, username = uniqueName('sec')): Promise<TestUser> {
-  const res = await t.http().post('/api/users').send({ username, password: PASSWORD });
-  expect(res.status).toBe(201);
-  return {
-    username,
-    password: PASSWORD,
-    id: Number((res.headers.location as string).split('/').pop()),
-  };
-}
+const registerUser = (t: TestApp, username = uniqueName('sec')) =>
+  registerTestUser(t, username, PASSWORD);
 
 async function disable(t: TestApp, user: TestUser): Promise<void> {
   await sql(t, 'UPDATE "user" SET enabled = false WHERE id = $1', [user.id]);
-}
-
-function decode(token: string): {
-  header: Record<string, unknown>;
-  payload: Record<string, unknown>;
-} {
-  const [header, payload] = token.split('.');
-  const part = (value: string) =>
-    JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as Record<string, unknown>;
-  return { header: part(header), payload: part(payload) };
 }
 
 // ---- the three issuing endpoints -------------------------------------------------------------

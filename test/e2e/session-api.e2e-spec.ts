@@ -11,7 +11,7 @@ import bcrypt from 'bcrypt';
 import type { Response } from 'supertest';
 import { User } from '../../src/users/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
-import { sql, uniqueName } from '../support/fixtures.js';
+import { registerUser as registerTestUser, sql, uniqueName } from '../support/fixtures.js';
 
 /**
  * The session API (specs/session-api.txt, SPEC §1–§4): POST /auth/login (JSON form), the SSO
@@ -56,22 +56,11 @@ const randomSecret = () => randomBytes(32).toString('hex');
 const generateRsaKeyPair = () => promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
 const spkiPem = (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }).toString();
 
-async function registerUser(
+const registerUser = (
   t: TestApp,
   profile: Record<string, string> = {},
   username = uniqueName('session'),
-): Promise<Registered> {
-  const res = await t
-    .http()
-    .post('/api/users')
-    .send({ username, password: PASSWORD, ...profile });
-  expect(res.status).toBe(201);
-  return {
-    username,
-    password: PASSWORD,
-    id: Number((res.headers.location as string).split('/').pop()),
-  };
-}
+): Promise<Registered> => registerTestUser(t, username, PASSWORD, profile);
 
 async function disable(t: TestApp, userId: number): Promise<void> {
   await t.db.getRepository(User).update({ id: userId }, { enabled: false });

@@ -3,7 +3,7 @@ import type { Response } from 'supertest';
 import { UserToken } from '../../src/auth/entities/user-token.entity.js';
 import { User } from '../../src/users/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
-import { sql, uniqueName } from '../support/fixtures.js';
+import { registerUser as registerTestUser, sql, uniqueName } from '../support/fixtures.js';
 
 /**
  * The user-token API (specs/user-token-api.rst.txt, SPEC §1 and §3): POST /auth/login with Basic
@@ -17,11 +17,8 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2}
 const sha256Hex = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function registerUser(t: TestApp, username = uniqueName(), password = PASSWORD) {
-  const res = await t.http().post('/api/users').send({ username, password });
-  expect(res.status).toBe(201);
-  return { username, password, id: Number((res.headers.location as string).split('/').pop()) };
-}
+const registerUser = (t: TestApp, username = uniqueName(), password = PASSWORD) =>
+  registerTestUser(t, username, password);
 
 function login(t: TestApp, authorization?: string, body?: object) {
   const req = t.http().post('/auth/login');
