@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { hashesMatch, hashSecret } from '../common/secret-hash.js';
+import { INT32_MAX } from '../common/validation/positive-int.pipe.js';
 import { AppConfig } from '../config/app-config.js';
 import { Group } from '../users/entities/group.entity.js';
 import { User } from '../users/entities/user.entity.js';
@@ -39,7 +40,7 @@ export function parseSessionCredential(
   cookieSecret: string | undefined,
 ): SessionCredential | null {
   const match = SID_WITH_OPTIONAL_SECRET.exec(sidValue ?? '');
-  if (!match || Number(match[1]) > 2_147_483_647) return null;
+  if (!match || Number(match[1]) > INT32_MAX) return null;
   const secret = match[2] ?? cookieSecret;
   return secret && SECRET.test(secret) ? { sid: Number(match[1]), secret } : null;
 }

@@ -93,10 +93,8 @@ export class UsersService implements OnApplicationBootstrap {
     return this.users.findOneBy({ id });
   }
 
-  /** The user of this name; none has a NUL in it, and PostgreSQL could not even compare one. */
-  async findByUsername(username: string): Promise<User | null> {
-    const key = usernameKey(username);
-    return key.includes('\0') ? null : this.users.findOneBy({ usernameKey: key });
+  findByUsername(username: string): Promise<User | null> {
+    return this.findByKey(usernameKey(username));
   }
 
   /**
@@ -105,9 +103,9 @@ export class UsersService implements OnApplicationBootstrap {
    * a lower cost than configured is upgraded on success.
    */
   async authenticate(username: string, password: string): Promise<User | null> {
-    const user = await this.findByUsername(username);
-    const matches = await this.hasher.verify(password, user?.passwordHash ?? null);
     const key = usernameKey(username);
+    const user = await this.findByKey(key);
+    const matches = await this.hasher.verify(password, user?.passwordHash ?? null);
     if (key.includes('\0')) return null;
     const subject: LoginSubject = user ? { user } : { usernameKey: key };
     const lockedFor = await this.lockout.lockedForSeconds(subject);
@@ -123,6 +121,11 @@ export class UsersService implements OnApplicationBootstrap {
       await this.users.update({ id: user.id }, { passwordHash: user.passwordHash });
     }
     return user;
+  }
+
+  /** The user under this username key; none has a NUL in it, and PostgreSQL could not even compare one. */
+  private async findByKey(key: string): Promise<User | null> {
+    return key.includes('\0') ? null : this.users.findOneBy({ usernameKey: key });
   }
 
   /** Replaces the key that verifies the user's `loginwithrsa` signatures. */

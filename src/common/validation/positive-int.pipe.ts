@@ -1,6 +1,7 @@
 import { BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
 
-const INT32_MAX = 2_147_483_647;
+/** The largest id an integer column holds, on SQLite and PostgreSQL alike. */
+export const INT32_MAX = 2_147_483_647;
 
 /** A path id as a positive 32-bit integer, so that nothing out of the column's range reaches the database. */
 @Injectable()

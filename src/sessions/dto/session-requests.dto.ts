@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsDefined, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { INT32_MAX } from '../../common/validation/positive-int.pipe.js';
 
 export class LoginRequestDto {
   @ApiProperty({ example: 'hawk', description: 'The username' })
@@ -62,7 +63,7 @@ export class HashPasswordRequestDto {
   @IsDefined()
   @IsInt()
   @Min(1)
-  @Max(2_147_483_647)
+  @Max(INT32_MAX)
   userId: number;
 }
 
