@@ -1,0 +1,114 @@
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+
+export interface BenchRequest {
+  method: 'GET' | 'POST';
+  path: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface LoadOptions {
+  connections: number;
+  warmupSeconds: number;
+  seconds: number;
+  /** Requests per second across all connections; unset means as fast as the server answers. */
+  overallRate?: number;
+  /** Every response must have exactly this body (autocannon counts others as errors). */
+  expectBody?: string;
+}
+
+export interface Figure {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuMicrosPerRequest: number | null;
+  requests: number;
+  errors: number;
+}
+
+const CLOCK_TICK_MICROS = 10_000;
+
+/** User plus system CPU time of a process so far, in microseconds, from /proc. */
+export function processCpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MICROS;
+}
+
+/** Resident and peak resident memory of a process, in MB, from /proc. */
+export function processMemoryMb(pid: number): { rssMb: number; peakRssMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
+}
+
+/**
+ * Drives `baseUrl` with keep-alive connections, each request taken in turn from `requests`; a
+ * warm-up first, then the measured run, with the server's CPU time read around it.
+ */
+export async function measure(
+  baseUrl: string,
+  requests: BenchRequest[],
+  options: LoadOptions,
+  serverPid: number,
+): Promise<Figure> {
+  await drive(baseUrl, requests, options, options.warmupSeconds);
+  const cpuBefore = processCpuMicros(serverPid);
+  const run = await drive(baseUrl, requests, options, options.seconds);
+  const cpu = processCpuMicros(serverPid) - cpuBefore;
+  return toFigure(run, cpu);
+}
+
+export interface LoadRun {
+  result: autocannon.Result;
+  /** 2xx answers whose body was not `expectBody`. */
+  wrongBodies: number;
+}
+
+export function toFigure({ result, wrongBodies }: LoadRun, cpuMicros: number | null): Figure {
+  const answered = result.requests.total;
+  return {
+    requestsPerSecond: answered / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    cpuMicrosPerRequest: cpuMicros === null || answered === 0 ? null : cpuMicros / answered,
+    requests: answered,
+    errors: result.errors + result.timeouts + result.non2xx + wrongBodies,
+  };
+}
+
+export async function drive(
+  baseUrl: string,
+  requests: BenchRequest[],
+  options: LoadOptions,
+  seconds: number,
+): Promise<LoadRun> {
+  let next = 0;
+  let wrongBodies = 0;
+  const { expectBody } = options;
+  const result = await autocannon({
+    url: baseUrl,
+    connections: options.connections,
+    duration: seconds,
+    overallRate: options.overallRate,
+    requests: [
+      {
+        setupRequest: (request) => {
+          const chosen = requests[next++ % requests.length];
+          return {
+            ...request,
+            method: chosen.method,
+            path: chosen.path,
+            headers: { ...chosen.headers },
+            body: chosen.body,
+          };
+        },
+        onResponse: (status, body) => {
+          if (expectBody !== undefined && status < 300 && body !== expectBody) wrongBodies++;
+        },
+      },
+    ],
+  });
+  return { result, wrongBodies };
+}

@@ -1,0 +1,126 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import type { Figure } from './load.js';
+
+export interface Row {
+  name: string;
+  kind: string;
+  figure: Figure;
+  /** For a scale row: the same check at the small store. */
+  comparedTo?: string;
+}
+
+export interface BenchReport {
+  database: string;
+  bcryptCost: number;
+  users: number;
+  rows: Row[];
+  memory: { rssMb: number; peakRssMb: number };
+}
+
+interface Verdict {
+  limit?: string;
+  ratio?: number;
+  target?: string;
+  met?: boolean;
+}
+
+const STORM_P99_MS = 20;
+const RSS_LIMIT_MB = 150;
+/** Which limit each kind of figure is compared with, and the least share of it to reach. */
+const TARGETS: Record<string, { limitKind: string; min?: number }> = {
+  'check-jwt': { limitKind: 'limit-jwt', min: 0.6 },
+  'check-lookup': { limitKind: 'limit-lookup', min: 0.6 },
+  'check-other': { limitKind: 'limit-jwt' },
+  login: { limitKind: 'limit-bcrypt', min: 0.9 },
+};
+const SCALE_MIN = 0.8;
+
+export async function report(result: BenchReport, directory: string): Promise<void> {
+  const verdicts = result.rows.map((row) => verdictOf(row, result.rows));
+  const memoryMet = result.memory.rssMb < RSS_LIMIT_MB;
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    kernel: release(),
+  };
+  const table = [
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB, Node ${machine.node}; ` +
+      `${result.database}, ${result.users.toLocaleString('en')} users, bcrypt cost ${result.bcryptCost}`,
+    '',
+    '| figure | req/s | p50 ms | p99 ms | server CPU µs/req | vs limit | target |',
+    '|---|---:|---:|---:|---:|---:|---|',
+    ...result.rows.map((row, i) => tableRow(row, verdicts[i])),
+    '',
+    `Server resident memory after the run: ${result.memory.rssMb.toFixed(0)} MB ` +
+      `(peak ${result.memory.peakRssMb.toFixed(0)} MB); target < ${RSS_LIMIT_MB} MB ${mark(memoryMet)}`,
+  ].join('\n');
+  process.stdout.write(`${table}\n`);
+
+  mkdirSync(directory, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const scale = result.rows.some((row) => row.comparedTo) ? '-scale' : '';
+  const file = join(directory, `${stamp}-${result.database}${scale}.json`);
+  const rows = result.rows.map((row, i) => ({ ...row, ...verdicts[i] }));
+  writeFileSync(
+    file,
+    `${JSON.stringify({ date: new Date().toISOString(), machine, ...result, rows, memoryMet }, null, 2)}\n`,
+  );
+  process.stderr.write(`bench: results written to ${file}\n`);
+  const missed = verdicts.filter((verdict) => verdict.met === false).length + (memoryMet ? 0 : 1);
+  if (missed > 0) {
+    process.stderr.write(`bench: ${missed} target(s) missed\n`);
+    process.exitCode = 1;
+  }
+}
+
+function verdictOf(row: Row, rows: Row[]): Verdict {
+  if (row.kind === 'storm') {
+    return {
+      target: `p99 < ${STORM_P99_MS} ms`,
+      met: row.figure.p99Ms < STORM_P99_MS && row.figure.errors === 0,
+    };
+  }
+  if (row.comparedTo) {
+    const base = rows.find((candidate) => candidate.name === row.comparedTo);
+    const ratio = base ? row.figure.requestsPerSecond / base.figure.requestsPerSecond : undefined;
+    return {
+      limit: row.comparedTo,
+      ratio,
+      target: `≥ ${SCALE_MIN * 100}% of the small store`,
+      met: ratio !== undefined && ratio >= SCALE_MIN && row.figure.errors === 0,
+    };
+  }
+  const rule = TARGETS[row.kind];
+  if (!rule) return {};
+  const limit = rows.find((candidate) => candidate.kind === rule.limitKind);
+  const ratio = limit ? row.figure.requestsPerSecond / limit.figure.requestsPerSecond : undefined;
+  if (rule.min === undefined) return { limit: limit?.name, ratio };
+  return {
+    limit: limit?.name,
+    ratio,
+    target: `≥ ${rule.min * 100}% of ${rule.limitKind.replace('limit-', '')} limit`,
+    met: ratio !== undefined && ratio >= rule.min && row.figure.errors === 0,
+  };
+}
+
+function tableRow(row: Row, verdict: Verdict): string {
+  const { figure } = row;
+  const cells = [
+    row.name + (figure.errors ? ` (${figure.errors} errors)` : ''),
+    figure.requestsPerSecond.toFixed(figure.requestsPerSecond < 100 ? 1 : 0),
+    figure.p50Ms.toFixed(1),
+    figure.p99Ms.toFixed(1),
+    figure.cpuMicrosPerRequest === null ? '' : figure.cpuMicrosPerRequest.toFixed(0),
+    verdict.ratio === undefined ? '' : `${(verdict.ratio * 100).toFixed(0)}%`,
+    verdict.target ? `${verdict.target} ${mark(verdict.met)}` : '',
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+function mark(met: boolean | undefined): string {
+  return met ? '✓' : '✗';
+}

@@ -1,0 +1,274 @@
+/**
+ * `npm run bench`: Gatehouse's token and session checks and its logins, side by side with the
+ * limits of this machine (a bare node:http JWT verifier, the same plus one SQLite lookup, raw
+ * bcrypt), in one run. Prints a table and writes the same as JSON under bench/results/.
+ *
+ *   npm run bench                      SQLite, 1,000 users
+ *   npm run bench -- --scale           then again at 1,000,000 users and user tokens
+ *   DATABASE_URL=postgres://… npm run bench
+ *   npm run bench -- --profile DIR     also writes the server's CPU profile to DIR
+ *   npm run bench -- --only REGEXP     measures only the figures whose names match
+ *   npm run bench -- --node-args="…"   starts the server's node with these options
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import bcrypt from 'bcrypt';
+import Database from 'better-sqlite3';
+import { createPostgresDatabase, openStore, type BenchStore } from './bench-store.js';
+import { drive, measure, processMemoryMb, toFigure } from './load.js';
+import type { Figure, LoadOptions } from './load.js';
+import { firstLine, freePort, startNode, waitUntilReady } from './processes.js';
+import { report, type BenchReport, type Row } from './report.js';
+import { BenchPopulation, seedUsers } from './seed.js';
+import { assertAnswered, scenarios, TokenMinter, type Scenarios } from './scenarios.js';
+
+const { values: options } = parseArgs({
+  options: {
+    scale: { type: 'boolean', default: false },
+    users: { type: 'string', default: '1000' },
+    'scale-users': { type: 'string', default: '1000000' },
+    seconds: { type: 'string', default: '8' },
+    warmup: { type: 'string', default: '3' },
+    profile: { type: 'string' },
+    only: { type: 'string' },
+    'node-args': { type: 'string', default: '' },
+  },
+});
+const USERS = Number(options.users);
+const SCALE_USERS = Number(options['scale-users']);
+const SAMPLE = 2_000;
+const timing = { seconds: Number(options.seconds), warmupSeconds: Number(options.warmup) };
+const checkLoad: LoadOptions = { ...timing, connections: 16 };
+const loginLoad: LoadOptions = { ...timing, connections: 8 };
+/** The token checks other services keep making during a login storm. */
+const stormCheckLoad: LoadOptions = { ...timing, connections: 8, overallRate: 500 };
+const VALID = JSON.stringify({ tokenStatus: 'valid' });
+const only = options.only ? new RegExp(options.only, 'i') : null;
+const selected = (figure: string) => !only || only.test(figure);
+
+const DIST = resolve('dist/src');
+const BENCH_DIR = import.meta.dirname;
+
+const workDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+const cleanups: Array<() => Promise<void>> = [async () => rmSync(workDir, { recursive: true })];
+
+try {
+  const result = await benchmark();
+  await report(result, resolve('bench/results'));
+} finally {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+}
+
+async function benchmark(): Promise<BenchReport> {
+  const databaseUrl = await benchDatabaseUrl();
+  const { loadAppConfig } = (await import(
+    pathToFileURL(join(DIST, 'config/app-config.js')).href
+  )) as { loadAppConfig(env: NodeJS.ProcessEnv): { bcryptCost: number; jwt: { issuer: string } } };
+  const serverEnv = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    HOST: '127.0.0.1',
+    PORT: String(await freePort()),
+    LOGIN_ATTEMPTS_PER_MINUTE: '1000000000',
+  };
+  const config = loadAppConfig(serverEnv);
+  const nodeArgs = options['node-args'].split(' ').filter(Boolean);
+  if (options.profile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${resolve(options.profile)}`);
+  const server = startNode(join(DIST, 'main.js'), serverEnv, 'ignore', nodeArgs);
+  cleanups.push(server.stop);
+  const baseUrl = `http://127.0.0.1:${serverEnv.PORT}`;
+  await waitUntilReady(`${baseUrl}/health/ready`, server);
+
+  const store = await openStore(databaseUrl);
+  cleanups.push(() => store.close());
+  const population = new BenchPopulation(randomBytes(32).toString('hex'), 'bench-password-1');
+  const passwordHash = await bcrypt.hash(population.password, config.bcryptCost);
+  log(`seeding ${USERS} users (${store.kind}, bcrypt cost ${config.bcryptCost})`);
+  await seedUsers(store, population, passwordHash, 1, USERS);
+  const minter = await TokenMinter.fromServer(store, baseUrl, population);
+  const baselineDb = seedBaselineDatabase(USERS);
+
+  const rows: Row[] = [];
+  const atThousand = scenarios(population, minter, range(1, USERS));
+  rows.push(...(await measureLimits(baseUrl, atThousand, baselineDb, config)));
+  rows.push(...(await measureChecks(baseUrl, atThousand, server.pid, '')));
+  rows.push(...(await measureLogins(baseUrl, atThousand, server.pid)));
+  const storm = await measureStorm(baseUrl, atThousand);
+  if (storm) rows.push(storm);
+  if (options.scale)
+    rows.push(
+      ...(await measureAtScale(store, population, minter, baseUrl, server.pid, passwordHash)),
+    );
+  const memory = processMemoryMb(server.pid);
+  return { database: store.kind, bcryptCost: config.bcryptCost, users: USERS, rows, memory };
+}
+
+async function benchDatabaseUrl(): Promise<string> {
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl?.startsWith('postgres')) return `sqlite:${join(workDir, 'gatehouse.sqlite')}`;
+  const database = await createPostgresDatabase(serverUrl);
+  cleanups.push(database.drop);
+  return database.url;
+}
+
+/** The bare verifier's own SQLite file: one indexed table of accounts, as many as users. */
+function seedBaselineDatabase(accounts: number): string {
+  const path = join(workDir, 'baseline.sqlite');
+  const db = new Database(path);
+  db.exec('CREATE TABLE account (id INTEGER PRIMARY KEY, enabled INTEGER NOT NULL)');
+  const insert = db.prepare('INSERT INTO account (id, enabled) VALUES (?, 1)');
+  db.transaction(() => {
+    for (let id = 1; id <= accounts; id++) insert.run(id);
+  })();
+  db.close();
+  return path;
+}
+
+async function measureLimits(
+  baseUrl: string,
+  scenario: Scenarios,
+  baselineDb: string,
+  config: { bcryptCost: number; jwt: { issuer: string } },
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const [name, lookupDb] of [
+    ['limit: bare verifier', undefined],
+    ['limit: bare verifier + 1 lookup', baselineDb],
+  ] as const) {
+    if (!selected(name)) continue;
+    log(name);
+    const verifier = startNode(
+      join(BENCH_DIR, 'bare-verifier.js'),
+      {
+        ...process.env,
+        JWKS_URL: `${baseUrl}/.well-known/jwks.json`,
+        ISSUER: config.jwt.issuer,
+        LOOKUP_DB: lookupDb,
+      },
+      'pipe',
+    );
+    cleanups.push(verifier.stop);
+    const port = await firstLine(verifier.child);
+    const figure = await measure(
+      `http://127.0.0.1:${port}`,
+      scenario.bareJwtCheck,
+      { ...checkLoad, expectBody: VALID },
+      verifier.pid,
+    );
+    await verifier.stop();
+    rows.push({ name, kind: lookupDb ? 'limit-lookup' : 'limit-jwt', figure });
+  }
+  const bcryptName = `limit: bcrypt.compare, cost ${config.bcryptCost}`;
+  if (!selected(bcryptName)) return rows;
+  log(bcryptName);
+  rows.push({
+    name: bcryptName,
+    kind: 'limit-bcrypt',
+    figure: await measureBcrypt(config.bcryptCost),
+  });
+  return rows;
+}
+
+async function measureBcrypt(cost: number): Promise<Figure> {
+  const child = startNode(
+    join(BENCH_DIR, 'bcrypt-throughput.js'),
+    { ...process.env, BCRYPT_COST: String(cost), DURATION_MS: String(timing.seconds * 1000) },
+    'pipe',
+  );
+  const figure = JSON.parse(await firstLine(child.child)) as Omit<Figure, 'errors'>;
+  await child.stop();
+  return { ...figure, errors: 0 };
+}
+
+async function measureChecks(
+  baseUrl: string,
+  scenario: Scenarios,
+  pid: number,
+  suffix: string,
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const check of scenario.checks) {
+    if (!selected(`${check.name}${suffix}`)) continue;
+    log(`${check.name}${suffix}`);
+    await assertAnswered(baseUrl, check);
+    const figure = await measure(
+      baseUrl,
+      check.requests,
+      { ...checkLoad, expectBody: check.expectBody },
+      pid,
+    );
+    rows.push({ name: `${check.name}${suffix}`, kind: check.kind, figure });
+  }
+  return rows;
+}
+
+async function measureLogins(baseUrl: string, scenario: Scenarios, pid: number): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const login of scenario.logins) {
+    if (!selected(login.name)) continue;
+    log(login.name);
+    await assertAnswered(baseUrl, login);
+    rows.push({
+      name: login.name,
+      kind: 'login',
+      figure: await measure(baseUrl, login.requests, loginLoad, pid),
+    });
+  }
+  return rows;
+}
+
+/** Token checks at a steady rate while logins saturate the CPU. */
+async function measureStorm(baseUrl: string, scenario: Scenarios): Promise<Row | null> {
+  const jwtCheck = scenario.checks[0];
+  const storm = scenario.logins[0];
+  const name = `${jwtCheck.name} at ${stormCheckLoad.overallRate}/s during ${storm.name} storm`;
+  if (!selected(name)) return null;
+  log(name);
+  const [checks] = await Promise.all([
+    (async () => {
+      await drive(baseUrl, jwtCheck.requests, stormCheckLoad, timing.warmupSeconds);
+      return drive(
+        baseUrl,
+        jwtCheck.requests,
+        { ...stormCheckLoad, expectBody: VALID },
+        timing.seconds,
+      );
+    })(),
+    drive(baseUrl, storm.requests, loginLoad, timing.warmupSeconds + timing.seconds),
+  ]);
+  return { name, kind: 'storm', figure: toFigure(checks, null) };
+}
+
+async function measureAtScale(
+  store: BenchStore,
+  population: BenchPopulation,
+  minter: TokenMinter,
+  baseUrl: string,
+  pid: number,
+  passwordHash: string,
+): Promise<Row[]> {
+  log(`seeding up to ${SCALE_USERS} users and user tokens`);
+  const started = Date.now();
+  await seedUsers(store, population, passwordHash, USERS + 1, SCALE_USERS);
+  log(`seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const sample = Array.from({ length: SAMPLE }, () => 1 + Math.floor(Math.random() * SCALE_USERS));
+  const scenario = scenarios(population, minter, sample);
+  const suffix = ` at ${SCALE_USERS.toLocaleString('en')}`;
+  return (await measureChecks(baseUrl, scenario, pid, suffix)).map((row) => ({
+    ...row,
+    kind: `scale-${row.kind}`,
+    comparedTo: row.name.slice(0, -suffix.length),
+  }));
+}
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}

@@ -1,0 +1,121 @@
+import { createHmac } from 'node:crypto';
+import type { BenchStore } from './bench-store.js';
+import { sha256Hex } from './bench-store.js';
+
+const GROUPS = 8;
+const CHUNK_USERS = 50_000;
+
+/**
+ * The benchmark's users, user tokens and sessions, derived from a per-run secret so that any of a
+ * million can be recomputed without keeping them: user i has one user token and one session.
+ */
+export class BenchPopulation {
+  constructor(
+    private readonly runSecret: string,
+    readonly password: string,
+  ) {}
+
+  username(index: number): string {
+    return `bench-user-${String(index).padStart(7, '0')}`;
+  }
+
+  /** A UUID v4, as the user-token API issues them. */
+  userToken(index: number): string {
+    const hex = this.derive('token', index);
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  }
+
+  sessionSecret(index: number): string {
+    return this.derive('session', index);
+  }
+
+  /** Session ids follow user ids, so that user i's session is sid i. */
+  sessionId(index: number): number {
+    return index;
+  }
+
+  private derive(kind: string, index: number): string {
+    return createHmac('sha256', this.runSecret).update(`${kind}:${index}`).digest('hex');
+  }
+}
+
+/** Users [from, to] with their groups, user tokens and sessions, in bulk inserts. */
+export async function seedUsers(
+  store: BenchStore,
+  population: BenchPopulation,
+  passwordHash: string,
+  from: number,
+  to: number,
+): Promise<void> {
+  if (from === 1) await seedGroups(store);
+  const now = Date.now();
+  const credentialsChangedAt = new Date(now - 3_600_000);
+  const issuedAt = new Date(now - 60_000);
+  for (let start = from; start <= to; start += CHUNK_USERS) {
+    const end = Math.min(to, start + CHUNK_USERS - 1);
+    const users: unknown[][] = [];
+    const memberships: unknown[][] = [];
+    const userTokens: unknown[][] = [];
+    const sessions: unknown[][] = [];
+    for (let index = start; index <= end; index++) {
+      const name = population.username(index);
+      users.push([index, name, name, passwordHash, 'user', true, 0, credentialsChangedAt]);
+      memberships.push([index, (index % GROUPS) + 1]);
+      userTokens.push([sha256Hex(population.userToken(index)), index, true, issuedAt, 0]);
+      sessions.push([
+        population.sessionId(index),
+        sha256Hex(population.sessionSecret(index)),
+        index,
+        new Date(now),
+        new Date(now),
+        '127.0.0.1',
+        'gatehouse-bench',
+      ]);
+    }
+    await store.insertRows(
+      'user',
+      [
+        'id',
+        'username',
+        'usernameKey',
+        'passwordHash',
+        'privilege',
+        'enabled',
+        'failedLoginCount',
+        'credentialsChangedAt',
+      ],
+      users,
+    );
+    await store.insertRows('user_group', ['userId', 'groupId'], memberships);
+    await store.insertRows(
+      'user_token',
+      ['tokenHash', 'userId', 'enabled', 'creationTime', 'version'],
+      userTokens,
+    );
+    await store.insertRows(
+      'session',
+      ['id', 'secretHash', 'userId', 'createdAt', 'lastSeenAt', 'clientAddress', 'userAgent'],
+      sessions,
+    );
+  }
+  if (store.kind === 'postgres') await advancePostgresSequences(store);
+}
+
+/** A small tree: two roots, each with three children. */
+async function seedGroups(store: BenchStore): Promise<void> {
+  const rows = Array.from({ length: GROUPS }, (_, i) => [
+    i + 1,
+    `bench-group-${i + 1}`,
+    i < 2 ? null : (i % 2) + 1,
+  ]);
+  await store.insertRows('group', ['id', 'name', 'parentId'], rows);
+}
+
+/** Explicit ids leave PostgreSQL's sequences behind; later inserts must not collide with them. */
+async function advancePostgresSequences(store: BenchStore): Promise<void> {
+  for (const table of ['user', 'group', 'session']) {
+    await store.queryOne(
+      `SELECT setval(pg_get_serial_sequence('"${table}"', 'id'), (SELECT MAX(id) FROM "${table}"))`,
+    );
+  }
+}
