@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
 import { hashSecret } from '../common/secret-hash.js';
-import type { User } from '../users/entities/user.entity.js';
+import { PreparedRead } from '../database/prepared-read.js';
+import { User } from '../users/entities/user.entity.js';
 import { isCredentialLive } from '../users/user-status.js';
 import type { CreateUserTokenDto } from './dto/create-user-token.dto.js';
 import type { UserTokenDto } from './dto/user-token-response.dto.js';
@@ -21,7 +22,19 @@ export interface AuthenticatedUserToken {
 /** The user-token API's long-lived tokens: issued on a Basic login, kept only as SHA-256. */
 @Injectable()
 export class UserTokensService {
-  constructor(@InjectRepository(UserToken) private readonly tokens: Repository<UserToken>) {}
+  private readonly tokenWithUser: PreparedRead;
+
+  constructor(
+    @InjectRepository(UserToken) private readonly tokens: Repository<UserToken>,
+    dataSource: DataSource,
+  ) {
+    this.tokenWithUser = new PreparedRead(
+      dataSource,
+      (columns) =>
+        `SELECT ${columns(UserToken, 'token')}, ${columns(User, 'user')} FROM "user_token" "token" ` +
+        `JOIN "user" "user" ON "user"."id" = "token"."userId" WHERE "token"."tokenHash" = ?`,
+    );
+  }
 
   async issue(user: User, dto: CreateUserTokenDto): Promise<UserTokenDto> {
     const expirationTime = dto.expirationTime ? new Date(dto.expirationTime) : null;
@@ -47,11 +60,11 @@ export class UserTokensService {
   /** The live token and its user, or null for an unknown, expired, disabled or logged-out token. */
   async authenticate(token: string): Promise<AuthenticatedUserToken | null> {
     if (!UUID_V4.test(token)) return null;
-    const userToken = await this.tokens.findOne({
-      where: { tokenHash: hashSecret(token.toLowerCase()) },
-      relations: { user: true },
-    });
-    if (!userToken || !isUserTokenLive(userToken)) return null;
+    const [row] = await this.tokenWithUser.rows([hashSecret(token.toLowerCase())]);
+    if (!row) return null;
+    const userToken = this.tokenWithUser.entity(UserToken, 'token', row);
+    userToken.user = this.tokenWithUser.entity(User, 'user', row);
+    if (!isUserTokenLive(userToken)) return null;
     await this.recordUsage(userToken);
     return { user: userToken.user!, userToken };
   }

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
 import { hashesMatch, hashSecret } from '../common/secret-hash.js';
+import { PreparedRead, sqlBoolean } from '../database/prepared-read.js';
 import { INT32_MAX } from '../common/validation/positive-int.pipe.js';
 import { AppConfig } from '../config/app-config.js';
 import { Group } from '../users/entities/group.entity.js';
@@ -48,12 +49,33 @@ export function parseSessionCredential(
 /** Sessions of the session API: a numeric sid and a 256-bit secret kept only as SHA-256. */
 @Injectable()
 export class SessionsService {
+  private readonly sessionWithUser: PreparedRead;
+  /** The user's groups and every group below them, each with the group it was reached from. */
+  private readonly groupSubtrees: PreparedRead;
+
   constructor(
     private readonly config: AppConfig,
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
-    @InjectRepository(Group) private readonly groups: Repository<Group>,
-    @InjectRepository(User) private readonly users: Repository<User>,
-  ) {}
+    dataSource: DataSource,
+  ) {
+    this.sessionWithUser = new PreparedRead(
+      dataSource,
+      (columns) =>
+        `SELECT ${columns(Session, 'session')}, ${columns(User, 'user')} FROM "session" "session" ` +
+        `JOIN "user" "user" ON "user"."id" = "session"."userId" WHERE "session"."id" = ?`,
+    );
+    this.groupSubtrees = new PreparedRead(
+      dataSource,
+      (columns) =>
+        `WITH RECURSIVE "tree" AS (` +
+        `SELECT ${columns(Group, 'group')}, 1 AS "member" FROM "group" "group" ` +
+        `JOIN "user_group" "membership" ON "membership"."groupId" = "group"."id" ` +
+        `WHERE "membership"."userId" = ? ` +
+        `UNION SELECT ${columns(Group, 'group')}, 0 FROM "group" "group" ` +
+        `JOIN "tree" ON "group"."parentId" = "tree"."group.id") ` +
+        `SELECT * FROM "tree"`,
+    );
+  }
 
   async start(user: User, client: SessionClient): Promise<{ session: Session; secret: string }> {
     const secret = randomBytes(32).toString('hex');
@@ -88,11 +110,11 @@ export class SessionsService {
 
   /** The live session with this sid and secret, or null; its last use is recorded. */
   async authenticate(credential: SessionCredential): Promise<LiveSession | null> {
-    const session = await this.sessions.findOne({
-      where: { id: credential.sid },
-      relations: { user: true },
-    });
-    if (!session || !hashesMatch(session.secretHash, hashSecret(credential.secret))) return null;
+    const [row] = await this.sessionWithUser.rows([credential.sid]);
+    if (!row) return null;
+    const session = this.sessionWithUser.entity(Session, 'session', row);
+    session.user = this.sessionWithUser.entity(User, 'user', row);
+    if (!hashesMatch(session.secretHash, hashSecret(credential.secret))) return null;
     if (!this.isLive(session)) return null;
     await this.recordUse(session);
     return { session, user: session.user! };
@@ -105,30 +127,16 @@ export class SessionsService {
 
   /** The session API's User: profile and groups (each with its subtree), never the password. */
   async describeUser(user: User): Promise<SessionUserDto> {
-    const [withGroups, allGroups] = await Promise.all([
-      this.users.findOne({
-        where: { id: user.id },
-        relations: { groups: true },
-      }),
-      this.groups.find(),
-    ]);
-    const childrenOf = new Map<number | null, Group[]>();
-    for (const group of allGroups) {
-      childrenOf.set(group.parentId, [...(childrenOf.get(group.parentId) ?? []), group]);
-    }
-    const subtree = (group: Group): GroupDto => ({
-      id: group.id,
-      name: group.name,
-      description: group.description,
-      children: (childrenOf.get(group.id) ?? []).map(subtree),
-    });
+    const rows = await this.groupSubtrees.rows([user.id]);
+    const groups = rows.map((row) => this.groupSubtrees.entity(Group, 'group', row));
+    const memberOf = groups.filter((_, index) => sqlBoolean(rows[index].member));
     return {
       id: user.id,
       firstName: user.firstName,
       lastName: user.lastName,
       description: user.description,
       email: user.email,
-      groups: (withGroups?.groups ?? []).map(subtree),
+      groups: groupTrees(memberOf, groups),
       login: user.username,
     };
   }
@@ -150,4 +158,30 @@ export class SessionsService {
     session.lastSeenAt = now;
     await this.sessions.update({ id: session.id }, { lastSeenAt: now });
   }
+}
+
+/**
+ * Each of `roots` with its subtree, built from `reached`, which holds every group below them. A
+ * group is never its own descendant, even if the stored tree were to hold a cycle.
+ */
+function groupTrees(roots: Group[], reached: Group[]): GroupDto[] {
+  const childrenOf = new Map<number, Map<number, Group>>();
+  for (const group of reached) {
+    if (group.parentId === null) continue;
+    const children = childrenOf.get(group.parentId) ?? new Map<number, Group>();
+    childrenOf.set(group.parentId, children.set(group.id, group));
+  }
+  const subtree = (group: Group, above: ReadonlySet<number>): GroupDto => {
+    const path = new Set(above).add(group.id);
+    return {
+      id: group.id,
+      name: group.name,
+      description: group.description,
+      children: [...(childrenOf.get(group.id)?.values() ?? [])]
+        .filter((child) => !path.has(child.id))
+        .sort((a, b) => a.id - b.id)
+        .map((child) => subtree(child, path)),
+    };
+  };
+  return [...roots].sort((a, b) => a.id - b.id).map((root) => subtree(root, new Set()));
 }
