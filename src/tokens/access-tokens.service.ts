@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, Repository } from 'typeorm';
+import { LRUCache } from 'lru-cache';
+import { DataSource, LessThan, Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { PreparedRead, sqlBoolean } from '../database/prepared-read.js';
 import { User } from '../users/entities/user.entity.js';
 import { isCredentialLive } from '../users/user-status.js';
 import { RevokedToken } from './entities/revoked-token.entity.js';
@@ -13,6 +15,8 @@ export const ACCESS_TOKEN_ALGORITHM = 'RS256';
 /** Leeway for clocks of other instances and services that disagree by a little. */
 export const CLOCK_TOLERANCE_SECONDS = 30;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** Tokens whose signature is remembered as verified, about 1 kB each. */
+const VERIFIED_SIGNATURES_KEPT = 10_000;
 
 export interface AccessTokenClaims {
   sub: string;
@@ -36,13 +40,31 @@ export interface VerifiedAccessToken {
  */
 @Injectable()
 export class AccessTokensService {
+  /** The subject and whether the token is revoked, in one prepared read. */
+  private readonly subjectAndRevocation: PreparedRead;
+  /**
+   * A token's signature, once verified, stays verified: keys are never withdrawn (rotation keeps
+   * the old ones), so this needs no invalidation on any instance. Expiry is checked on each use;
+   * revocation and the user's state are read from the database on every check.
+   */
+  private readonly verifiedSignatures = new LRUCache<string, AccessTokenClaims>({
+    max: VERIFIED_SIGNATURES_KEPT,
+  });
+
   constructor(
     private readonly config: AppConfig,
     private readonly jwt: JwtService,
     private readonly keys: SigningKeysService,
-    @InjectRepository(User) private readonly users: Repository<User>,
     @InjectRepository(RevokedToken) private readonly revoked: Repository<RevokedToken>,
-  ) {}
+    dataSource: DataSource,
+  ) {
+    this.subjectAndRevocation = new PreparedRead(
+      dataSource,
+      (columns) =>
+        `SELECT ${columns(User, 'user')}, EXISTS (SELECT 1 FROM "revoked_token" WHERE "jti" = ?) AS "revoked" ` +
+        `FROM "user" "user" WHERE "user"."id" = ?`,
+    );
+  }
 
   issue(user: User, ttlSeconds = this.config.jwt.accessTokenTtl): string {
     const signer = this.keys.signingKey();
@@ -74,13 +96,10 @@ export class AccessTokensService {
     audience?: string,
   ): Promise<VerifiedAccessToken | null> {
     if (!hasGatehouseClaims(claims) || !isForAudience(claims, audience)) return null;
-    const [user, revoked] = await Promise.all([
-      this.users.findOneBy({ id: Number(claims.sub) }),
-      this.revoked.existsBy({ jti: claims.jti }),
-    ]);
-    return !revoked && isCredentialLive(user, new Date(claims.iat * 1000))
-      ? { user, claims }
-      : null;
+    const [row] = await this.subjectAndRevocation.rows([claims.jti, Number(claims.sub)]);
+    if (!row || sqlBoolean(row.revoked)) return null;
+    const user = this.subjectAndRevocation.entity(User, 'user', row);
+    return isCredentialLive(user, new Date(claims.iat * 1000)) ? { user, claims } : null;
   }
 
   /** Revokes a token everywhere at once; expired revocations are dropped on the way. */
@@ -96,17 +115,21 @@ export class AccessTokensService {
   }
 
   private async verifySignature(token: string): Promise<AccessTokenClaims | null> {
+    const remembered = this.verifiedSignatures.get(token);
+    if (remembered) return isUnexpired(remembered) ? remembered : null;
     if (!JWT_SHAPE.test(token)) return null;
     const kid = kidOf(token);
     const key = kid ? await this.keys.verificationKey(kid) : null;
     if (!key) return null;
     try {
-      return this.jwt.verify<AccessTokenClaims>(token, {
+      const claims = this.jwt.verify<AccessTokenClaims>(token, {
         publicKey: key.publicKey as unknown as string,
         algorithms: [ACCESS_TOKEN_ALGORITHM],
         issuer: this.config.jwt.issuer,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
       });
+      this.verifiedSignatures.set(token, claims);
+      return claims;
     } catch {
       return null;
     }
@@ -115,6 +138,11 @@ export class AccessTokensService {
   private scopeOf(user: User): string {
     return user.scope ?? this.config.defaultScopes[user.privilege];
   }
+}
+
+/** The same expiry rule as the verification: `exp` plus the leeway, in whole seconds. */
+function isUnexpired(claims: AccessTokenClaims): boolean {
+  return Math.floor(Date.now() / 1000) < claims.exp + CLOCK_TOLERANCE_SECONDS;
 }
 
 function hasGatehouseClaims(claims: AccessTokenClaims): boolean {
