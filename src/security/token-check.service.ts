@@ -19,8 +19,8 @@ export class TokenCheckService {
   async isValid(token: string, service: string): Promise<boolean> {
     if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return false;
     if (this.accessTokens.looksLikeAccessToken(token)) {
-      return (await this.accessTokens.verify(token, service)) !== null;
+      return this.accessTokens.isLive(token, service);
     }
-    return (await this.userTokens.authenticate(token)) !== null;
+    return this.userTokens.isLive(token);
   }
 }

@@ -7,7 +7,7 @@ import { DataSource, LessThan, Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { PreparedRead, sqlBoolean } from '../database/prepared-read.js';
 import { User } from '../users/entities/user.entity.js';
-import { isCredentialLive } from '../users/user-status.js';
+import { CREDENTIAL_LIVENESS_COLUMNS, isCredentialLive } from '../users/user-status.js';
 import { RevokedToken } from './entities/revoked-token.entity.js';
 import { kidOf, SigningKeysService } from './signing-keys.service.js';
 
@@ -42,6 +42,8 @@ export interface VerifiedAccessToken {
 export class AccessTokensService {
   /** The subject and whether the token is revoked, in one prepared read. */
   private readonly subjectAndRevocation: PreparedRead;
+  /** The same, with only what liveness needs: for checks that return no user. */
+  private readonly livenessAndRevocation: PreparedRead;
   /**
    * A token's signature, once verified, stays verified: keys are never withdrawn (rotation keeps
    * the old ones), so this needs no invalidation on any instance. Expiry is checked on each use;
@@ -58,11 +60,14 @@ export class AccessTokensService {
     @InjectRepository(RevokedToken) private readonly revoked: Repository<RevokedToken>,
     dataSource: DataSource,
   ) {
-    this.subjectAndRevocation = new PreparedRead(
-      dataSource,
-      (columns) =>
-        `SELECT ${columns(User, 'user')}, EXISTS (SELECT 1 FROM "revoked_token" WHERE "jti" = ?) AS "revoked" ` +
-        `FROM "user" "user" WHERE "user"."id" = ?`,
+    const withRevocation = (userColumns: string) =>
+      `SELECT ${userColumns}, EXISTS (SELECT 1 FROM "revoked_token" WHERE "jti" = ?) AS "revoked" ` +
+      `FROM "user" "user" WHERE "user"."id" = ?`;
+    this.subjectAndRevocation = new PreparedRead(dataSource, (columns) =>
+      withRevocation(columns(User, 'user')),
+    );
+    this.livenessAndRevocation = new PreparedRead(dataSource, (columns) =>
+      withRevocation(columns(User, 'user', CREDENTIAL_LIVENESS_COLUMNS)),
     );
   }
 
@@ -95,11 +100,29 @@ export class AccessTokensService {
     claims: AccessTokenClaims,
     audience?: string,
   ): Promise<VerifiedAccessToken | null> {
+    const user = await this.liveSubject(this.subjectAndRevocation, claims, audience);
+    return user ? { user, claims } : null;
+  }
+
+  /** Whether `token` is a live access token for `audience`: verify() without reading the user. */
+  async isLive(token: string, audience?: string): Promise<boolean> {
+    const claims = await this.verifySignature(token);
+    return (
+      claims !== null &&
+      (await this.liveSubject(this.livenessAndRevocation, claims, audience)) !== null
+    );
+  }
+
+  private async liveSubject(
+    read: PreparedRead,
+    claims: AccessTokenClaims,
+    audience: string | undefined,
+  ): Promise<User | null> {
     if (!hasGatehouseClaims(claims) || !isForAudience(claims, audience)) return null;
-    const [row] = await this.subjectAndRevocation.rows([claims.jti, Number(claims.sub)]);
+    const [row] = await read.rows([claims.jti, Number(claims.sub)]);
     if (!row || sqlBoolean(row.revoked)) return null;
-    const user = this.subjectAndRevocation.entity(User, 'user', row);
-    return isCredentialLive(user, new Date(claims.iat * 1000)) ? { user, claims } : null;
+    const user = read.entity(User, 'user', row);
+    return isCredentialLive(user, new Date(claims.iat * 1000)) ? user : null;
   }
 
   /** Revokes a token everywhere at once; expired revocations are dropped on the way. */
