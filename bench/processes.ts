@@ -31,12 +31,20 @@ export function startNode(
   });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let stopping = false;
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', (code, signal) => {
+      if (!stopping)
+        process.stderr.write(`bench: ${script} ended (${code ?? signal}): ${stderr}\n`);
+      resolve();
+    }),
+  );
   return {
     child,
     pid: child.pid!,
     stderr: () => stderr,
     async stop() {
+      stopping = true;
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
     },
