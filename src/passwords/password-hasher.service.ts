@@ -1,32 +1,43 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import bcrypt from 'bcrypt';
+import { Piscina } from 'piscina';
 import { AppConfig } from '../config/app-config.js';
 import { isHashable, passwordPolicyViolation } from './password-policy.js';
 
 const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
 
+/** As many bcrypt calls in flight as libuv's default thread pool allowed. */
+const BCRYPT_THREADS = 4;
+
 /**
- * The one place passwords are hashed and compared. bcrypt's async API runs on libuv's thread
- * pool, never on the event loop.
+ * The one place passwords are hashed and compared. bcrypt runs on worker threads of lowest
+ * scheduling priority: never on the event loop, and never taking the CPU from it, so a login
+ * storm cannot slow token checks down; the workers still use all the CPU the event loop leaves.
  */
 @Injectable()
-export class PasswordHasher {
+export class PasswordHasher implements OnApplicationShutdown {
+  private readonly pool = new Piscina({
+    filename: new URL('./bcrypt.worker.mjs', import.meta.url).href,
+    minThreads: BCRYPT_THREADS,
+    maxThreads: BCRYPT_THREADS,
+  });
+
   /** A hash of nothing anyone knows, compared against when a user is unknown so that it costs the same. */
   private readonly dummyHash: Promise<string>;
 
   constructor(private readonly config: AppConfig) {
-    this.dummyHash = bcrypt.hash(randomUUID(), config.bcryptCost);
+    this.dummyHash = this.hash(randomUUID());
   }
 
   hash(password: string): Promise<string> {
-    return bcrypt.hash(password, this.config.bcryptCost);
+    return this.pool.run({ password, cost: this.config.bcryptCost }, { name: 'hash' });
   }
 
   /** Compares in constant work whether or not there is a hash; passwords bcrypt would truncate never match. */
   async verify(password: string, hash: string | null): Promise<boolean> {
     const usable = isHashable(password);
-    const matches = await bcrypt.compare(usable ? password : '', hash ?? (await this.dummyHash));
+    const matches = await this.compare(usable ? password : '', hash ?? (await this.dummyHash));
     return usable && hash !== null && matches;
   }
 
@@ -38,7 +49,7 @@ export class PasswordHasher {
     if (!BCRYPT_HASH.test(hash) || bcrypt.getRounds(hash) > Math.max(this.config.bcryptCost, 13)) {
       return null;
     }
-    return isHashable(password) && (await bcrypt.compare(password, hash));
+    return isHashable(password) && (await this.compare(password, hash));
   }
 
   needsRehash(hash: string): boolean {
@@ -48,5 +59,14 @@ export class PasswordHasher {
   /** What is wrong with a new password, or null when it can be stored. */
   policyViolation(password: string): string | null {
     return passwordPolicyViolation(password, this.config.passwordMinLength);
+  }
+
+  /** After the HTTP server has drained: lets the work still queued finish, then stops the threads. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.pool.close();
+  }
+
+  private compare(password: string, hash: string): Promise<boolean> {
+    return this.pool.run({ password, hash }, { name: 'compare' });
   }
 }

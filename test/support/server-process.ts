@@ -31,9 +31,19 @@ export async function buildServer(): Promise<void> {
       ],
       { timeout: 120_000 },
     );
+    copyPlainModules('src', join(staging, 'src'));
     publishAtomically(staging, BUILD_DIR);
   } finally {
     rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+/** Plain JavaScript modules in src (worker entry points): nest build copies them, tsc does not. */
+function copyPlainModules(from: string, to: string): void {
+  for (const file of readdirSync(from, { recursive: true, encoding: 'utf8' })) {
+    if (!file.endsWith('.mjs')) continue;
+    mkdirSync(dirname(join(to, file)), { recursive: true });
+    copyFileSync(join(from, file), join(to, file));
   }
 }
 
