@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import type { Pool } from 'pg';
-import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { DataSource, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 
-export type Row = Record<string, unknown>;
+/** A row as the driver returns it without naming each value: an array, in select-list order. */
+export type Row = unknown[];
 
 /**
  * A read on the hot path of the token and session checks, as one fixed SQL text with bound
@@ -11,7 +13,8 @@ export type Row = Record<string, unknown>;
  * pooled connection prepares on first use. TypeORM's find methods build their SQL anew on every
  * call and write numeric ids into it, so SQLite prepared a new statement each time (about 130 µs
  * a lookup here, against about 3 µs now). Entities come back through TypeORM's own conversion of
- * each column, so they are the same as a find would return.
+ * each column, so they are the same as a find would return. Rows come back as arrays (an object
+ * per row, with a long key per column, cost as much again as the query).
  *
  * The SQL is written with `?` placeholders and `${columns(Entity, 'alias')}` select lists, or
  * `${columns(Entity, 'alias', ['property', …])}` for only some columns, when the entity read is
@@ -21,6 +24,13 @@ export class PreparedRead {
   private readonly sql: string;
   private readonly name: string;
   private statement: Statement | null = null;
+  /** Where each result column is in a row, known once the statement has been prepared or run. */
+  private positions: Map<string, number> | null = null;
+  /** For each alias: its entity and, for each column selected, the name it comes back under. */
+  private readonly selected = new Map<
+    string,
+    { metadata: EntityMetadata; columns: [ColumnMetadata, string][] }
+  >();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -40,25 +50,35 @@ export class PreparedRead {
   async rows(parameters: unknown[]): Promise<Row[]> {
     const driver = this.dataSource.driver as unknown as PostgresPool | SqliteConnection;
     if ('master' in driver) {
-      const result = await driver.master.query({
+      const result = await driver.master.query<Row>({
         name: this.name,
         text: this.sql,
         values: parameters,
+        rowMode: 'array',
       });
-      return result.rows as Row[];
+      this.positions ??= new Map(result.fields.map(({ name }, index) => [name, index]));
+      return result.rows;
     }
-    this.statement ??= driver.databaseConnection.prepare(this.sql);
+    if (!this.statement) {
+      this.statement = driver.databaseConnection.prepare(this.sql).raw(true);
+      this.positions = new Map(this.statement.columns().map(({ name }, index) => [name, index]));
+    }
     return this.statement.all(...parameters) as Row[];
+  }
+
+  /** The value of a column the SQL computed, such as a flag. */
+  value(row: Row, name: string): unknown {
+    return row[this.positions!.get(name)!];
   }
 
   /** The entity whose columns the row holds under `alias` (only those that were selected). */
   entity<T extends ObjectLiteral>(target: EntityTarget<T>, alias: string, row: Row): T {
-    const metadata = this.dataSource.getMetadata(target);
+    const { metadata, columns } = this.selected.get(alias)!;
+    if (metadata.target !== target) throw new Error(`"${alias}" is not ${String(target)}`);
     const entity = metadata.create() as T;
-    for (const column of metadata.columns) {
-      const key = `${alias}.${column.databaseName}`;
-      if (!(key in row)) continue;
-      column.setEntityValue(entity, this.dataSource.driver.prepareHydratedValue(row[key], column));
+    for (const [column, name] of columns) {
+      const value = this.value(row, name);
+      column.setEntityValue(entity, this.dataSource.driver.prepareHydratedValue(value, column));
     }
     return entity;
   }
@@ -68,12 +88,17 @@ export class PreparedRead {
     alias: string,
     properties?: string[],
   ): string {
-    const { columns } = this.dataSource.getMetadata(target);
-    const selected = properties
-      ? columns.filter(({ propertyName }) => properties.includes(propertyName))
-      : columns;
-    return selected
-      .map(({ databaseName }) => `"${alias}"."${databaseName}" AS "${alias}.${databaseName}"`)
+    const metadata = this.dataSource.getMetadata(target);
+    const columns = properties
+      ? metadata.columns.filter(({ propertyName }) => properties.includes(propertyName))
+      : metadata.columns;
+    const named = columns.map((column): [ColumnMetadata, string] => [
+      column,
+      `${alias}.${column.databaseName}`,
+    ]);
+    this.selected.set(alias, { metadata, columns: named });
+    return named
+      .map(([{ databaseName }, name]) => `"${alias}"."${databaseName}" AS "${name}"`)
       .join(', ');
   }
 }

@@ -14,6 +14,8 @@ import { Session } from './entities/session.entity.js';
 
 const SID_WITH_OPTIONAL_SECRET = /^([1-9][0-9]{0,9})([0-9a-f]{64})?$/;
 const SECRET = /^[0-9a-f]{64}$/;
+/** How deep below a user's group the session API looks for subgroups. */
+const MAX_GROUP_DEPTH = 32;
 /** `lastSeenAt` is written at most this often, so that validating stays a read. */
 const LAST_SEEN_WRITE_INTERVAL_MS = 60_000;
 
@@ -67,12 +69,13 @@ export class SessionsService {
     this.groupSubtrees = new PreparedRead(
       dataSource,
       (columns) =>
+        // UNION ALL with a depth bound: no duplicate-removing pass, and a cycle cannot loop.
         `WITH RECURSIVE "tree" AS (` +
-        `SELECT ${columns(Group, 'group')}, 1 AS "member" FROM "group" "group" ` +
+        `SELECT ${columns(Group, 'group')}, 1 AS "member", 0 AS "depth" FROM "group" "group" ` +
         `JOIN "user_group" "membership" ON "membership"."groupId" = "group"."id" ` +
         `WHERE "membership"."userId" = ? ` +
-        `UNION SELECT ${columns(Group, 'group')}, 0 FROM "group" "group" ` +
-        `JOIN "tree" ON "group"."parentId" = "tree"."group.id") ` +
+        `UNION ALL SELECT ${columns(Group, 'group')}, 0, "tree"."depth" + 1 FROM "group" "group" ` +
+        `JOIN "tree" ON "group"."parentId" = "tree"."group.id" WHERE "tree"."depth" < ${MAX_GROUP_DEPTH}) ` +
         `SELECT * FROM "tree"`,
     );
   }
@@ -129,7 +132,9 @@ export class SessionsService {
   async describeUser(user: User): Promise<SessionUserDto> {
     const rows = await this.groupSubtrees.rows([user.id]);
     const groups = rows.map((row) => this.groupSubtrees.entity(Group, 'group', row));
-    const memberOf = groups.filter((_, index) => sqlBoolean(rows[index].member));
+    const memberOf = groups.filter((_, index) =>
+      sqlBoolean(this.groupSubtrees.value(rows[index], 'member')),
+    );
     return {
       id: user.id,
       firstName: user.firstName,

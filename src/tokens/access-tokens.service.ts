@@ -120,7 +120,7 @@ export class AccessTokensService {
   ): Promise<User | null> {
     if (!hasGatehouseClaims(claims) || !isForAudience(claims, audience)) return null;
     const [row] = await read.rows([claims.jti, Number(claims.sub)]);
-    if (!row || sqlBoolean(row.revoked)) return null;
+    if (!row || sqlBoolean(read.value(row, 'revoked'))) return null;
     const user = read.entity(User, 'user', row);
     return isCredentialLive(user, new Date(claims.iat * 1000)) ? user : null;
   }

@@ -2,6 +2,7 @@ import { InitialSchema1763892000000 } from './1763892000000-initial-schema.js';
 import { RevokedTokens1763900000000 } from './1763900000000-revoked-tokens.js';
 import { UsedRsaSalts1763910000000 } from './1763910000000-used-rsa-salts.js';
 import { LoginLockout1763920000000 } from './1763920000000-login-lockout.js';
+import { GroupParentIndex1763930000000 } from './1763930000000-group-parent-index.js';
 
 /** Every migration, oldest first; listed here so that the app, the CLI and the tests run the same set. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   RevokedTokens1763900000000,
   UsedRsaSalts1763910000000,
   LoginLockout1763920000000,
+  GroupParentIndex1763930000000,
 ];

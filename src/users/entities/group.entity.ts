@@ -1,4 +1,12 @@
-import { Column, Entity, JoinColumn, ManyToOne, OneToMany, PrimaryGeneratedColumn } from 'typeorm';
+import {
+  Column,
+  Entity,
+  Index,
+  JoinColumn,
+  ManyToOne,
+  OneToMany,
+  PrimaryGeneratedColumn,
+} from 'typeorm';
 
 /** A node of the group tree the session API returns with each user. */
 @Entity('group')
@@ -9,7 +17,9 @@ export class Group {
 
   @Column({ type: 'varchar', length: 1024, nullable: true }) description: string | null;
 
-  @Column({ type: 'integer', nullable: true }) parentId: number | null;
+  @Index('IDX_group_parentId')
+  @Column({ type: 'integer', nullable: true })
+  parentId: number | null;
 
   @ManyToOne(() => Group, (group) => group.children, { onDelete: 'RESTRICT', nullable: true })
   @JoinColumn({ name: 'parentId' })
