@@ -75,6 +75,14 @@ describe('the validation pipe', () => {
     );
   });
 
+  it('answers a body the fuzzer found (nested `constructor` keys) with a 400, not a throw', async () => {
+    const body = { username: { prototype: { username: { constructor: [] } } } };
+    expect(await outcome(pipe, CredentialsDto, body)).toEqual(
+      await outcome(stockPipe, CredentialsDto, body),
+    );
+    expect((await outcome(pipe, CredentialsDto, body)).ok).toBe(false);
+  });
+
   it('takes the quick check only for all-required string bodies', () => {
     expect(compileStringFieldsCheck(CheckTokenDto)).not.toBeNull();
     expect(compileStringFieldsCheck(CreateUserTokenDto)).toBeNull();

@@ -17,7 +17,9 @@ class GatehouseValidationPipe extends ValidationPipe {
       metadata.type === 'body' && metadata.metatype && isPlainObject(value)
         ? this.quickCheckOf(metadata.metatype)
         : null;
-    if (check) {
+    // Checked as it came first: only then is it known to be flat strings, which class-transformer
+    // takes safely (the full pipe strips keys such as `constructor` before transforming).
+    if (check?.(value as object)) {
       const instance = plainToInstance(metadata.metatype!, value, this.transformOptions) as object;
       if (check(instance)) return instance;
     }
