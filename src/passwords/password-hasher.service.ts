@@ -1,5 +1,6 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import bcrypt from 'bcrypt';
 import { Piscina } from 'piscina';
 import { AppConfig } from '../config/app-config.js';
@@ -7,8 +8,13 @@ import { isHashable, passwordPolicyViolation } from './password-policy.js';
 
 const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
 
-/** As many bcrypt calls in flight as libuv's default thread pool allowed. */
-const BCRYPT_THREADS = 4;
+/**
+ * One bcrypt thread per core: bcrypt is all CPU, so more threads add no throughput, only memory
+ * (an isolate each).
+ */
+export const BCRYPT_THREADS = availableParallelism();
+/** A worker holds a few short strings at a time; small heaps keep its isolate to a few MB. */
+const WORKER_HEAP_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 };
 
 /**
  * The one place passwords are hashed and compared. bcrypt runs on worker threads of lowest
@@ -21,6 +27,7 @@ export class PasswordHasher implements OnApplicationShutdown {
     filename: new URL('./bcrypt.worker.mjs', import.meta.url).href,
     minThreads: BCRYPT_THREADS,
     maxThreads: BCRYPT_THREADS,
+    resourceLimits: WORKER_HEAP_LIMITS,
   });
 
   /** A hash of nothing anyone knows, compared against when a user is unknown so that it costs the same. */
