@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 export interface RunningProcess {
   child: ChildProcess;
   pid: number;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 export function freePort(): Promise<number> {
@@ -43,7 +43,7 @@ export function startNode(
     child,
     pid: child.pid!,
     stderr: () => stderr,
-    async stop() {
+    stop: async () => {
       stopping = true;
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;

@@ -11,7 +11,7 @@
  *   npm run bench -- --node-args="…"   starts the server's node with these options
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -41,9 +41,14 @@ const { values: options } = parseArgs({
 const USERS = Number(options.users);
 const SCALE_USERS = Number(options['scale-users']);
 const SAMPLE = 2_000;
+const SETTLE_SECONDS = 10;
 const timing = { seconds: Number(options.seconds), warmupSeconds: Number(options.warmup) };
 const checkLoad: LoadOptions = { ...timing, connections: 16 };
-const loginLoad: LoadOptions = { ...timing, connections: 8 };
+/**
+ * Logins, and raw bcrypt beside them, run three times as long: at a few per second, a short window
+ * would count too few of them to compare within a few percent.
+ */
+const loginLoad: LoadOptions = { ...timing, seconds: timing.seconds * 3, connections: 8 };
 /** The token checks other services keep making during a login storm. */
 const stormCheckLoad: LoadOptions = { ...timing, connections: 8, overallRate: 500 };
 const VALID = JSON.stringify({ tokenStatus: 'valid' });
@@ -67,7 +72,9 @@ async function benchmark(): Promise<BenchReport> {
   const databaseUrl = await benchDatabaseUrl();
   const { loadAppConfig } = (await import(
     pathToFileURL(join(DIST, 'config/app-config.js')).href
-  )) as { loadAppConfig(env: NodeJS.ProcessEnv): { bcryptCost: number; jwt: { issuer: string } } };
+  )) as {
+    loadAppConfig: (env: NodeJS.ProcessEnv) => { bcryptCost: number; jwt: { issuer: string } };
+  };
   const serverEnv = {
     ...process.env,
     DATABASE_URL: databaseUrl,
@@ -76,7 +83,7 @@ async function benchmark(): Promise<BenchReport> {
     LOGIN_ATTEMPTS_PER_MINUTE: '1000000000',
   };
   const config = loadAppConfig(serverEnv);
-  const nodeArgs = options['node-args'].split(' ').filter(Boolean);
+  const nodeArgs = [...startProdNodeArgs(), ...options['node-args'].split(' ').filter(Boolean)];
   if (options.profile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${resolve(options.profile)}`);
   const server = startNode(join(DIST, 'main.js'), serverEnv, 'ignore', nodeArgs);
   cleanups.push(server.stop);
@@ -103,8 +110,17 @@ async function benchmark(): Promise<BenchReport> {
     rows.push(
       ...(await measureAtScale(store, population, minter, baseUrl, server.pid, passwordHash)),
     );
-  const memory = processMemoryMb(server.pid);
+  const memory = await memoryAfterRun(server.pid);
   return { database: store.kind, bcryptCost: config.bcryptCost, users: USERS, rows, memory };
+}
+
+/** The server runs as `npm run start:prod` runs it, with the same node options. */
+function startProdNodeArgs(): string[] {
+  const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = scripts['start:prod'].split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, -1);
 }
 
 async function benchDatabaseUrl(): Promise<string> {
@@ -176,7 +192,7 @@ async function measureLimits(
 async function measureBcrypt(cost: number): Promise<Figure> {
   const child = startNode(
     join(BENCH_DIR, 'bcrypt-throughput.js'),
-    { ...process.env, BCRYPT_COST: String(cost), DURATION_MS: String(timing.seconds * 1000) },
+    { ...process.env, BCRYPT_COST: String(cost), DURATION_MS: String(loginLoad.seconds * 1000) },
     'pipe',
   );
   const figure = JSON.parse(await firstLine(child.child)) as Omit<Figure, 'errors'>;
@@ -263,6 +279,17 @@ async function measureAtScale(
     kind: `scale-${row.kind}`,
     comparedTo: row.name.slice(0, -suffix.length),
   }));
+}
+
+/**
+ * Resident memory right after the last figure, and again once the server has been idle for a few
+ * seconds (V8 gives back the heap it grew under load when allocation stops, not at once).
+ */
+async function memoryAfterRun(pid: number): Promise<BenchReport['memory']> {
+  const rightAfter = processMemoryMb(pid);
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_SECONDS * 1000));
+  const settled = processMemoryMb(pid);
+  return { rightAfterMb: rightAfter.rssMb, settledMb: settled.rssMb, peakMb: settled.peakRssMb };
 }
 
 function range(from: number, to: number): number[] {

@@ -74,7 +74,8 @@ export class PreparedRead {
   /** The entity whose columns the row holds under `alias` (only those that were selected). */
   entity<T extends ObjectLiteral>(target: EntityTarget<T>, alias: string, row: Row): T {
     const { metadata, columns } = this.selected.get(alias)!;
-    if (metadata.target !== target) throw new Error(`"${alias}" is not ${String(target)}`);
+    if (metadata.target !== target)
+      throw new Error(`"${alias}" holds ${metadata.name}, not the entity asked for`);
     const entity = metadata.create() as T;
     for (const [column, name] of columns) {
       const value = this.value(row, name);
