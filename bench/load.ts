@@ -25,6 +25,8 @@ export interface Figure {
   cpuMicrosPerRequest: number | null;
   requests: number;
   errors: number;
+  /** What the errors were: connection errors, timeouts, non-2xx answers, wrong bodies. */
+  errorKinds?: { errors: number; timeouts: number; non2xx: number; wrongBodies: number };
 }
 
 const CLOCK_TICK_MICROS = 10_000;
@@ -75,6 +77,12 @@ export function toFigure({ result, wrongBodies }: LoadRun, cpuMicros: number | n
     cpuMicrosPerRequest: cpuMicros === null || answered === 0 ? null : cpuMicros / answered,
     requests: answered,
     errors: result.errors + result.timeouts + result.non2xx + wrongBodies,
+    errorKinds: {
+      errors: result.errors,
+      timeouts: result.timeouts,
+      non2xx: result.non2xx,
+      wrongBodies,
+    },
   };
 }
 

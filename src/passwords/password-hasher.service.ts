@@ -1,6 +1,5 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import bcrypt from 'bcrypt';
 import { Piscina } from 'piscina';
 import { AppConfig } from '../config/app-config.js';
@@ -9,10 +8,10 @@ import { isHashable, passwordPolicyViolation } from './password-policy.js';
 const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
 
 /**
- * One bcrypt thread per core: bcrypt is all CPU, so more threads add no throughput, only memory
- * (an isolate each).
+ * As many bcrypt calls in flight as libuv's default pool allowed. With one per core (two here),
+ * a few logins of a storm waited over 10 s.
  */
-export const BCRYPT_THREADS = availableParallelism();
+export const BCRYPT_THREADS = 4;
 /** A worker holds a few short strings at a time; small heaps keep its isolate to a few MB. */
 const WORKER_HEAP_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 };
 

@@ -37,7 +37,7 @@ describe('PasswordHasher', () => {
   });
 
   it.runIf(process.platform === 'linux')(
-    'runs bcrypt on one thread per core, of lowest priority, leaving the event loop at its own',
+    'runs bcrypt on its pool of lowest-priority threads, leaving the event loop at its own',
     async () => {
       await Promise.all([1, 2, 3, 4].map((n) => hasher.hash(`password ${n}`)));
       const nice = readdirSync('/proc/self/task').map((tid) =>
