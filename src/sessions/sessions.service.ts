@@ -52,7 +52,7 @@ export function parseSessionCredential(
 @Injectable()
 export class SessionsService {
   private readonly sessionWithUser: PreparedRead;
-  /** The user's groups and every group below them, each with the group it was reached from. */
+  /** The user's groups (`member` 1) and every group below them (`member` 0). */
   private readonly groupSubtrees: PreparedRead;
 
   constructor(

@@ -1,4 +1,5 @@
 import { type ArgumentMetadata, ValidationPipe } from '@nestjs/common';
+import { isPlainObject } from '@nestjs/common/utils/shared.utils.js';
 import { plainToInstance } from 'class-transformer';
 import { RequestValidationError } from './request-validation.error.js';
 import { compileStringFieldsCheck, type StringFieldsCheck } from './string-fields-check.js';
@@ -32,12 +33,6 @@ class GatehouseValidationPipe extends ValidationPipe {
     }
     return this.quickChecks.get(metatype)!;
   }
-}
-
-function isPlainObject(value: unknown): value is object {
-  if (typeof value !== 'object' || value === null) return false;
-  const prototype = Object.getPrototypeOf(value) as unknown;
-  return prototype === Object.prototype || prototype === null;
 }
 
 /**
