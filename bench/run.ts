@@ -18,7 +18,8 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import bcrypt from 'bcrypt';
 import Database from 'better-sqlite3';
-import { createPostgresDatabase, openStore, type BenchStore } from './bench-store.js';
+import { createTestDatabase } from '../test/support/database.js';
+import { openStore, type BenchStore } from './bench-store.js';
 import { drive, measure, processMemoryMb, toFigure } from './load.js';
 import type { Figure, LoadOptions } from './load.js';
 import { firstLine, freePort, startNode, waitUntilReady } from './processes.js';
@@ -69,7 +70,10 @@ try {
 }
 
 async function benchmark(): Promise<BenchReport> {
-  const databaseUrl = await benchDatabaseUrl();
+  // A SQLite file of its own, or a database of its own on the PostgreSQL server DATABASE_URL names.
+  const database = await createTestDatabase();
+  cleanups.push(() => database.drop());
+  const databaseUrl = database.url;
   const { loadAppConfig } = (await import(
     pathToFileURL(join(DIST, 'config/app-config.js')).href
   )) as {
@@ -122,14 +126,6 @@ function startProdNodeArgs(): string[] {
   };
   const words = scripts['start:prod'].split(/\s+/);
   return words.slice(words.indexOf('node') + 1, -1);
-}
-
-async function benchDatabaseUrl(): Promise<string> {
-  const serverUrl = process.env.DATABASE_URL;
-  if (!serverUrl?.startsWith('postgres')) return `sqlite:${join(workDir, 'gatehouse.sqlite')}`;
-  const database = await createPostgresDatabase(serverUrl);
-  cleanups.push(database.drop);
-  return database.url;
 }
 
 /** The bare verifier's own SQLite file: one indexed table of accounts, as many as users. */

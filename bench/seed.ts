@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { BenchStore } from './bench-store.js';
-import { sha256Hex } from './bench-store.js';
+import { hashSecret } from '../src/common/secret-hash.js';
 
 const GROUPS = 8;
 const CHUNK_USERS = 50_000;
@@ -61,10 +61,10 @@ export async function seedUsers(
       const name = population.username(index);
       users.push([index, name, name, passwordHash, 'user', true, 0, credentialsChangedAt]);
       memberships.push([index, (index % GROUPS) + 1]);
-      userTokens.push([sha256Hex(population.userToken(index)), index, true, issuedAt, 0]);
+      userTokens.push([hashSecret(population.userToken(index)), index, true, issuedAt, 0]);
       sessions.push([
         population.sessionId(index),
-        sha256Hex(population.sessionSecret(index)),
+        hashSecret(population.sessionSecret(index)),
         index,
         new Date(now),
         new Date(now),
