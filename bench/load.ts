@@ -38,11 +38,27 @@ export function processCpuMicros(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MICROS;
 }
 
+export interface ProcessMemory {
+  rssMb: number;
+  peakRssMb: number;
+  /** What the resident memory is made of: heap and other private memory, mapped files, shared. */
+  anonMb: number;
+  fileMb: number;
+  shmemMb: number;
+}
+
 /** Resident and peak resident memory of a process, in MB, from /proc. */
-export function processMemoryMb(pid: number): { rssMb: number; peakRssMb: number } {
+export function processMemoryMb(pid: number): ProcessMemory {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
-  return { rssMb: kb('VmRSS') / 1024, peakRssMb: kb('VmHWM') / 1024 };
+  const mb = (field: string) =>
+    Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+  return {
+    rssMb: mb('VmRSS'),
+    peakRssMb: mb('VmHWM'),
+    anonMb: mb('RssAnon'),
+    fileMb: mb('RssFile'),
+    shmemMb: mb('RssShmem'),
+  };
 }
 
 /**

@@ -106,13 +106,18 @@ async function benchmark(): Promise<BenchReport> {
   const rows: Row[] = [];
   const atThousand = scenarios(population, minter, range(1, USERS));
   rows.push(...(await measureLimits(baseUrl, atThousand, baselineDb, config)));
+  logMemory('after the limits', server.pid);
   rows.push(...(await measureChecks(baseUrl, atThousand, server.pid, '')));
+  logMemory('after the checks', server.pid);
   // Checks at scale before the logins, whose new sessions would take the sids seeded next.
-  if (options.scale)
+  if (options.scale) {
     rows.push(
       ...(await measureAtScale(store, population, minter, baseUrl, server.pid, passwordHash)),
     );
+    logMemory('after the checks at scale', server.pid);
+  }
   rows.push(...(await measureLogins(baseUrl, atThousand, server.pid)));
+  logMemory('after the logins', server.pid);
   const storm = await measureStorm(baseUrl, atThousand);
   if (storm) rows.push(storm);
   const memory = await memoryAfterRun(server.pid);
@@ -268,6 +273,7 @@ async function measureAtScale(
   const started = Date.now();
   await seedUsers(store, population, passwordHash, USERS + 1, SCALE_USERS);
   log(`seeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  logMemory('after the seed at scale', pid);
   const sample = Array.from({ length: SAMPLE }, () => 1 + Math.floor(Math.random() * SCALE_USERS));
   const scenario = scenarios(population, minter, sample);
   const suffix = ` at ${SCALE_USERS.toLocaleString('en')}`;
@@ -291,6 +297,15 @@ async function memoryAfterRun(pid: number): Promise<BenchReport['memory']> {
 
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}
+
+/** Where the server's memory went, phase by phase, so a missed memory target can be traced. */
+function logMemory(phase: string, pid: number): void {
+  const memory = processMemoryMb(pid);
+  log(
+    `memory ${phase}: ${memory.rssMb.toFixed(0)} MB resident (private ${memory.anonMb.toFixed(0)}, ` +
+      `mapped files ${memory.fileMb.toFixed(0)}, shared ${memory.shmemMb.toFixed(0)})`,
+  );
 }
 
 function log(message: string): void {
