@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AccountModule } from './account/account.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { DialectExceptionFilter } from './common/dialects/dialect-exception.filter.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
@@ -22,6 +24,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DatabaseModule,
+        AuditModule,
         ThrottlingModule,
         PasswordsModule,
         TokensModule,
@@ -29,6 +32,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         SessionsModule,
+        AccountModule,
         HealthModule,
       ],
       providers: [

@@ -26,6 +26,7 @@ describe('loadAppConfig', () => {
       sso: { header: 'x-remote-user', trustedProxies: [] },
       globalPrefix: '',
       cookieSecure: false,
+      auditRetentionDays: 90,
     });
   });
 
@@ -33,6 +34,7 @@ describe('loadAppConfig', () => {
     const config = loadAppConfig({
       PORT: '8080',
       BCRYPT_COST: '10',
+      AUDIT_RETENTION_DAYS: '30',
       REGISTRATION_OPEN: 'false',
       COOKIE_SECURE: '1',
       SSO_TRUSTED_PROXIES: '10.0.0.1, 10.0.0.2',
@@ -42,6 +44,7 @@ describe('loadAppConfig', () => {
     expect(config).toMatchObject({
       port: 8080,
       bcryptCost: 10,
+      auditRetentionDays: 30,
       registrationOpen: false,
       cookieSecure: true,
       sso: { trustedProxies: ['10.0.0.1', '10.0.0.2'] },
@@ -57,6 +60,8 @@ describe('loadAppConfig', () => {
     [{ DATABASE_URL: 'mysql://localhost/db' }, 'DATABASE_URL'],
     [{ REGISTRATION_OPEN: 'maybe' }, 'REGISTRATION_OPEN'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ AUDIT_RETENTION_DAYS: '0' }, 'AUDIT_RETENTION_DAYS'],
+    [{ AUDIT_RETENTION_DAYS: 'forever' }, 'AUDIT_RETENTION_DAYS'],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
     [{ JWT_PRIVATE_KEY: 'not a key' }, 'JWT_PRIVATE_KEY'],
     [{ ADMIN_USERNAME: 'root' }, 'ADMIN_USERNAME and ADMIN_PASSWORD'],

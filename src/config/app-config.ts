@@ -66,6 +66,7 @@ class EnvironmentVariables {
   @Type(() => Number) @IsInt() @Min(1) LOGIN_ATTEMPTS_PER_MINUTE = 60;
   @Type(() => Number) @IsInt() @Min(1) LOCKOUT_BASE_SECONDS = 30;
   @Type(() => Number) @IsInt() @Min(1) LOCKOUT_MAX_SECONDS = 3_600;
+  @Type(() => Number) @IsInt() @Min(1) @Max(36_500) AUDIT_RETENTION_DAYS = 90;
 }
 
 export class AppConfig {
@@ -97,6 +98,8 @@ export class AppConfig {
   readonly loginAttemptsPerMinute: number;
   /** The first lock after five consecutive failures, doubling with each further one, up to the max. */
   readonly lockout: { baseSeconds: number; maxSeconds: number };
+  /** Days an audit event is kept before the purge deletes it. */
+  readonly auditRetentionDays: number;
 }
 
 function firstError(vars: EnvironmentVariables): string | null {
@@ -171,5 +174,6 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     passwordOpsPerMinute: vars.PASSWORD_OPS_PER_MINUTE,
     loginAttemptsPerMinute: vars.LOGIN_ATTEMPTS_PER_MINUTE,
     lockout: { baseSeconds: vars.LOCKOUT_BASE_SECONDS, maxSeconds: vars.LOCKOUT_MAX_SECONDS },
+    auditRetentionDays: vars.AUDIT_RETENTION_DAYS,
   });
 }

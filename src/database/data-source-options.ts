@@ -9,6 +9,7 @@ import { Session } from '../sessions/entities/session.entity.js';
 import { UsedRsaSalt } from '../sessions/entities/used-rsa-salt.entity.js';
 import { RevokedToken } from '../tokens/entities/revoked-token.entity.js';
 import { SigningKey } from '../tokens/entities/signing-key.entity.js';
+import { AuditEvent } from '../audit/audit-event.entity.js';
 import { migrations } from './migrations/index.js';
 
 export const entities = [
@@ -20,6 +21,7 @@ export const entities = [
   UsedRsaSalt,
   SigningKey,
   RevokedToken,
+  AuditEvent,
 ];
 
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;

@@ -3,6 +3,7 @@ import { RevokedTokens1763900000000 } from './1763900000000-revoked-tokens.js';
 import { UsedRsaSalts1763910000000 } from './1763910000000-used-rsa-salts.js';
 import { LoginLockout1763920000000 } from './1763920000000-login-lockout.js';
 import { GroupParentIndex1763930000000 } from './1763930000000-group-parent-index.js';
+import { AuditEvents1763940000000 } from './1763940000000-audit-events.js';
 
 /** Every migration, oldest first; listed here so that the app, the CLI and the tests run the same set. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   UsedRsaSalts1763910000000,
   LoginLockout1763920000000,
   GroupParentIndex1763930000000,
+  AuditEvents1763940000000,
 ];
