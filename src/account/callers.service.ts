@@ -1,0 +1,81 @@
+import { Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { UserTokensService } from '../auth/user-tokens.service.js';
+import { AppConfig } from '../config/app-config.js';
+import { parseSessionCredential, SessionsService } from '../sessions/sessions.service.js';
+import { AccessTokensService } from '../tokens/access-tokens.service.js';
+import type { User } from '../users/entities/user.entity.js';
+
+/** The credential a request was authenticated with, so that "my other sessions" can spare it. */
+export type CallerCredential =
+  | { kind: 'jwt'; jti: string }
+  | { kind: 'user-token'; id: number }
+  | { kind: 'session'; id: number };
+
+export interface Caller {
+  user: User;
+  credential: CallerCredential;
+}
+
+/** Which credentials a route takes besides an access JWT and a session. */
+export interface CallerOptions {
+  userToken: boolean;
+}
+
+/** The header that names the sid when the session secret comes in the cookie. */
+export const SESSION_ID_HEADER = 'x-session-id';
+
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+/**
+ * Who calls an administration or self-service route. Each credential goes through the check its
+ * own API uses (AccessTokensService, UserTokensService, SessionsService), so revocation, a
+ * disabled user and a password change since issue are honoured alike. A request that carries an
+ * Authorization header is judged by it alone: a bad token is not rescued by a cookie.
+ */
+@Injectable()
+export class CallersService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly accessTokens: AccessTokensService,
+    private readonly userTokens: UserTokensService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  async identify(request: FastifyRequest, options: CallerOptions): Promise<Caller | null> {
+    const authorization = request.headers.authorization;
+    if (authorization !== undefined) return this.fromBearer(authorization.trim(), options);
+    return this.fromSession(request);
+  }
+
+  private async fromBearer(authorization: string, options: CallerOptions): Promise<Caller | null> {
+    const token = BEARER.exec(authorization)?.[1];
+    if (!token) return null;
+    if (this.accessTokens.looksLikeAccessToken(token)) {
+      const verified = await this.accessTokens.verify(token);
+      return (
+        verified && { user: verified.user, credential: { kind: 'jwt', jti: verified.claims.jti } }
+      );
+    }
+    if (!options.userToken) return null;
+    const authenticated = await this.userTokens.authenticate(token);
+    return (
+      authenticated && {
+        user: authenticated.user,
+        credential: { kind: 'user-token', id: authenticated.userToken.id },
+      }
+    );
+  }
+
+  private async fromSession(request: FastifyRequest): Promise<Caller | null> {
+    const header = request.headers[SESSION_ID_HEADER];
+    const sidValue =
+      typeof header === 'string' ? header : (request.query as { sid?: unknown } | undefined)?.sid;
+    const credential = parseSessionCredential(
+      typeof sidValue === 'string' ? sidValue : undefined,
+      request.cookies?.[this.config.sessions.cookieName],
+    );
+    const live = credential && (await this.sessions.authenticate(credential));
+    return live ? { user: live.user, credential: { kind: 'session', id: live.session.id } } : null;
+  }
+}
