@@ -8,6 +8,7 @@ import { AppModule } from './app.module.js';
 import { RequestLogController } from './common/logging/request-log-controller.js';
 import { jsonBodyProblem } from './common/validation/json-body-shape.js';
 import type { AppConfig } from './config/app-config.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { setUpOpenApi } from './openapi.js';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
@@ -23,9 +24,10 @@ const NEST_LOG_LEVELS: Record<string, LogLevel[]> = {
 
 /** Builds the whole application, ready to listen: the same for `npm start` and for the tests. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const requestLog = new RequestLogController();
   const adapter = new FastifyAdapter({
     logger: { level: config.logLevel },
-    logController: new RequestLogController(),
+    logController: requestLog,
     trustProxy: config.trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,
   });
@@ -36,6 +38,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
         ? false
         : new ConsoleLogger({ json: true, logLevels: NEST_LOG_LEVELS[config.logLevel] }),
   });
+  requestLog.observeDurationsWith(app.get(MetricsService));
   const fastify = app.getHttpAdapter().getInstance();
   acceptOnlyJsonBodies(fastify);
 

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { AuditEvent } from './audit-event.entity.js';
 
 export type AuditEventType =
@@ -33,9 +34,12 @@ export interface AuditEventInput {
 
 const DAY_MS = 86_400_000;
 
-/** Cuts a client-supplied value to its column's length, so that a long one cannot fail the write. */
+/**
+ * A client-supplied value as its column can hold it: cut to the column's length, and without NUL,
+ * which PostgreSQL text cannot hold, so that no value the client chose can fail the write.
+ */
 function clip(value: string | null | undefined, length: number): string | null {
-  return value == null ? null : value.slice(0, length);
+  return value == null ? null : value.replaceAll('\0', '').slice(0, length);
 }
 
 /** Writes and purges the audit trail (issue 7). */
@@ -45,14 +49,20 @@ export class AuditService {
 
   constructor(
     private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
     @InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>,
   ) {}
 
   /**
    * Never rejects: a failed write is logged (without the event's detail) and swallowed, so that
-   * auditing cannot break a login.
+   * auditing cannot break a login. Logins and lockouts are counted for /metrics here too, so that
+   * the two never disagree.
    */
   async record(event: AuditEventInput): Promise<void> {
+    if (event.type === 'login') {
+      this.metrics.countLogin(event.api ?? 'unknown', event.outcome);
+      if (event.detail?.locked === true) this.metrics.countLockout(event.api ?? 'unknown');
+    }
     try {
       await this.events.insert({
         time: new Date(),

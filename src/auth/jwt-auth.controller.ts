@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiOkResponse,
@@ -6,6 +6,8 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { loginAttemptOf } from '../audit/login-attempt.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
 import { AccessTokenResponseDto, CredentialsDto } from './dto/credentials.dto.js';
 import { PasswordLoginService } from './password-login.service.js';
@@ -45,8 +47,15 @@ export class JwtAuthController {
       },
     },
   })
-  async authenticate(@Body() dto: CredentialsDto): Promise<AccessTokenResponseDto> {
-    const { token } = await this.passwordLogin.loginForAccessToken(dto.username, dto.password);
+  async authenticate(
+    @Body() dto: CredentialsDto,
+    @Req() request: FastifyRequest,
+  ): Promise<AccessTokenResponseDto> {
+    const { token } = await this.passwordLogin.loginForAccessToken(
+      dto.username,
+      dto.password,
+      loginAttemptOf('jwt', request),
+    );
     return { access_token: token };
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
+import type { LoginAttempt } from '../audit/login-attempt.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
@@ -14,9 +15,10 @@ export class PasswordLoginService {
   async loginForAccessToken(
     username: string,
     password: string,
+    attempt: LoginAttempt,
   ): Promise<{ user: User; token: string }> {
-    const user = await this.users.authenticate(username, password);
+    const user = await this.users.authenticate(username, password, attempt);
     if (!user) throw new UnauthorizedException('Invalid username or password');
-    return { user, token: this.accessTokens.issue(user) };
+    return { user, token: await this.accessTokens.issue(user, attempt.api) };
   }
 }

@@ -31,7 +31,7 @@ export class UserTokensController {
   @ApiOperation({ summary: 'Log out: the userToken of this request stops being valid' })
   @ApiOkResponse({ type: LogoutResponseDto })
   async logout(@CurrentUser() { userToken }: AuthenticatedUserToken): Promise<LogoutResponseDto> {
-    await this.userTokens.remove(userToken);
+    await this.userTokens.remove(userToken, 'user-token');
     return { success: true };
   }
 }

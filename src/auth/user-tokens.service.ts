@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
 import { hashSecret } from '../common/secret-hash.js';
 import { PreparedRead } from '../database/prepared-read.js';
 import { User } from '../users/entities/user.entity.js';
@@ -30,6 +31,7 @@ export class UserTokensService {
 
   constructor(
     @InjectRepository(UserToken) private readonly tokens: Repository<UserToken>,
+    private readonly audit: AuditService,
     dataSource: DataSource,
   ) {
     const byHash = (selectList: string) =>
@@ -64,6 +66,14 @@ export class UserTokensService {
         version: 0,
       }),
     );
+    await this.audit.record({
+      type: 'token.issue',
+      outcome: 'success',
+      api: 'user-token',
+      userId: user.id,
+      username: user.username,
+      detail: { kind: 'user-token', tokenId: userToken.id },
+    });
     return toUserTokenDto(userToken, token);
   }
 
@@ -89,8 +99,16 @@ export class UserTokensService {
     return userToken;
   }
 
-  async remove(userToken: UserToken): Promise<void> {
+  /** Deletes the token for good, recorded as a `token.revoke` audit event of `api`. */
+  async remove(userToken: UserToken, api: string): Promise<void> {
     await this.tokens.delete({ id: userToken.id });
+    await this.audit.record({
+      type: 'token.revoke',
+      outcome: 'success',
+      api,
+      userId: userToken.userId,
+      detail: { kind: 'user-token', tokenId: userToken.id },
+    });
   }
 
   private async recordUsage(userToken: UserToken): Promise<void> {

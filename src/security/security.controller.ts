@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import {
   ApiBadRequestResponse,
@@ -8,6 +8,8 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { loginAttemptOf } from '../audit/login-attempt.js';
 import { CredentialsDto } from '../auth/dto/credentials.dto.js';
 import { PasswordLoginService } from '../auth/password-login.service.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
@@ -46,10 +48,14 @@ export class SecurityController {
   @ApiUnauthorizedResponse({
     schema: { example: { statusCode: 401, message: 'Invalid username or password' } },
   })
-  async authenticate(@Body() dto: CredentialsDto): Promise<SecurityAuthenticationResponseDto> {
+  async authenticate(
+    @Body() dto: CredentialsDto,
+    @Req() request: FastifyRequest,
+  ): Promise<SecurityAuthenticationResponseDto> {
     const { user, token } = await this.passwordLogin.loginForAccessToken(
       dto.username,
       dto.password,
+      loginAttemptOf('security', request),
     );
     return { id: { userId: user.id, username: user.username }, token, privilege: user.privilege };
   }

@@ -1,4 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import type { LoginAttempt } from '../audit/login-attempt.js';
 import { genericResponse, SessionApiException } from '../common/dialects/generic-response.js';
 import { AppConfig } from '../config/app-config.js';
 import type { User } from '../users/entities/user.entity.js';
@@ -32,10 +34,11 @@ export class SessionLoginService {
     private readonly users: UsersService,
     private readonly sessions: SessionsService,
     private readonly rsaLogin: RsaLoginService,
+    private readonly audit: AuditService,
   ) {}
 
   async withPassword(dto: LoginRequestDto, context: LoginContext): Promise<SessionLogin> {
-    const user = await this.users.authenticate(dto.login, dto.password);
+    const user = await this.users.authenticate(dto.login, dto.password, attemptOf(context));
     if (!user) throw new SessionApiException('FAILURE', 'Invalid login or password', 401);
     return this.open(user, context);
   }
@@ -45,6 +48,7 @@ export class SessionLoginService {
     context: LoginContext,
   ): Promise<SessionLogin> {
     const user = await this.rsaLogin.authenticate(dto);
+    await this.recordLogin(context, 'rsa', dto.username, user);
     if (!user)
       throw new SessionApiException('FAILURE', 'Invalid, expired or replayed signature', 401);
     return this.open(user, context);
@@ -59,10 +63,16 @@ export class SessionLoginService {
   ): Promise<{ outcome: 'FAILURE' | 'NOTFOUND' } | SessionLogin> {
     const { trustedProxies } = this.config.sso;
     const address = context.peerAddress?.replace(/^::ffff:/, '');
-    if (!address || !trustedProxies.includes(address) || !context.ssoUser)
+    if (!address || !trustedProxies.includes(address) || !context.ssoUser) {
+      await this.recordLogin(context, 'sso', context.ssoUser ?? null, null, 'FAILURE');
       return { outcome: 'FAILURE' };
+    }
     const user = await this.users.findByUsername(context.ssoUser);
-    if (!user?.enabled) return { outcome: 'NOTFOUND' };
+    if (!user?.enabled) {
+      await this.recordLogin(context, 'sso', context.ssoUser, null, 'NOTFOUND');
+      return { outcome: 'NOTFOUND' };
+    }
+    await this.recordLogin(context, 'sso', context.ssoUser, user);
     return this.open(user, context);
   }
 
@@ -75,7 +85,17 @@ export class SessionLoginService {
 
   private async open(user: User, context: LoginContext): Promise<SessionLogin> {
     const { session, secret } = await this.sessions.open(user, context.client, context.reuse);
-    if (secret) await this.users.recordLogin(user);
+    if (secret) {
+      await this.users.recordLogin(user);
+      await this.audit.record({
+        type: 'session.start',
+        outcome: 'success',
+        ...attemptOf(context),
+        userId: user.id,
+        username: user.username,
+        detail: { sid: session.id },
+      });
+    }
     const response: LoginResponseDto = {
       sid: String(session.id),
       user: await this.sessions.describeUser(user),
@@ -83,4 +103,26 @@ export class SessionLoginService {
     };
     return { response, secret };
   }
+
+  /** The `login` audit event of an RSA or SSO login; password logins are recorded by UsersService. */
+  private recordLogin(
+    context: LoginContext,
+    method: 'rsa' | 'sso',
+    username: string | null,
+    user: User | null,
+    reason?: string,
+  ): Promise<void> {
+    return this.audit.record({
+      type: 'login',
+      outcome: user ? 'success' : 'failure',
+      ...attemptOf(context),
+      userId: user?.id ?? null,
+      username,
+      detail: { method, ...(reason && { reason }) },
+    });
+  }
+}
+
+function attemptOf(context: LoginContext): LoginAttempt {
+  return { api: 'session', address: context.client.address, agent: context.client.userAgent };
 }

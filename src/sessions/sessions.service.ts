@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
 import { hashesMatch, hashSecret } from '../common/secret-hash.js';
 import { PreparedRead, sqlBoolean } from '../database/prepared-read.js';
 import { INT32_MAX } from '../common/validation/positive-int.pipe.js';
@@ -58,6 +59,7 @@ export class SessionsService {
   constructor(
     private readonly config: AppConfig,
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    private readonly audit: AuditService,
     dataSource: DataSource,
   ) {
     this.sessionWithUser = new PreparedRead(
@@ -123,9 +125,18 @@ export class SessionsService {
     return { session, user: session.user! };
   }
 
-  /** Ends this session, or every session of its user. */
+  /** Ends this session, or every session of its user; recorded as a `session.end` audit event. */
   async end(session: Session, allSessions: boolean): Promise<void> {
-    await this.sessions.delete(allSessions ? { userId: session.userId } : { id: session.id });
+    const { affected } = await this.sessions.delete(
+      allSessions ? { userId: session.userId } : { id: session.id },
+    );
+    await this.audit.record({
+      type: 'session.end',
+      outcome: 'success',
+      api: 'session',
+      userId: session.userId,
+      detail: { sid: session.id, allSessions, ended: affected ?? null },
+    });
   }
 
   /** The session API's User: profile and groups (each with its subtree), never the password. */

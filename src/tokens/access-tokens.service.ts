@@ -4,6 +4,7 @@ import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { DataSource, LessThan, Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { PreparedRead, sqlBoolean } from '../database/prepared-read.js';
 import { User } from '../users/entities/user.entity.js';
@@ -57,6 +58,7 @@ export class AccessTokensService {
     private readonly config: AppConfig,
     private readonly jwt: JwtService,
     private readonly keys: SigningKeysService,
+    private readonly audit: AuditService,
     @InjectRepository(RevokedToken) private readonly revoked: Repository<RevokedToken>,
     dataSource: DataSource,
   ) {
@@ -71,9 +73,15 @@ export class AccessTokensService {
     );
   }
 
-  issue(user: User, ttlSeconds = this.config.jwt.accessTokenTtl): string {
+  /** Issues an access JWT for `user` through `api`, recorded as a `token.issue` audit event. */
+  async issue(
+    user: User,
+    api: string,
+    ttlSeconds = this.config.jwt.accessTokenTtl,
+  ): Promise<string> {
     const signer = this.keys.signingKey();
-    return this.jwt.sign(
+    const jti = randomUUID();
+    const token = this.jwt.sign(
       { sub: String(user.id), sub_type: user.privilege, scope: this.scopeOf(user) },
       {
         algorithm: ACCESS_TOKEN_ALGORITHM,
@@ -81,9 +89,18 @@ export class AccessTokensService {
         keyid: signer.kid,
         issuer: this.config.jwt.issuer,
         expiresIn: ttlSeconds,
-        jwtid: randomUUID(),
+        jwtid: jti,
       },
     );
+    await this.audit.record({
+      type: 'token.issue',
+      outcome: 'success',
+      api,
+      userId: user.id,
+      username: user.username,
+      detail: { kind: 'access-jwt', jti, expiresIn: ttlSeconds },
+    });
+    return token;
   }
 
   /**

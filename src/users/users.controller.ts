@@ -118,9 +118,9 @@ export class UsersController {
   })
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiUnauthorizedResponse(unauthorized)
-  token(@CurrentUser() user: User): TokenResponseDto {
+  async token(@CurrentUser() user: User): Promise<TokenResponseDto> {
     return {
-      token: this.accessTokens.issue(user, REST_AUTH_TOKEN_TTL_SECONDS),
+      token: await this.accessTokens.issue(user, 'rest-auth', REST_AUTH_TOKEN_TTL_SECONDS),
       duration: REST_AUTH_TOKEN_TTL_SECONDS,
     };
   }

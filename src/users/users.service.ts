@@ -7,6 +7,8 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { AuditService } from '../audit/audit.service.js';
+import type { LoginAttempt } from '../audit/login-attempt.js';
 import { AppConfig } from '../config/app-config.js';
 import { TooManyAttemptsException } from '../common/errors/too-many-attempts.exception.js';
 import { isUniqueViolation } from '../database/database-errors.js';
@@ -49,6 +51,7 @@ export class UsersService implements OnApplicationBootstrap {
     private readonly config: AppConfig,
     private readonly hasher: PasswordHasher,
     private readonly lockout: LoginLockoutService,
+    private readonly audit: AuditService,
     @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
@@ -100,26 +103,53 @@ export class UsersService implements OnApplicationBootstrap {
   /**
    * The enabled user with these credentials, or null. Unknown users cost the same bcrypt compare
    * as known ones; a locked account is refused (429) even with the right password; a hash made at
-   * a lower cost than configured is upgraded on success.
+   * a lower cost than configured is upgraded on success. Every outcome is a `login` audit event
+   * of `attempt`'s API and client.
    */
-  async authenticate(username: string, password: string): Promise<User | null> {
+  async authenticate(
+    username: string,
+    password: string,
+    attempt: LoginAttempt,
+  ): Promise<User | null> {
     const key = usernameKey(username);
     const user = await this.findByKey(key);
     const matches = await this.hasher.verify(password, user?.passwordHash ?? null);
-    if (key.includes('\0')) return null;
+    const audit = (outcome: 'success' | 'failure', detail?: Record<string, string | boolean>) =>
+      this.audit.record({
+        type: 'login',
+        outcome,
+        api: attempt.api,
+        userId: user?.id ?? null,
+        username,
+        address: attempt.address,
+        agent: attempt.agent,
+        detail: { method: 'password', ...detail },
+      });
+    if (key.includes('\0')) {
+      await audit('failure', { reason: 'unknown-user' });
+      return null;
+    }
     const subject: LoginSubject = user ? { user } : { usernameKey: key };
     const lockedFor = await this.lockout.lockedForSeconds(subject);
-    if (lockedFor > 0) throw new TooManyAttemptsException(lockedFor);
+    if (lockedFor > 0) {
+      await audit('failure', { locked: true });
+      throw new TooManyAttemptsException(lockedFor);
+    }
     if (!user || !matches) {
       await this.lockout.recordFailure(subject);
+      await audit('failure', { reason: user ? 'wrong-password' : 'unknown-user' });
       return null;
     }
     await this.lockout.recordSuccess(user);
-    if (!user.enabled) return null;
+    if (!user.enabled) {
+      await audit('failure', { reason: 'disabled' });
+      return null;
+    }
     if (this.hasher.needsRehash(user.passwordHash)) {
       user.passwordHash = await this.hasher.hash(password);
       await this.users.update({ id: user.id }, { passwordHash: user.passwordHash });
     }
+    await audit('success');
     return user;
   }
 

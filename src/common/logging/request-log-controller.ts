@@ -1,11 +1,19 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { MetricsService } from '../../metrics/metrics.service.js';
 
 /**
  * Fastify's request logging, as one structured line when a request completes. The route pattern
  * stands for the path, since a path (such as `/auth/validate/{sid}`) may carry a secret; headers
- * and bodies are never logged.
+ * and bodies are never logged. The same moment observes the request's duration for /metrics.
  */
 export class RequestLogController extends LogController {
+  private metrics: MetricsService | null = null;
+
+  /** The metrics exist only once the app is built, after Fastify, which needs this controller. */
+  observeDurationsWith(metrics: MetricsService): void {
+    this.metrics = metrics;
+  }
+
   incomingRequest(): void {}
 
   requestCompleted(
@@ -13,10 +21,12 @@ export class RequestLogController extends LogController {
     request: FastifyRequest,
     reply: FastifyReply,
   ): void {
+    const route = request.routeOptions.url ?? '(unmatched)';
+    this.metrics?.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     request.log.info(
       {
         method: request.method,
-        route: request.routeOptions.url ?? '(unmatched)',
+        route,
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
       },

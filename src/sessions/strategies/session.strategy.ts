@@ -3,6 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-custom';
 import { AppConfig } from '../../config/app-config.js';
+import { MetricsService } from '../../metrics/metrics.service.js';
 import { type LiveSession, parseSessionCredential, SessionsService } from '../sessions.service.js';
 
 type SessionRequest = FastifyRequest<{ Params: { sid?: string }; Querystring: { sid?: string } }>;
@@ -16,6 +17,7 @@ export class SessionStrategy extends PassportStrategy(Strategy, 'session') {
   constructor(
     private readonly config: AppConfig,
     private readonly sessions: SessionsService,
+    private readonly metrics: MetricsService,
   ) {
     super();
   }
@@ -26,6 +28,8 @@ export class SessionStrategy extends PassportStrategy(Strategy, 'session') {
       typeof sidValue === 'string' ? sidValue : undefined,
       request.cookies?.[this.config.sessions.cookieName],
     );
-    return (credential && (await this.sessions.authenticate(credential))) ?? false;
+    const live = (credential && (await this.sessions.authenticate(credential))) ?? false;
+    this.metrics.countSessionValidation(live !== false);
+    return live;
   }
 }

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
+import { loginAttemptOf } from '../../audit/login-attempt.js';
 import { Rfc7617BasicStrategy } from './rfc7617-basic.strategy.js';
 import { AccessTokensService } from '../../tokens/access-tokens.service.js';
 import type { User } from '../entities/user.entity.js';
@@ -18,10 +20,17 @@ export class BasicOrTokenStrategy extends PassportStrategy(Rfc7617BasicStrategy,
     super();
   }
 
-  async validate(username: string, password: string): Promise<User | false> {
+  async validate(
+    username: string,
+    password: string,
+    request: FastifyRequest,
+  ): Promise<User | false> {
     if (this.accessTokens.looksLikeAccessToken(username)) {
       return (await this.accessTokens.verify(username))?.user ?? false;
     }
-    return (await this.users.authenticate(username, password)) ?? false;
+    return (
+      (await this.users.authenticate(username, password, loginAttemptOf('rest-auth', request))) ??
+      false
+    );
   }
 }

@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import {
+  InjectMetric,
+  makeCounterProvider,
+  makeHistogramProvider,
+} from '@willsoto/nestjs-prometheus';
+import type { Counter, Histogram } from 'prom-client';
+
+const LOGINS = 'gatehouse_logins_total';
+const TOKEN_CHECKS = 'gatehouse_token_checks_total';
+const SESSION_VALIDATIONS = 'gatehouse_session_validations_total';
+const LOCKOUTS = 'gatehouse_lockouts_total';
+const REQUEST_DURATION = 'gatehouse_http_request_duration_seconds';
+
+/** Every metric Gatehouse defines; prom-client's defaults (process, heap, event loop) come on top. */
+export const metricProviders = [
+  makeCounterProvider({
+    name: LOGINS,
+    help: 'Login attempts, by API and outcome',
+    labelNames: ['api', 'outcome'],
+  }),
+  makeCounterProvider({
+    name: TOKEN_CHECKS,
+    help: 'Security API token checks, by token kind, outcome and calling service',
+    labelNames: ['kind', 'outcome', 'service'],
+  }),
+  makeCounterProvider({
+    name: SESSION_VALIDATIONS,
+    help: 'Session checks (sid and secret), by outcome',
+    labelNames: ['outcome'],
+  }),
+  makeCounterProvider({
+    name: LOCKOUTS,
+    help: 'Login attempts refused because the name is locked after repeated failures, by API',
+    labelNames: ['api'],
+  }),
+  makeHistogramProvider({
+    name: REQUEST_DURATION,
+    help: 'HTTP request duration in seconds, by method, route pattern and status',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  }),
+];
+
+export type TokenKind = 'access-jwt' | 'user-token' | 'other';
+
+/** What a service named in a token check may be counted as: anything else is 'other'. */
+const SERVICE_LABEL = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * The one way code counts something. Each method only increments or observes in memory, so that
+ * it may be called on the hot paths (token check, session validation, every request).
+ */
+@Injectable()
+export class MetricsService {
+  constructor(
+    @InjectMetric(LOGINS) private readonly logins: Counter<'api' | 'outcome'>,
+    @InjectMetric(TOKEN_CHECKS)
+    private readonly tokenChecks: Counter<'kind' | 'outcome' | 'service'>,
+    @InjectMetric(SESSION_VALIDATIONS) private readonly sessionValidations: Counter<'outcome'>,
+    @InjectMetric(LOCKOUTS) private readonly lockouts: Counter<'api'>,
+    @InjectMetric(REQUEST_DURATION)
+    private readonly requestDuration: Histogram<'method' | 'route' | 'status'>,
+  ) {}
+
+  countLogin(api: string, outcome: 'success' | 'failure'): void {
+    this.logins.inc({ api, outcome });
+  }
+
+  countLockout(api: string): void {
+    this.lockouts.inc({ api });
+  }
+
+  /** `service` is client input: only a plain name of bounded length becomes a label value. */
+  countTokenCheck(kind: TokenKind, valid: boolean, service: string): void {
+    this.tokenChecks.inc({
+      kind,
+      outcome: valid ? 'valid' : 'invalid',
+      service: SERVICE_LABEL.test(service) ? service : 'other',
+    });
+  }
+
+  countSessionValidation(valid: boolean): void {
+    this.sessionValidations.inc({ outcome: valid ? 'valid' : 'invalid' });
+  }
+
+  /** `route` is the route pattern, never the path, which may hold a secret and is unbounded. */
+  observeRequest(method: string, route: string, status: number, seconds: number): void {
+    this.requestDuration.observe({ method, route, status }, seconds);
+  }
+}
