@@ -9,6 +9,16 @@ export function setUpOpenApi(app: INestApplication): void {
       .setTitle('Gatehouse')
       .setDescription('One authentication service speaking five existing auth APIs.')
       .setVersion('1.0')
+      .addTag('REST-auth API', 'Users, Basic authentication and short-lived tokens')
+      .addTag('JWT API', 'RS256 access tokens for a username and password')
+      .addTag('User-token API', 'Long-lived user tokens (UUIDs), sent as Bearer')
+      .addTag(
+        'Session API',
+        'Sessions (sid and secret cookie), SSO, RSA logins and password hashes',
+      )
+      .addTag('Security API', 'Authentication, token checks for other services, and privileges')
+      .addTag('Keys', 'The public keys that verify access tokens')
+      .addTag('Health', 'Liveness and readiness probes')
       .addBasicAuth({ type: 'http', scheme: 'basic', description: 'username:password' }, 'basic')
       .addBearerAuth(
         { type: 'http', scheme: 'bearer', description: 'A user token (UUID)' },

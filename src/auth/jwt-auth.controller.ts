@@ -14,6 +14,20 @@ import { PasswordLoginService } from './password-login.service.js';
 import { ClientThrottlerGuard } from '../throttling/client-throttler.guard.js';
 import { CountsAsLogin } from '../throttling/throttle.decorators.js';
 
+/** The JWT API document's error body. */
+const jwtError = {
+  type: 'object',
+  properties: {
+    code: { type: 'integer' },
+    message: { type: 'string' },
+    description: { type: 'string' },
+  },
+};
+const example = (message: string, description: string) => ({
+  summary: description,
+  value: { code: 400, message, description },
+});
+
 @ApiTags('JWT API')
 @Dialect('jwt')
 @Controller('v1')
@@ -30,16 +44,30 @@ export class JwtAuthController {
   @ApiOkResponse({ description: 'Successful Authentication', type: AccessTokenResponseDto })
   @ApiBadRequestResponse({
     description: 'Validation errors',
-    schema: {
-      example: {
-        code: 400,
-        message: 'Required fields were not provided...',
-        description: 'username, password are required!',
+    content: {
+      'application/json': {
+        schema: jwtError,
+        examples: {
+          missing: example(
+            'Required fields were not provided...',
+            'username, password are required!',
+          ),
+          empty: example(
+            'One or more request fields are invalid...',
+            'username must have at least one character!',
+          ),
+          notString: example(
+            'One or more request fields are invalid...',
+            'username must be a string!',
+          ),
+        },
       },
     },
   })
   @ApiUnauthorizedResponse({
+    description: 'Invalid credentials',
     schema: {
+      ...jwtError,
       example: {
         code: 401,
         message: 'Invalid credentials...',

@@ -63,6 +63,16 @@ export class LoginController {
         { $ref: getSchemaPath(LoginRequestDto) },
       ],
     },
+    examples: {
+      userToken: {
+        summary: 'With Authorization: Basic, a userToken with a note and an expiry',
+        value: { note: 'Client API Access', expirationTime: '2019-07-29T23:59:59-05:00' },
+      },
+      session: {
+        summary: 'Without Authorization, a session',
+        value: { login: 'hawk', password: 'newpwd-2020' },
+      },
+    },
   })
   @ApiQuery({
     name: 'sid',

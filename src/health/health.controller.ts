@@ -1,5 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 
 @ApiTags('Health')
@@ -12,6 +12,13 @@ export class HealthController {
 
   @Get('live')
   @ApiOperation({ summary: 'The process is up and serving requests' })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      properties: { status: { type: 'string' } },
+      example: { status: 'ok' },
+    },
+  })
   live() {
     return { status: 'ok' };
   }

@@ -25,7 +25,15 @@ import { TokenCheckService } from './token-check.service.js';
 import { ClientThrottlerGuard } from '../throttling/client-throttler.guard.js';
 import { CountsAsLogin } from '../throttling/throttle.decorators.js';
 
-const badBody = { schema: { example: { statusCode: 400, message: 'token must be a string' } } };
+/** The Security API's error body: `{statusCode, message}`. */
+const failure = (statusCode: number, message: string) => ({
+  schema: {
+    type: 'object',
+    properties: { statusCode: { type: 'integer' }, message: { type: 'string' } },
+    example: { statusCode, message },
+  },
+});
+const badBody = failure(400, 'token must be a string');
 
 @ApiTags('Security API')
 @Dialect('security')
@@ -45,9 +53,7 @@ export class SecurityController {
   })
   @ApiOkResponse({ type: SecurityAuthenticationResponseDto })
   @ApiBadRequestResponse(badBody)
-  @ApiUnauthorizedResponse({
-    schema: { example: { statusCode: 401, message: 'Invalid username or password' } },
-  })
+  @ApiUnauthorizedResponse(failure(401, 'Invalid username or password'))
   async authenticate(
     @Body() dto: CredentialsDto,
     @Req() request: FastifyRequest,
@@ -79,7 +85,7 @@ export class SecurityController {
       "Gets the currently authenticated user's privilege (`Authorization: <jwt>` or `Bearer <jwt>`)",
   })
   @ApiOkResponse({ type: PrivilegeTokenResponseDto })
-  @ApiUnauthorizedResponse({ schema: { example: { statusCode: 401, message: 'Unauthorized' } } })
+  @ApiUnauthorizedResponse(failure(401, 'Unauthorized'))
   privilegeToken(@CurrentUser() user: User): PrivilegeTokenResponseDto {
     return { privilege: user.privilege };
   }

@@ -44,7 +44,25 @@ import { CountsAsLogin } from '../throttling/throttle.decorators.js';
 export const REST_AUTH_TOKEN_TTL_SECONDS = 600;
 
 const BasicOrToken = () => UseGuards(AuthGuard('basic-or-token'));
-const unauthorized = { description: 'Unauthorized Access (text body, `WWW-Authenticate: Basic`)' };
+/** The REST-auth document's 401: a text page and a Basic challenge. */
+const unauthorized = {
+  description: 'Unauthorized Access',
+  headers: {
+    'WWW-Authenticate': {
+      schema: { type: 'string', example: 'Basic realm="Authentication Required"' },
+    },
+  },
+  content: { 'text/html': { schema: { type: 'string', example: 'Unauthorized Access' } } },
+};
+/** Any other REST-auth error: its status text and a message. */
+const failure = (error: string, message: string) => ({
+  description: message,
+  schema: {
+    type: 'object',
+    properties: { error: { type: 'string' }, message: { type: 'string' } },
+    example: { error, message },
+  },
+});
 
 @ApiTags('REST-auth API')
 @Dialect('rest-auth')
@@ -60,11 +78,16 @@ export class UsersController {
   @ApiOperation({ summary: 'Register a new user' })
   @ApiCreatedResponse({
     type: UsernameResponseDto,
-    headers: { Location: { description: 'URI of the new user' } },
+    headers: {
+      Location: {
+        description: 'URI of the new user',
+        schema: { type: 'string', example: '/api/users/2' },
+      },
+    },
   })
-  @ApiBadRequestResponse({
-    description: 'Missing fields, a bad value, or a username already taken',
-  })
+  @ApiBadRequestResponse(
+    failure('Bad Request', 'Missing fields, a bad value, or a username already taken'),
+  )
   async register(
     @Body() dto: CreateUserDto,
     @Res({ passthrough: true }) reply: FastifyReply,
@@ -77,7 +100,7 @@ export class UsersController {
   @Get('users/:id')
   @ApiOperation({ summary: 'Return a user' })
   @ApiOkResponse({ type: UsernameResponseDto })
-  @ApiBadRequestResponse({ description: 'No user has this id' })
+  @ApiBadRequestResponse(failure('Bad Request', 'No user has this id'))
   async findOne(@Param('id', PositiveIntPipe) id: number): Promise<UsernameResponseDto> {
     const user = await this.users.findById(id);
     if (!user) throw new BadRequestException('No user has this id');
@@ -90,11 +113,11 @@ export class UsersController {
   @ApiBearerAuth('jwt')
   @ApiOperation({ summary: "Replace a user's RSA public key (as that user, or as an admin)" })
   @ApiOkResponse({ type: UsernameResponseDto })
-  @ApiBadRequestResponse({
-    description: 'Not an RSA public key of at least 2048 bits, or no such user',
-  })
+  @ApiBadRequestResponse(
+    failure('Bad Request', 'Not an RSA public key of at least 2048 bits, or no such user'),
+  )
   @ApiUnauthorizedResponse(unauthorized)
-  @ApiForbiddenResponse({ description: "Another user's key, and not an admin" })
+  @ApiForbiddenResponse(failure('Forbidden', "Only the user or an admin may change a user's key"))
   async setPublicKey(
     @CurrentUser() caller: User,
     @Param('id', PositiveIntPipe) id: number,

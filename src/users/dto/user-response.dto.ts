@@ -6,7 +6,9 @@ export class UsernameResponseDto {
 
 export class TokenResponseDto {
   @ApiProperty({
-    example: 'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6Ii4uLiJ9.eyJzdWIiOiIxIn0.c2ln',
+    example:
+      'eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJpZCI6MSwiZXhwIjoxNjA4Nzc4MjA1LjY1Njc2NzZ9.3zQ9CSAiu5pdVXc_cWaby1WGTpTTF-dCEjDpvOuvyxg',
+    description: 'An access JWT; also accepted as the username of Basic credentials',
   })
   token: string;
 

@@ -1,0 +1,145 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import type { OpenAPIV3 } from 'openapi-types';
+import { startTestApp, type TestApp } from '../support/app.js';
+
+/**
+ * Operations anyone may call: registration, the logins (they take the credentials in the body or
+ * a trusted proxy's header), the token and key checks other services make, and the probes.
+ */
+const PUBLIC_OPERATIONS = new Set([
+  'POST /api/users',
+  'GET /api/users/{id}',
+  'POST /v1/auth',
+  'POST /api/v1/security/authentication',
+  'POST /api/v1/security/token',
+  'POST /auth/loginwithrsa',
+  'GET /auth/login',
+  'GET /auth/ssologin',
+  'GET /auth/globalprefix',
+  'GET /.well-known/jwks.json',
+  'GET /health/live',
+  'GET /health/ready',
+  'GET /metrics',
+]);
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
+
+interface Operation {
+  name: string;
+  operation: OpenAPIV3.OperationObject;
+}
+
+function operationsOf(doc: OpenAPIV3.Document): Operation[] {
+  return Object.entries(doc.paths).flatMap(([path, item]) =>
+    METHODS.filter((method) => item?.[method]).map((method) => ({
+      name: `${method.toUpperCase()} ${path}`,
+      operation: item![method]!,
+    })),
+  );
+}
+
+/** Whether a 2xx response says what it returns: a schema, or 204 for nothing at all. */
+function documentsSuccess(operation: OpenAPIV3.OperationObject): boolean {
+  return Object.entries(operation.responses).some(
+    ([status, response]) =>
+      status === '204' ||
+      (/^2\d\d$/.test(status) &&
+        Object.values((response as OpenAPIV3.ResponseObject).content ?? {}).some(
+          (media) => media.schema,
+        )),
+  );
+}
+
+type Schema = OpenAPIV3.SchemaObject | OpenAPIV3.ReferenceObject;
+
+/**
+ * Whether a schema shows an example: its own, or one on each of its properties and items, through
+ * references (a schema that refers back to itself counts once).
+ */
+function hasExample(doc: OpenAPIV3.Document, schema: Schema, seen = new Set<string>()): boolean {
+  if ('$ref' in schema) {
+    if (seen.has(schema.$ref)) return true;
+    const name = schema.$ref.replace('#/components/schemas/', '');
+    return hasExample(doc, doc.components!.schemas![name], new Set(seen).add(schema.$ref));
+  }
+  if (schema.example !== undefined) return true;
+  if (schema.type === 'array') return hasExample(doc, schema.items, seen);
+  const parts = [...(schema.allOf ?? []), ...(schema.oneOf ?? []), ...(schema.anyOf ?? [])];
+  const properties = Object.values(schema.properties ?? {});
+  if (parts.length + properties.length === 0) return false;
+  return [...parts, ...properties].every((part) => hasExample(doc, part, seen));
+}
+
+/** The JSON bodies an operation takes and returns on success, with their examples if any. */
+function jsonBodiesOf(operation: OpenAPIV3.OperationObject): OpenAPIV3.MediaTypeObject[] {
+  const responses = Object.entries(operation.responses)
+    .filter(([status]) => /^2\d\d$/.test(status))
+    .map(([, response]) => response as OpenAPIV3.ResponseObject);
+  const request = operation.requestBody as OpenAPIV3.RequestBodyObject | undefined;
+  return [request, ...responses]
+    .map((body) => body?.content?.['application/json'])
+    .filter((media) => media !== undefined);
+}
+
+describe('the OpenAPI document', () => {
+  let t: TestApp;
+  let doc: OpenAPIV3.Document;
+  let operations: Operation[];
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    doc = (await t.http().get('/docs-json').expect(200)).body as OpenAPIV3.Document;
+    operations = operationsOf(doc);
+  });
+  afterAll(() => t.close());
+
+  it('is valid OpenAPI', async () => {
+    await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeDefined();
+    expect(operations.length).toBeGreaterThan(20);
+  });
+
+  it('gives every operation a summary and a tag', () => {
+    const missing = operations
+      .filter(({ operation }) => !operation.summary?.trim() || !operation.tags?.length)
+      .map(({ name }) => name);
+    expect(missing).toEqual([]);
+  });
+
+  it('gives every operation a successful response with a schema, or a 204', () => {
+    const missing = operations.filter(({ operation }) => !documentsSuccess(operation));
+    expect(missing.map(({ name }) => name)).toEqual([]);
+  });
+
+  it('shows an example of every JSON body an operation takes or returns', () => {
+    const missing = operations
+      .filter(({ operation }) =>
+        jsonBodiesOf(operation).some(
+          (media) =>
+            media.example === undefined &&
+            !media.examples &&
+            !(media.schema && hasExample(doc, media.schema)),
+        ),
+      )
+      .map(({ name }) => name);
+    expect(missing).toEqual([]);
+  });
+
+  it('names a security scheme for every operation that is not public', () => {
+    const schemes = Object.keys(doc.components?.securitySchemes ?? {});
+    const unguarded = operations
+      .filter(({ name }) => !PUBLIC_OPERATIONS.has(name))
+      .filter(({ operation }) => !operation.security?.length)
+      .map(({ name }) => name);
+    expect(unguarded).toEqual([]);
+    const unknown = operations
+      .flatMap(({ operation }) => operation.security ?? [])
+      .flatMap((requirement) => Object.keys(requirement))
+      .filter((scheme) => !schemes.includes(scheme));
+    expect(unknown).toEqual([]);
+  });
+
+  it('names the public operations it allows, and no operation that does not exist', () => {
+    const names = new Set(operations.map(({ name }) => name));
+    expect([...PUBLIC_OPERATIONS].filter((name) => !names.has(name))).toEqual([]);
+  });
+});
