@@ -8,6 +8,7 @@ import { createValidationPipe } from './common/validation/validation.pipe.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { PasswordsModule } from './passwords/passwords.module.js';
 import type { AppConfig } from './config/app-config.js';
@@ -36,6 +37,7 @@ export class AppModule {
         SessionsModule,
         AccountModule,
         HealthModule,
+        MaintenanceModule,
       ],
       providers: [
         { provide: APP_PIPE, useFactory: createValidationPipe },

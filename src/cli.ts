@@ -1,46 +1,43 @@
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module.js';
+#!/usr/bin/env node
+import { CommandFactory } from 'nest-commander';
+import { CliModule } from './cli/cli.module.js';
+import { UsageError } from './cli/usage-error.js';
 import { loadAppConfig } from './config/app-config.js';
 import { loadDotEnv } from './config/environment.js';
-import { SigningKeysService } from './tokens/signing-keys.service.js';
-import { UsersService } from './users/users.service.js';
 
-const USAGE = `Usage: npm run cli -- <verb>
-  keys:rotate                       make a new signing key; older keys keep verifying what they signed
-  users:set-scope <username> [scope] set a user's own JWT scope (no scope: back to the privilege's default)`;
+/** Exit codes: 0 done, 1 failed (one line says why), 2 called wrongly. */
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
 
-/** Administrative verbs, run against the configured database with the app's own services. */
-async function main(verb: string | undefined, args: string[]): Promise<number> {
-  if (verb !== 'keys:rotate' && verb !== 'users:set-scope') {
-    console.error(USAGE);
-    return 2;
-  }
+/** Administrative verbs (`gatehouse --help` lists them), run against the configured database. */
+async function main(): Promise<void> {
   loadDotEnv();
-  const app = await NestFactory.createApplicationContext(
-    AppModule.forRoot(loadAppConfig(process.env)),
-    {
-      logger: ['error'],
+  // A command runs once and ends: the purge schedule is the server's, never the command line's.
+  const config = loadAppConfig({ ...process.env, PURGE_INTERVAL_SECONDS: '0' });
+  const app = await CommandFactory.createWithoutRunning(CliModule.forRoot(config), {
+    logger: false,
+    serviceErrorHandler: (error) => {
+      throw error;
     },
-  );
+  });
   try {
-    if (verb === 'keys:rotate') {
-      console.log(`New signing key: ${await app.get(SigningKeysService).rotate()}`);
-    } else {
-      const [username, scope] = args;
-      if (!username) throw new Error(USAGE);
-      await app.get(UsersService).setScope(username, scope ?? null);
-      console.log(`Scope of ${username}: ${scope ?? '(privilege default)'}`);
-    }
-    return 0;
+    await CommandFactory.runApplication(app);
   } finally {
     await app.close();
   }
 }
 
-main(process.argv[2], process.argv.slice(3)).then(
-  (code) => process.exit(code),
+/** commander's own errors: it has printed the message already. */
+function isCommanderError(error: unknown): error is { code: string; exitCode: number } {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('commander.');
+}
+
+main().then(
+  () => process.exit(0),
   (error: unknown) => {
+    if (isCommanderError(error)) process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
     console.error((error as Error).message);
-    process.exit(1);
+    process.exit(error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE);
   },
 );

@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { hashSecret } from '../common/secret-hash.js';
+import { deleteInBatches } from '../database/delete-in-batches.js';
 import { PreparedRead } from '../database/prepared-read.js';
 import { User } from '../users/entities/user.entity.js';
 import { CREDENTIAL_LIVENESS_COLUMNS, isCredentialLive } from '../users/user-status.js';
@@ -109,6 +110,11 @@ export class UserTokensService {
       userId: userToken.userId,
       detail: { kind: 'user-token', tokenId: userToken.id },
     });
+  }
+
+  /** Deletes the tokens past their expirationTime; returns how many. */
+  purgeExpired(): Promise<number> {
+    return deleteInBatches(this.tokens, '"expirationTime" <= :now', { now: new Date() });
   }
 
   private async recordUsage(userToken: UserToken): Promise<void> {

@@ -27,6 +27,7 @@ describe('loadAppConfig', () => {
       globalPrefix: '',
       cookieSecure: false,
       auditRetentionDays: 90,
+      purgeIntervalSeconds: 3_600,
     });
   });
 
@@ -35,6 +36,7 @@ describe('loadAppConfig', () => {
       PORT: '8080',
       BCRYPT_COST: '10',
       AUDIT_RETENTION_DAYS: '30',
+      PURGE_INTERVAL_SECONDS: '0',
       REGISTRATION_OPEN: 'false',
       COOKIE_SECURE: '1',
       SSO_TRUSTED_PROXIES: '10.0.0.1, 10.0.0.2',
@@ -45,6 +47,7 @@ describe('loadAppConfig', () => {
       port: 8080,
       bcryptCost: 10,
       auditRetentionDays: 30,
+      purgeIntervalSeconds: 0,
       registrationOpen: false,
       cookieSecure: true,
       sso: { trustedProxies: ['10.0.0.1', '10.0.0.2'] },
@@ -62,6 +65,8 @@ describe('loadAppConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ AUDIT_RETENTION_DAYS: '0' }, 'AUDIT_RETENTION_DAYS'],
     [{ AUDIT_RETENTION_DAYS: 'forever' }, 'AUDIT_RETENTION_DAYS'],
+    [{ PURGE_INTERVAL_SECONDS: '-1' }, 'PURGE_INTERVAL_SECONDS'],
+    [{ PURGE_INTERVAL_SECONDS: 'hourly' }, 'PURGE_INTERVAL_SECONDS'],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
     [{ JWT_PRIVATE_KEY: 'not a key' }, 'JWT_PRIVATE_KEY'],
     [{ ADMIN_USERNAME: 'root' }, 'ADMIN_USERNAME and ADMIN_PASSWORD'],

@@ -67,6 +67,8 @@ class EnvironmentVariables {
   @Type(() => Number) @IsInt() @Min(1) LOCKOUT_BASE_SECONDS = 30;
   @Type(() => Number) @IsInt() @Min(1) LOCKOUT_MAX_SECONDS = 3_600;
   @Type(() => Number) @IsInt() @Min(1) @Max(36_500) AUDIT_RETENTION_DAYS = 90;
+  // setInterval's longest delay is 2^31 - 1 ms.
+  @Type(() => Number) @IsInt() @Min(0) @Max(2_147_483) PURGE_INTERVAL_SECONDS = 3_600;
 }
 
 export class AppConfig {
@@ -100,6 +102,8 @@ export class AppConfig {
   readonly lockout: { baseSeconds: number; maxSeconds: number };
   /** Days an audit event is kept before the purge deletes it. */
   readonly auditRetentionDays: number;
+  /** Seconds between purges of expired credentials and old audit events; 0 turns the schedule off. */
+  readonly purgeIntervalSeconds: number;
 }
 
 function firstError(vars: EnvironmentVariables): string | null {
@@ -175,5 +179,6 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     loginAttemptsPerMinute: vars.LOGIN_ATTEMPTS_PER_MINUTE,
     lockout: { baseSeconds: vars.LOCKOUT_BASE_SECONDS, maxSeconds: vars.LOCKOUT_MAX_SECONDS },
     auditRetentionDays: vars.AUDIT_RETENTION_DAYS,
+    purgeIntervalSeconds: vars.PURGE_INTERVAL_SECONDS,
   });
 }

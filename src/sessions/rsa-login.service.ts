@@ -1,9 +1,10 @@
 import { constants, verify } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { hashSecret } from '../common/secret-hash.js';
 import { isUniqueViolation } from '../database/database-errors.js';
+import { deleteInBatches } from '../database/delete-in-batches.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import type { LoginWithRsaRequestDto } from './dto/session-requests.dto.js';
@@ -38,9 +39,14 @@ export class RsaLoginService {
     return (await this.spendSalt(user.id, request.salt, new Date(expiration))) ? user : null;
   }
 
+  /** Deletes the used salts whose signature has expired, when it could not be replayed anyway. */
+  purgeExpiredSalts(): Promise<number> {
+    return deleteInBatches(this.usedSalts, '"expiresAt" < :now', { now: new Date() });
+  }
+
   /** Records the salt as used; false when it already was. Salts past their expiration are dropped. */
   private async spendSalt(userId: number, salt: string, expiresAt: Date): Promise<boolean> {
-    await this.usedSalts.delete({ expiresAt: LessThan(new Date()) });
+    await this.purgeExpiredSalts();
     try {
       await this.usedSalts.insert({ userId, saltHash: hashSecret(salt), expiresAt });
       return true;

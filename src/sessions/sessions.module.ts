@@ -16,6 +16,6 @@ import { SessionStrategy } from './strategies/session.strategy.js';
   imports: [TypeOrmModule.forFeature([Session, UsedRsaSalt, User, Group]), UsersModule],
   controllers: [SessionsController],
   providers: [SessionsService, SessionLoginService, RsaLoginService, SessionStrategy],
-  exports: [SessionsService, SessionLoginService],
+  exports: [SessionsService, SessionLoginService, RsaLoginService],
 })
 export class SessionsModule {}

@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { hashesMatch, hashSecret } from '../common/secret-hash.js';
+import { deleteInBatches } from '../database/delete-in-batches.js';
 import { PreparedRead, sqlBoolean } from '../database/prepared-read.js';
 import { INT32_MAX } from '../common/validation/positive-int.pipe.js';
 import { AppConfig } from '../config/app-config.js';
@@ -157,14 +158,32 @@ export class SessionsService {
     };
   }
 
+  /** Deletes the sessions past their idle or absolute timeout; returns how many. */
+  async purgeExpired(): Promise<number> {
+    const { lastSeenSince, createdSince } = this.timeoutCutoffs(Date.now());
+    return deleteInBatches(
+      this.sessions,
+      '"lastSeenAt" < :lastSeenSince OR "createdAt" < :createdSince',
+      {
+        lastSeenSince: new Date(lastSeenSince),
+        createdSince: new Date(createdSince),
+      },
+    );
+  }
+
   private isLive(session: Session): boolean {
-    const now = Date.now();
-    const { idleTimeoutMs, absoluteTimeoutMs } = this.config.sessions;
+    const { lastSeenSince, createdSince } = this.timeoutCutoffs(Date.now());
     return (
-      now - session.lastSeenAt.getTime() <= idleTimeoutMs &&
-      now - session.createdAt.getTime() <= absoluteTimeoutMs &&
+      session.lastSeenAt.getTime() >= lastSeenSince &&
+      session.createdAt.getTime() >= createdSince &&
       isCredentialLive(session.user ?? null, session.createdAt)
     );
+  }
+
+  /** The earliest last use and the earliest start (ms) a session may have and still be live at `now`. */
+  private timeoutCutoffs(now: number): { lastSeenSince: number; createdSince: number } {
+    const { idleTimeoutMs, absoluteTimeoutMs } = this.config.sessions;
+    return { lastSeenSince: now - idleTimeoutMs, createdSince: now - absoluteTimeoutMs };
   }
 
   private async recordUse(session: Session): Promise<void> {

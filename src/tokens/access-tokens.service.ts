@@ -3,9 +3,10 @@ import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
-import { DataSource, LessThan, Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
+import { deleteInBatches } from '../database/delete-in-batches.js';
 import { PreparedRead, sqlBoolean } from '../database/prepared-read.js';
 import { User } from '../users/entities/user.entity.js';
 import { CREDENTIAL_LIVENESS_COLUMNS, isCredentialLive } from '../users/user-status.js';
@@ -145,8 +146,13 @@ export class AccessTokensService {
   /** Revokes a token everywhere at once; expired revocations are dropped on the way. */
   async revoke(jti: string, expiresAt: Date): Promise<void> {
     await this.revoked.upsert({ jti, expiresAt }, ['jti']);
-    await this.revoked.delete({
-      expiresAt: LessThan(new Date(Date.now() - CLOCK_TOLERANCE_SECONDS * 1000)),
+    await this.purgeExpiredRevocations();
+  }
+
+  /** Deletes the revocations of tokens that no longer verify anyway; returns how many. */
+  purgeExpiredRevocations(): Promise<number> {
+    return deleteInBatches(this.revoked, '"expiresAt" < :verifiableSince', {
+      verifiableSince: new Date(Date.now() - CLOCK_TOLERANCE_SECONDS * 1000),
     });
   }
 

@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { isUniqueViolation } from '../database/database-errors.js';
+import { deleteInBatches } from '../database/delete-in-batches.js';
 import { LoginFailure } from './entities/login-failure.entity.js';
 import { User } from './entities/user.entity.js';
 
@@ -58,6 +59,23 @@ export class LoginLockoutService {
     await this.users.update({ id: user.id }, { failedLoginCount: 0, lockedUntil: null });
   }
 
+  /**
+   * Forgets the names that have not failed for longer than the longest lock, and are not locked;
+   * returns how many. Names keep their count until then, as accounts do.
+   */
+  purgeQuietNames(): Promise<number> {
+    const now = Date.now();
+    return deleteInBatches(
+      this.failures,
+      '("lastFailureAt" < :quietSince OR "lastFailureAt" IS NULL) AND ' +
+        '("lockedUntil" < :now OR "lockedUntil" IS NULL)',
+      {
+        quietSince: new Date(now - this.config.lockout.maxSeconds * 1000),
+        now: new Date(now),
+      },
+    );
+  }
+
   /** Incremented in the database, so that concurrent failures on several instances all count. */
   private async countUserFailure(id: number): Promise<number> {
     await this.users.increment({ id }, 'failedLoginCount', 1);
@@ -69,13 +87,22 @@ export class LoginLockoutService {
   }
 
   private async countNameFailure(usernameKey: string): Promise<number> {
+    const lastFailureAt = new Date();
     try {
-      await this.failures.insert({ usernameKey, failedLoginCount: 1, lockedUntil: null });
+      await this.failures.insert({
+        usernameKey,
+        failedLoginCount: 1,
+        lockedUntil: null,
+        lastFailureAt,
+      });
       return 1;
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
     }
-    await this.failures.increment({ usernameKey }, 'failedLoginCount', 1);
+    await this.failures.update(
+      { usernameKey },
+      { failedLoginCount: () => '"failedLoginCount" + 1', lastFailureAt },
+    );
     return (await this.failures.findOneBy({ usernameKey }))?.failedLoginCount ?? 0;
   }
 }

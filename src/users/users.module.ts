@@ -26,6 +26,6 @@ import { UsersService } from './users.service.js';
     BasicOrTokenStrategy,
     RegistrationGuard,
   ],
-  exports: [UsersService],
+  exports: [UsersService, LoginLockoutService],
 })
 export class UsersModule {}

@@ -14,7 +14,7 @@ import { TooManyAttemptsException } from '../common/errors/too-many-attempts.exc
 import { isUniqueViolation } from '../database/database-errors.js';
 import { PasswordHasher } from '../passwords/password-hasher.service.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
-import { User } from './entities/user.entity.js';
+import { type Privilege, User } from './entities/user.entity.js';
 import { LoginLockoutService, type LoginSubject } from './login-lockout.service.js';
 import { normalizeRsaPublicKey } from './public-key.js';
 
@@ -61,7 +61,7 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   /** Registers a user; a taken name (in any case) is a 400, decided by the database's unique index. */
-  async register(dto: CreateUserDto): Promise<User> {
+  async register(dto: CreateUserDto, privilege: Privilege = 'user'): Promise<User> {
     const violation = this.hasher.policyViolation(dto.password);
     if (violation) throw new BadRequestException(violation);
 
@@ -77,7 +77,7 @@ export class UsersService implements OnApplicationBootstrap {
           username: dto.username,
           usernameKey: usernameKey(dto.username),
           passwordHash: await this.hasher.hash(dto.password),
-          privilege: 'user',
+          privilege,
           firstName: dto.firstName ?? null,
           lastName: dto.lastName ?? null,
           email: dto.email ?? null,

@@ -56,6 +56,7 @@ export async function startTestApp(
     LOG_LEVEL: 'silent',
     BCRYPT_COST: '4',
     LOGIN_ATTEMPTS_PER_MINUTE: '100000',
+    PURGE_INTERVAL_SECONDS: '0',
     DATABASE_URL: database.url,
     ...env,
   });

@@ -9,4 +9,5 @@ export class LoginFailure {
   @PrimaryColumn({ type: 'text' }) usernameKey: string;
   @Column({ type: 'integer', default: 0 }) failedLoginCount: number;
   @Column({ type: Date, nullable: true }) lockedUntil: Date | null;
+  @Column({ type: Date, nullable: true }) lastFailureAt: Date | null;
 }
