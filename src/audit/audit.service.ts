@@ -1,22 +1,42 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { LessThan, Repository } from 'typeorm';
+import {
+  And,
+  type FindOperator,
+  type FindOptionsWhere,
+  LessThan,
+  MoreThanOrEqual,
+  Repository,
+} from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { AuditEvent } from './audit-event.entity.js';
+import type {
+  AuditEventDto,
+  AuditEventPageDto,
+  ListAuditEventsQueryDto,
+} from './dto/audit-events.dto.js';
 
-export type AuditEventType =
-  | 'login'
-  | 'token.issue'
-  | 'token.revoke'
-  | 'session.start'
-  | 'session.end'
-  | 'password.change'
-  | 'admin.change';
+export const AUDIT_EVENT_TYPES = [
+  /** Any password, RSA or SSO login attempt, success or failure. */
+  'login',
+  /** An access JWT or a user token issued. */
+  'token.issue',
+  /** A user token removed or revoked, an access JWT revoked by jti. */
+  'token.revoke',
+  'session.start',
+  'session.end',
+  /** A self-service change or an admin reset. */
+  'password.change',
+  /** Any change through the admin API; the detail says what. */
+  'admin.change',
+] as const;
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+export const AUDIT_OUTCOMES = ['success', 'failure'] as const;
 
 export interface AuditEventInput {
   type: AuditEventType;
-  outcome: 'success' | 'failure';
+  outcome: (typeof AUDIT_OUTCOMES)[number];
   /** 'security' | 'user-token' | 'rest-auth' | 'jwt' | 'session' | 'admin' | 'self-service' | 'cli' */
   api?: string | null;
   /** The user the event is about. */
@@ -32,6 +52,8 @@ export interface AuditEventInput {
   detail?: Record<string, string | number | boolean | null>;
 }
 
+export const DEFAULT_AUDIT_PAGE_SIZE = 50;
+export const MAX_AUDIT_PAGE_SIZE = 500;
 const DAY_MS = 86_400_000;
 
 /**
@@ -83,10 +105,63 @@ export class AuditService {
     }
   }
 
+  /**
+   * A page of events matching every filter given, newest first. Paged by `offset`, or by the
+   * `before` cursor (ids only grow), which stays cheap however deep the page.
+   */
+  async list(query: ListAuditEventsQueryDto): Promise<AuditEventPageDto> {
+    const limit = query.limit ?? DEFAULT_AUDIT_PAGE_SIZE;
+    const offset = query.offset ?? 0;
+    const where: FindOptionsWhere<AuditEvent> = {
+      ...(query.type && { type: query.type }),
+      ...(query.outcome && { outcome: query.outcome }),
+      ...(query.userId !== undefined && { userId: query.userId }),
+      ...(query.api && { api: query.api }),
+      ...(query.before !== undefined && { id: LessThan(query.before) }),
+    };
+    const time = timeRange(query.from, query.to);
+    if (time) where.time = time;
+    const events = await this.events.find({
+      where,
+      order: { id: 'DESC' },
+      take: limit,
+      skip: offset,
+    });
+    return {
+      items: events.map(toAuditEventDto),
+      limit,
+      offset,
+      nextBefore: events.length === limit ? events[events.length - 1].id : null,
+    };
+  }
+
   /** Deletes events older than AUDIT_RETENTION_DAYS; returns how many. */
   async purgeOlderThanRetention(): Promise<number> {
     const cutoff = new Date(Date.now() - this.config.auditRetentionDays * DAY_MS);
     const result = await this.events.delete({ time: LessThan(cutoff) });
     return result.affected ?? 0;
   }
+}
+
+/** `from` inclusive, `to` exclusive. */
+function timeRange(from?: string, to?: string): FindOperator<Date> | undefined {
+  const after = from === undefined ? undefined : MoreThanOrEqual(new Date(from));
+  const before = to === undefined ? undefined : LessThan(new Date(to));
+  return after && before ? And(after, before) : (after ?? before);
+}
+
+function toAuditEventDto(event: AuditEvent): AuditEventDto {
+  return {
+    id: event.id,
+    time: event.time.toISOString(),
+    type: event.type,
+    outcome: event.outcome,
+    api: event.api,
+    userId: event.userId,
+    username: event.username,
+    actorId: event.actorId,
+    address: event.address,
+    agent: event.agent,
+    detail: event.detail,
+  };
 }

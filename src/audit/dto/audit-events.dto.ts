@@ -1,0 +1,143 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
+import { INT32_MAX } from '../../common/validation/positive-int.pipe.js';
+import {
+  AUDIT_EVENT_TYPES,
+  AUDIT_OUTCOMES,
+  DEFAULT_AUDIT_PAGE_SIZE,
+  MAX_AUDIT_PAGE_SIZE,
+} from '../audit.service.js';
+
+/** A query-string integer as a number; anything else stays as it came, for the validator to refuse. */
+const toInteger = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?[0-9]{1,10}$/.test(value) ? Number(value) : value;
+
+const ISO_TIME = { strict: true, strictSeparator: true };
+
+export class ListAuditEventsQueryDto {
+  @ApiPropertyOptional({ enum: AUDIT_EVENT_TYPES, example: 'login' })
+  @IsOptional()
+  @IsIn(AUDIT_EVENT_TYPES)
+  type?: (typeof AUDIT_EVENT_TYPES)[number];
+
+  @ApiPropertyOptional({ enum: AUDIT_OUTCOMES, example: 'failure' })
+  @IsOptional()
+  @IsIn(AUDIT_OUTCOMES)
+  outcome?: (typeof AUDIT_OUTCOMES)[number];
+
+  @ApiPropertyOptional({ type: Number, example: 42, minimum: 1, description: 'The user concerned' })
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(INT32_MAX)
+  userId?: number;
+
+  @ApiPropertyOptional({
+    example: 'session',
+    description: 'security, user-token, rest-auth, jwt, session, admin, self-service or cli',
+  })
+  @IsOptional()
+  @Matches(/^[a-z-]{1,32}$/, { message: 'api must be an API name such as session or jwt' })
+  api?: string;
+
+  @ApiPropertyOptional({
+    example: '2026-11-23T00:00:00Z',
+    format: 'date-time',
+    description: 'Events at or after this time (ISO 8601)',
+  })
+  @IsOptional()
+  @IsISO8601(ISO_TIME, { message: 'from must be an ISO 8601 time' })
+  from?: string;
+
+  @ApiPropertyOptional({
+    example: '2026-11-24T00:00:00Z',
+    format: 'date-time',
+    description: 'Events before this time (ISO 8601)',
+  })
+  @IsOptional()
+  @IsISO8601(ISO_TIME, { message: 'to must be an ISO 8601 time' })
+  to?: string;
+
+  @ApiPropertyOptional({
+    type: Number,
+    example: DEFAULT_AUDIT_PAGE_SIZE,
+    minimum: 1,
+    maximum: MAX_AUDIT_PAGE_SIZE,
+    default: DEFAULT_AUDIT_PAGE_SIZE,
+  })
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_AUDIT_PAGE_SIZE)
+  limit?: number;
+
+  @ApiPropertyOptional({ type: Number, example: 0, minimum: 0, default: 0 })
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(INT32_MAX)
+  offset?: number;
+
+  @ApiPropertyOptional({
+    type: Number,
+    example: 1201,
+    minimum: 1,
+    description: 'Cursor: only events with a smaller id (give the previous page’s nextBefore)',
+  })
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(INT32_MAX)
+  before?: number;
+}
+
+export class AuditEventDto {
+  @ApiProperty({ example: 1234 }) id: number;
+  @ApiProperty({ example: '2026-11-23T16:20:54.123Z', format: 'date-time' }) time: string;
+  @ApiProperty({ enum: AUDIT_EVENT_TYPES, example: 'login' }) type: string;
+  @ApiProperty({ enum: AUDIT_OUTCOMES, example: 'failure' }) outcome: string;
+  @ApiProperty({ example: 'jwt', nullable: true, type: String }) api: string | null;
+  @ApiProperty({ example: 42, nullable: true, type: Number }) userId: number | null;
+  @ApiProperty({
+    example: 'alice',
+    nullable: true,
+    type: String,
+    description: 'The name as given, also for names no user has',
+  })
+  username: string | null;
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    type: Number,
+    description: 'Who did it, when not the user (the admin of an admin change)',
+  })
+  actorId: number | null;
+  @ApiProperty({ example: '203.0.113.7', nullable: true, type: String }) address: string | null;
+  @ApiProperty({ example: 'curl/8.5.0', nullable: true, type: String }) agent: string | null;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { oneOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
+    nullable: true,
+    example: { method: 'password', reason: 'wrong-password' },
+    description: 'What else is known; never a secret',
+  })
+  detail: Record<string, string | number | boolean | null> | null;
+}
+
+export class AuditEventPageDto {
+  @ApiProperty({ type: [AuditEventDto] }) items: AuditEventDto[];
+  @ApiProperty({ example: DEFAULT_AUDIT_PAGE_SIZE }) limit: number;
+  @ApiProperty({ example: 0 }) offset: number;
+  @ApiProperty({
+    example: 1185,
+    nullable: true,
+    type: Number,
+    description: 'The `before` of the next (older) page; null when this page is the last',
+  })
+  nextBefore: number | null;
+}
