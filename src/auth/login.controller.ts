@@ -8,6 +8,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiQuery,
+  ApiSecurity,
   ApiTags,
   ApiUnauthorizedResponse,
   getSchemaPath,
@@ -51,6 +52,8 @@ export class LoginController {
   @ApiOperation({
     summary: 'Log in: Basic credentials for a userToken, or a JSON {login, password} for a session',
   })
+  // Basic, or nothing: the session form takes its credentials in the body.
+  @ApiSecurity({})
   @ApiBasicAuth('basic')
   @ApiExtraModels(CreateUserTokenDto, LoginRequestDto)
   @ApiBody({
