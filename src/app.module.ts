@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AccountModule } from './account/account.module.js';
+import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { DialectExceptionFilter } from './common/dialects/dialect-exception.filter.js';
@@ -36,6 +37,7 @@ export class AppModule {
         AuthModule,
         SessionsModule,
         AccountModule,
+        AdminModule,
         HealthModule,
         MaintenanceModule,
       ],

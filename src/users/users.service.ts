@@ -27,7 +27,7 @@ export class UsernameTakenError extends BadRequestException {
 /** Space-separated scope tokens (RFC 6749 §3.3), up to the column's 1024 characters. */
 const SCOPE_PATTERN = /^(?=.{1,1024}$)[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
 
-function checkedPublicKey(pem: string): string {
+export function checkedPublicKey(pem: string): string {
   const publicKey = normalizeRsaPublicKey(pem);
   if (!publicKey) {
     throw new BadRequestException(
@@ -35,6 +35,14 @@ function checkedPublicKey(pem: string): string {
     );
   }
   return publicKey;
+}
+
+/** A scope as stored: space-separated words of printable characters, or null for the default. */
+export function checkedScope(scope: string | null): string | null {
+  if (scope !== null && !SCOPE_PATTERN.test(scope)) {
+    throw new BadRequestException('scope must be space-separated words of printable characters');
+  }
+  return scope;
 }
 
 /** The key under which a username is unique: case and compatibility forms folded. */
@@ -165,10 +173,10 @@ export class UsersService implements OnApplicationBootstrap {
 
   /** Sets a user's own JWT scope; null returns them to their privilege's default. */
   async setScope(username: string, scope: string | null): Promise<void> {
-    if (scope !== null && !SCOPE_PATTERN.test(scope)) {
-      throw new BadRequestException('scope must be space-separated words of printable characters');
-    }
-    const { affected } = await this.users.update({ usernameKey: usernameKey(username) }, { scope });
+    const { affected } = await this.users.update(
+      { usernameKey: usernameKey(username) },
+      { scope: checkedScope(scope) },
+    );
     if (!affected) throw new NotFoundException(`No user named ${username}`);
   }
 

@@ -1,0 +1,124 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiForbiddenResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
+import { Dialect } from '../common/decorators/dialect.decorator.js';
+import { PositiveIntPipe } from '../common/validation/positive-int.pipe.js';
+import { PublicKeyDto } from '../users/dto/public-key.dto.js';
+import { AccountService } from './account.service.js';
+import { ChangePasswordDto } from './dto/change-password.dto.js';
+import { SessionSummaryDto, UserTokenSummaryDto } from './dto/credentials.dto.js';
+import { ErrorResponseDto } from './dto/error-response.dto.js';
+import { ProfileDto, UpdateProfileDto } from './dto/profile.dto.js';
+import { Actor, type RequestActor } from './request-actor.decorator.js';
+import { SignedIn } from './signed-in.decorator.js';
+
+const badRequest = { type: ErrorResponseDto, description: 'A malformed body or id' };
+
+@ApiTags('Self-service')
+@Dialect('default')
+@SignedIn()
+@Controller('api/me')
+export class AccountController {
+  constructor(private readonly account: AccountService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Read my profile' })
+  @ApiOkResponse({ type: ProfileDto })
+  profile(@Actor() actor: RequestActor): Promise<ProfileDto> {
+    return this.account.profile(actor.caller.user.id);
+  }
+
+  @Patch()
+  @ApiOperation({ summary: 'Update my profile (names, email, description; null clears one)' })
+  @ApiOkResponse({ type: ProfileDto })
+  @ApiBadRequestResponse(badRequest)
+  updateProfile(@Actor() actor: RequestActor, @Body() dto: UpdateProfileDto): Promise<ProfileDto> {
+    return this.account.updateProfile(actor, dto);
+  }
+
+  @Put('public-key')
+  @ApiOperation({ summary: 'Replace my RSA public key (for POST /auth/loginwithrsa)' })
+  @ApiOkResponse({ type: ProfileDto })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'Not an RSA public key of at least 2048 bits in SPKI PEM form',
+  })
+  setPublicKey(@Actor() actor: RequestActor, @Body() dto: PublicKeyDto): Promise<ProfileDto> {
+    return this.account.setPublicKey(actor, dto.publicKey);
+  }
+
+  @Post('password')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Change my password',
+    description:
+      'The old password is checked as a login is (failures count towards the lockout). Every ' +
+      'other session and user token of mine ends; the session or user token this call came ' +
+      'with is kept. Access JWTs issued before the change stop working (to the second: one ' +
+      'issued in the same second survives), including the one this call came with.',
+  })
+  @ApiNoContentResponse({ description: 'Changed' })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'A missing field, or a new password the policy refuses',
+  })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'oldPassword is wrong' })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponseDto,
+    description: 'Locked after failed attempts (Retry-After)',
+  })
+  changePassword(@Actor() actor: RequestActor, @Body() dto: ChangePasswordDto): Promise<void> {
+    return this.account.changePassword(actor, dto);
+  }
+
+  @Get('user-tokens')
+  @ApiOperation({ summary: 'List my user tokens (never their values)' })
+  @ApiOkResponse({ type: [UserTokenSummaryDto] })
+  userTokens(@Actor() actor: RequestActor): Promise<UserTokenSummaryDto[]> {
+    return this.account.listUserTokens(actor);
+  }
+
+  @Delete('user-tokens/:id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke one of my user tokens' })
+  @ApiParam({ name: 'id', type: Number, example: 17, description: 'The user token id' })
+  @ApiNoContentResponse({ description: 'Revoked' })
+  @ApiBadRequestResponse(badRequest)
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'I have no user token with this id' })
+  revokeUserToken(
+    @Actor() actor: RequestActor,
+    @Param('id', PositiveIntPipe) id: number,
+  ): Promise<void> {
+    return this.account.revokeUserToken(actor, id);
+  }
+
+  @Get('sessions')
+  @ApiOperation({ summary: 'List my sessions (never their secrets)' })
+  @ApiOkResponse({ type: [SessionSummaryDto] })
+  sessions(@Actor() actor: RequestActor): Promise<SessionSummaryDto[]> {
+    return this.account.listSessions(actor);
+  }
+
+  @Delete('sessions/:sessionId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'End one of my sessions' })
+  @ApiParam({ name: 'sessionId', type: Number, example: 12345, description: 'The sid' })
+  @ApiNoContentResponse({ description: 'Ended' })
+  @ApiBadRequestResponse(badRequest)
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'I have no session with this sid' })
+  endSession(
+    @Actor() actor: RequestActor,
+    @Param('sessionId', PositiveIntPipe) sid: number,
+  ): Promise<void> {
+    return this.account.endSession(actor, sid);
+  }
+}

@@ -1,0 +1,23 @@
+import type { User } from '../users/entities/user.entity.js';
+import type { ProfileDto } from './dto/profile.dto.js';
+
+/** A user (loaded with its groups) as ProfileDto: every field but the password hash and lockout state. */
+export function toProfileDto(user: User): ProfileDto {
+  return {
+    id: user.id,
+    username: user.username,
+    privilege: user.privilege,
+    scope: user.scope,
+    firstName: user.firstName,
+    lastName: user.lastName,
+    email: user.email,
+    description: user.description,
+    publicKey: user.publicKey,
+    groups: (user.groups ?? [])
+      .map((group) => ({ id: group.id, name: group.name }))
+      .sort((a, b) => a.id - b.id),
+    lastLoginTime: user.lastLoginTime?.toISOString() ?? null,
+    createdAt: user.createdAt.toISOString(),
+    updatedAt: user.updatedAt.toISOString(),
+  };
+}

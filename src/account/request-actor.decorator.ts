@@ -1,0 +1,25 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { Caller } from './callers.service.js';
+import type { CallerRequest } from './signed-in.guard.js';
+
+/** Who made a change, as the audit trail records them. */
+export interface RequestActor {
+  caller: Caller;
+  address: string | null;
+  agent: string | null;
+}
+
+/** The caller a SignedInGuard or AdminGuard authenticated, with the client they called from. */
+export const Actor = createParamDecorator((_: unknown, context: ExecutionContext): RequestActor => {
+  const request = context.switchToHttp().getRequest<CallerRequest>();
+  return {
+    caller: request.caller!,
+    address: request.ip ?? null,
+    agent: request.headers['user-agent'] ?? null,
+  };
+});
+
+/** The audit fields that say who acted, from where. */
+export function actorFields(actor: RequestActor) {
+  return { actorId: actor.caller.user.id, address: actor.address, agent: actor.agent };
+}

@@ -1,0 +1,95 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { type EntityManager, Not, Repository } from 'typeorm';
+import { UserToken } from '../auth/entities/user-token.entity.js';
+import { Session } from '../sessions/entities/session.entity.js';
+import type { CallerCredential } from './callers.service.js';
+import type { SessionSummaryDto, UserTokenSummaryDto } from './dto/credentials.dto.js';
+
+export interface EndedCredentials {
+  userTokens: number;
+  sessions: number;
+}
+
+/** A user's stored credentials (user tokens and sessions) as an owner or an admin manages them. */
+@Injectable()
+export class UserCredentialsService {
+  constructor(
+    @InjectRepository(UserToken) private readonly tokens: Repository<UserToken>,
+    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+  ) {}
+
+  async listUserTokens(userId: number): Promise<UserTokenSummaryDto[]> {
+    const tokens = await this.tokens.find({ where: { userId }, order: { id: 'ASC' } });
+    return tokens.map(toUserTokenSummary);
+  }
+
+  async listSessions(userId: number): Promise<SessionSummaryDto[]> {
+    const sessions = await this.sessions.find({ where: { userId }, order: { id: 'ASC' } });
+    return sessions.map(toSessionSummary);
+  }
+
+  /** Deletes a user token (of `ownerId` only, when given); the deleted one, or null when there was none. */
+  async removeUserToken(id: number, ownerId?: number): Promise<UserToken | null> {
+    const token = await this.tokens.findOneBy({
+      id,
+      ...(ownerId !== undefined && { userId: ownerId }),
+    });
+    if (!token) return null;
+    const { affected } = await this.tokens.delete({ id });
+    return affected ? token : null;
+  }
+
+  /** Ends a session (of `ownerId` only, when given); the ended one, or null when there was none. */
+  async endSession(id: number, ownerId?: number): Promise<Session | null> {
+    const session = await this.sessions.findOneBy({
+      id,
+      ...(ownerId !== undefined && { userId: ownerId }),
+    });
+    if (!session) return null;
+    const { affected } = await this.sessions.delete({ id });
+    return affected ? session : null;
+  }
+
+  /**
+   * Deletes every user token and session of a user, inside the caller's transaction, but for
+   * `keep`: the credential a self-service call came with.
+   */
+  async endAll(
+    manager: EntityManager,
+    userId: number,
+    keep?: CallerCredential,
+  ): Promise<EndedCredentials> {
+    const tokens = await manager.delete(UserToken, {
+      userId,
+      ...(keep?.kind === 'user-token' && { id: Not(keep.id) }),
+    });
+    const sessions = await manager.delete(Session, {
+      userId,
+      ...(keep?.kind === 'session' && { id: Not(keep.id) }),
+    });
+    return { userTokens: tokens.affected ?? 0, sessions: sessions.affected ?? 0 };
+  }
+}
+
+function toUserTokenSummary(token: UserToken): UserTokenSummaryDto {
+  return {
+    id: token.id,
+    note: token.note,
+    creationTime: token.creationTime.toISOString(),
+    lastUsageTime: token.lastUsageTime?.toISOString() ?? null,
+    expirationTime: token.expirationTime?.toISOString() ?? null,
+    enabled: token.enabled,
+    version: token.version,
+  };
+}
+
+function toSessionSummary(session: Session): SessionSummaryDto {
+  return {
+    sid: session.id,
+    createdAt: session.createdAt.toISOString(),
+    lastSeenAt: session.lastSeenAt.toISOString(),
+    clientAddress: session.clientAddress,
+    userAgent: session.userAgent,
+  };
+}

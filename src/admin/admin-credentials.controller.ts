@@ -1,0 +1,110 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import { SessionSummaryDto, UserTokenSummaryDto } from '../account/dto/credentials.dto.js';
+import { ErrorResponseDto } from '../account/dto/error-response.dto.js';
+import { Actor, type RequestActor } from '../account/request-actor.decorator.js';
+import { Dialect } from '../common/decorators/dialect.decorator.js';
+import { PositiveIntPipe } from '../common/validation/positive-int.pipe.js';
+import { AdminCredentialsService } from './admin-credentials.service.js';
+import { AdminOnly } from './admin-only.decorator.js';
+import {
+  EndedCredentialsDto,
+  RevokeAccessTokenDto,
+  RevokedAccessTokenDto,
+} from './dto/admin-credentials.dto.js';
+
+const userId = () =>
+  ApiParam({ name: 'id', type: Number, example: 42, description: 'The user id' });
+const badRequest = { type: ErrorResponseDto, description: 'A malformed id or body' };
+
+@ApiTags('Administration')
+@Dialect('default')
+@AdminOnly()
+@Controller('api/admin')
+export class AdminCredentialsController {
+  constructor(private readonly credentials: AdminCredentialsService) {}
+
+  @Get('users/:id/user-tokens')
+  @ApiOperation({ summary: "List a user's user tokens (never their values)" })
+  @userId()
+  @ApiOkResponse({ type: [UserTokenSummaryDto] })
+  @ApiBadRequestResponse(badRequest)
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No user has this id' })
+  userTokens(@Param('id', PositiveIntPipe) id: number): Promise<UserTokenSummaryDto[]> {
+    return this.credentials.listUserTokens(id);
+  }
+
+  @Get('users/:id/sessions')
+  @ApiOperation({ summary: "List a user's sessions (never their secrets)" })
+  @userId()
+  @ApiOkResponse({ type: [SessionSummaryDto] })
+  @ApiBadRequestResponse(badRequest)
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No user has this id' })
+  sessions(@Param('id', PositiveIntPipe) id: number): Promise<SessionSummaryDto[]> {
+    return this.credentials.listSessions(id);
+  }
+
+  @Delete('users/:id/credentials')
+  @ApiOperation({ summary: 'End every user token and session of a user at once' })
+  @userId()
+  @ApiOkResponse({ type: EndedCredentialsDto })
+  @ApiBadRequestResponse(badRequest)
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No user has this id' })
+  endAll(
+    @Actor() actor: RequestActor,
+    @Param('id', PositiveIntPipe) id: number,
+  ): Promise<EndedCredentialsDto> {
+    return this.credentials.endAll(actor, id);
+  }
+
+  @Delete('user-tokens/:tokenId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Revoke a user token' })
+  @ApiParam({ name: 'tokenId', type: Number, example: 17, description: 'The user token id' })
+  @ApiNoContentResponse({ description: 'Revoked' })
+  @ApiBadRequestResponse(badRequest)
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No user token has this id' })
+  revokeUserToken(
+    @Actor() actor: RequestActor,
+    @Param('tokenId', PositiveIntPipe) tokenId: number,
+  ): Promise<void> {
+    return this.credentials.revokeUserToken(actor, tokenId);
+  }
+
+  @Delete('sessions/:sessionId')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'End a session' })
+  @ApiParam({ name: 'sessionId', type: Number, example: 12345, description: 'The sid' })
+  @ApiNoContentResponse({ description: 'Ended' })
+  @ApiBadRequestResponse(badRequest)
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No session has this sid' })
+  endSession(
+    @Actor() actor: RequestActor,
+    @Param('sessionId', PositiveIntPipe) sid: number,
+  ): Promise<void> {
+    return this.credentials.endSession(actor, sid);
+  }
+
+  @Post('revoked-tokens')
+  @ApiOperation({ summary: 'Revoke an access JWT everywhere, by its jti or the token itself' })
+  @ApiCreatedResponse({ type: RevokedAccessTokenDto })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'Neither a jti nor an access JWT with a jti and an exp',
+  })
+  revokeAccessToken(
+    @Actor() actor: RequestActor,
+    @Body() dto: RevokeAccessTokenDto,
+  ): Promise<RevokedAccessTokenDto> {
+    return this.credentials.revokeAccessToken(actor, dto);
+  }
+}

@@ -1,0 +1,153 @@
+import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import type { SessionSummaryDto, UserTokenSummaryDto } from '../account/dto/credentials.dto.js';
+import type { RequestActor } from '../account/request-actor.decorator.js';
+import { actorFields } from '../account/request-actor.decorator.js';
+import { UserCredentialsService } from '../account/user-credentials.service.js';
+import { AuditService } from '../audit/audit.service.js';
+import { AppConfig } from '../config/app-config.js';
+import { AccessTokensService, CLOCK_TOLERANCE_SECONDS } from '../tokens/access-tokens.service.js';
+import { User } from '../users/entities/user.entity.js';
+import { REST_AUTH_TOKEN_TTL_SECONDS } from '../users/users.controller.js';
+import type {
+  EndedCredentialsDto,
+  RevokeAccessTokenDto,
+  RevokedAccessTokenDto,
+} from './dto/admin-credentials.dto.js';
+
+const ADMIN_API = 'admin';
+
+interface JwtIdentity {
+  jti: string;
+  sub: number | null;
+  expiresAt: Date;
+}
+
+/** A user's user tokens and sessions as an admin sees and ends them, and access JWTs revoked by jti. */
+@Injectable()
+export class AdminCredentialsService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly credentials: UserCredentialsService,
+    private readonly accessTokens: AccessTokensService,
+    private readonly audit: AuditService,
+    private readonly dataSource: DataSource,
+    @InjectRepository(User) private readonly users: Repository<User>,
+  ) {}
+
+  async listUserTokens(userId: number): Promise<UserTokenSummaryDto[]> {
+    await this.existingUser(userId);
+    return this.credentials.listUserTokens(userId);
+  }
+
+  async listSessions(userId: number): Promise<SessionSummaryDto[]> {
+    await this.existingUser(userId);
+    return this.credentials.listSessions(userId);
+  }
+
+  async revokeUserToken(actor: RequestActor, tokenId: number): Promise<void> {
+    const removed = await this.credentials.removeUserToken(tokenId);
+    if (!removed) throw new NotFoundException('No user token has this id');
+    await this.audit.record({
+      type: 'token.revoke',
+      outcome: 'success',
+      api: ADMIN_API,
+      userId: removed.userId,
+      ...actorFields(actor),
+      detail: { userTokenId: tokenId },
+    });
+  }
+
+  async endSession(actor: RequestActor, sid: number): Promise<void> {
+    const ended = await this.credentials.endSession(sid);
+    if (!ended) throw new NotFoundException('No session has this sid');
+    await this.audit.record({
+      type: 'session.end',
+      outcome: 'success',
+      api: ADMIN_API,
+      userId: ended.userId,
+      ...actorFields(actor),
+      detail: { sid },
+    });
+  }
+
+  /** Ends every user token and session of a user at once. */
+  async endAll(actor: RequestActor, userId: number): Promise<EndedCredentialsDto> {
+    await this.existingUser(userId);
+    const ended = await this.dataSource.transaction((manager) =>
+      this.credentials.endAll(manager, userId),
+    );
+    await this.audit.record({
+      type: 'token.revoke',
+      outcome: 'success',
+      api: ADMIN_API,
+      userId,
+      ...actorFields(actor),
+      detail: {
+        action: 'all-credentials',
+        sessionsEnded: ended.sessions,
+        userTokensRevoked: ended.userTokens,
+      },
+    });
+    return ended;
+  }
+
+  /**
+   * Revokes an access JWT everywhere at once. Given the token, its own `exp` says how long the
+   * revocation must be kept; given only the jti, the longest lifetime any access token gets.
+   */
+  async revokeAccessToken(
+    actor: RequestActor,
+    dto: RevokeAccessTokenDto,
+  ): Promise<RevokedAccessTokenDto> {
+    const identity = dto.jti !== undefined ? this.byJti(dto.jti) : this.byToken(dto.token ?? '');
+    await this.accessTokens.revoke(identity.jti, identity.expiresAt);
+    await this.audit.record({
+      type: 'token.revoke',
+      outcome: 'success',
+      api: ADMIN_API,
+      userId: identity.sub,
+      ...actorFields(actor),
+      detail: { kind: 'access-jwt', jti: identity.jti },
+    });
+    return { jti: identity.jti, expiresAt: identity.expiresAt.toISOString() };
+  }
+
+  private byJti(jti: string): JwtIdentity {
+    const longestTtl = Math.max(this.config.jwt.accessTokenTtl, REST_AUTH_TOKEN_TTL_SECONDS);
+    return {
+      jti,
+      sub: null,
+      expiresAt: new Date(Date.now() + (longestTtl + CLOCK_TOLERANCE_SECONDS) * 1000),
+    };
+  }
+
+  /** The jti, subject and expiry a token claims; its signature does not matter for revoking it. */
+  private byToken(token: string): JwtIdentity {
+    const claims = this.accessTokens.looksLikeAccessToken(token) ? payloadOf(token) : null;
+    const { jti, sub, exp } = claims ?? {};
+    if (typeof jti !== 'string' || !/^[\x21-\x7E]{1,64}$/.test(jti) || !Number.isInteger(exp)) {
+      throw new BadRequestException('token is not an access JWT with a jti and an exp');
+    }
+    const subject = typeof sub === 'string' && /^[1-9][0-9]{0,9}$/.test(sub) ? Number(sub) : null;
+    return { jti, sub: subject, expiresAt: new Date((exp as number) * 1000) };
+  }
+
+  private async existingUser(id: number): Promise<void> {
+    if (!(await this.users.existsBy({ id }))) throw new NotFoundException('No user has this id');
+  }
+}
+
+function payloadOf(token: string): Record<string, unknown> | null {
+  try {
+    const payload: unknown = JSON.parse(
+      Buffer.from(token.split('.')[1], 'base64url').toString('utf8'),
+    );
+    return typeof payload === 'object' && payload !== null
+      ? (payload as Record<string, unknown>)
+      : null;
+  } catch {
+    return null;
+  }
+}

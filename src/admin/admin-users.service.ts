@@ -1,0 +1,224 @@
+import {
+  BadRequestException,
+  ConflictException,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, type FindOptionsWhere, In, Raw, Repository } from 'typeorm';
+import type { RequestActor } from '../account/request-actor.decorator.js';
+import { actorFields } from '../account/request-actor.decorator.js';
+import { toProfileDto } from '../account/profile.js';
+import { UserCredentialsService } from '../account/user-credentials.service.js';
+import { AuditService } from '../audit/audit.service.js';
+import { PasswordHasher } from '../passwords/password-hasher.service.js';
+import { Group } from '../users/entities/group.entity.js';
+import { User } from '../users/entities/user.entity.js';
+import { checkedPublicKey, checkedScope, usernameKey } from '../users/users.service.js';
+import {
+  type AdminUserDto,
+  DEFAULT_PAGE_SIZE,
+  type ListUsersQueryDto,
+  type UpdateUserDto,
+  type UserPageDto,
+} from './dto/admin-user.dto.js';
+
+const ADMIN_API = 'admin';
+/** The escape character of username-prefix patterns: the one LIKE syntax both databases share. */
+const LIKE_ESCAPE = '!';
+
+function likePrefix(prefix: string): string {
+  return `${prefix.replace(/[!%_]/g, (character) => LIKE_ESCAPE + character)}%`;
+}
+
+function toAdminUserDto(user: User): AdminUserDto {
+  return Object.assign(toProfileDto(user), {
+    enabled: user.enabled,
+    lockedUntil:
+      user.lockedUntil && user.lockedUntil > new Date() ? user.lockedUntil.toISOString() : null,
+  });
+}
+
+/** The administration of users: search, read, change, password reset, delete. */
+@Injectable()
+export class AdminUsersService {
+  constructor(
+    private readonly hasher: PasswordHasher,
+    private readonly credentials: UserCredentialsService,
+    private readonly audit: AuditService,
+    private readonly dataSource: DataSource,
+    @InjectRepository(User) private readonly users: Repository<User>,
+    @InjectRepository(Group) private readonly groups: Repository<Group>,
+  ) {}
+
+  async list(query: ListUsersQueryDto): Promise<UserPageDto> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const offset = query.offset ?? 0;
+    const where: FindOptionsWhere<User> = {
+      ...(query.privilege !== undefined && { privilege: query.privilege }),
+      ...(query.enabled !== undefined && { enabled: query.enabled }),
+      ...(query.q !== undefined &&
+        query.q !== '' && {
+          usernameKey: Raw((column) => `${column} LIKE :prefix ESCAPE '${LIKE_ESCAPE}'`, {
+            prefix: likePrefix(usernameKey(query.q)),
+          }),
+        }),
+    };
+    const [users, total] = await this.users.findAndCount({
+      where,
+      order: { id: 'ASC' },
+      skip: offset,
+      take: limit,
+    });
+    const withGroups = await this.withGroups(users.map((user) => user.id));
+    return {
+      items: users.map((user) => toAdminUserDto(withGroups.get(user.id) ?? user)),
+      total,
+      limit,
+      offset,
+    };
+  }
+
+  async get(id: number): Promise<AdminUserDto> {
+    return toAdminUserDto(await this.existing(id));
+  }
+
+  /**
+   * Applies an admin's changes. Disabling ends every user token and session of the user in the
+   * same transaction; their access JWTs stop at once by the enabled check every verification makes.
+   */
+  async update(actor: RequestActor, id: number, dto: UpdateUserDto): Promise<AdminUserDto> {
+    const user = await this.existing(id);
+    if (id === actor.caller.user.id && (dto.enabled === false || dto.privilege === 'user')) {
+      throw new ConflictException('An admin cannot disable or demote themselves');
+    }
+    const changed: string[] = [];
+    const set = <K extends keyof User>(field: K, value: User[K] | undefined) => {
+      if (value === undefined) return;
+      changed.push(field);
+      user[field] = value;
+    };
+    set('privilege', dto.privilege);
+    set('scope', dto.scope === undefined ? undefined : checkedScope(dto.scope));
+    set('firstName', dto.firstName);
+    set('lastName', dto.lastName);
+    set('email', dto.email);
+    set('description', dto.description);
+    set('publicKey', dto.publicKey == null ? dto.publicKey : checkedPublicKey(dto.publicKey));
+    set('enabled', dto.enabled);
+    if (dto.groups !== undefined) set('groups', await this.groupsByIds(dto.groups));
+
+    const disabling = dto.enabled === false;
+    const ended = await this.dataSource.transaction(async (manager) => {
+      await manager.save(User, user);
+      return disabling ? this.credentials.endAll(manager, id) : null;
+    });
+    await this.recordChange(actor, id, {
+      action: 'user.update',
+      fields: changed.join(','),
+      ...(ended && { sessionsEnded: ended.sessions, userTokensRevoked: ended.userTokens }),
+    });
+    return this.get(id);
+  }
+
+  async setGroups(actor: RequestActor, id: number, groupIds: number[]): Promise<AdminUserDto> {
+    return this.update(actor, id, { groups: groupIds });
+  }
+
+  /**
+   * Sets a new password and ends every user token and session of the user; their access JWTs
+   * stop by the credentials-changed rule (to the second: one issued in the same second survives).
+   * A lock from failed logins is lifted.
+   */
+  async resetPassword(actor: RequestActor, id: number, password: string): Promise<void> {
+    const user = await this.existing(id);
+    const violation = this.hasher.policyViolation(password);
+    if (violation) throw new BadRequestException(violation);
+    const passwordHash = await this.hasher.hash(password);
+    const ended = await this.dataSource.transaction(async (manager) => {
+      await manager.update(
+        User,
+        { id },
+        {
+          passwordHash,
+          credentialsChangedAt: new Date(),
+          failedLoginCount: 0,
+          lockedUntil: null,
+        },
+      );
+      return this.credentials.endAll(manager, id);
+    });
+    await this.audit.record({
+      type: 'password.change',
+      outcome: 'success',
+      api: ADMIN_API,
+      userId: id,
+      username: user.username,
+      ...actorFields(actor),
+      detail: {
+        action: 'reset',
+        sessionsEnded: ended.sessions,
+        userTokensRevoked: ended.userTokens,
+      },
+    });
+  }
+
+  /** Deletes a user with their user tokens, sessions and memberships; their access JWTs stop at once. */
+  async remove(actor: RequestActor, id: number): Promise<void> {
+    const user = await this.existing(id);
+    if (id === actor.caller.user.id)
+      throw new ConflictException('An admin cannot delete themselves');
+    const ended = await this.dataSource.transaction(async (manager) => {
+      const credentials = await this.credentials.endAll(manager, id);
+      await manager
+        .createQueryBuilder()
+        .relation(User, 'groups')
+        .of(id)
+        .remove(user.groups ?? []);
+      await manager.delete(User, { id });
+      return credentials;
+    });
+    await this.recordChange(actor, id, {
+      action: 'user.delete',
+      username: user.username,
+      sessionsEnded: ended.sessions,
+      userTokensRevoked: ended.userTokens,
+    });
+  }
+
+  private async existing(id: number): Promise<User> {
+    const user = await this.users.findOne({ where: { id }, relations: { groups: true } });
+    if (!user) throw new NotFoundException('No user has this id');
+    return user;
+  }
+
+  /** The users with these ids, their groups loaded. */
+  private async withGroups(ids: number[]): Promise<Map<number, User>> {
+    if (ids.length === 0) return new Map();
+    const users = await this.users.find({ where: { id: In(ids) }, relations: { groups: true } });
+    return new Map(users.map((user) => [user.id, user]));
+  }
+
+  private async groupsByIds(ids: number[]): Promise<Group[]> {
+    const unique = [...new Set(ids)];
+    const groups = unique.length ? await this.groups.findBy({ id: In(unique) }) : [];
+    const missing = unique.filter((id) => !groups.some((group) => group.id === id));
+    if (missing.length) throw new NotFoundException(`No group has id ${missing.join(', ')}`);
+    return groups;
+  }
+
+  private recordChange(
+    actor: RequestActor,
+    userId: number,
+    detail: Record<string, string | number | boolean | null>,
+  ): Promise<void> {
+    return this.audit.record({
+      type: 'admin.change',
+      outcome: 'success',
+      api: ADMIN_API,
+      userId,
+      ...actorFields(actor),
+      detail,
+    });
+  }
+}

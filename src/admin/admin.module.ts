@@ -1,0 +1,27 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { PasswordHashingModule } from '../passwords/password-hashing.module.js';
+import { TokensModule } from '../tokens/tokens.module.js';
+import { Group } from '../users/entities/group.entity.js';
+import { User } from '../users/entities/user.entity.js';
+import { AdminCredentialsController } from './admin-credentials.controller.js';
+import { AdminCredentialsService } from './admin-credentials.service.js';
+import { AdminGroupsController } from './admin-groups.controller.js';
+import { AdminGroupsService } from './admin-groups.service.js';
+import { AdminKeysController } from './admin-keys.controller.js';
+import { AdminKeysService } from './admin-keys.service.js';
+import { AdminUsersController } from './admin-users.controller.js';
+import { AdminUsersService } from './admin-users.service.js';
+
+/** The administration API under /api/admin, for admins only (AdminGuard). */
+@Module({
+  imports: [TypeOrmModule.forFeature([User, Group]), PasswordHashingModule, TokensModule],
+  controllers: [
+    AdminUsersController,
+    AdminGroupsController,
+    AdminCredentialsController,
+    AdminKeysController,
+  ],
+  providers: [AdminUsersService, AdminGroupsService, AdminCredentialsService, AdminKeysService],
+})
+export class AdminModule {}

@@ -1,0 +1,46 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+
+export class RevokeAccessTokenDto {
+  @ApiPropertyOptional({
+    example: '0b6f8a53-4a4e-4b59-9a39-7b5b6a1c9c0e',
+    description: 'The `jti` of the access JWT; or give `token`',
+    maxLength: 64,
+  })
+  @ValidateIf((dto: RevokeAccessTokenDto) => dto.token === undefined)
+  @IsString()
+  @Matches(/^[\x21-\x7E]{1,64}$/, { message: 'jti must be 1 to 64 printable characters' })
+  jti?: string;
+
+  @ApiPropertyOptional({
+    example: 'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6Ii4uLiJ9.eyJqdGkiOiIuLi4ifQ.c2ln',
+    description: 'The access JWT itself; or give `jti`',
+  })
+  @ValidateIf((dto: RevokeAccessTokenDto) => dto.jti === undefined)
+  @IsString()
+  @MaxLength(16_384)
+  token?: string;
+}
+
+export class RevokedAccessTokenDto {
+  @ApiProperty({ example: '0b6f8a53-4a4e-4b59-9a39-7b5b6a1c9c0e' }) jti: string;
+  @ApiProperty({
+    example: '2026-11-24T16:00:00.000Z',
+    format: 'date-time',
+    description: 'Until when the revocation is kept: the token has expired by then',
+  })
+  expiresAt: string;
+}
+
+export class EndedCredentialsDto {
+  @ApiProperty({ example: 2 }) userTokens: number;
+  @ApiProperty({ example: 1 }) sessions: number;
+}
+
+export class RotatedKeyDto {
+  @ApiProperty({
+    example: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs',
+    description: 'The kid of the new signing key (RFC 7638 thumbprint)',
+  })
+  kid: string;
+}

@@ -1,0 +1,196 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+} from 'class-validator';
+import { ProfileDto } from '../../account/dto/profile.dto.js';
+import { INT32_MAX } from '../../common/validation/positive-int.pipe.js';
+import { PRIVILEGES } from '../../users/entities/user.entity.js';
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 500;
+/** Group memberships one request may set. */
+const MAX_GROUPS = 1000;
+
+/** A query-string integer as a number; anything else stays as it came, for the validator to refuse. */
+const toInteger = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?[0-9]{1,10}$/.test(value) ? Number(value) : value;
+const toBoolean = ({ value }: { value: unknown }) =>
+  value === 'true' ? true : value === 'false' ? false : value;
+/** Present and not null: for fields that may be left out but not cleared. */
+const isGiven = (_: object, value: unknown) => value !== undefined;
+
+/** A user as an admin sees them: the profile, with whether they may sign in. */
+export class AdminUserDto extends ProfileDto {
+  @ApiProperty({ example: true }) enabled: boolean;
+  @ApiProperty({
+    example: null,
+    nullable: true,
+    format: 'date-time',
+    description: 'Until when failed logins lock the account, if they do',
+  })
+  lockedUntil: string | null;
+}
+
+export class UserPageDto {
+  @ApiProperty({ type: [AdminUserDto] }) items: AdminUserDto[];
+  @ApiProperty({ example: 1, description: 'How many users match, over all pages' }) total: number;
+  @ApiProperty({ example: DEFAULT_PAGE_SIZE }) limit: number;
+  @ApiProperty({ example: 0 }) offset: number;
+}
+
+export class ListUsersQueryDto {
+  @ApiPropertyOptional({
+    example: 'ha',
+    description: 'Username prefix, compared case-insensitively',
+    maxLength: 64,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  q?: string;
+
+  @ApiPropertyOptional({ enum: PRIVILEGES, example: 'admin' })
+  @IsOptional()
+  @IsIn(PRIVILEGES)
+  privilege?: (typeof PRIVILEGES)[number];
+
+  @ApiPropertyOptional({ type: Boolean, example: true })
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional({
+    type: Number,
+    example: DEFAULT_PAGE_SIZE,
+    minimum: 1,
+    maximum: MAX_PAGE_SIZE,
+    default: DEFAULT_PAGE_SIZE,
+  })
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  limit?: number;
+
+  @ApiPropertyOptional({ type: Number, example: 0, minimum: 0, default: 0 })
+  @IsOptional()
+  @Transform(toInteger)
+  @IsInt()
+  @Min(0)
+  @Max(INT32_MAX)
+  offset?: number;
+}
+
+/** What an admin may change of a user; fields left out stay, null clears the nullable ones. */
+export class UpdateUserDto {
+  @ApiPropertyOptional({ enum: PRIVILEGES, example: 'admin' })
+  @ValidateIf(isGiven)
+  @IsIn(PRIVILEGES)
+  privilege?: (typeof PRIVILEGES)[number];
+
+  @ApiPropertyOptional({
+    example: 'read write',
+    nullable: true,
+    description: "Space-separated JWT scopes; null returns to the privilege's default",
+  })
+  @IsOptional()
+  @IsString()
+  scope?: string | null;
+
+  @ApiPropertyOptional({
+    type: [Number],
+    example: [3, 5],
+    description: 'The ids of every group the user is to be in',
+  })
+  @ValidateIf(isGiven)
+  @IsArray()
+  @ArrayMaxSize(MAX_GROUPS)
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  @Max(INT32_MAX, { each: true })
+  groups?: number[];
+
+  @ApiPropertyOptional({ example: 'Tony', nullable: true, maxLength: 128 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  firstName?: string | null;
+
+  @ApiPropertyOptional({ example: 'Hawk', nullable: true, maxLength: 128 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  lastName?: string | null;
+
+  @ApiPropertyOptional({ example: 'hawk@example.com', nullable: true, maxLength: 254 })
+  @IsOptional()
+  @IsEmail()
+  @MaxLength(254)
+  email?: string | null;
+
+  @ApiPropertyOptional({ example: 'Skater', nullable: true, maxLength: 1024 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  description?: string | null;
+
+  @ApiPropertyOptional({
+    description: 'RSA public key (SPKI PEM, at least 2048 bits); null removes it',
+    example:
+      '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA…\n-----END PUBLIC KEY-----\n',
+    nullable: true,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(16_384)
+  publicKey?: string | null;
+
+  @ApiPropertyOptional({
+    example: false,
+    description: 'false ends every user token and session of the user at once',
+  })
+  @ValidateIf(isGiven)
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+export class SetGroupsDto {
+  @ApiProperty({
+    type: [Number],
+    example: [3, 5],
+    description: 'The ids of every group of the user',
+  })
+  @IsDefined()
+  @IsArray()
+  @ArrayMaxSize(MAX_GROUPS)
+  @IsInt({ each: true })
+  @Min(1, { each: true })
+  @Max(INT32_MAX, { each: true })
+  groups: number[];
+}
+
+export class ResetPasswordDto {
+  @ApiProperty({
+    example: 'newpwd-2020',
+    description: 'PASSWORD_MIN_LENGTH characters to 72 bytes',
+  })
+  @IsDefined()
+  @IsString()
+  @MaxLength(1024)
+  password: string;
+}
