@@ -12,7 +12,7 @@ const SCREENSHOT = join(process.cwd(), 'test', 'browser', '__screenshots__', 'sw
 function operation(page: Page, method: string, path: string): Locator {
   return page
     .locator(`.opblock.opblock-${method.toLowerCase()}`)
-    .filter({ has: page.locator('.opblock-summary-path', { hasText: new RegExp(`^${path}$`) }) });
+    .filter({ has: page.locator(`.opblock-summary-path[data-path="${path}"]`) });
 }
 
 /** Opens the Authorize dialog, fills the scheme named `scheme` and authorizes it. */
