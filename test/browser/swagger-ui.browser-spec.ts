@@ -121,6 +121,7 @@ describe('Swagger UI in a real browser', () => {
   });
 });
 
+/** Waits for the server response Swagger UI shows under an operation: its status and body. */
 async function expectResponse(response: Locator, status: number, body: string): Promise<void> {
   await expect
     .poll(() => response.locator('.response-col_status').first().textContent())
