@@ -17,7 +17,13 @@ export function setUpOpenApi(app: INestApplication): void {
         'Sessions (sid and secret cookie), SSO, RSA logins and password hashes',
       )
       .addTag('Security API', 'Authentication, token checks for other services, and privileges')
+      .addTag(
+        'Administration',
+        'Users, groups, credentials, keys and the audit trail (an admin JWT or session)',
+      )
+      .addTag('Self-service', 'My profile, password, user tokens and sessions (any signed-in user)')
       .addTag('Keys', 'The public keys that verify access tokens')
+      .addTag('Operations', 'Prometheus metrics')
       .addTag('Health', 'Liveness and readiness probes')
       .addBasicAuth({ type: 'http', scheme: 'basic', description: 'username:password' }, 'basic')
       .addBearerAuth(

@@ -105,6 +105,16 @@ describe('the OpenAPI document', () => {
     expect(missing).toEqual([]);
   });
 
+  it('describes every tag an operation has', () => {
+    const described = new Set(
+      (doc.tags ?? []).filter((tag) => tag.description).map((tag) => tag.name),
+    );
+    const undescribed = operations
+      .flatMap(({ operation }) => operation.tags ?? [])
+      .filter((tag) => !described.has(tag));
+    expect([...new Set(undescribed)]).toEqual([]);
+  });
+
   it('gives every operation a successful response with a schema, or a 204', () => {
     const missing = operations.filter(({ operation }) => !documentsSuccess(operation));
     expect(missing.map(({ name }) => name)).toEqual([]);
