@@ -108,6 +108,7 @@ export class AdminUsersService {
     set('enabled', dto.enabled);
     if (dto.groups !== undefined) set('groups', await this.groupsByIds(dto.groups));
 
+    if (changed.length === 0) return toAdminUserDto(user);
     const disabling = dto.enabled === false;
     const ended = await this.dataSource.transaction(async (manager) => {
       await manager.save(User, user);

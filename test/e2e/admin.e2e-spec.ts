@@ -337,6 +337,27 @@ describe('users', () => {
     await accessTokenFor(t, { username: user.username, password: 'brand-new-pass-1' });
   });
 
+  it('shows a lockout, which a password reset lifts', async () => {
+    const user = await newUser('locked');
+    for (let i = 0; i < 5; i += 1) {
+      await t.http().post('/v1/auth').send({ username: user.username, password: 'wrong-password' });
+    }
+    const locked = await get(`/api/admin/users/${user.id}`);
+    expect(Date.parse(locked.body.lockedUntil as string)).toBeGreaterThan(Date.now());
+    await post(`/api/admin/users/${user.id}/password`, { password: 'unlocked-pass-1' }).expect(204);
+    expect((await get(`/api/admin/users/${user.id}`)).body.lockedUntil).toBeNull();
+    await accessTokenFor(t, { username: user.username, password: 'unlocked-pass-1' });
+  });
+
+  it('changes nothing, and records nothing, for an empty change', async () => {
+    const user = await newUser('untouched');
+    const before = (await auditEvents('admin.change')).length;
+    const res = await patch(`/api/admin/users/${user.id}`, {});
+    expect(res.status).toBe(200);
+    expect(res.body.id).toBe(user.id);
+    expect((await auditEvents('admin.change')).length).toBe(before);
+  });
+
   it('deleting a user ends everything at once; the user is gone', async () => {
     const user = await newUser('deleted');
     const credentials = await signInEveryWay(user);
