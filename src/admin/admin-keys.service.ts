@@ -2,20 +2,18 @@ import { ConflictException, Injectable } from '@nestjs/common';
 import type { RequestActor } from '../account/request-actor.decorator.js';
 import { actorFields } from '../account/request-actor.decorator.js';
 import { AuditService } from '../audit/audit.service.js';
-import { AppConfig } from '../config/app-config.js';
 import { SigningKeysService } from '../tokens/signing-keys.service.js';
 
 /** The signing key's rotation, as the CLI also does it. */
 @Injectable()
 export class AdminKeysService {
   constructor(
-    private readonly config: AppConfig,
     private readonly keys: SigningKeysService,
     private readonly audit: AuditService,
   ) {}
 
   async rotate(actor: RequestActor): Promise<{ kid: string }> {
-    if (this.config.jwt.privateKeyPem || this.config.jwt.privateKeyFile) {
+    if (this.keys.isKeySupplied()) {
       throw new ConflictException(
         'JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE is set, and that key signs: rotate it there',
       );

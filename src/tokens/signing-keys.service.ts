@@ -79,9 +79,14 @@ export class SigningKeysService implements OnModuleInit {
     return { keys: [...this.keys.values()].map((key) => key.publicJwk) };
   }
 
+  /** Whether configuration supplies the signing key, which is then rotated there, not here. */
+  isKeySupplied(): boolean {
+    return this.suppliedKey !== null;
+  }
+
   /** Makes a new key pair the signing key; the older keys keep verifying what they signed. */
   async rotate(): Promise<string> {
-    if (this.suppliedKey) {
+    if (this.isKeySupplied()) {
       throw new Error(
         'JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE is set, and that key signs: rotate it there',
       );

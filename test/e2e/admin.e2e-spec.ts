@@ -606,6 +606,25 @@ describe('keys', () => {
     expect(await tokenStatus(t, after)).toBe('valid');
     expect(JSON.stringify(res.body)).not.toMatch(/PRIVATE/);
   });
+
+  it('answers 409 when configuration supplies the signing key', async () => {
+    const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+    const configured = await startTestApp({
+      ADMIN_USERNAME: ADMIN.username,
+      ADMIN_PASSWORD: ADMIN.password,
+      JWT_PRIVATE_KEY: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    });
+    try {
+      const jwt = await accessTokenFor(configured, ADMIN);
+      const res = await configured
+        .http()
+        .post('/api/admin/keys/rotate')
+        .set('Authorization', `Bearer ${jwt}`);
+      expectError(res, 409);
+    } finally {
+      await configured.close();
+    }
+  });
 });
 
 describe('audit', () => {
