@@ -158,6 +158,8 @@ describe('users', () => {
       { offset: -1 },
       { privilege: 'root' },
       { enabled: 'yes' },
+      { q: 'a\0b' },
+      { q: 'x'.repeat(65) },
     ]) {
       expectError(await get('/api/admin/users').query(query), 400);
     }

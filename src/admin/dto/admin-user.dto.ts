@@ -10,6 +10,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -60,6 +61,7 @@ export class ListUsersQueryDto {
   @IsOptional()
   @IsString()
   @MaxLength(64)
+  @Matches(/^[^\0]*$/, { message: 'q must not contain NUL characters' })
   q?: string;
 
   @ApiPropertyOptional({ enum: PRIVILEGES, example: 'admin' })
