@@ -1,0 +1,232 @@
+import { execFile } from 'node:child_process';
+import { RevokedToken } from '../../src/tokens/entities/revoked-token.entity.js';
+import { basic, startTestApp, type TestApp } from '../support/app.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { decodeJwt, sql } from '../support/fixtures.js';
+import { buildServer, CLI_JS } from '../support/server-process.js';
+
+/**
+ * The command line (issue 7), run as the built `gatehouse` binary against a database of its own:
+ * exit 0 when done, 1 with one line when it failed, 2 when called wrongly; a password never as an
+ * argument; every change to users or keys audited.
+ */
+
+const PASSWORD = 'cli-pass-1234';
+const ALL_VERBS = ['users:create', 'users:set-scope', 'keys:rotate', 'migrations:run', 'purge'];
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI with `args`, `input` on its standard input (closed in any case). */
+function runCli(
+  database: TestDatabase,
+  args: string[],
+  { input = '', env = {} }: { input?: string; env?: Record<string, string> } = {},
+): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [CLI_JS, ...args],
+      {
+        env: { PATH: process.env.PATH, DATABASE_URL: database.url, BCRYPT_COST: '4', ...env },
+        timeout: 30_000,
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin!.end(input);
+  });
+}
+
+/** A failure as the CLI must report it: its exit code and one line, no stack trace. */
+function expectOneLineFailure(run: CliRun, code: number, message: RegExp): void {
+  expect(run.code).toBe(code);
+  expect(run.stdout).toBe('');
+  const lines = run.stderr.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(message);
+}
+
+async function cliEvents(t: TestApp): Promise<Record<string, unknown>[]> {
+  return sql(t, `SELECT * FROM "audit_event" WHERE "api" = 'cli' ORDER BY "id"`);
+}
+
+beforeAll(() => buildServer(), 180_000);
+
+// Each run boots the application context: seconds apiece on a loaded machine.
+describe('CLI: migrations:run', { timeout: 120_000 }, () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(() => database.drop());
+
+  it('builds the schema of an empty database, and is a no-op the second time', async () => {
+    for (let round = 0; round < 2; round += 1) {
+      const run = await runCli(database, ['migrations:run']);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^Schema up to date: \d+ migrations applied, the latest \w+\n$/);
+    }
+    const t = await startTestApp({}, database);
+    try {
+      expect((await sql(t, 'SELECT COUNT(*) AS "count" FROM "user"'))[0].count).toBeDefined();
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('CLI verbs against a running deployment', { timeout: 120_000 }, () => {
+  let database: TestDatabase;
+  let t: TestApp;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    t = await startTestApp({}, database);
+  });
+  afterAll(async () => {
+    await t.close();
+    await database.drop();
+  });
+
+  const cli = (args: string[], options?: Parameters<typeof runCli>[2]) =>
+    runCli(database, args, options);
+
+  /** The access JWT's `sub_type` of a user logging in over the JWT API. */
+  async function privilegeOf(username: string, password: string): Promise<unknown> {
+    const res = await t.http().post('/v1/auth').send({ username, password });
+    expect(res.status).toBe(200);
+    return decodeJwt(res.body.access_token as string).payload.sub_type;
+  }
+
+  it('--help lists every verb and exits 0', async () => {
+    const run = await cli(['--help']);
+    expect(run.code).toBe(0);
+    for (const verb of ALL_VERBS) expect(run.stdout).toContain(verb);
+  });
+
+  it.each([
+    [[], /Usage: gatehouse/],
+    [['no-such-verb'], /unknown command 'no-such-verb'/],
+    [['users:create'], /missing required argument 'username'/],
+    [['users:create', 'one', 'two'], /too many arguments/],
+    [['users:set-scope'], /missing required argument 'username'/],
+    [['purge', '--bogus'], /unknown option '--bogus'/],
+    [['users:create', 'no-password'], /--password-stdin or set GATEHOUSE_PASSWORD/],
+  ])('exits 2 on a usage error: %j', async (args, message) => {
+    const run = await cli(args);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(message);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('users:create reads the password from standard input; the user logs in over HTTP', async () => {
+    const run = await cli(['users:create', 'piped', '--password-stdin'], {
+      input: `${PASSWORD}\n`,
+    });
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^Created user piped \(id \d+\)\n$/);
+
+    const res = await t.http().get('/api/resource').set('Authorization', basic('piped', PASSWORD));
+    expect(res.status).toBe(200);
+    expect(JSON.stringify(res.body)).toContain('piped');
+    expect(await privilegeOf('piped', PASSWORD)).toBe('user');
+    // Only the line break that ends the input is dropped: it is not part of the password.
+    expect(
+      (
+        await t
+          .http()
+          .get('/api/resource')
+          .set('Authorization', basic('piped', `${PASSWORD}\n`))
+      ).status,
+    ).toBe(401);
+  });
+
+  it('users:create --admin makes an admin, with the password from GATEHOUSE_PASSWORD', async () => {
+    const run = await cli(['users:create', 'chief', '--admin'], {
+      env: { GATEHOUSE_PASSWORD: PASSWORD },
+    });
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^Created admin chief/);
+    expect(await privilegeOf('chief', PASSWORD)).toBe('admin');
+  });
+
+  it('exits 1 with one line when the change cannot be made, and never prints the password', async () => {
+    const taken = await cli(['users:create', 'PIPED', '--password-stdin'], { input: PASSWORD });
+    expectOneLineFailure(taken, 1, /^username is already taken$/);
+    const weak = await cli(['users:create', 'weakling', '--password-stdin'], { input: 'short' });
+    expectOneLineFailure(weak, 1, /at least 8 characters/);
+    const badName = await cli(['users:create', 'has:colon', '--password-stdin'], {
+      input: PASSWORD,
+    });
+    expectOneLineFailure(badName, 1, /^username must be/);
+    expectOneLineFailure(
+      await cli(['users:set-scope', 'nobody', 'x']),
+      1,
+      /^No user named nobody$/,
+    );
+    for (const run of [taken, weak, badName]) {
+      expect(`${run.stdout}${run.stderr}`).not.toContain(PASSWORD);
+    }
+    expect((await privilegeOf('piped', PASSWORD)) as string).toBe('user');
+  });
+
+  it('exits 1 with one line on a bad configuration', async () => {
+    const run = await cli(['purge'], { env: { DATABASE_URL: 'mysql://nope' } });
+    expectOneLineFailure(run, 1, /^Invalid configuration: .*DATABASE_URL/);
+  });
+
+  it('users:set-scope and keys:rotate still work', async () => {
+    const scoped = await cli(['users:set-scope', 'piped', 'sleep:read']);
+    expect(scoped).toMatchObject({ code: 0, stdout: 'Scope of piped: sleep:read\n' });
+    const res = await t.http().post('/v1/auth').send({ username: 'piped', password: PASSWORD });
+    expect(decodeJwt(res.body.access_token as string).payload.scope).toBe('sleep:read');
+
+    const rotated = await cli(['keys:rotate']);
+    expect(rotated.code).toBe(0);
+    const kid = /^New signing key: (\S+)\n$/.exec(rotated.stdout)?.[1];
+    expect(kid).toBeDefined();
+    const keys = await sql(t, 'SELECT "kid" FROM "signing_key"');
+    expect(keys.map((key) => key.kid)).toContain(kid);
+  });
+
+  it('audits every change to users and keys, as api "cli", without a secret', async () => {
+    const events = await cliEvents(t);
+    const summary = events.map((event) => {
+      const detail = (
+        typeof event.detail === 'string' ? JSON.parse(event.detail) : event.detail
+      ) as Record<string, unknown>;
+      return `${String(event.type)} ${String(event.outcome)} ${String(detail.action)} ${String(event.username)}`;
+    });
+    expect(summary).toEqual([
+      'admin.change success users.create piped',
+      'admin.change success users.create chief',
+      'admin.change success users.set-scope piped',
+      'admin.change success keys.rotate null',
+    ]);
+    expect(JSON.stringify(events)).not.toContain(PASSWORD);
+  });
+
+  it('purge deletes what has expired once and prints how many of each kind went', async () => {
+    await t.db.getRepository(RevokedToken).insert([
+      { jti: 'cli-dead-1', expiresAt: new Date(Date.now() - 3_600_000) },
+      { jti: 'cli-dead-2', expiresAt: new Date(Date.now() - 3_600_000) },
+      { jti: 'cli-live', expiresAt: new Date(Date.now() + 3_600_000) },
+    ]);
+    const run = await cli(['purge']);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout.trim().split('\n')).toEqual([
+      'userTokens: 0',
+      'sessions: 0',
+      'revokedTokens: 2',
+      'usedRsaSalts: 0',
+      'loginFailures: 0',
+      'auditEvents: 0',
+    ]);
+    const left = await t.db.getRepository(RevokedToken).find();
+    expect(left.map((row) => row.jti)).toEqual(['cli-live']);
+  });
+});
