@@ -1,5 +1,6 @@
 import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
+import fc from 'fast-check';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import {
   accessTokenFor,
@@ -651,6 +652,56 @@ describe('audit', () => {
     expect(everything).not.toContain('audited-new-pass');
     expect(everything).not.toContain(PASSWORD);
     expect(everything).not.toMatch(/\$2[aby]\$/);
+  });
+});
+
+describe('hostile input', () => {
+  it('answers every body and query with a 2xx or a 4xx, never a 5xx', async () => {
+    const target = await newUser('fuzzed');
+    const group = (await post('/api/admin/groups', { name: 'fuzz-group' })).body as { id: number };
+    const routes: ((body: unknown) => Request)[] = [
+      (body) => asAdmin(t.http().patch(`/api/admin/users/${target.id}`)).send(body as object),
+      (body) => asAdmin(t.http().put(`/api/admin/users/${target.id}/groups`)).send(body as object),
+      (body) =>
+        asAdmin(t.http().post(`/api/admin/users/${target.id}/password`)).send(body as object),
+      (body) => asAdmin(t.http().post('/api/admin/groups')).send(body as object),
+      (body) => asAdmin(t.http().patch(`/api/admin/groups/${group.id}`)).send(body as object),
+      (body) => asAdmin(t.http().post('/api/admin/revoked-tokens')).send(body as object),
+      (body) => get('/api/admin/users').query(body as object),
+    ];
+    const fields = fc.constantFrom(
+      'privilege',
+      'scope',
+      'groups',
+      'enabled',
+      'publicKey',
+      'email',
+      'password',
+      'name',
+      'parentId',
+      'jti',
+      'token',
+      'q',
+      'limit',
+      'offset',
+    );
+    const value = fc.oneof(
+      fc.json({ maxDepth: 2 }).map((text) => JSON.parse(text) as unknown),
+      fc.string(),
+      fc.integer(),
+      fc.constantFrom(null, true, -1, 0, 2 ** 31, 'admin', '%', '_', '\u0000', [1, 1]),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: routes.length - 1 }),
+        fc.dictionary(fields, value, { maxKeys: 4 }),
+        async (route, body) => {
+          const res = await routes[route](body);
+          expect(res.status).toBeLessThan(500);
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
 
