@@ -16,7 +16,7 @@ import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { SessionSummaryDto, UserTokenSummaryDto } from './dto/credentials.dto.js';
 import type { ProfileDto, UpdateProfileDto } from './dto/profile.dto.js';
 import { toProfileDto } from './profile.js';
-import { actorFields, type RequestActor } from './request-actor.decorator.js';
+import { clientFields, type RequestActor } from './request-actor.decorator.js';
 import { UserCredentialsService } from './user-credentials.service.js';
 
 const SELF_SERVICE = 'self-service';
@@ -65,6 +65,8 @@ export class AccountService {
    */
   async changePassword(actor: RequestActor, dto: ChangePasswordDto): Promise<void> {
     const { user, credential } = actor.caller;
+    const violation = this.hasher.policyViolation(dto.newPassword);
+    if (violation) throw new BadRequestException(violation.replace(/^password/, 'newPassword'));
     const verified = await this.users.authenticate(user.username, dto.oldPassword, {
       api: SELF_SERVICE,
       address: actor.address,
@@ -77,13 +79,11 @@ export class AccountService {
         api: SELF_SERVICE,
         userId: user.id,
         username: user.username,
-        ...actorFields(actor),
+        ...clientFields(actor),
         detail: { reason: 'wrong old password' },
       });
       throw new ForbiddenException('oldPassword is not the current password');
     }
-    const violation = this.hasher.policyViolation(dto.newPassword);
-    if (violation) throw new BadRequestException(violation.replace(/^password/, 'newPassword'));
     const passwordHash = await this.hasher.hash(dto.newPassword);
     const now = new Date();
     const ended = await this.dataSource.transaction(async (manager) => {
@@ -105,9 +105,9 @@ export class AccountService {
       api: SELF_SERVICE,
       userId: user.id,
       username: user.username,
-      ...actorFields(actor),
+      ...clientFields(actor),
       detail: {
-        keptCredential: credential.kind,
+        keptCredential: credential.kind === 'jwt' ? 'none' : credential.kind,
         sessionsEnded: ended.sessions,
         userTokensRevoked: ended.userTokens,
       },
@@ -131,7 +131,7 @@ export class AccountService {
       outcome: 'success',
       api: SELF_SERVICE,
       userId,
-      ...actorFields(actor),
+      ...clientFields(actor),
       detail: { userTokenId: tokenId },
     });
   }
@@ -145,7 +145,7 @@ export class AccountService {
       outcome: 'success',
       api: SELF_SERVICE,
       userId,
-      ...actorFields(actor),
+      ...clientFields(actor),
       detail: { sid },
     });
   }

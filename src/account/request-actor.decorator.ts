@@ -19,7 +19,12 @@ export const Actor = createParamDecorator((_: unknown, context: ExecutionContext
   };
 });
 
-/** The audit fields that say who acted, from where. */
+/** The audit fields that say where a user acting on their own account called from. */
+export function clientFields(actor: RequestActor) {
+  return { address: actor.address, agent: actor.agent };
+}
+
+/** The audit fields that say who acted on someone else's account, from where. */
 export function actorFields(actor: RequestActor) {
-  return { actorId: actor.caller.user.id, address: actor.address, agent: actor.agent };
+  return { actorId: actor.caller.user.id, ...clientFields(actor) };
 }

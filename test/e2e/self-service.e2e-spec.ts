@@ -270,7 +270,7 @@ describe('password', () => {
       user.id,
     ]);
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ outcome: 'success', api: 'self-service' });
+    expect(events[0]).toMatchObject({ outcome: 'success', api: 'self-service', actorId: null });
     const everything = JSON.stringify(await sql(t, 'SELECT * FROM "audit_event"'));
     expect(everything).not.toContain('audited-self-pass');
     expect(everything).not.toContain(token);
