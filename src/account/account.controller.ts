@@ -108,16 +108,16 @@ export class AccountController {
     return this.account.listSessions(actor);
   }
 
-  @Delete('sessions/:sessionId')
+  @Delete('sessions/:sid')
   @HttpCode(204)
   @ApiOperation({ summary: 'End one of my sessions' })
-  @ApiParam({ name: 'sessionId', type: Number, example: 12345, description: 'The sid' })
+  @ApiParam({ name: 'sid', type: Number, example: 12345, description: 'The sid' })
   @ApiNoContentResponse({ description: 'Ended' })
   @ApiBadRequestResponse(badRequest)
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'I have no session with this sid' })
   endSession(
     @Actor() actor: RequestActor,
-    @Param('sessionId', PositiveIntPipe) sid: number,
+    @Param('sid', PositiveIntPipe) sid: number,
   ): Promise<void> {
     return this.account.endSession(actor, sid);
   }

@@ -80,16 +80,16 @@ export class AdminCredentialsController {
     return this.credentials.revokeUserToken(actor, tokenId);
   }
 
-  @Delete('sessions/:sessionId')
+  @Delete('sessions/:sid')
   @HttpCode(204)
   @ApiOperation({ summary: 'End a session' })
-  @ApiParam({ name: 'sessionId', type: Number, example: 12345, description: 'The sid' })
+  @ApiParam({ name: 'sid', type: Number, example: 12345, description: 'The sid' })
   @ApiNoContentResponse({ description: 'Ended' })
   @ApiBadRequestResponse(badRequest)
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No session has this sid' })
   endSession(
     @Actor() actor: RequestActor,
-    @Param('sessionId', PositiveIntPipe) sid: number,
+    @Param('sid', PositiveIntPipe) sid: number,
   ): Promise<void> {
     return this.credentials.endSession(actor, sid);
   }
