@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { type ObjectLiteral, Repository } from 'typeorm';
 import { AuditEvent } from '../../src/audit/audit-event.entity.js';
@@ -239,8 +240,9 @@ describe('Purge: PURGE_INTERVAL_SECONDS=1', () => {
   });
   afterAll(() => t.close());
 
-  it('purges on its own every interval', async () => {
+  it('purges on its own every interval, logging one line of counts per run', async () => {
     expect(t.app.get(SchedulerRegistry).getIntervals()).toEqual(['purge']);
+    const log = vi.spyOn(Logger.prototype, 'log');
     const [dead] = await seedRevocations(t, 1, ago(HOUR));
     const [live] = await seedRevocations(t, 1, later(HOUR));
     const deadline = Date.now() + 5_000;
@@ -249,5 +251,11 @@ describe('Purge: PURGE_INTERVAL_SECONDS=1', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(await sortedIds(t, RevokedToken, 'jti')).toEqual([live]);
+    await vi.waitFor(() =>
+      expect(log).toHaveBeenCalledWith(
+        'Purged userTokens=0 sessions=0 revokedTokens=1 usedRsaSalts=0 loginFailures=0 auditEvents=0',
+      ),
+    );
+    log.mockRestore();
   });
 });
