@@ -9,6 +9,7 @@ import {
   Repository,
 } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { deleteInBatches } from '../database/delete-in-batches.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { AuditEvent } from './audit-event.entity.js';
 import type {
@@ -138,8 +139,7 @@ export class AuditService {
   /** Deletes events older than AUDIT_RETENTION_DAYS; returns how many. */
   async purgeOlderThanRetention(): Promise<number> {
     const cutoff = new Date(Date.now() - this.config.auditRetentionDays * DAY_MS);
-    const result = await this.events.delete({ time: LessThan(cutoff) });
-    return result.affected ?? 0;
+    return deleteInBatches(this.events, '"time" < :cutoff', { cutoff });
   }
 }
 

@@ -46,6 +46,11 @@ export type TokenKind = 'access-jwt' | 'user-token' | 'other';
 
 /** What a service named in a token check may be counted as: anything else is 'other'. */
 const SERVICE_LABEL = /^[A-Za-z0-9._-]{1,64}$/;
+/**
+ * `service` is whatever the caller sends, and every label value is a series kept in memory for
+ * good: the first names seen get their own series, any later one is counted as 'other'.
+ */
+export const MAX_SERVICE_LABELS = 100;
 
 /**
  * The one way code counts something. Each method only increments or observes in memory, so that
@@ -53,6 +58,8 @@ const SERVICE_LABEL = /^[A-Za-z0-9._-]{1,64}$/;
  */
 @Injectable()
 export class MetricsService {
+  private readonly serviceLabels = new Set<string>();
+
   constructor(
     @InjectMetric(LOGINS) private readonly logins: Counter<'api' | 'outcome'>,
     @InjectMetric(TOKEN_CHECKS)
@@ -71,13 +78,21 @@ export class MetricsService {
     this.lockouts.inc({ api });
   }
 
-  /** `service` is client input: only a plain name of bounded length becomes a label value. */
   countTokenCheck(kind: TokenKind, valid: boolean, service: string): void {
     this.tokenChecks.inc({
       kind,
       outcome: valid ? 'valid' : 'invalid',
-      service: SERVICE_LABEL.test(service) ? service : 'other',
+      service: this.serviceLabel(service),
     });
+  }
+
+  /** `service` is client input: only a plain name of bounded length, and of bounded variety. */
+  private serviceLabel(service: string): string {
+    if (this.serviceLabels.has(service)) return service;
+    if (this.serviceLabels.size >= MAX_SERVICE_LABELS || !SERVICE_LABEL.test(service))
+      return 'other';
+    this.serviceLabels.add(service);
+    return service;
   }
 
   countSessionValidation(valid: boolean): void {

@@ -1,3 +1,4 @@
+import { MAX_SERVICE_LABELS } from '../../src/metrics/metrics.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { registerUser, uniqueName, type TestUser } from '../support/fixtures.js';
 
@@ -137,6 +138,23 @@ describe('GET /metrics', () => {
     expect(delta({ kind: 'other', outcome: 'invalid', service: 'billing' })).toBe(1);
     expect(after).not.toContain('no such');
     expect(after).not.toContain(jwt);
+  });
+
+  it('keeps at most MAX_SERVICE_LABELS service names apart, so callers cannot grow memory without end', async () => {
+    const jwt = (await jwtLogin(alice.username, alice.password)).body.access_token as string;
+    for (let n = 0; n < MAX_SERVICE_LABELS + 20; n += 1) {
+      const check = await t
+        .http()
+        .post('/api/v1/security/token')
+        .send({ token: jwt, service: `service-${n}` });
+      expect(check.body).toEqual({ tokenStatus: 'valid' });
+    }
+    const services = new Set(
+      samples(await metrics(), 'gatehouse_token_checks_total').map(({ labels }) => labels.service),
+    );
+    expect(services.size).toBeLessThanOrEqual(MAX_SERVICE_LABELS + 1);
+    expect(services).toContain('other');
+    expect(services).not.toContain(`service-${MAX_SERVICE_LABELS + 19}`);
   });
 
   it('counts session validations by outcome', async () => {
