@@ -12,12 +12,12 @@ import { toProfileDto } from '../account/profile.js';
 import { UserCredentialsService } from '../account/user-credentials.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { PasswordHasher } from '../passwords/password-hasher.service.js';
+import { DEFAULT_PAGE_SIZE } from '../common/validation/query-values.js';
 import { Group } from '../users/entities/group.entity.js';
 import { User } from '../users/entities/user.entity.js';
 import { checkedPublicKey, checkedScope, usernameKey } from '../users/users.service.js';
 import {
   type AdminUserDto,
-  DEFAULT_PAGE_SIZE,
   type ListUsersQueryDto,
   type UpdateUserDto,
   type UserPageDto,

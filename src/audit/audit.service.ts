@@ -10,6 +10,7 @@ import {
 } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
+import { DEFAULT_PAGE_SIZE } from '../common/validation/query-values.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { AuditEvent } from './audit-event.entity.js';
 import type {
@@ -53,8 +54,6 @@ export interface AuditEventInput {
   detail?: Record<string, string | number | boolean | null>;
 }
 
-export const DEFAULT_AUDIT_PAGE_SIZE = 50;
-export const MAX_AUDIT_PAGE_SIZE = 500;
 const DAY_MS = 86_400_000;
 
 /**
@@ -111,7 +110,7 @@ export class AuditService {
    * `before` cursor (ids only grow), which stays cheap however deep the page.
    */
   async list(query: ListAuditEventsQueryDto): Promise<AuditEventPageDto> {
-    const limit = query.limit ?? DEFAULT_AUDIT_PAGE_SIZE;
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const offset = query.offset ?? 0;
     const where: FindOptionsWhere<AuditEvent> = {
       ...(query.type && { type: query.type }),

@@ -1,6 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  queryBoolean,
+  queryInteger,
+} from '../../common/validation/query-values.js';
+import {
   ArrayMaxSize,
   IsArray,
   IsBoolean,
@@ -20,16 +26,9 @@ import { ProfileDto } from '../../account/dto/profile.dto.js';
 import { INT32_MAX } from '../../common/validation/positive-int.pipe.js';
 import { PRIVILEGES } from '../../users/entities/user.entity.js';
 
-export const DEFAULT_PAGE_SIZE = 50;
-export const MAX_PAGE_SIZE = 500;
 /** Group memberships one request may set. */
 const MAX_GROUPS = 1000;
 
-/** A query-string integer as a number; anything else stays as it came, for the validator to refuse. */
-const toInteger = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^-?[0-9]{1,10}$/.test(value) ? Number(value) : value;
-const toBoolean = ({ value }: { value: unknown }) =>
-  value === 'true' ? true : value === 'false' ? false : value;
 /** Present and not null: for fields that may be left out but not cleared. */
 const isGiven = (_: object, value: unknown) => value !== undefined;
 
@@ -71,7 +70,7 @@ export class ListUsersQueryDto {
 
   @ApiPropertyOptional({ type: Boolean, example: true })
   @IsOptional()
-  @Transform(toBoolean)
+  @Transform(queryBoolean)
   @IsBoolean()
   enabled?: boolean;
 
@@ -83,7 +82,7 @@ export class ListUsersQueryDto {
     default: DEFAULT_PAGE_SIZE,
   })
   @IsOptional()
-  @Transform(toInteger)
+  @Transform(queryInteger)
   @IsInt()
   @Min(1)
   @Max(MAX_PAGE_SIZE)
@@ -91,7 +90,7 @@ export class ListUsersQueryDto {
 
   @ApiPropertyOptional({ type: Number, example: 0, minimum: 0, default: 0 })
   @IsOptional()
-  @Transform(toInteger)
+  @Transform(queryInteger)
   @IsInt()
   @Min(0)
   @Max(INT32_MAX)

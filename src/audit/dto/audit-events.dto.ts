@@ -1,17 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
+import {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  queryInteger,
+} from '../../common/validation/query-values.js';
 import { IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
 import { INT32_MAX } from '../../common/validation/positive-int.pipe.js';
-import {
-  AUDIT_EVENT_TYPES,
-  AUDIT_OUTCOMES,
-  DEFAULT_AUDIT_PAGE_SIZE,
-  MAX_AUDIT_PAGE_SIZE,
-} from '../audit.service.js';
-
-/** A query-string integer as a number; anything else stays as it came, for the validator to refuse. */
-const toInteger = ({ value }: { value: unknown }) =>
-  typeof value === 'string' && /^-?[0-9]{1,10}$/.test(value) ? Number(value) : value;
+import { AUDIT_EVENT_TYPES, AUDIT_OUTCOMES } from '../audit.service.js';
 
 const ISO_TIME = { strict: true, strictSeparator: true };
 
@@ -28,7 +24,7 @@ export class ListAuditEventsQueryDto {
 
   @ApiPropertyOptional({ type: Number, example: 42, minimum: 1, description: 'The user concerned' })
   @IsOptional()
-  @Transform(toInteger)
+  @Transform(queryInteger)
   @IsInt()
   @Min(1)
   @Max(INT32_MAX)
@@ -62,21 +58,21 @@ export class ListAuditEventsQueryDto {
 
   @ApiPropertyOptional({
     type: Number,
-    example: DEFAULT_AUDIT_PAGE_SIZE,
+    example: DEFAULT_PAGE_SIZE,
     minimum: 1,
-    maximum: MAX_AUDIT_PAGE_SIZE,
-    default: DEFAULT_AUDIT_PAGE_SIZE,
+    maximum: MAX_PAGE_SIZE,
+    default: DEFAULT_PAGE_SIZE,
   })
   @IsOptional()
-  @Transform(toInteger)
+  @Transform(queryInteger)
   @IsInt()
   @Min(1)
-  @Max(MAX_AUDIT_PAGE_SIZE)
+  @Max(MAX_PAGE_SIZE)
   limit?: number;
 
   @ApiPropertyOptional({ type: Number, example: 0, minimum: 0, default: 0 })
   @IsOptional()
-  @Transform(toInteger)
+  @Transform(queryInteger)
   @IsInt()
   @Min(0)
   @Max(INT32_MAX)
@@ -89,7 +85,7 @@ export class ListAuditEventsQueryDto {
     description: 'Cursor: only events with a smaller id (give the previous page’s nextBefore)',
   })
   @IsOptional()
-  @Transform(toInteger)
+  @Transform(queryInteger)
   @IsInt()
   @Min(1)
   @Max(INT32_MAX)
@@ -131,7 +127,7 @@ export class AuditEventDto {
 
 export class AuditEventPageDto {
   @ApiProperty({ type: [AuditEventDto] }) items: AuditEventDto[];
-  @ApiProperty({ example: DEFAULT_AUDIT_PAGE_SIZE }) limit: number;
+  @ApiProperty({ example: DEFAULT_PAGE_SIZE }) limit: number;
   @ApiProperty({ example: 0 }) offset: number;
   @ApiProperty({
     example: 1185,
