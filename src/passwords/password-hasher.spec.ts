@@ -36,6 +36,17 @@ describe('PasswordHasher', () => {
     await expect(hasher.matchesForeignHash('pw', `$2b$14$${'a'.repeat(53)}`)).resolves.toBeNull();
   });
 
+  it('answers in the order asked, give or take the calls already running', async () => {
+    const hash = await hasher.hash('first come');
+    const answered: number[] = [];
+    const calls = Array.from({ length: BCRYPT_THREADS * 8 }, (_, n) =>
+      hasher.verify('first come', hash).then(() => answered.push(n)),
+    );
+    await Promise.all(calls);
+    const overtaken = answered.map((n, position) => Math.abs(position - n));
+    expect(Math.max(...overtaken)).toBeLessThanOrEqual(BCRYPT_THREADS);
+  });
+
   it.runIf(process.platform === 'linux')(
     'runs bcrypt on its pool of lowest-priority threads, leaving the event loop at its own',
     async () => {
