@@ -1,11 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  DEFAULT_PAGE_SIZE,
-  MAX_PAGE_SIZE,
-  queryBoolean,
-  queryInteger,
-} from '../../common/validation/query-values.js';
+import { PageQueryDto } from '../../common/validation/page-query.dto.js';
+import { DEFAULT_PAGE_SIZE, queryBoolean } from '../../common/validation/query-values.js';
 import {
   ArrayMaxSize,
   IsArray,
@@ -51,7 +47,7 @@ export class UserPageDto {
   @ApiProperty({ example: 0 }) offset: number;
 }
 
-export class ListUsersQueryDto {
+export class ListUsersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
     example: 'ha',
     description: 'Username prefix, compared case-insensitively',
@@ -73,28 +69,6 @@ export class ListUsersQueryDto {
   @Transform(queryBoolean)
   @IsBoolean()
   enabled?: boolean;
-
-  @ApiPropertyOptional({
-    type: Number,
-    example: DEFAULT_PAGE_SIZE,
-    minimum: 1,
-    maximum: MAX_PAGE_SIZE,
-    default: DEFAULT_PAGE_SIZE,
-  })
-  @IsOptional()
-  @Transform(queryInteger)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  limit?: number;
-
-  @ApiPropertyOptional({ type: Number, example: 0, minimum: 0, default: 0 })
-  @IsOptional()
-  @Transform(queryInteger)
-  @IsInt()
-  @Min(0)
-  @Max(INT32_MAX)
-  offset?: number;
 }
 
 /** What an admin may change of a user; fields left out stay, null clears the nullable ones. */

@@ -1,17 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import {
-  DEFAULT_PAGE_SIZE,
-  MAX_PAGE_SIZE,
-  queryInteger,
-} from '../../common/validation/query-values.js';
+import { PageQueryDto } from '../../common/validation/page-query.dto.js';
+import { DEFAULT_PAGE_SIZE, queryInteger } from '../../common/validation/query-values.js';
 import { IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
 import { INT32_MAX } from '../../common/validation/positive-int.pipe.js';
 import { AUDIT_EVENT_TYPES, AUDIT_OUTCOMES } from '../audit.service.js';
 
 const ISO_TIME = { strict: true, strictSeparator: true };
 
-export class ListAuditEventsQueryDto {
+export class ListAuditEventsQueryDto extends PageQueryDto {
   @ApiPropertyOptional({ enum: AUDIT_EVENT_TYPES, example: 'login' })
   @IsOptional()
   @IsIn(AUDIT_EVENT_TYPES)
@@ -55,28 +52,6 @@ export class ListAuditEventsQueryDto {
   @IsOptional()
   @IsISO8601(ISO_TIME, { message: 'to must be an ISO 8601 time' })
   to?: string;
-
-  @ApiPropertyOptional({
-    type: Number,
-    example: DEFAULT_PAGE_SIZE,
-    minimum: 1,
-    maximum: MAX_PAGE_SIZE,
-    default: DEFAULT_PAGE_SIZE,
-  })
-  @IsOptional()
-  @Transform(queryInteger)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  limit?: number;
-
-  @ApiPropertyOptional({ type: Number, example: 0, minimum: 0, default: 0 })
-  @IsOptional()
-  @Transform(queryInteger)
-  @IsInt()
-  @Min(0)
-  @Max(INT32_MAX)
-  offset?: number;
 
   @ApiPropertyOptional({
     type: Number,
