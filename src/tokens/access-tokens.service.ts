@@ -160,6 +160,15 @@ export class AccessTokensService {
     return value.length > 64 && JWT_SHAPE.test(value);
   }
 
+  /** What a token says of itself, its signature unchecked: enough to revoke it, never to trust it. */
+  unverifiedClaims(token: string): Record<string, unknown> | null {
+    if (!this.looksLikeAccessToken(token)) return null;
+    const claims: unknown = this.jwt.decode(token);
+    return typeof claims === 'object' && claims !== null
+      ? (claims as Record<string, unknown>)
+      : null;
+  }
+
   private async verifySignature(token: string): Promise<AccessTokenClaims | null> {
     const remembered = this.verifiedSignatures.get(token);
     if (remembered) return isUnexpired(remembered) ? remembered : null;

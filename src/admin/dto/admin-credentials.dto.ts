@@ -1,6 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 
+/** What a `jti` may be: what Gatehouse issues (UUIDs) and any other printable name up to 64. */
+export const JTI_PATTERN = /^[\x21-\x7E]{1,64}$/;
+
 export class RevokeAccessTokenDto {
   @ApiPropertyOptional({
     example: '0b6f8a53-4a4e-4b59-9a39-7b5b6a1c9c0e',
@@ -9,7 +12,7 @@ export class RevokeAccessTokenDto {
   })
   @ValidateIf((dto: RevokeAccessTokenDto) => dto.token === undefined)
   @IsString()
-  @Matches(/^[\x21-\x7E]{1,64}$/, { message: 'jti must be 1 to 64 printable characters' })
+  @Matches(JTI_PATTERN, { message: 'jti must be 1 to 64 printable characters' })
   jti?: string;
 
   @ApiPropertyOptional({
