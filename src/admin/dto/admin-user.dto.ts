@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
+import { UpdateProfileDto } from '../../account/dto/profile.dto.js';
 import { PageQueryDto } from '../../common/validation/page-query.dto.js';
 import { DEFAULT_PAGE_SIZE, queryBoolean } from '../../common/validation/query-values.js';
 import {
@@ -7,7 +8,6 @@ import {
   IsArray,
   IsBoolean,
   IsDefined,
-  IsEmail,
   IsIn,
   IsInt,
   IsOptional,
@@ -71,8 +71,11 @@ export class ListUsersQueryDto extends PageQueryDto {
   enabled?: boolean;
 }
 
-/** What an admin may change of a user; fields left out stay, null clears the nullable ones. */
-export class UpdateUserDto {
+/**
+ * What an admin may change of a user: the profile a user may change of their own, and more;
+ * fields left out stay, null clears the nullable ones.
+ */
+export class UpdateUserDto extends UpdateProfileDto {
   @ApiPropertyOptional({ enum: PRIVILEGES, example: 'admin' })
   @ValidateIf(isGiven)
   @IsIn(PRIVILEGES)
@@ -99,30 +102,6 @@ export class UpdateUserDto {
   @Min(1, { each: true })
   @Max(INT32_MAX, { each: true })
   groups?: number[];
-
-  @ApiPropertyOptional({ example: 'Tony', nullable: true, maxLength: 128 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  firstName?: string | null;
-
-  @ApiPropertyOptional({ example: 'Hawk', nullable: true, maxLength: 128 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  lastName?: string | null;
-
-  @ApiPropertyOptional({ example: 'hawk@example.com', nullable: true, maxLength: 254 })
-  @IsOptional()
-  @IsEmail()
-  @MaxLength(254)
-  email?: string | null;
-
-  @ApiPropertyOptional({ example: 'Skater', nullable: true, maxLength: 1024 })
-  @IsOptional()
-  @IsString()
-  @MaxLength(1024)
-  description?: string | null;
 
   @ApiPropertyOptional({
     description: 'RSA public key (SPKI PEM, at least 2048 bits); null removes it',
