@@ -1,6 +1,5 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import bcrypt from 'bcrypt';
 import { Piscina } from 'piscina';
 import { AppConfig } from '../config/app-config.js';
@@ -9,10 +8,12 @@ import { isHashable, passwordPolicyViolation } from './password-policy.js';
 const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
 
 /**
- * One bcrypt thread per core: bcrypt is all CPU, so more threads add no throughput, only memory
- * (an isolate of about 8 MB each).
+ * Four bcrypt threads, whatever the core count. At nice 19 the threads share what CPU other
+ * processes leave in proportion to their number: with one per core (two here), a CI run's other
+ * test processes starved a burst of cost-12 registrations past a minute. Each costs an isolate
+ * of about 8 MB.
  */
-export const BCRYPT_THREADS = availableParallelism();
+export const BCRYPT_THREADS = 4;
 /** A worker holds a few short strings at a time; small heaps keep its isolate to a few MB. */
 const WORKER_HEAP_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 };
 
