@@ -17,6 +17,17 @@ export const BCRYPT_THREADS = 4;
 /** A worker holds a few short strings at a time; small heaps keep its isolate to a few MB. */
 const WORKER_HEAP_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 };
 
+/** The bcrypt pool, as the hasher runs it. */
+export const BCRYPT_POOL_OPTIONS = {
+  filename: new URL('./bcrypt.worker.mjs', import.meta.url).href,
+  minThreads: BCRYPT_THREADS,
+  maxThreads: BCRYPT_THREADS,
+  resourceLimits: WORKER_HEAP_LIMITS,
+  // By default Piscina puts a task it could not hand to a busy worker at the back of the queue,
+  // so under steady load one login can wait behind dozens that came after it (seen: 13 s).
+  stricterFIFO: true,
+};
+
 /**
  * The one place passwords are hashed and compared. bcrypt runs on worker threads of lowest
  * scheduling priority: never on the event loop, and never taking the CPU from it, so a login
@@ -24,15 +35,7 @@ const WORKER_HEAP_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb
  */
 @Injectable()
 export class PasswordHasher implements OnApplicationShutdown {
-  private readonly pool = new Piscina({
-    filename: new URL('./bcrypt.worker.mjs', import.meta.url).href,
-    minThreads: BCRYPT_THREADS,
-    maxThreads: BCRYPT_THREADS,
-    resourceLimits: WORKER_HEAP_LIMITS,
-    // By default Piscina puts a task it could not hand to a busy worker at the back of the queue,
-    // so under steady load one login can wait behind dozens that came after it (seen: 13 s).
-    stricterFIFO: true,
-  });
+  private readonly pool = new Piscina(BCRYPT_POOL_OPTIONS);
 
   /** A hash of nothing anyone knows, compared against when a user is unknown so that it costs the same. */
   private readonly dummyHash: Promise<string>;
