@@ -29,5 +29,6 @@ VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/health/live`).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# As `npm run start:prod`: a small young generation keeps resident memory low (README, Benchmark).
-CMD ["node", "--max-semi-space-size=4", "dist/src/main.js"]
+# As `npm run start:prod`: a small young generation keeps resident memory low, and the preload
+# starts libuv's thread pool (bcrypt) at the lowest priority (README, Benchmark).
+CMD ["node", "--max-semi-space-size=4", "--require", "./dist/src/low-priority-thread-pool.cjs", "dist/src/main.js"]

@@ -11,7 +11,7 @@
  *   npm run bench -- --node-args="…"   starts the server's node with these options
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import bcrypt from 'bcrypt';
 import Database from 'better-sqlite3';
 import { createTestDatabase } from '../test/support/database.js';
+import { startProdNodeArgs } from '../test/support/server-process.js';
 import { openStore, type BenchStore } from './bench-store.js';
 import { drive, measure, processMemoryMb, toFigure } from './load.js';
 import type { Figure, LoadOptions } from './load.js';
@@ -87,6 +88,7 @@ async function benchmark(): Promise<BenchReport> {
     LOGIN_ATTEMPTS_PER_MINUTE: '1000000000',
   };
   const config = loadAppConfig(serverEnv);
+  // The server runs as `npm run start:prod` runs it, with the same node options.
   const nodeArgs = [...startProdNodeArgs(), ...options['node-args'].split(' ').filter(Boolean)];
   if (options.profile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${resolve(options.profile)}`);
   const server = startNode(join(DIST, 'main.js'), serverEnv, 'ignore', nodeArgs);
@@ -122,15 +124,6 @@ async function benchmark(): Promise<BenchReport> {
   if (storm) rows.push(storm);
   const memory = await memoryAfterRun(server.pid);
   return { database: store.kind, bcryptCost: config.bcryptCost, users: USERS, rows, memory };
-}
-
-/** The server runs as `npm run start:prod` runs it, with the same node options. */
-function startProdNodeArgs(): string[] {
-  const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as {
-    scripts: Record<string, string>;
-  };
-  const words = scripts['start:prod'].split(/\s+/);
-  return words.slice(words.indexOf('node') + 1, -1);
 }
 
 /** The bare verifier's own SQLite file: one indexed table of accounts, as many as users. */

@@ -1,42 +1,32 @@
-import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import bcrypt from 'bcrypt';
-import { Piscina } from 'piscina';
+import pLimit from 'p-limit';
 import { AppConfig } from '../config/app-config.js';
 import { isHashable, passwordPolicyViolation } from './password-policy.js';
 
 const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
 
+/** libuv's thread pool, where bcrypt's asynchronous calls run: UV_THREADPOOL_SIZE threads, else 4. */
+const THREAD_POOL_SIZE = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+
 /**
- * Four bcrypt threads, whatever the core count. At nice 19 the threads share what CPU other
- * processes leave in proportion to their number: with one per core (two here), a CI run's other
- * test processes starved a burst of cost-12 registrations past a minute. Each costs an isolate
- * of about 8 MB.
+ * bcrypt calls running at once: all of libuv's threads but one, which stays free for the pool's
+ * other work (file reads, the database driver's host lookups) however many logins are queued.
  */
-export const BCRYPT_THREADS = 4;
-/** A worker holds a few short strings at a time; small heaps keep its isolate to a few MB. */
-const WORKER_HEAP_LIMITS = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 };
+export const BCRYPT_CONCURRENCY = Math.max(1, THREAD_POOL_SIZE - 1);
 
-/** The bcrypt pool, as the hasher runs it. */
-export const BCRYPT_POOL_OPTIONS = {
-  filename: new URL('./bcrypt.worker.mjs', import.meta.url).href,
-  minThreads: BCRYPT_THREADS,
-  maxThreads: BCRYPT_THREADS,
-  resourceLimits: WORKER_HEAP_LIMITS,
-  // By default Piscina puts a task it could not hand to a busy worker at the back of the queue,
-  // so under steady load one login can wait behind dozens that came after it (seen: 13 s).
-  stricterFIFO: true,
-};
+/** One queue for the process, as the thread pool is one for the process. */
+const bcryptSlot = pLimit(BCRYPT_CONCURRENCY);
 
 /**
- * The one place passwords are hashed and compared. bcrypt runs on worker threads of lowest
- * scheduling priority: never on the event loop, and never taking the CPU from it, so a login
- * storm cannot slow token checks down; the workers still use all the CPU the event loop leaves.
+ * The one place passwords are hashed and compared. bcrypt runs on libuv's thread pool, never on
+ * the event loop, and the pool runs at the lowest scheduling priority (low-priority-thread-pool.cjs),
+ * so a login storm cannot take the CPU from the token checks; calls beyond the concurrency wait
+ * their turn in the order they came.
  */
 @Injectable()
-export class PasswordHasher implements OnApplicationShutdown {
-  private readonly pool = new Piscina(BCRYPT_POOL_OPTIONS);
-
+export class PasswordHasher {
   /** A hash of nothing anyone knows, compared against when a user is unknown so that it costs the same. */
   private readonly dummyHash: Promise<string>;
 
@@ -45,7 +35,7 @@ export class PasswordHasher implements OnApplicationShutdown {
   }
 
   hash(password: string): Promise<string> {
-    return this.pool.run({ password, cost: this.config.bcryptCost }, { name: 'hash' });
+    return bcryptSlot(() => bcrypt.hash(password, this.config.bcryptCost));
   }
 
   /** Compares in constant work whether or not there is a hash; passwords bcrypt would truncate never match. */
@@ -75,12 +65,7 @@ export class PasswordHasher implements OnApplicationShutdown {
     return passwordPolicyViolation(password, this.config.passwordMinLength);
   }
 
-  /** After the HTTP server has drained: lets the work still queued finish, then stops the threads. */
-  async onApplicationShutdown(): Promise<void> {
-    await this.pool.close();
-  }
-
   private compare(password: string, hash: string): Promise<boolean> {
-    return this.pool.run({ password, hash }, { name: 'compare' });
+    return bcryptSlot(() => bcrypt.compare(password, hash));
   }
 }

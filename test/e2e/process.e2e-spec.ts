@@ -1,11 +1,21 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { basic } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
+  BUILD_DIR,
   buildServer,
   CLI_JS,
   runServerToExit,
+  startProdNodeArgs,
   startServerProcess,
+  stopServerProcess,
 } from '../support/server-process.js';
+
+/** A thread's nice value, from its /proc stat line. */
+function niceOf(statPath: string): number {
+  const stat = readFileSync(statPath, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+}
 
 describe('the server process', () => {
   let database: TestDatabase;
@@ -99,6 +109,32 @@ describe('the server process', () => {
     );
     for (const line of requestLines) expect(typeof line.ms).toBe('number');
   });
+
+  it.runIf(process.platform === 'linux')(
+    "started as start:prod starts it, runs bcrypt on libuv's threads at the lowest priority and the event loop at its own",
+    async () => {
+      const server = await startServerProcess(
+        { DATABASE_URL: database.url },
+        startProdNodeArgs(BUILD_DIR),
+      );
+      try {
+        const registered = await fetch(`${server.baseUrl}/api/users`, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ username: 'niceness', password: 'Secret-Pass-123' }),
+        });
+        expect(registered.status).toBe(201);
+        const pid = server.child.pid!;
+        const nice = readdirSync(`/proc/${pid}/task`).map((tid) =>
+          niceOf(`/proc/${pid}/task/${tid}/stat`),
+        );
+        expect(nice.filter((value) => value === 19).length).toBeGreaterThanOrEqual(4);
+        expect(niceOf(`/proc/${pid}/stat`)).toBeLessThan(19);
+      } finally {
+        await stopServerProcess(server);
+      }
+    },
+  );
 
   it('rotates the signing key from the command line; the server then signs with it and still publishes the old one', async () => {
     const cli = (verb: string) =>

@@ -1,11 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 
 /** Where the tests compile the server to, inside the project so that node_modules resolves. */
-const BUILD_DIR = join(process.cwd(), 'node_modules', '.cache', 'gatehouse-e2e-dist');
+export const BUILD_DIR = join(process.cwd(), 'node_modules', '.cache', 'gatehouse-e2e-dist');
 export const MAIN_JS = join(BUILD_DIR, 'src', 'main.js');
 export const CLI_JS = join(BUILD_DIR, 'src', 'cli.js');
 
@@ -38,10 +38,10 @@ export async function buildServer(): Promise<void> {
   }
 }
 
-/** Plain JavaScript modules in src (worker entry points): nest build copies them, tsc does not. */
+/** Plain JavaScript modules in src (the thread-pool preload): nest build copies them, tsc does not. */
 function copyPlainModules(from: string, to: string): void {
   for (const file of readdirSync(from, { recursive: true, encoding: 'utf8' })) {
-    if (!file.endsWith('.mjs')) continue;
+    if (!file.endsWith('.cjs')) continue;
     mkdirSync(dirname(join(to, file)), { recursive: true });
     copyFileSync(join(from, file), join(to, file));
   }
@@ -66,9 +66,29 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** Runs the compiled server as `npm run start:prod` would and waits until it listens. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [MAIN_JS], {
+/**
+ * The node options `npm run start:prod` starts the server with, their paths to the build in
+ * `buildDir` (the tests' own build, or `dist` as start:prod has it).
+ */
+export function startProdNodeArgs(buildDir = 'dist'): string[] {
+  const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = scripts['start:prod'].split(/\s+/);
+  return words
+    .slice(words.indexOf('node') + 1, -1)
+    .map((word) => word.replace(/^(\.\/)?dist\//, `${buildDir}/`));
+}
+
+/**
+ * Runs the compiled server and waits until it listens: with start:prod's node options when asked,
+ * else with node's defaults (a login burst then runs at normal priority under a busy test run).
+ */
+export async function startServerProcess(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, MAIN_JS], {
     env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', BCRYPT_COST: '4', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
