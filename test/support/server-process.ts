@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 /** Where the tests compile the server to, inside the project so that node_modules resolves. */
@@ -67,8 +67,8 @@ export interface ServerProcess {
 }
 
 /**
- * The node options `npm run start:prod` starts the server with, their paths to the build in
- * `buildDir` (the tests' own build, or `dist` as start:prod has it).
+ * The node options `npm run start:prod` starts the server with, their paths made absolute paths
+ * into `buildDir` (the tests' own build, or `dist` as start:prod has it).
  */
 export function startProdNodeArgs(buildDir = 'dist'): string[] {
   const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as {
@@ -77,7 +77,7 @@ export function startProdNodeArgs(buildDir = 'dist'): string[] {
   const words = scripts['start:prod'].split(/\s+/);
   return words
     .slice(words.indexOf('node') + 1, -1)
-    .map((word) => word.replace(/^(\.\/)?dist\//, `${buildDir}/`));
+    .map((word) => word.replace(/^(\.\/)?dist\//, `${resolve(buildDir)}/`));
 }
 
 /**
