@@ -25,6 +25,8 @@ export interface Figure {
   cpuMicrosPerRequest: number | null;
   requests: number;
   errors: number;
+  /** Each round's req/s, when the figure is the median of several samples. */
+  samplesPerSecond?: number[];
   /** What the errors were: connection errors, timeouts, non-2xx answers, wrong bodies. */
   errorKinds?: { errors: number; timeouts: number; non2xx: number; wrongBodies: number };
 }

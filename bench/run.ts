@@ -8,6 +8,7 @@
  *   DATABASE_URL=postgres://… npm run bench
  *   npm run bench -- --profile DIR     also writes the server's CPU profile to DIR
  *   npm run bench -- --only REGEXP     measures only the figures whose names match
+ *   npm run bench -- --rounds N        samples each figure N times (3), taking turns; keeps medians
  *   npm run bench -- --node-args="…"   starts the server's node with these options
  */
 import { randomBytes } from 'node:crypto';
@@ -19,10 +20,10 @@ import { parseArgs } from 'node:util';
 import bcrypt from 'bcrypt';
 import Database from 'better-sqlite3';
 import { createTestDatabase } from '../test/support/database.js';
-import { startProdNodeArgs } from '../test/support/server-process.js';
+import { startProdCommand } from '../test/support/server-process.js';
 import { openStore, type BenchStore } from './bench-store.js';
 import { drive, measure, processMemoryMb, toFigure } from './load.js';
-import type { Figure, LoadOptions } from './load.js';
+import type { BenchRequest, Figure, LoadOptions } from './load.js';
 import { firstLine, freePort, startNode, waitUntilReady } from './processes.js';
 import { report, type BenchReport, type Row } from './report.js';
 import { BenchPopulation, seedUsers } from './seed.js';
@@ -34,6 +35,7 @@ const { values: options } = parseArgs({
     users: { type: 'string', default: '1000' },
     'scale-users': { type: 'string', default: '1000000' },
     seconds: { type: 'string', default: '8' },
+    rounds: { type: 'string', default: '3' },
     warmup: { type: 'string', default: '3' },
     profile: { type: 'string' },
     only: { type: 'string' },
@@ -44,13 +46,14 @@ const USERS = Number(options.users);
 const SCALE_USERS = Number(options['scale-users']);
 const SAMPLE = 2_000;
 const SETTLE_SECONDS = 10;
+const ROUNDS = Number(options.rounds);
 const timing = { seconds: Number(options.seconds), warmupSeconds: Number(options.warmup) };
 const checkLoad: LoadOptions = { ...timing, connections: 16 };
 /**
- * Logins, and raw bcrypt beside them, run three times as long: at a few per second, a short window
- * would count too few of them to compare within a few percent.
+ * Logins, and raw bcrypt beside them, run twice as long: at a few per second, a short window would
+ * count too few of them to compare within a few percent.
  */
-const loginLoad: LoadOptions = { ...timing, seconds: timing.seconds * 3, connections: 8 };
+const loginLoad: LoadOptions = { ...timing, seconds: timing.seconds * 2, connections: 8 };
 /** The token checks other services keep making during a login storm. */
 const stormCheckLoad: LoadOptions = { ...timing, connections: 8, overallRate: 500 };
 const VALID = JSON.stringify({ tokenStatus: 'valid' });
@@ -80,8 +83,10 @@ async function benchmark(): Promise<BenchReport> {
   )) as {
     loadAppConfig: (env: NodeJS.ProcessEnv) => { bcryptCost: number; jwt: { issuer: string } };
   };
+  const startProd = startProdCommand();
   const serverEnv = {
     ...process.env,
+    ...startProd.env,
     DATABASE_URL: databaseUrl,
     HOST: '127.0.0.1',
     PORT: String(await freePort()),
@@ -89,7 +94,7 @@ async function benchmark(): Promise<BenchReport> {
   };
   const config = loadAppConfig(serverEnv);
   // The server runs as `npm run start:prod` runs it, with the same node options.
-  const nodeArgs = [...startProdNodeArgs(), ...options['node-args'].split(' ').filter(Boolean)];
+  const nodeArgs = [...startProd.nodeArgs, ...options['node-args'].split(' ').filter(Boolean)];
   if (options.profile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${resolve(options.profile)}`);
   const server = startNode(join(DIST, 'main.js'), serverEnv, 'ignore', nodeArgs);
   cleanups.push(server.stop);
@@ -105,25 +110,89 @@ async function benchmark(): Promise<BenchReport> {
   const minter = await TokenMinter.fromServer(store, baseUrl, population);
   const baselineDb = seedBaselineDatabase(USERS);
 
-  const rows: Row[] = [];
+  logMemory('after start', server.pid);
   const atThousand = scenarios(population, minter, range(1, USERS));
-  rows.push(...(await measureLimits(baseUrl, atThousand, baselineDb, config)));
-  logMemory('after the limits', server.pid);
-  rows.push(...(await measureChecks(baseUrl, atThousand, server.pid, '')));
+  const limits = await startBareVerifiers(baseUrl, config, baselineDb, atThousand.bareJwtCheck);
+  const rows: Row[] = [];
+  rows.push(
+    ...(await inRounds([
+      ...limits.figures(''),
+      ...checkFigures(baseUrl, atThousand, server.pid, ''),
+    ])),
+  );
   logMemory('after the checks', server.pid);
   // Checks at scale before the logins, whose new sessions would take the sids seeded next.
   if (options.scale) {
     rows.push(
-      ...(await measureAtScale(store, population, minter, baseUrl, server.pid, passwordHash)),
+      ...(await measureAtScale(
+        store,
+        population,
+        minter,
+        baseUrl,
+        server.pid,
+        passwordHash,
+        limits,
+      )),
     );
     logMemory('after the checks at scale', server.pid);
   }
-  rows.push(...(await measureLogins(baseUrl, atThousand, server.pid)));
+  await limits.stop();
+  rows.push(...(await inRounds(loginFigures(baseUrl, atThousand, server.pid, config.bcryptCost))));
   logMemory('after the logins', server.pid);
   const storm = await measureStorm(baseUrl, atThousand);
   if (storm) rows.push(storm);
   const memory = await memoryAfterRun(server.pid);
-  return { database: store.kind, bcryptCost: config.bcryptCost, users: USERS, rows, memory };
+  return {
+    database: store.kind,
+    bcryptCost: config.bcryptCost,
+    users: USERS,
+    rounds: ROUNDS,
+    rows,
+    memory,
+  };
+}
+
+/** One figure of the table, which `inRounds` samples once a round. */
+interface FigureToMeasure {
+  name: string;
+  kind: string;
+  comparedTo?: string;
+  /** Checks the figure's requests are answered as expected, once before its first sample. */
+  prepare?: () => Promise<void>;
+  sample: () => Promise<Figure>;
+}
+
+/**
+ * Samples every figure once a round, the figures taking turns, for `ROUNDS` rounds, and keeps each
+ * figure's median sample. A machine whose speed drifts during the run (this one's did, by up to
+ * half) then moves a check and the limit it is compared with alike.
+ */
+async function inRounds(figures: FigureToMeasure[]): Promise<Row[]> {
+  const selectedFigures = figures.filter((figure) => selected(figure.name));
+  const samples = selectedFigures.map((): Figure[] => []);
+  for (const figure of selectedFigures) await figure.prepare?.();
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const [i, figure] of selectedFigures.entries()) {
+      log(`${figure.name} (round ${round} of ${ROUNDS})`);
+      samples[i].push(await figure.sample());
+    }
+  }
+  return selectedFigures.map(({ name, kind, comparedTo }, i) => ({
+    name,
+    kind,
+    comparedTo,
+    figure: medianOf(samples[i]),
+  }));
+}
+
+/** The sample of median throughput, with the errors of all samples and every sample's req/s. */
+function medianOf(samples: Figure[]): Figure {
+  const sorted = [...samples].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+  return {
+    ...sorted[Math.floor((sorted.length - 1) / 2)],
+    errors: samples.reduce((sum, sample) => sum + sample.errors, 0),
+    samplesPerSecond: samples.map((sample) => sample.requestsPerSecond),
+  };
 }
 
 /** The bare verifier's own SQLite file: one indexed table of accounts, as many as users. */
@@ -139,49 +208,49 @@ function seedBaselineDatabase(accounts: number): string {
   return path;
 }
 
-async function measureLimits(
+interface BareVerifiers {
+  /** The two limits of the checks; `suffix` names those measured beside the checks at scale. */
+  figures(suffix: string): FigureToMeasure[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The bare verifier, and the same with one SQLite lookup, running beside the server; always on the
+ * JWTs of the first users, whom the lookup table holds.
+ */
+async function startBareVerifiers(
   baseUrl: string,
-  scenario: Scenarios,
+  config: { jwt: { issuer: string } },
   baselineDb: string,
-  config: { bcryptCost: number; jwt: { issuer: string } },
-): Promise<Row[]> {
-  const rows: Row[] = [];
-  for (const [name, lookupDb] of [
-    ['limit: bare verifier', undefined],
-    ['limit: bare verifier + 1 lookup', baselineDb],
-  ] as const) {
-    if (!selected(name)) continue;
-    log(name);
-    const verifier = startNode(
-      join(BENCH_DIR, 'bare-verifier.js'),
-      {
-        ...process.env,
-        JWKS_URL: `${baseUrl}/.well-known/jwks.json`,
-        ISSUER: config.jwt.issuer,
-        LOOKUP_DB: lookupDb,
-      },
-      'pipe',
-    );
-    cleanups.push(verifier.stop);
-    const port = await firstLine(verifier.child);
-    const figure = await measure(
-      `http://127.0.0.1:${port}`,
-      scenario.bareJwtCheck,
-      { ...checkLoad, expectBody: VALID },
-      verifier.pid,
-    );
-    await verifier.stop();
-    rows.push({ name, kind: lookupDb ? 'limit-lookup' : 'limit-jwt', figure });
-  }
-  const bcryptName = `limit: bcrypt.compare, cost ${config.bcryptCost}`;
-  if (!selected(bcryptName)) return rows;
-  log(bcryptName);
-  rows.push({
-    name: bcryptName,
-    kind: 'limit-bcrypt',
-    figure: await measureBcrypt(config.bcryptCost),
-  });
-  return rows;
+  bareJwtCheck: BenchRequest[],
+): Promise<BareVerifiers> {
+  const verifiers = await Promise.all(
+    [undefined, baselineDb].map(async (lookupDb) => {
+      const verifier = startNode(
+        join(BENCH_DIR, 'bare-verifier.js'),
+        {
+          ...process.env,
+          JWKS_URL: `${baseUrl}/.well-known/jwks.json`,
+          ISSUER: config.jwt.issuer,
+          LOOKUP_DB: lookupDb,
+        },
+        'pipe',
+      );
+      cleanups.push(verifier.stop);
+      return { verifier, url: `http://127.0.0.1:${await firstLine(verifier.child)}` };
+    }),
+  );
+  return {
+    figures: (suffix) =>
+      verifiers.map(({ verifier, url }, i) => ({
+        name: `${i === 0 ? 'limit: bare verifier' : 'limit: bare verifier + 1 lookup'}${suffix}`,
+        kind: `${suffix ? 'scale-' : ''}${i === 0 ? 'limit-jwt' : 'limit-lookup'}`,
+        sample: () => measure(url, bareJwtCheck, { ...checkLoad, expectBody: VALID }, verifier.pid),
+      })),
+    stop: async () => {
+      for (const { verifier } of verifiers) await verifier.stop();
+    },
+  };
 }
 
 async function measureBcrypt(cost: number): Promise<Figure> {
@@ -195,41 +264,41 @@ async function measureBcrypt(cost: number): Promise<Figure> {
   return { ...figure, errors: 0 };
 }
 
-async function measureChecks(
+function checkFigures(
   baseUrl: string,
   scenario: Scenarios,
   pid: number,
   suffix: string,
-): Promise<Row[]> {
-  const rows: Row[] = [];
-  for (const check of scenario.checks) {
-    if (!selected(`${check.name}${suffix}`)) continue;
-    log(`${check.name}${suffix}`);
-    await assertAnswered(baseUrl, check);
-    const figure = await measure(
-      baseUrl,
-      check.requests,
-      { ...checkLoad, expectBody: check.expectBody },
-      pid,
-    );
-    rows.push({ name: `${check.name}${suffix}`, kind: check.kind, figure });
-  }
-  return rows;
+): FigureToMeasure[] {
+  return scenario.checks.map((check) => ({
+    name: `${check.name}${suffix}`,
+    kind: check.kind,
+    prepare: () => assertAnswered(baseUrl, check),
+    sample: () =>
+      measure(baseUrl, check.requests, { ...checkLoad, expectBody: check.expectBody }, pid),
+  }));
 }
 
-async function measureLogins(baseUrl: string, scenario: Scenarios, pid: number): Promise<Row[]> {
-  const rows: Row[] = [];
-  for (const login of scenario.logins) {
-    if (!selected(login.name)) continue;
-    log(login.name);
-    await assertAnswered(baseUrl, login);
-    rows.push({
+/** Raw bcrypt and the logins take turns too: both depend on how much CPU the machine gives. */
+function loginFigures(
+  baseUrl: string,
+  scenario: Scenarios,
+  pid: number,
+  bcryptCost: number,
+): FigureToMeasure[] {
+  return [
+    {
+      name: `limit: bcrypt.compare, cost ${bcryptCost}`,
+      kind: 'limit-bcrypt',
+      sample: () => measureBcrypt(bcryptCost),
+    },
+    ...scenario.logins.map((login) => ({
       name: login.name,
       kind: 'login',
-      figure: await measure(baseUrl, login.requests, loginLoad, pid),
-    });
-  }
-  return rows;
+      prepare: () => assertAnswered(baseUrl, login),
+      sample: () => measure(baseUrl, login.requests, loginLoad, pid),
+    })),
+  ];
 }
 
 /** Token checks at a steady rate while logins saturate the CPU. */
@@ -254,6 +323,10 @@ async function measureStorm(baseUrl: string, scenario: Scenarios): Promise<Row |
   return { name, kind: 'storm', figure: toFigure(checks, null) };
 }
 
+/**
+ * Seeds up to SCALE_USERS users and user tokens, then measures the checks again over a random
+ * sample of them, with the limits again beside them.
+ */
 async function measureAtScale(
   store: BenchStore,
   population: BenchPopulation,
@@ -261,6 +334,7 @@ async function measureAtScale(
   baseUrl: string,
   pid: number,
   passwordHash: string,
+  limits: BareVerifiers,
 ): Promise<Row[]> {
   log(`seeding up to ${SCALE_USERS} users and user tokens`);
   const started = Date.now();
@@ -270,11 +344,12 @@ async function measureAtScale(
   const sample = Array.from({ length: SAMPLE }, () => 1 + Math.floor(Math.random() * SCALE_USERS));
   const scenario = scenarios(population, minter, sample);
   const suffix = ` at ${SCALE_USERS.toLocaleString('en')}`;
-  return (await measureChecks(baseUrl, scenario, pid, suffix)).map((row) => ({
-    ...row,
-    kind: `scale-${row.kind}`,
-    comparedTo: row.name.slice(0, -suffix.length),
+  const checks = checkFigures(baseUrl, scenario, pid, suffix).map((figure) => ({
+    ...figure,
+    kind: `scale-${figure.kind}`,
+    comparedTo: figure.name.slice(0, -suffix.length),
   }));
+  return inRounds([...limits.figures(` (beside the checks${suffix})`), ...checks]);
 }
 
 /**
