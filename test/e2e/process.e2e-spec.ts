@@ -6,7 +6,7 @@ import {
   buildServer,
   CLI_JS,
   runServerToExit,
-  startProdNodeArgs,
+  startProdCommand,
   startServerProcess,
   stopServerProcess,
 } from '../support/server-process.js';
@@ -113,9 +113,10 @@ describe('the server process', () => {
   it.runIf(process.platform === 'linux')(
     "started as start:prod starts it, runs bcrypt on libuv's threads at the lowest priority and the event loop at its own",
     async () => {
+      const startProd = startProdCommand(BUILD_DIR);
       const server = await startServerProcess(
-        { DATABASE_URL: database.url },
-        startProdNodeArgs(BUILD_DIR),
+        { ...startProd.env, DATABASE_URL: database.url },
+        startProd.nodeArgs,
       );
       try {
         const registered = await fetch(`${server.baseUrl}/api/users`, {

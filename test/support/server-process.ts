@@ -66,23 +66,33 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
+/** How `npm run start:prod` starts the server: the environment it sets and node's options. */
+export interface StartProdCommand {
+  env: Record<string, string>;
+  nodeArgs: string[];
+}
+
 /**
- * The node options `npm run start:prod` starts the server with, their paths made absolute paths
- * into `buildDir` (the tests' own build, or `dist` as start:prod has it).
+ * start:prod's command line (`NAME=value … node options… dist/src/main.js`), its paths made
+ * absolute paths into `buildDir` (the tests' own build, or `dist` as start:prod has it).
  */
-export function startProdNodeArgs(buildDir = 'dist'): string[] {
+export function startProdCommand(buildDir = 'dist'): StartProdCommand {
   const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as {
     scripts: Record<string, string>;
   };
   const words = scripts['start:prod'].split(/\s+/);
-  return words
-    .slice(words.indexOf('node') + 1, -1)
-    .map((word) => word.replace(/^(\.\/)?dist\//, `${resolve(buildDir)}/`));
+  const node = words.indexOf('node');
+  return {
+    env: Object.fromEntries(words.slice(0, node).map((word) => word.split('=', 2))),
+    nodeArgs: words
+      .slice(node + 1, -1)
+      .map((word) => word.replace(/^(\.\/)?dist\//, `${resolve(buildDir)}/`)),
+  };
 }
 
 /**
- * Runs the compiled server and waits until it listens: with start:prod's node options when asked,
- * else with node's defaults (a login burst then runs at normal priority under a busy test run).
+ * Runs the compiled server and waits until it listens: with start:prod's node options when asked
+ * (its environment goes in `env`), else with node's defaults (a login burst then runs at normal priority under a busy test run).
  */
 export async function startServerProcess(
   env: Record<string, string>,
