@@ -587,6 +587,8 @@ describe('credentials', () => {
       { jti: 5 },
       { token: 'not-a-jwt' },
       { jti: 'x'.repeat(65) },
+      { token: {}, jti: null },
+      { jti: {}, token: null },
     ]) {
       expectError(await post('/api/admin/revoked-tokens', body), 400);
     }

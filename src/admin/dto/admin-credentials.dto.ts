@@ -4,13 +4,14 @@ import { IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
 /** What a `jti` may be: what Gatehouse issues (UUIDs) and any other printable name up to 64. */
 export const JTI_PATTERN = /^[\x21-\x7E]{1,64}$/;
 
+/** A field is checked when it is given, and when the other is not: null counts as given. */
 export class RevokeAccessTokenDto {
   @ApiPropertyOptional({
     example: '0b6f8a53-4a4e-4b59-9a39-7b5b6a1c9c0e',
     description: 'The `jti` of the access JWT; or give `token`',
     maxLength: 64,
   })
-  @ValidateIf((dto: RevokeAccessTokenDto) => dto.token === undefined)
+  @ValidateIf((dto: RevokeAccessTokenDto) => dto.token === undefined || dto.jti !== undefined)
   @IsString()
   @Matches(JTI_PATTERN, { message: 'jti must be 1 to 64 printable characters' })
   jti?: string;
@@ -19,7 +20,7 @@ export class RevokeAccessTokenDto {
     example: 'eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCIsImtpZCI6Ii4uLiJ9.eyJqdGkiOiIuLi4ifQ.c2ln',
     description: 'The access JWT itself; or give `jti`',
   })
-  @ValidateIf((dto: RevokeAccessTokenDto) => dto.jti === undefined)
+  @ValidateIf((dto: RevokeAccessTokenDto) => dto.jti === undefined || dto.token !== undefined)
   @IsString()
   @MaxLength(16_384)
   token?: string;
