@@ -6,8 +6,13 @@ import { LRUCache } from 'lru-cache';
 import { DataSource, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
+import {
+  CREDENTIAL_EPOCH_COLUMN,
+  CredentialStateCache,
+  type EpochRead,
+} from '../database/credential-state-cache.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
-import { PreparedRead, sqlBoolean } from '../database/prepared-read.js';
+import { PreparedRead, type Row, sqlBoolean } from '../database/prepared-read.js';
 import { User } from '../users/entities/user.entity.js';
 import { CREDENTIAL_LIVENESS_COLUMNS, isCredentialLive } from '../users/user-status.js';
 import { RevokedToken } from './entities/revoked-token.entity.js';
@@ -19,6 +24,8 @@ export const CLOCK_TOLERANCE_SECONDS = 30;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /** Tokens whose signature is remembered as verified, about 1 kB each. */
 const VERIFIED_SIGNATURES_KEPT = 10_000;
+/** Tokens whose subject's liveness and revocation are kept, about 200 bytes each. */
+const LIVENESS_KEPT = 10_000;
 
 export interface AccessTokenClaims {
   sub: string;
@@ -36,6 +43,12 @@ export interface VerifiedAccessToken {
   claims: AccessTokenClaims;
 }
 
+/** A token's subject as read with the token's revocation. */
+interface Subject {
+  user: User;
+  revoked: boolean;
+}
+
 /**
  * Issues access JWTs and is the one place any of them is checked: algorithm pinned to RS256, the
  * `kid` looked up in the key store, the claims checked, not revoked, and the user still enabled.
@@ -44,8 +57,12 @@ export interface VerifiedAccessToken {
 export class AccessTokensService {
   /** The subject and whether the token is revoked, in one prepared read. */
   private readonly subjectAndRevocation: PreparedRead;
-  /** The same, with only what liveness needs: for checks that return no user. */
+  /**
+   * The same, with only what liveness needs, and the credential epoch: for checks that return no
+   * user, whose answers are kept while the epoch stands still.
+   */
   private readonly livenessAndRevocation: PreparedRead;
+  private readonly liveness: CredentialStateCache<Subject>;
   /**
    * A token's signature, once verified, stays verified: keys are never withdrawn (rotation keeps
    * the old ones), so this needs no invalidation on any instance. Expiry is checked on each use;
@@ -70,8 +87,11 @@ export class AccessTokensService {
       withRevocation(columns(User, 'user')),
     );
     this.livenessAndRevocation = new PreparedRead(dataSource, (columns) =>
-      withRevocation(columns(User, 'user', CREDENTIAL_LIVENESS_COLUMNS)),
+      withRevocation(
+        `${CREDENTIAL_EPOCH_COLUMN}, ${columns(User, 'user', CREDENTIAL_LIVENESS_COLUMNS)}`,
+      ),
     );
+    this.liveness = new CredentialStateCache(dataSource, LIVENESS_KEPT);
   }
 
   /** Issues an access JWT for `user` through `api`, recorded as a `token.issue` audit event. */
@@ -118,29 +138,33 @@ export class AccessTokensService {
     claims: AccessTokenClaims,
     audience?: string,
   ): Promise<VerifiedAccessToken | null> {
-    const user = await this.liveSubject(this.subjectAndRevocation, claims, audience);
-    return user ? { user, claims } : null;
+    if (!isAcceptable(claims, audience)) return null;
+    const [row] = await this.subjectAndRevocation.rows(subjectParameters(claims));
+    const subject = row ? this.subjectOf(this.subjectAndRevocation, row) : null;
+    return isLiveSubject(subject, claims) ? { user: subject.user, claims } : null;
   }
 
   /** Whether `token` is a live access token for `audience`: verify() without reading the user. */
   async isLive(token: string, audience?: string): Promise<boolean> {
     const claims = await this.verifySignature(token);
-    return (
-      claims !== null &&
-      (await this.liveSubject(this.livenessAndRevocation, claims, audience)) !== null
+    if (claims === null || !isAcceptable(claims, audience)) return false;
+    const subject = await this.liveness.get(`${claims.sub}:${claims.jti}`, () =>
+      this.readLiveness(claims),
     );
+    return isLiveSubject(subject, claims);
   }
 
-  private async liveSubject(
-    read: PreparedRead,
-    claims: AccessTokenClaims,
-    audience: string | undefined,
-  ): Promise<User | null> {
-    if (!hasGatehouseClaims(claims) || !isForAudience(claims, audience)) return null;
-    const [row] = await read.rows([claims.jti, Number(claims.sub)]);
-    if (!row || sqlBoolean(read.value(row, 'revoked'))) return null;
-    const user = read.entity(User, 'user', row);
-    return isCredentialLive(user, new Date(claims.iat * 1000)) ? user : null;
+  private async readLiveness(claims: AccessTokenClaims): Promise<EpochRead<Subject> | null> {
+    const read = this.livenessAndRevocation;
+    const [row] = await read.rows(subjectParameters(claims));
+    return row ? { epoch: read.value(row, 'epoch'), value: this.subjectOf(read, row) } : null;
+  }
+
+  private subjectOf(read: PreparedRead, row: Row): Subject {
+    return {
+      user: read.entity(User, 'user', row),
+      revoked: sqlBoolean(read.value(row, 'revoked')),
+    };
   }
 
   /** Revokes a token everywhere at once; expired revocations are dropped on the way. */
@@ -198,6 +222,23 @@ export class AccessTokensService {
 /** The same expiry rule as the verification: `exp` plus the leeway, in whole seconds. */
 function isUnexpired(claims: AccessTokenClaims): boolean {
   return Math.floor(Date.now() / 1000) < claims.exp + CLOCK_TOLERANCE_SECONDS;
+}
+
+/** The parameters of the subject-and-revocation reads. */
+function subjectParameters(claims: AccessTokenClaims): unknown[] {
+  return [claims.jti, Number(claims.sub)];
+}
+
+function isAcceptable(claims: AccessTokenClaims, audience: string | undefined): boolean {
+  return hasGatehouseClaims(claims) && isForAudience(claims, audience);
+}
+
+function isLiveSubject(subject: Subject | null, claims: AccessTokenClaims): subject is Subject {
+  return (
+    subject !== null &&
+    !subject.revoked &&
+    isCredentialLive(subject.user, new Date(claims.iat * 1000))
+  );
 }
 
 function hasGatehouseClaims(claims: AccessTokenClaims): boolean {

@@ -204,6 +204,8 @@ describe('password', () => {
     const jwt = await accessTokenFor(t, user);
     const someoneElse = await newUser();
     const theirSession = await sessionFor(t, someoneElse);
+    // Checked once before, so that a check that kept its answer would have to notice the change.
+    expect(await tokenStatus(t, jwt)).toBe('valid');
     // Credentials are judged against a password change to the second.
     await nextSecond();
 

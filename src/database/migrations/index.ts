@@ -5,6 +5,7 @@ import { LoginLockout1763920000000 } from './1763920000000-login-lockout.js';
 import { GroupParentIndex1763930000000 } from './1763930000000-group-parent-index.js';
 import { AuditEvents1763940000000 } from './1763940000000-audit-events.js';
 import { LoginFailureTime1763957000000 } from './1763957000000-login-failure-time.js';
+import { CredentialEpoch1764460000000 } from './1764460000000-credential-epoch.js';
 
 /** Every migration, oldest first; listed here so that the app, the CLI and the tests run the same set. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   GroupParentIndex1763930000000,
   AuditEvents1763940000000,
   LoginFailureTime1763957000000,
+  CredentialEpoch1764460000000,
 ];
