@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
 import { BadRequestException, ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -51,24 +52,45 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
 }
 
 /**
- * helmet's headers on every response. The middleware is built once: @fastify/helmet builds it
- * anew for each request, which cost a token check about a tenth of its time.
+ * helmet's headers on every response, errors included. With these options they depend on nothing
+ * in the request, so helmet sets them once, at start, and each response gets the same headers in
+ * one go: helmet's middleware on each request (twelve validated setHeader calls) cost a token
+ * check a tenth of its time.
  */
 function sendSecurityHeaders(fastify: FastifyInstance): void {
-  const applyHeaders = helmet({
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        scriptSrc: ["'self'"],
-        upgradeInsecureRequests: null,
+  const headers = headersSetBy(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", 'data:'],
+          scriptSrc: ["'self'"],
+          upgradeInsecureRequests: null,
+        },
       },
-    },
+    }),
+  );
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(headers);
+    done();
   });
-  fastify.addHook('onRequest', (request, reply, done) => {
-    applyHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined));
+}
+
+/** The headers a middleware that depends on no request sets on a response. */
+function headersSetBy(middleware: ReturnType<typeof helmet>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: unknown) => (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => delete headers[name.toLowerCase()],
+  };
+  let done = false;
+  middleware({} as IncomingMessage, response as unknown as ServerResponse, (error) => {
+    if (error) throw error;
+    done = true;
   });
+  if (!done) throw new Error('the security headers middleware did not finish at once');
+  return headers;
 }
 
 /**

@@ -63,12 +63,23 @@ describe('the service around the APIs', () => {
     );
   });
 
-  it("sends helmet's security headers and no X-Powered-By", async () => {
-    const res = await t.http().get('/health/live');
-    expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
-    expect(res.headers['strict-transport-security']).toBeDefined();
-    expect(res.headers['x-powered-by']).toBeUndefined();
+  it("sends helmet's security headers and no X-Powered-By, on errors too", async () => {
+    const answers = [
+      await t.http().get('/health/live'),
+      await t.http().post('/api/v1/security/token').send({ token: 'x', service: 's' }),
+      await t.http().get('/no/such/route'),
+      await t.http().get('/api/v1/security/privilegeToken'),
+      await t.http().post('/v1/auth').set('Content-Type', 'application/json').send('{'),
+    ];
+    expect(answers.map((res) => res.status)).toEqual([200, 200, 404, 401, 400]);
+    for (const res of answers) {
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+      expect(res.headers['strict-transport-security']).toBeDefined();
+      expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(res.headers['cross-origin-opener-policy']).toBe('same-origin');
+      expect(res.headers['x-powered-by']).toBeUndefined();
+    }
   });
 
   it('refuses bodies that are not JSON, or too large, with a 4xx and no stack trace', async () => {
