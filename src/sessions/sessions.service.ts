@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { hashesMatch, hashSecret } from '../common/secret-hash.js';
+import { CredentialStateCache } from '../database/credential-state-cache.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
 import { PreparedRead, sqlBoolean } from '../database/prepared-read.js';
 import { INT32_MAX } from '../common/validation/positive-int.pipe.js';
@@ -18,6 +19,8 @@ const SID_WITH_OPTIONAL_SECRET = /^([1-9][0-9]{0,9})([0-9a-f]{64})?$/;
 const SECRET = /^[0-9a-f]{64}$/;
 /** How deep below a user's group the session API looks for subgroups. */
 const MAX_GROUP_DEPTH = 32;
+/** Users whose group trees are kept; most have a few groups, a few hundred bytes. */
+const GROUP_TREES_KEPT = 10_000;
 /** `lastSeenAt` is written at most this often, so that validating stays a read. */
 const LAST_SEEN_WRITE_INTERVAL_MS = 60_000;
 
@@ -56,6 +59,8 @@ export class SessionsService {
   private readonly sessionWithUser: PreparedRead;
   /** The user's groups (`member` 1) and every group below them (`member` 0). */
   private readonly groupSubtrees: PreparedRead;
+  /** Each user's group trees, as built from groupSubtrees: the recursive read was a quarter of a validate. */
+  private readonly groupTrees: CredentialStateCache<GroupDto[]>;
 
   constructor(
     private readonly config: AppConfig,
@@ -81,6 +86,7 @@ export class SessionsService {
         `JOIN "tree" ON "group"."parentId" = "tree"."group.id" WHERE "tree"."depth" < ${MAX_GROUP_DEPTH}) ` +
         `SELECT * FROM "tree"`,
     );
+    this.groupTrees = new CredentialStateCache(dataSource, GROUP_TREES_KEPT);
   }
 
   async start(user: User, client: SessionClient): Promise<{ session: Session; secret: string }> {
@@ -142,20 +148,24 @@ export class SessionsService {
 
   /** The session API's User: profile and groups (each with its subtree), never the password. */
   async describeUser(user: User): Promise<SessionUserDto> {
-    const rows = await this.groupSubtrees.rows([user.id]);
-    const groups = rows.map((row) => this.groupSubtrees.entity(Group, 'group', row));
-    const memberOf = groups.filter((_, index) =>
-      sqlBoolean(this.groupSubtrees.value(rows[index], 'member')),
-    );
     return {
       id: user.id,
       firstName: user.firstName,
       lastName: user.lastName,
       description: user.description,
       email: user.email,
-      groups: groupTrees(memberOf, groups),
+      groups: await this.groupTrees.get(user.id, () => this.readGroupTrees(user.id)),
       login: user.username,
     };
+  }
+
+  private async readGroupTrees(userId: number): Promise<GroupDto[]> {
+    const rows = await this.groupSubtrees.rows([userId]);
+    const groups = rows.map((row) => this.groupSubtrees.entity(Group, 'group', row));
+    const memberOf = groups.filter((_, index) =>
+      sqlBoolean(this.groupSubtrees.value(rows[index], 'member')),
+    );
+    return groupTrees(memberOf, groups);
   }
 
   /** Deletes the sessions past their idle or absolute timeout; returns how many. */

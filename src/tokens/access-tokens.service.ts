@@ -6,13 +6,9 @@ import { LRUCache } from 'lru-cache';
 import { DataSource, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
-import {
-  CREDENTIAL_EPOCH_COLUMN,
-  CredentialStateCache,
-  type EpochRead,
-} from '../database/credential-state-cache.js';
+import { CredentialStateCache } from '../database/credential-state-cache.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
-import { PreparedRead, type Row, sqlBoolean } from '../database/prepared-read.js';
+import { PreparedRead, sqlBoolean } from '../database/prepared-read.js';
 import { User } from '../users/entities/user.entity.js';
 import { CREDENTIAL_LIVENESS_COLUMNS, isCredentialLive } from '../users/user-status.js';
 import { RevokedToken } from './entities/revoked-token.entity.js';
@@ -57,12 +53,9 @@ interface Subject {
 export class AccessTokensService {
   /** The subject and whether the token is revoked, in one prepared read. */
   private readonly subjectAndRevocation: PreparedRead;
-  /**
-   * The same, with only what liveness needs, and the credential epoch: for checks that return no
-   * user, whose answers are kept while the epoch stands still.
-   */
+  /** The same, with only what liveness needs: for checks that return no user, which keep it. */
   private readonly livenessAndRevocation: PreparedRead;
-  private readonly liveness: CredentialStateCache<Subject>;
+  private readonly liveness: CredentialStateCache<Subject | null>;
   /**
    * A token's signature, once verified, stays verified: keys are never withdrawn (rotation keeps
    * the old ones), so this needs no invalidation on any instance. Expiry is checked on each use;
@@ -87,9 +80,7 @@ export class AccessTokensService {
       withRevocation(columns(User, 'user')),
     );
     this.livenessAndRevocation = new PreparedRead(dataSource, (columns) =>
-      withRevocation(
-        `${CREDENTIAL_EPOCH_COLUMN}, ${columns(User, 'user', CREDENTIAL_LIVENESS_COLUMNS)}`,
-      ),
+      withRevocation(columns(User, 'user', CREDENTIAL_LIVENESS_COLUMNS)),
     );
     this.liveness = new CredentialStateCache(dataSource, LIVENESS_KEPT);
   }
@@ -139,8 +130,7 @@ export class AccessTokensService {
     audience?: string,
   ): Promise<VerifiedAccessToken | null> {
     if (!isAcceptable(claims, audience)) return null;
-    const [row] = await this.subjectAndRevocation.rows(subjectParameters(claims));
-    const subject = row ? this.subjectOf(this.subjectAndRevocation, row) : null;
+    const subject = await this.readSubject(this.subjectAndRevocation, claims);
     return isLiveSubject(subject, claims) ? { user: subject.user, claims } : null;
   }
 
@@ -149,18 +139,17 @@ export class AccessTokensService {
     const claims = await this.verifySignature(token);
     if (claims === null || !isAcceptable(claims, audience)) return false;
     const subject = await this.liveness.get(`${claims.sub}:${claims.jti}`, () =>
-      this.readLiveness(claims),
+      this.readSubject(this.livenessAndRevocation, claims),
     );
     return isLiveSubject(subject, claims);
   }
 
-  private async readLiveness(claims: AccessTokenClaims): Promise<EpochRead<Subject> | null> {
-    const read = this.livenessAndRevocation;
-    const [row] = await read.rows(subjectParameters(claims));
-    return row ? { epoch: read.value(row, 'epoch'), value: this.subjectOf(read, row) } : null;
-  }
-
-  private subjectOf(read: PreparedRead, row: Row): Subject {
+  private async readSubject(
+    read: PreparedRead,
+    claims: AccessTokenClaims,
+  ): Promise<Subject | null> {
+    const [row] = await read.rows([claims.jti, Number(claims.sub)]);
+    if (!row) return null;
     return {
       user: read.entity(User, 'user', row),
       revoked: sqlBoolean(read.value(row, 'revoked')),
@@ -222,11 +211,6 @@ export class AccessTokensService {
 /** The same expiry rule as the verification: `exp` plus the leeway, in whole seconds. */
 function isUnexpired(claims: AccessTokenClaims): boolean {
   return Math.floor(Date.now() / 1000) < claims.exp + CLOCK_TOLERANCE_SECONDS;
-}
-
-/** The parameters of the subject-and-revocation reads. */
-function subjectParameters(claims: AccessTokenClaims): unknown[] {
-  return [claims.jti, Number(claims.sub)];
 }
 
 function isAcceptable(claims: AccessTokenClaims, audience: string | undefined): boolean {

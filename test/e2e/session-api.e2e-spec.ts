@@ -609,6 +609,27 @@ describe('Session API', () => {
       expectSessionUser(withSortedGroups(res.body.user), aliceProfile);
     });
 
+    it('shows a change to the groups at once, whoever writes it: joined, a subgroup, renamed, left', async () => {
+      const carol = await registerUser(t, {}, uniqueName('carol'));
+      const own = await loginSession(t, carol);
+      const groups = async () => {
+        const res = await validate(t, `${own.sid}${own.secret}`);
+        expect(res.status).toBe(200);
+        return res.body.user.groups as GroupTree[];
+      };
+      expect(await groups()).toEqual([]);
+      const ops = await insertGroup(t, uniqueName('ops'), null, null);
+      await joinGroup(t, carol.id, ops);
+      expect((await groups()).map(({ id }) => id)).toEqual([ops]);
+      const pager = await insertGroup(t, uniqueName('pager'), 'On call', ops);
+      expect((await groups())[0].children.map(({ id }) => id)).toEqual([pager]);
+      const renamed = uniqueName('operations');
+      await sql(t, 'UPDATE "group" SET "name" = $1 WHERE "id" = $2', [renamed, ops]);
+      expect((await groups())[0].name).toBe(renamed);
+      await sql(t, 'DELETE FROM "user_group" WHERE "userId" = $1', [carol.id]);
+      expect(await groups()).toEqual([]);
+    });
+
     it.each([
       ['the bare sid without a cookie', (s: Session) => [s.sid]],
       ['the sid with a wrong secret', (s: Session) => [`${s.sid}${randomSecret()}`]],

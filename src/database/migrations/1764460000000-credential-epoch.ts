@@ -2,14 +2,16 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The credential epoch: one counter that the database itself moves, in the transaction that makes
- * the change, whenever a credential may stop being live: a user disabled, deleted or given new
- * credentials (`enabled`, `credentialsChangedAt`), a revocation added or removed. Checks keep
- * what they read for as long as the counter stands still (see CredentialStateCache), and a
- * trigger sees every writer: each instance, the CLI, a statement typed into psql.
+ * the change, whenever what a check keeps may change: a user disabled, deleted or given new
+ * credentials (`enabled`, `credentialsChangedAt`), a revocation added or removed, a group or a
+ * membership changed (the session API answers a user's group trees). Checks keep what they read
+ * for as long as the counter stands still (CredentialStateCache), and a trigger sees every writer:
+ * each instance, the CLI, a statement typed into psql. Logins, lockouts and last-use times do not
+ * move it.
  *
  * SQLite drops a table's triggers with the table, and TypeORM's SQLite query runner rebuilds a
- * table to change its columns: a later migration that alters `user` or `revoked_token` must
- * create these triggers again (the two-instance tests fail without them).
+ * table to change its columns: a later migration that alters one of these tables must create its
+ * triggers again (the e2e tests of disabling, revocation and groups fail without them).
  */
 export class CredentialEpoch1764460000000 implements MigrationInterface {
   name = 'CredentialEpoch1764460000000';
@@ -55,8 +57,10 @@ export class CredentialEpoch1764460000000 implements MigrationInterface {
   }
 }
 
-/** The writes that can end a credential's life, by table. */
+/** The writes that can change what a check keeps, by table. */
 const TRIGGERS: [string, string[]][] = [
   ['user', ['UPDATE OF "enabled", "credentialsChangedAt"', 'DELETE']],
   ['revoked_token', ['INSERT', 'UPDATE', 'DELETE']],
+  ['group', ['INSERT', 'UPDATE', 'DELETE']],
+  ['user_group', ['INSERT', 'UPDATE', 'DELETE']],
 ];
