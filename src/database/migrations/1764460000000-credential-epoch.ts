@@ -28,9 +28,12 @@ export class CredentialEpoch1764460000000 implements MigrationInterface {
         `CREATE FUNCTION "credential_epoch_advance"() RETURNS trigger LANGUAGE plpgsql AS ` +
           `$$ BEGIN ${advance}; RETURN NULL; END $$`,
       );
+      // TRUNCATE fires no DELETE trigger on PostgreSQL (SQLite has none, and a DELETE of every
+      // row runs the triggers there).
       for (const [table, events] of TRIGGERS)
         await queryRunner.query(
-          `CREATE TRIGGER "credential_epoch_${table}" AFTER ${events.join(' OR ')} ON "${table}" ` +
+          `CREATE TRIGGER "credential_epoch_${table}" ` +
+            `AFTER ${[...events, 'TRUNCATE'].join(' OR ')} ON "${table}" ` +
             `FOR EACH STATEMENT EXECUTE FUNCTION "credential_epoch_advance"()`,
         );
       return;
