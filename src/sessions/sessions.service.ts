@@ -59,7 +59,10 @@ export class SessionsService {
   private readonly sessionWithUser: PreparedRead;
   /** The user's groups (`member` 1) and every group below them (`member` 0). */
   private readonly groupSubtrees: PreparedRead;
-  /** Each user's group trees, as built from groupSubtrees: the recursive read was a quarter of a validate. */
+  /**
+   * Each user's group trees, built from groupSubtrees: that recursive read was a quarter of a
+   * session validate.
+   */
   private readonly groupTrees: CredentialStateCache<GroupDto[]>;
 
   constructor(

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { isPostgres } from './column-types.js';
 
 /**
  * The credential epoch: one counter that the database itself moves, in the transaction that makes
@@ -17,45 +18,31 @@ export class CredentialEpoch1764460000000 implements MigrationInterface {
   name = 'CredentialEpoch1764460000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    const isPostgres = queryRunner.connection.driver.options.type === 'postgres';
+    const postgres = isPostgres(queryRunner);
     await queryRunner.query(
       `CREATE TABLE "credential_epoch" ("id" integer PRIMARY KEY, "value" bigint NOT NULL)`,
     );
     await queryRunner.query(`INSERT INTO "credential_epoch" ("id", "value") VALUES (1, 0)`);
     const advance = `UPDATE "credential_epoch" SET "value" = "value" + 1`;
-    if (isPostgres) {
+    if (postgres)
       await queryRunner.query(
         `CREATE FUNCTION "credential_epoch_advance"() RETURNS trigger LANGUAGE plpgsql AS ` +
           `$$ BEGIN ${advance}; RETURN NULL; END $$`,
       );
-      // TRUNCATE fires no DELETE trigger on PostgreSQL (SQLite has none, and a DELETE of every
-      // row runs the triggers there).
-      for (const [table, events] of TRIGGERS)
-        await queryRunner.query(
-          `CREATE TRIGGER "credential_epoch_${table}" ` +
-            `AFTER ${[...events, 'TRUNCATE'].join(' OR ')} ON "${table}" ` +
-            `FOR EACH STATEMENT EXECUTE FUNCTION "credential_epoch_advance"()`,
-        );
-      return;
-    }
-    for (const [table, events] of TRIGGERS)
-      for (const [index, event] of events.entries())
-        await queryRunner.query(
-          `CREATE TRIGGER "credential_epoch_${table}_${index}" AFTER ${event} ON "${table}" ` +
-            `BEGIN ${advance}; END`,
-        );
+    for (const { name, table, events } of triggersOn(postgres))
+      await queryRunner.query(
+        `CREATE TRIGGER "${name}" AFTER ${events.join(' OR ')} ON "${table}" ` +
+          (postgres
+            ? `FOR EACH STATEMENT EXECUTE FUNCTION "credential_epoch_advance"()`
+            : `BEGIN ${advance}; END`),
+      );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const isPostgres = queryRunner.connection.driver.options.type === 'postgres';
-    for (const [table, events] of TRIGGERS) {
-      if (isPostgres)
-        await queryRunner.query(`DROP TRIGGER "credential_epoch_${table}" ON "${table}"`);
-      else
-        for (const index of events.keys())
-          await queryRunner.query(`DROP TRIGGER "credential_epoch_${table}_${index}"`);
-    }
-    if (isPostgres) await queryRunner.query(`DROP FUNCTION "credential_epoch_advance"()`);
+    const postgres = isPostgres(queryRunner);
+    for (const { name, table } of triggersOn(postgres))
+      await queryRunner.query(`DROP TRIGGER "${name}"${postgres ? ` ON "${table}"` : ''}`);
+    if (postgres) await queryRunner.query(`DROP FUNCTION "credential_epoch_advance"()`);
     await queryRunner.query(`DROP TABLE "credential_epoch"`);
   }
 }
@@ -67,3 +54,20 @@ const TRIGGERS: [string, string[]][] = [
   ['group', ['INSERT', 'UPDATE', 'DELETE']],
   ['user_group', ['INSERT', 'UPDATE', 'DELETE']],
 ];
+
+/**
+ * The triggers that watch TRIGGERS: on PostgreSQL one statement trigger a table, which also
+ * watches TRUNCATE (it fires no DELETE trigger there); on SQLite, whose triggers take one event,
+ * one a write (a DELETE of every row runs them, and SQLite has no TRUNCATE).
+ */
+function triggersOn(postgres: boolean): { name: string; table: string; events: string[] }[] {
+  return TRIGGERS.flatMap(([table, events]) =>
+    postgres
+      ? [{ name: `credential_epoch_${table}`, table, events: [...events, 'TRUNCATE'] }]
+      : events.map((event, index) => ({
+          name: `credential_epoch_${table}_${index}`,
+          table,
+          events: [event],
+        })),
+  );
+}
