@@ -3,6 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { AccountModule } from './account/account.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
+import { ClockModule } from './clock/clock.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { DialectExceptionFilter } from './common/dialects/dialect-exception.filter.js';
 import { createValidationPipe } from './common/validation/validation.pipe.js';
@@ -26,6 +27,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        ClockModule,
         DatabaseModule,
         MetricsModule,
         AuditModule,
