@@ -10,7 +10,10 @@ export function SessionGuard(onFailure: 'AUTHREQUIRED' | 'NOTFOUND'): Type<IAuth
   @Injectable()
   class RequiresSession extends AuthGuard('session') {
     handleRequest<T>(error: unknown, liveSession: T): T {
-      if (error || !liveSession) {
+      // A session that could not be looked up is not a missing one: the error goes on to the
+      // error filter (a database out of reach is a 503 there), so that an outage signs no one out.
+      if (error) throw error;
+      if (!liveSession) {
         throw new SessionApiException(
           onFailure,
           onFailure === 'NOTFOUND'

@@ -310,6 +310,13 @@ class TcpProxy {
   }
 }
 
+/** A live session of the session API, and the id of its user. */
+interface OutageSession {
+  userId: number;
+  sid: string;
+  secret: string;
+}
+
 interface Answer {
   status: number | 'no answer';
   ms: number;
@@ -363,7 +370,10 @@ describe.skipIf(!isPostgres)('while PostgreSQL is out of reach (issue 5)', () =>
     await database?.drop();
   });
 
-  /** A server whose database is reached through the proxy, and a user that works through it. */
+  /**
+   * A server whose database is reached through the proxy, and a user that works through it, with
+   * an access JWT and a live session.
+   */
   async function startThroughProxy() {
     const viaProxy = new URL(database.url);
     viaProxy.hostname = '127.0.0.1';
@@ -371,23 +381,57 @@ describe.skipIf(!isPostgres)('while PostgreSQL is out of reach (issue 5)', () =>
     server = await startServerProcess({ ...SERVER_ENV, DATABASE_URL: viaProxy.toString() });
     const api = client(server.baseUrl);
     const username = `outage-${randomBytes(3).toString('hex')}`;
-    expect((await api.postJson('/api/users', { username, password })).status).toBe(201);
+    const registered = await api.postJson('/api/users', { username, password });
+    expect(registered.status).toBe(201);
+    const userId = Number(/\/(\d+)$/.exec(registered.headers?.get('location') ?? '')?.[1]);
     const login = await api.postJson('/v1/auth', { username, password });
     expect(login.status).toBe(200);
     const { access_token: token } = JSON.parse(login.text) as { access_token: string };
+    const sessionLogin = await api.postJson('/auth/login', { login: username, password });
+    expect(sessionLogin.status).toBe(201);
+    const session: OutageSession = {
+      userId,
+      sid: (JSON.parse(sessionLogin.text) as { sid: string }).sid,
+      secret: /GCN_SESSION_SECRET=([0-9a-f]{64})/.exec(
+        sessionLogin.headers?.get('set-cookie') ?? '',
+      )![1],
+    };
     expect((await api.call('/health/ready')).status).toBe(200);
-    return { api, username, token };
+    return { api, username, token, session };
   }
 
   /** One request to each API that needs the database, all at once. */
-  function askEveryApi(api: ReturnType<typeof client>, username: string, token: string) {
+  function askEveryApi(
+    api: ReturnType<typeof client>,
+    username: string,
+    token: string,
+    session: OutageSession,
+  ) {
     return Promise.all([
       api.call('/health/ready'),
       api.postJson('/v1/auth', { username, password }),
       api.postJson('/api/v1/security/token', { token, service: 'orders' }),
       api.call('/api/resource', { headers: { authorization: basic(username, password) } }),
       api.postJson('/auth/login', { login: username, password }),
+      ...askSessionChecks(api, session),
     ]);
+  }
+
+  /** The session API's credential checks, each with the live session: validate, logout, hashpassword. */
+  function askSessionChecks(
+    api: ReturnType<typeof client>,
+    { userId, sid, secret }: OutageSession,
+  ) {
+    const cookie = { 'Content-Type': 'application/json', Cookie: `GCN_SESSION_SECRET=${secret}` };
+    return [
+      api.call(`/auth/validate/${sid}${secret}`),
+      api.call(`/auth/logout/${sid}`, { method: 'POST', headers: cookie }),
+      api.call(`/auth/hashpassword?sid=${sid}`, {
+        method: 'POST',
+        headers: cookie,
+        body: JSON.stringify({ password: 'outage-new-password', userId }),
+      }),
+    ];
   }
 
   /** Polls /health/ready until 200; the milliseconds that took, or -1 after 10 s. */
@@ -402,8 +446,14 @@ describe.skipIf(!isPostgres)('while PostgreSQL is out of reach (issue 5)', () =>
     return -1;
   }
 
-  async function expectWorking(api: ReturnType<typeof client>, username: string): Promise<void> {
+  async function expectWorking(
+    api: ReturnType<typeof client>,
+    username: string,
+    session: OutageSession,
+  ): Promise<void> {
     expect((await api.postJson('/v1/auth', { username, password })).status).toBe(200);
+    // The outage signed no one out: the session is still live.
+    expect((await api.call(`/auth/validate/${session.sid}${session.secret}`)).status).toBe(200);
     expect(
       (await api.call('/api/resource', { headers: { authorization: basic(username, password) } }))
         .status,
@@ -412,15 +462,14 @@ describe.skipIf(!isPostgres)('while PostgreSQL is out of reach (issue 5)', () =>
   }
 
   it('answers 503 in each API’s dialect, promptly and without a stack, then recovers on its own', async () => {
-    const { api, username, token } = await startThroughProxy();
+    const { api, username, token, session: live } = await startThroughProxy();
 
     // The database goes away: its port closes, its connections are cut.
     await proxy.close();
-    const [ready, jwt, security, resource, session] = await askEveryApi(api, username, token);
+    const answers = await askEveryApi(api, username, token, live);
+    const [ready, jwt, security, resource, session, ...sessionChecks] = answers;
 
-    for (const { text } of [ready, jwt, security, resource, session]) {
-      expect(text).not.toContain('    at ');
-    }
+    for (const { text } of answers) expect(text).not.toContain('    at ');
     expect(ready.status).toBe(503);
     expect({ status: jwt.status, body: JSON.parse(jwt.text) as unknown }).toEqual({
       status: 503,
@@ -437,25 +486,37 @@ describe.skipIf(!isPostgres)('while PostgreSQL is out of reach (issue 5)', () =>
       messages: [expect.objectContaining({ type: 'CRITICAL', message: expect.any(String) })],
       responseInfo: { responseCode: 'FAILURE', responseMessage: expect.any(String), property: '' },
     });
+    // Validate, logout and hashpassword cannot tell whether the session is live: a 503 FAILURE,
+    // never "no such session", so that a blip signs no one out.
+    for (const check of sessionChecks) {
+      expect({ status: check.status, body: JSON.parse(check.text) as unknown }).toEqual({
+        status: 503,
+        body: {
+          messages: [expect.objectContaining({ type: 'CRITICAL', message: expect.any(String) })],
+          responseInfo: expect.objectContaining({ responseCode: 'FAILURE' }),
+        },
+      });
+    }
 
     // It comes back on the same address: the server recovers without a restart.
     await proxy.open();
     const recoveredMs = await msUntilReady(api);
     console.info(
-      `database down: answered ${[ready, jwt, security, resource, session].map((a) => `${a.status} in ${a.ms} ms`).join(', ')}; ` +
+      `database down: answered ${answers.map((a) => `${a.status} in ${a.ms} ms`).join(', ')}; ` +
         `/health/ready 200 again ${recoveredMs} ms after the database came back`,
     );
     expect(recoveredMs).toBeGreaterThanOrEqual(0);
-    await expectWorking(api, username);
+    await expectWorking(api, username, live);
   }, 60_000);
 
   it('answers 503 within seconds when PostgreSQL stops answering (a network partition), then recovers on its own', async () => {
-    const { api, username, token } = await startThroughProxy();
-    // Leave the pool some idle connections, as a server under load has.
-    await askEveryApi(api, username, token);
+    const { api, username, token, session } = await startThroughProxy();
+    // Leave the pool some idle connections, as a server under load has (the session checks on a
+    // sid with no session, so that this logout ends nothing).
+    await askEveryApi(api, username, token, { ...session, sid: '999999999' });
 
     proxy.partition();
-    const answers = await askEveryApi(api, username, token);
+    const answers = await askEveryApi(api, username, token, session);
     proxy.heal();
     const recoveredMs = await msUntilReady(api);
     console.info(
@@ -463,9 +524,11 @@ describe.skipIf(!isPostgres)('while PostgreSQL is out of reach (issue 5)', () =>
         `/health/ready 200 again ${recoveredMs} ms after it healed`,
     );
 
-    expect(answers.map((answer) => answer.status)).toEqual([503, 503, 503, 503, 503]);
+    expect(answers.map((answer) => answer.status)).toEqual([
+      503, 503, 503, 503, 503, 503, 503, 503,
+    ]);
     for (const { text } of answers) expect(text).not.toContain('    at ');
     expect(recoveredMs).toBeGreaterThanOrEqual(0);
-    await expectWorking(api, username);
+    await expectWorking(api, username, session);
   }, 60_000);
 });
