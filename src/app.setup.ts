@@ -31,6 +31,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     logController: requestLog,
     trustProxy: config.trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,
+    ...requestTimeoutOptions(config.requestTimeoutMs),
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
     bodyParser: false,
@@ -49,6 +50,21 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   await app.init();
   await fastify.ready();
   return app;
+}
+
+/**
+ * A whole request, headers and body, must arrive within `timeoutMs`, or node answers 408 (through
+ * Fastify's client error handler) and closes the connection: a client sending its body a byte at
+ * a time cannot hold a connection. Fastify sets the timeout on the server it makes; node's own
+ * option is given too so that its headers timeout defaults to no more than it. Node looks for
+ * late requests every `connectionsCheckingInterval` (30 s by default, as long as the default
+ * timeout): a tenth of the timeout cuts a slow request within 110% of it.
+ */
+function requestTimeoutOptions(timeoutMs: number) {
+  return {
+    requestTimeout: timeoutMs,
+    http: { requestTimeout: timeoutMs, connectionsCheckingInterval: timeoutMs / 10 },
+  };
 }
 
 /**

@@ -28,6 +28,7 @@ describe('loadAppConfig', () => {
       cookieSecure: false,
       auditRetentionDays: 90,
       purgeIntervalSeconds: 3_600,
+      requestTimeoutMs: 30_000,
     });
   });
 
@@ -37,6 +38,7 @@ describe('loadAppConfig', () => {
       BCRYPT_COST: '10',
       AUDIT_RETENTION_DAYS: '30',
       PURGE_INTERVAL_SECONDS: '0',
+      REQUEST_TIMEOUT_SECONDS: '5',
       REGISTRATION_OPEN: 'false',
       COOKIE_SECURE: '1',
       SSO_TRUSTED_PROXIES: '10.0.0.1, 10.0.0.2',
@@ -48,6 +50,7 @@ describe('loadAppConfig', () => {
       bcryptCost: 10,
       auditRetentionDays: 30,
       purgeIntervalSeconds: 0,
+      requestTimeoutMs: 5_000,
       registrationOpen: false,
       cookieSecure: true,
       sso: { trustedProxies: ['10.0.0.1', '10.0.0.2'] },
@@ -67,6 +70,8 @@ describe('loadAppConfig', () => {
     [{ AUDIT_RETENTION_DAYS: 'forever' }, 'AUDIT_RETENTION_DAYS'],
     [{ PURGE_INTERVAL_SECONDS: '-1' }, 'PURGE_INTERVAL_SECONDS'],
     [{ PURGE_INTERVAL_SECONDS: 'hourly' }, 'PURGE_INTERVAL_SECONDS'],
+    [{ REQUEST_TIMEOUT_SECONDS: '0' }, 'REQUEST_TIMEOUT_SECONDS'],
+    [{ REQUEST_TIMEOUT_SECONDS: '1.5' }, 'REQUEST_TIMEOUT_SECONDS'],
     [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
     [{ JWT_PRIVATE_KEY: 'not a key' }, 'JWT_PRIVATE_KEY'],
     [{ ADMIN_USERNAME: 'root' }, 'ADMIN_USERNAME and ADMIN_PASSWORD'],

@@ -69,6 +69,7 @@ class EnvironmentVariables {
   @Type(() => Number) @IsInt() @Min(1) @Max(36_500) AUDIT_RETENTION_DAYS = 90;
   // setInterval's longest delay is 2^31 - 1 ms.
   @Type(() => Number) @IsInt() @Min(0) @Max(2_147_483) PURGE_INTERVAL_SECONDS = 3_600;
+  @Type(() => Number) @IsInt() @Min(1) @Max(3_600) REQUEST_TIMEOUT_SECONDS = 30;
 }
 
 export class AppConfig {
@@ -104,6 +105,8 @@ export class AppConfig {
   readonly auditRetentionDays: number;
   /** Seconds between purges of expired credentials and old audit events; 0 turns the schedule off. */
   readonly purgeIntervalSeconds: number;
+  /** How long a client has to send a whole request, headers and body: then 408 and the connection closes. */
+  readonly requestTimeoutMs: number;
 }
 
 function firstError(vars: EnvironmentVariables): string | null {
@@ -180,5 +183,6 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     lockout: { baseSeconds: vars.LOCKOUT_BASE_SECONDS, maxSeconds: vars.LOCKOUT_MAX_SECONDS },
     auditRetentionDays: vars.AUDIT_RETENTION_DAYS,
     purgeIntervalSeconds: vars.PURGE_INTERVAL_SECONDS,
+    requestTimeoutMs: vars.REQUEST_TIMEOUT_SECONDS * 1000,
   });
 }

@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { type AddressInfo, createConnection } from 'node:net';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
 import { decodeJwt } from '../support/fixtures.js';
@@ -189,5 +190,82 @@ describe('client addresses behind a load balancer', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+/** What a raw connection received before the server closed it, and how long after it opened. */
+interface SlowExchange {
+  received: string;
+  closedAfterMs: number;
+}
+
+/**
+ * A slow client over TCP: writes `head`, then one more byte every `everyMs`, for as long as the
+ * server keeps the connection open. Resolves when the server closes it; rejects if it is still
+ * open after `giveUpMs`.
+ */
+function sendSlowly(port: number, head: string, everyMs: number, giveUpMs: number) {
+  return new Promise<SlowExchange>((resolve, reject) => {
+    const openedAt = performance.now();
+    let received = '';
+    let drip: NodeJS.Timeout | undefined;
+    const socket = createConnection(port, '127.0.0.1', () => {
+      socket.write(head);
+      drip = setInterval(() => socket.write('a'), everyMs);
+    });
+    const giveUp = setTimeout(() => {
+      socket.destroy();
+      reject(
+        new Error(`still open after ${giveUpMs} ms, having received ${received || 'nothing'}`),
+      );
+    }, giveUpMs);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (received += chunk));
+    // A reset after the answer closes the connection as well; 'close' follows.
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      clearInterval(drip);
+      clearTimeout(giveUp);
+      resolve({ received, closedAfterMs: performance.now() - openedAt });
+    });
+  });
+}
+
+describe('slow clients', () => {
+  let t: TestApp;
+  let port: number;
+  beforeAll(async () => {
+    t = await startTestApp({ REQUEST_TIMEOUT_SECONDS: '1' });
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    port = (t.app.getHttpServer().address() as AddressInfo).port;
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    [
+      'a body declared long and sent a byte at a time',
+      'POST /api/users HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' +
+        'Content-Length: 100000\r\n\r\n{',
+    ],
+    ['headers sent a byte at a time', 'GET /health/live HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: '],
+  ])(
+    'answers %s with 408 and closes the connection once REQUEST_TIMEOUT_SECONDS is up',
+    async (_, head) => {
+      const { received, closedAfterMs } = await sendSlowly(port, head, 100, 5_000);
+      expect(received).toMatch(/^HTTP\/1\.1 408 /);
+      expect(closedAfterMs).toBeGreaterThanOrEqual(1_000);
+      expect(closedAfterMs).toBeLessThan(2_500);
+    },
+  );
+
+  it('still serves requests that arrive in time', async () => {
+    const base = `http://127.0.0.1:${port}`;
+    expect((await fetch(`${base}/health/live`)).status).toBe(200);
+    const registered = await fetch(`${base}/api/users`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: 'prompt-client', password: 'correct-horse' }),
+    });
+    expect(registered.status).toBe(201);
   });
 });
