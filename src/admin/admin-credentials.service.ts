@@ -7,7 +7,11 @@ import { actorFields } from '../account/request-actor.decorator.js';
 import { UserCredentialsService } from '../account/user-credentials.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
-import { AccessTokensService, CLOCK_TOLERANCE_SECONDS } from '../tokens/access-tokens.service.js';
+import {
+  AccessTokensService,
+  CLOCK_TOLERANCE_SECONDS,
+  numericDate,
+} from '../tokens/access-tokens.service.js';
 import { User } from '../users/entities/user.entity.js';
 import { REST_AUTH_TOKEN_TTL_SECONDS } from '../users/users.controller.js';
 import {
@@ -127,11 +131,17 @@ export class AdminCredentialsService {
   /** The jti, subject and expiry a token claims; its signature does not matter for revoking it. */
   private byToken(token: string): JwtIdentity {
     const { jti, sub, exp } = this.accessTokens.unverifiedClaims(token) ?? {};
-    if (typeof jti !== 'string' || !JTI_PATTERN.test(jti) || !Number.isInteger(exp)) {
+    if (typeof jti !== 'string' || !JTI_PATTERN.test(jti)) {
       throw new BadRequestException('token is not an access JWT with a jti and an exp');
     }
+    const expiresAt = numericDate(exp);
+    if (!expiresAt) {
+      throw new BadRequestException(
+        "token's exp must be a whole number of seconds since 1970, before the year 10000",
+      );
+    }
     const subject = typeof sub === 'string' && /^[1-9][0-9]{0,9}$/.test(sub) ? Number(sub) : null;
-    return { jti, sub: subject, expiresAt: new Date((exp as number) * 1000) };
+    return { jti, sub: subject, expiresAt };
   }
 
   private async existingUser(id: number): Promise<void> {

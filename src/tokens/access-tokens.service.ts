@@ -208,6 +208,23 @@ export class AccessTokensService {
   }
 }
 
+/** The latest NumericDate taken from a token: the end of 9999, which every store can hold. */
+const LATEST_NUMERIC_DATE = 253_402_300_799;
+
+/**
+ * A NumericDate claim of a token whose signature is unchecked (RFC 7519: seconds since 1970) as a
+ * Date; null unless it is a whole number of seconds from 1970 to the end of 9999: an `exp` of 1e300
+ * is no time at all, and a Date made from it is invalid.
+ */
+export function numericDate(claim: unknown): Date | null {
+  return typeof claim === 'number' &&
+    Number.isSafeInteger(claim) &&
+    claim >= 0 &&
+    claim <= LATEST_NUMERIC_DATE
+    ? new Date(claim * 1000)
+    : null;
+}
+
 /** The same expiry rule as the verification: `exp` plus the leeway, in whole seconds. */
 function isUnexpired(claims: AccessTokenClaims): boolean {
   return Math.floor(Date.now() / 1000) < claims.exp + CLOCK_TOLERANCE_SECONDS;

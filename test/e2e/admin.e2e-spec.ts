@@ -593,6 +593,47 @@ describe('credentials', () => {
       expectError(await post('/api/admin/revoked-tokens', body), 400);
     }
   });
+
+  it('refuses a token whose exp is not a whole number of seconds a date can hold with 400, never a 500', async () => {
+    const user = await newUser('jwt-odd-exp');
+    const token = await accessTokenFor(t, user);
+    const [header, , signature] = token.split('.');
+    const claims = { ...decodeJwt(token).payload };
+    delete claims.exp;
+    let forged = 0;
+    /** The token with `exp` written as this JSON text (absent when undefined), and a jti of its own. */
+    const withExp = (expJson: string | undefined) => {
+      const json = JSON.stringify({ ...claims, jti: `odd-exp-${forged++}` });
+      const body = expJson === undefined ? json : `${json.slice(0, -1)},"exp":${expJson}}`;
+      return `${header}.${Buffer.from(body).toString('base64url')}.${signature}`;
+    };
+
+    for (const exp of [
+      '1e300',
+      '1e16',
+      '253402300800',
+      '1e999',
+      '"1900000000"',
+      '-1',
+      '1900000000.5',
+      '"NaN"',
+      'null',
+      'true',
+      undefined,
+    ]) {
+      const res = await post('/api/admin/revoked-tokens', { token: withExp(exp) });
+      expectError(res, 400);
+      expect({ exp, message: res.body.message }).toEqual({
+        exp,
+        message: expect.stringContaining('exp'),
+      });
+    }
+
+    // The latest second a token may name is taken, and kept as given.
+    const latest = await post('/api/admin/revoked-tokens', { token: withExp('253402300799') });
+    expect(latest.status).toBe(201);
+    expect(latest.body.expiresAt).toBe('9999-12-31T23:59:59.000Z');
+  });
 });
 
 describe('keys', () => {
