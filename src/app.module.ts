@@ -10,9 +10,9 @@ import { createValidationPipe } from './common/validation/validation.pipe.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { IdentityModule } from './identity/identity.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
-import { PasswordsModule } from './passwords/passwords.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { SecurityModule } from './security/security.module.js';
 import { ThrottlingModule } from './throttling/throttling.module.js';
@@ -32,7 +32,7 @@ export class AppModule {
         MetricsModule,
         AuditModule,
         ThrottlingModule,
-        PasswordsModule,
+        IdentityModule,
         TokensModule,
         SecurityModule,
         UsersModule,

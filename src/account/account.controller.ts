@@ -20,6 +20,7 @@ import { ErrorResponseDto } from './dto/error-response.dto.js';
 import { ProfileDto, UpdateProfileDto } from './dto/profile.dto.js';
 import { Actor, type RequestActor } from './request-actor.decorator.js';
 import { SignedIn } from './signed-in.decorator.js';
+import { HashesPassword } from '../identity/limited-route.decorator.js';
 
 const badRequest = { type: ErrorResponseDto, description: 'A malformed body or id' };
 
@@ -57,6 +58,7 @@ export class AccountController {
   }
 
   @Post('password')
+  @HashesPassword()
   @HttpCode(204)
   @ApiOperation({
     summary: 'Change my password',

@@ -2,7 +2,13 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { UserTokensService } from '../auth/user-tokens.service.js';
 import { AppConfig } from '../config/app-config.js';
-import { parseSessionCredential, SessionsService } from '../sessions/sessions.service.js';
+import {
+  bearerToken,
+  looksLikeJwt,
+  sessionFromCookie,
+  sessionIdOf,
+} from '../identity/request-credentials.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
 import type { User } from '../users/entities/user.entity.js';
 
@@ -22,11 +28,6 @@ export interface CallerOptions {
   userToken: boolean;
 }
 
-/** The header that names the sid when the session secret comes in the cookie. */
-export const SESSION_ID_HEADER = 'x-session-id';
-
-const BEARER = /^Bearer\s+(\S+)$/i;
-
 /**
  * Who calls an administration or self-service route. Each credential goes through the check its
  * own API uses (AccessTokensService, UserTokensService, SessionsService), so revocation, a
@@ -43,15 +44,17 @@ export class CallersService {
   ) {}
 
   async identify(request: FastifyRequest, options: CallerOptions): Promise<Caller | null> {
-    const authorization = request.headers.authorization;
-    if (authorization !== undefined) return this.fromBearer(authorization.trim(), options);
+    if (request.headers.authorization !== undefined) return this.fromBearer(request, options);
     return this.fromSession(request);
   }
 
-  private async fromBearer(authorization: string, options: CallerOptions): Promise<Caller | null> {
-    const token = BEARER.exec(authorization)?.[1];
+  private async fromBearer(
+    request: FastifyRequest,
+    options: CallerOptions,
+  ): Promise<Caller | null> {
+    const token = bearerToken(request);
     if (!token) return null;
-    if (this.accessTokens.looksLikeAccessToken(token)) {
+    if (looksLikeJwt(token)) {
       const verified = await this.accessTokens.verify(token);
       return (
         verified && { user: verified.user, credential: { kind: 'jwt', jti: verified.claims.jti } }
@@ -68,11 +71,8 @@ export class CallersService {
   }
 
   private async fromSession(request: FastifyRequest): Promise<Caller | null> {
-    const header = request.headers[SESSION_ID_HEADER];
-    const sidValue =
-      typeof header === 'string' ? header : (request.query as { sid?: unknown } | undefined)?.sid;
-    const credential = parseSessionCredential(
-      typeof sidValue === 'string' ? sidValue : undefined,
+    const credential = sessionFromCookie(
+      sessionIdOf(request),
       request.cookies?.[this.config.sessions.cookieName],
     );
     const live = credential && (await this.sessions.authenticate(credential));

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiOkResponse,
@@ -7,12 +7,11 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { loginAttemptOf } from '../audit/login-attempt.js';
+import { loginAttemptOf } from '../identity/login-attempt.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
 import { AccessTokenResponseDto, CredentialsDto } from './dto/credentials.dto.js';
 import { PasswordLoginService } from './password-login.service.js';
-import { ClientThrottlerGuard } from '../throttling/client-throttler.guard.js';
-import { CountsAsLogin } from '../throttling/throttle.decorators.js';
+import { LoginRoute } from '../identity/limited-route.decorator.js';
 
 /** The JWT API document's error body. */
 const jwtError = {
@@ -36,8 +35,7 @@ export class JwtAuthController {
 
   @Post('auth')
   @HttpCode(200)
-  @UseGuards(ClientThrottlerGuard)
-  @CountsAsLogin()
+  @LoginRoute()
   @ApiOperation({
     summary: 'Retrieve an RS256 access token (sub, sub_type, iss, iat, scope, exp, jti)',
   })

@@ -1,4 +1,4 @@
-import { Body, Controller, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBasicAuth,
   ApiBody,
@@ -15,7 +15,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
-import { isBasicLogin } from '../common/login-form.js';
+import { hasBasicAuthorization } from '../identity/request-credentials.js';
 import { validateBody } from '../common/validation/validate-body.js';
 import { AppConfig } from '../config/app-config.js';
 import { LoginRequestDto } from '../sessions/dto/session-requests.dto.js';
@@ -28,8 +28,7 @@ import { CreateUserTokenDto } from './dto/create-user-token.dto.js';
 import { UserTokenDto } from './dto/user-token-response.dto.js';
 import { LoginFormGuard } from './guards/login-form.guard.js';
 import { UserTokensService } from './user-tokens.service.js';
-import { ClientThrottlerGuard } from '../throttling/client-throttler.guard.js';
-import { CountsAsLogin } from '../throttling/throttle.decorators.js';
+import { LoginRoute } from '../identity/limited-route.decorator.js';
 
 /**
  * `POST /auth/login`, shared by two APIs (SPEC §1): with `Authorization: Basic` the user-token
@@ -47,8 +46,7 @@ export class LoginController {
   ) {}
 
   @Post('login')
-  @UseGuards(ClientThrottlerGuard, LoginFormGuard)
-  @CountsAsLogin()
+  @LoginRoute(LoginFormGuard)
   @ApiOperation({
     summary: 'Log in: Basic credentials for a userToken, or a JSON {login, password} for a session',
   })
@@ -96,7 +94,7 @@ export class LoginController {
     @Res({ passthrough: true }) reply: FastifyReply,
     @Body() body: unknown,
   ): Promise<UserTokenDto | LoginResponseDto> {
-    if (isBasicLogin(request)) {
+    if (hasBasicAuthorization(request)) {
       reply.status(200).header('Vary', 'Accept');
       return this.userTokens.issue(request.user!, await validateBody(CreateUserTokenDto, body));
     }

@@ -1,14 +1,14 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
-import type { LoginAttempt } from '../audit/login-attempt.js';
+import type { LoginAttempt } from '../identity/login-attempt.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
 import type { User } from '../users/entities/user.entity.js';
-import { UsersService } from '../users/users.service.js';
+import { PasswordCheckService } from '../identity/password-check.service.js';
 
 /** A username and password exchanged for an access JWT: the JWT API and the Security API. */
 @Injectable()
 export class PasswordLoginService {
   constructor(
-    private readonly users: UsersService,
+    private readonly passwords: PasswordCheckService,
     private readonly accessTokens: AccessTokensService,
   ) {}
 
@@ -17,7 +17,7 @@ export class PasswordLoginService {
     password: string,
     attempt: LoginAttempt,
   ): Promise<{ user: User; token: string }> {
-    const user = await this.users.authenticate(username, password, attempt);
+    const user = await this.passwords.check(username, password, attempt);
     if (!user) throw new UnauthorizedException('Invalid username or password');
     return { user, token: await this.accessTokens.issue(user, attempt.api) };
   }

@@ -11,7 +11,7 @@ import { AppConfig } from '../config/app-config.js';
 import { RsaLoginService } from '../sessions/rsa-login.service.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
-import { LoginLockoutService } from '../users/login-lockout.service.js';
+import { LoginLockoutService } from '../identity/login-lockout.service.js';
 
 const PURGE_INTERVAL_NAME = 'purge';
 

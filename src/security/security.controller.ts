@@ -9,7 +9,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { loginAttemptOf } from '../audit/login-attempt.js';
+import { loginAttemptOf } from '../identity/login-attempt.js';
 import { CredentialsDto } from '../auth/dto/credentials.dto.js';
 import { PasswordLoginService } from '../auth/password-login.service.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
@@ -22,8 +22,7 @@ import {
   PrivilegeTokenResponseDto,
 } from './dto/security.dto.js';
 import { TokenCheckService } from './token-check.service.js';
-import { ClientThrottlerGuard } from '../throttling/client-throttler.guard.js';
-import { CountsAsLogin } from '../throttling/throttle.decorators.js';
+import { LoginRoute } from '../identity/limited-route.decorator.js';
 
 /** The Security API's error body: `{statusCode, message}`. */
 const failure = (statusCode: number, message: string) => ({
@@ -46,8 +45,7 @@ export class SecurityController {
 
   @Post('authentication')
   @HttpCode(200)
-  @UseGuards(ClientThrottlerGuard)
-  @CountsAsLogin()
+  @LoginRoute()
   @ApiOperation({
     summary: "Tests a user's credentials, and if successful returns a token to access the system",
   })

@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '../config/app-config.js';
 import type { LoginContext } from './session-login.service.js';
-import { parseSessionCredential } from './sessions.service.js';
+import { loginAttemptOf } from '../identity/login-attempt.js';
+import { sessionFromCookie } from '../identity/request-credentials.js';
 
 export type LoginRequest = FastifyRequest<{ Querystring: { sid?: unknown } }>;
 
@@ -12,10 +13,8 @@ export function loginContextOf(request: LoginRequest, config: AppConfig): LoginC
   return {
     client: { address: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null },
     peerAddress: request.socket.remoteAddress ?? null,
-    reuse: parseSessionCredential(
-      typeof sid === 'string' ? sid : undefined,
-      request.cookies?.[config.sessions.cookieName],
-    ),
+    reuse: sessionFromCookie(sid, request.cookies?.[config.sessions.cookieName]),
     ssoUser: typeof ssoUser === 'string' ? ssoUser : undefined,
+    limitCounted: loginAttemptOf('session', request).limitCounted === true,
   };
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
-import type { LoginAttempt } from '../audit/login-attempt.js';
+import type { LoginAttempt } from '../identity/login-attempt.js';
+import { PasswordCheckService } from '../identity/password-check.service.js';
 import { genericResponse, SessionApiException } from '../common/dialects/generic-response.js';
 import { AppConfig } from '../config/app-config.js';
 import type { User } from '../users/entities/user.entity.js';
@@ -8,7 +9,8 @@ import { UsersService } from '../users/users.service.js';
 import type { LoginRequestDto, LoginWithRsaRequestDto } from './dto/session-requests.dto.js';
 import type { AuthenticationResponseDto, LoginResponseDto } from './dto/session-responses.dto.js';
 import { RsaLoginService } from './rsa-login.service.js';
-import { type SessionClient, type SessionCredential, SessionsService } from './sessions.service.js';
+import type { SessionCredential } from '../identity/request-credentials.js';
+import { type SessionClient, SessionsService } from './sessions.service.js';
 
 /** Who is logging in from where, and which session they hold already (`?sid=` and the cookie). */
 export interface LoginContext {
@@ -18,6 +20,8 @@ export interface LoginContext {
   reuse: SessionCredential | null;
   /** The SSO header's value, when the request carries one. */
   ssoUser?: string;
+  /** Whether the login route counted the request against the per-address limit already. */
+  limitCounted: boolean;
 }
 
 export interface SessionLogin {
@@ -32,13 +36,17 @@ export class SessionLoginService {
   constructor(
     private readonly config: AppConfig,
     private readonly users: UsersService,
+    private readonly passwords: PasswordCheckService,
     private readonly sessions: SessionsService,
     private readonly rsaLogin: RsaLoginService,
     private readonly audit: AuditService,
   ) {}
 
   async withPassword(dto: LoginRequestDto, context: LoginContext): Promise<SessionLogin> {
-    const user = await this.users.authenticate(dto.login, dto.password, attemptOf(context));
+    const user = await this.passwords.check(dto.login, dto.password, {
+      ...attemptOf(context),
+      limitCounted: context.limitCounted,
+    });
     if (!user) throw new SessionApiException('FAILURE', 'Invalid login or password', 401);
     return this.open(user, context);
   }
@@ -104,20 +112,24 @@ export class SessionLoginService {
     return { response, secret };
   }
 
-  /** The `login` audit event of an RSA or SSO login; password logins are recorded by UsersService. */
-  private recordLogin(
+  /**
+   * The `login` audit event of an RSA or SSO login; password logins are recorded by the password
+   * check. A name no user has is not kept: it is whatever the client sent.
+   */
+  private async recordLogin(
     context: LoginContext,
     method: 'rsa' | 'sso',
     username: string | null,
     user: User | null,
     reason?: string,
   ): Promise<void> {
+    const known = user ?? (username === null ? null : await this.users.findByUsername(username));
     return this.audit.record({
       type: 'login',
       outcome: user ? 'success' : 'failure',
       ...attemptOf(context),
       userId: user?.id ?? null,
-      username,
+      username: known ? username : null,
       detail: { method, ...(reason && { reason }) },
     });
   }

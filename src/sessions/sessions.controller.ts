@@ -39,8 +39,7 @@ import { clearSessionCookie, setSessionCookie } from './session-cookie.js';
 import { SessionGuard } from './session.guard.js';
 import { SessionLoginService } from './session-login.service.js';
 import { type LiveSession, SessionsService } from './sessions.service.js';
-import { ClientThrottlerGuard } from '../throttling/client-throttler.guard.js';
-import { CountsAsLogin } from '../throttling/throttle.decorators.js';
+import { LoginRoute } from '../identity/limited-route.decorator.js';
 
 const sidQuery = {
   name: 'sid',
@@ -59,7 +58,7 @@ export class SessionsController {
   ) {}
 
   @Get('validate/:sid')
-  @UseGuards(SessionGuard('NOTFOUND'))
+  @UseGuards(SessionGuard('NOTFOUND', 'session-in-validate-path'))
   @ApiOperation({
     summary: 'Validate the given SID (sid followed by its secret, or sid with the cookie)',
   })
@@ -95,8 +94,7 @@ export class SessionsController {
   }
 
   @Post('loginwithrsa')
-  @UseGuards(ClientThrottlerGuard)
-  @CountsAsLogin()
+  @LoginRoute()
   @ApiOperation({
     summary: 'Perform a login based on an RSA signature of username:salt:expirationTimestamp',
   })
@@ -117,8 +115,7 @@ export class SessionsController {
   }
 
   @Get(['login', 'ssologin'])
-  @UseGuards(ClientThrottlerGuard)
-  @CountsAsLogin()
+  @LoginRoute()
   @HttpCode(200)
   @Header('Content-Type', 'text/plain; charset=utf-8')
   @ApiOperation({ summary: 'Perform a login with SSO: the user named by a trusted proxy’s header' })

@@ -7,27 +7,20 @@ import { hashesMatch, hashSecret } from '../common/secret-hash.js';
 import { CredentialStateCache } from '../database/credential-state-cache.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
 import { PreparedRead, sqlBoolean } from '../database/prepared-read.js';
-import { INT32_MAX } from '../common/validation/positive-int.pipe.js';
 import { AppConfig } from '../config/app-config.js';
+import type { SessionCredential } from '../identity/request-credentials.js';
 import { Group } from '../users/entities/group.entity.js';
 import { User } from '../users/entities/user.entity.js';
 import { isCredentialLive } from '../users/user-status.js';
 import type { GroupDto, SessionUserDto } from './dto/session-responses.dto.js';
 import { Session } from './entities/session.entity.js';
 
-const SID_WITH_OPTIONAL_SECRET = /^([1-9][0-9]{0,9})([0-9a-f]{64})?$/;
-const SECRET = /^[0-9a-f]{64}$/;
 /** How deep below a user's group the session API looks for subgroups. */
 const MAX_GROUP_DEPTH = 32;
 /** Users whose group trees are kept; most have a few groups, a few hundred bytes. */
 const GROUP_TREES_KEPT = 10_000;
 /** `lastSeenAt` is written at most this often, so that validating stays a read. */
 const LAST_SEEN_WRITE_INTERVAL_MS = 60_000;
-
-export interface SessionCredential {
-  sid: number;
-  secret: string;
-}
 
 export interface LiveSession {
   session: Session;
@@ -37,20 +30,6 @@ export interface LiveSession {
 export interface SessionClient {
   address: string | null;
   userAgent: string | null;
-}
-
-/**
- * A sid and its secret as the session API carries them: the secret right after the sid in the
- * path (the last 64 characters), or in the cookie when the path holds the bare sid.
- */
-export function parseSessionCredential(
-  sidValue: string | undefined,
-  cookieSecret: string | undefined,
-): SessionCredential | null {
-  const match = SID_WITH_OPTIONAL_SECRET.exec(sidValue ?? '');
-  if (!match || Number(match[1]) > INT32_MAX) return null;
-  const secret = match[2] ?? cookieSecret;
-  return secret && SECRET.test(secret) ? { sid: Number(match[1]), secret } : null;
 }
 
 /** Sessions of the session API: a numeric sid and a 256-bit secret kept only as SHA-256. */

@@ -3,34 +3,26 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { AppConfig } from '../config/app-config.js';
 
-export const LOGIN_THROTTLER = 'login';
-export const PASSWORD_OPS_THROTTLER = 'password-ops';
-
 /**
- * Per-client-address limits (@nestjs/throttler): on every login route, and on the bcrypt-costly
- * password endpoints. The counters live in Redis when REDIS_URL is set, so that all instances
- * share them, and in memory otherwise.
+ * The store of the per-client-address counters (@nestjs/throttler's): Redis when REDIS_URL is
+ * set, so that all instances share them, and memory otherwise. The limits themselves are counted
+ * by the identity module's LoginLimiter, the one place that decides which requests count.
  */
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        throttlers: [
-          { name: LOGIN_THROTTLER, ttl: 60_000, limit: config.loginAttemptsPerMinute },
-          { name: PASSWORD_OPS_THROTTLER, ttl: 60_000, limit: config.passwordOpsPerMinute },
-        ],
+        // No route is throttled through @nestjs/throttler's own guard; LoginLimiter names its limits.
+        throttlers: [],
         storage: config.redisUrl
-          ? // Fail fast rather than queue while Redis is away; the guard then lets requests through.
+          ? // Fail fast rather than queue while Redis is away; LoginLimiter then lets requests through.
             new ThrottlerStorageRedisService(config.redisUrl, {
               maxRetriesPerRequest: 1,
               enableOfflineQueue: false,
               lazyConnect: false,
             })
           : undefined,
-        // One counter per limit and address across all the routes that share it, not per route.
-        generateKey: (_context, tracker, throttlerName) => `${throttlerName}:${tracker}`,
-        setHeaders: false,
       }),
     }),
   ],

@@ -37,8 +37,7 @@ import {
 import type { User } from './entities/user.entity.js';
 import { RegistrationGuard } from './guards/registration.guard.js';
 import { UsersService } from './users.service.js';
-import { ClientThrottlerGuard } from '../throttling/client-throttler.guard.js';
-import { CountsAsLogin } from '../throttling/throttle.decorators.js';
+import { HashesPassword } from '../identity/limited-route.decorator.js';
 
 /** `duration` of the REST-auth API's tokens, as its document shows. */
 export const REST_AUTH_TOKEN_TTL_SECONDS = 600;
@@ -74,7 +73,7 @@ export class UsersController {
   ) {}
 
   @Post('users')
-  @UseGuards(RegistrationGuard)
+  @HashesPassword(RegistrationGuard)
   @ApiOperation({ summary: 'Register a new user' })
   @ApiCreatedResponse({
     type: UsernameResponseDto,
@@ -133,8 +132,7 @@ export class UsersController {
   }
 
   @Get('token')
-  @UseGuards(ClientThrottlerGuard, AuthGuard('basic-or-token'))
-  @CountsAsLogin()
+  @BasicOrToken()
   @ApiBasicAuth('basic')
   @ApiOperation({
     summary: 'Return an authentication token (Basic credentials, or a valid token as username)',

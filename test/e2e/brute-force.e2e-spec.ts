@@ -509,11 +509,12 @@ describe.each(LIMIT_ORDERS)(
   },
 );
 
-describe('Brute force: PASSWORD_OPS_PER_MINUTE=3 per client address', () => {
+describe('Brute force: PASSWORD_OPS_PER_MINUTE=4 per client address, a registration among them', () => {
   let t: TestApp;
   let user: TestUser;
   beforeAll(async () => {
-    t = await startTestApp({ PASSWORD_OPS_PER_MINUTE: '3', LOGIN_ATTEMPTS_PER_MINUTE: '5' });
+    t = await startTestApp({ PASSWORD_OPS_PER_MINUTE: '4', LOGIN_ATTEMPTS_PER_MINUTE: '5' });
+    // Operation 1 of 4: a registration hashes a password.
     user = await createUser(t);
   });
   afterAll(() => t.close());
@@ -522,7 +523,7 @@ describe('Brute force: PASSWORD_OPS_PER_MINUTE=3 per client address', () => {
     return t.http().post('/auth/login').send({ login: user.username, password: user.password });
   }
 
-  it('refuses the 4th hash/match in a minute with 429, and counts it apart from the logins', async () => {
+  it('refuses the 5th hash/match/registration in a minute with 429, and counts it apart from the logins', async () => {
     // Login 1 of 5.
     const login = await sessionLogin();
     expect(login.status).toBe(201);
@@ -542,7 +543,7 @@ describe('Brute force: PASSWORD_OPS_PER_MINUTE=3 per client address', () => {
         userId: user.id,
       });
 
-    // Operations 1–3 of 3: the login above did not count against them.
+    // Operations 2–4 of 4: the login above did not count against them.
     const first = await match('some-password');
     expect(first.status).toBe(201);
     expect(first.body.responseInfo.responseCode).toBe('OK');

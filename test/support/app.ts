@@ -5,10 +5,13 @@ import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.setup.js';
 import { loadAppConfig, type AppConfig } from '../../src/config/app-config.js';
 import { UserTokenStrategy } from '../../src/auth/strategies/user-token.strategy.js';
-import { SessionStrategy } from '../../src/sessions/strategies/session.strategy.js';
+import {
+  SessionStrategy,
+  ValidatePathSessionStrategy,
+} from '../../src/sessions/strategies/session.strategy.js';
 import { JwtStrategy } from '../../src/tokens/strategies/jwt.strategy.js';
-import { BasicOrTokenStrategy } from '../../src/users/strategies/basic-or-token.strategy.js';
-import { BasicStrategy } from '../../src/users/strategies/basic.strategy.js';
+import { BasicOrTokenStrategy } from '../../src/identity/strategies/basic-or-token.strategy.js';
+import { BasicStrategy } from '../../src/identity/strategies/basic.strategy.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
 const STRATEGIES = [
@@ -17,6 +20,7 @@ const STRATEGIES = [
   BasicStrategy,
   UserTokenStrategy,
   SessionStrategy,
+  ValidatePathSessionStrategy,
 ];
 
 /**
@@ -43,7 +47,7 @@ export interface TestApp {
 
 /**
  * Starts the real application, as `npm start` would, on a database of its own. `env` overrides
- * the test defaults (no logging, the lowest bcrypt cost). Given a `shared` database, the app uses
+ * the test defaults (no logging, the lowest bcrypt cost, per-address limits out of the way). Given a `shared` database, the app uses
  * it and leaves it in place on close, so that several apps (a restart, a second instance) can
  * share it.
  */
@@ -56,6 +60,7 @@ export async function startTestApp(
     LOG_LEVEL: 'silent',
     BCRYPT_COST: '4',
     LOGIN_ATTEMPTS_PER_MINUTE: '100000',
+    PASSWORD_OPS_PER_MINUTE: '100000',
     PURGE_INTERVAL_SECONDS: '0',
     DATABASE_URL: database.url,
     ...env,

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { AcceptsJsonGuard } from '../../common/guards/accepts-json.guard.js';
-import { isBasicLogin } from '../../common/login-form.js';
+import { hasBasicAuthorization } from '../../identity/request-credentials.js';
 
 const BasicAuthGuard = AuthGuard('basic');
 
@@ -16,7 +16,7 @@ export class LoginFormGuard implements CanActivate {
   private readonly basic = new BasicAuthGuard();
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    if (!isBasicLogin(context.switchToHttp().getRequest<FastifyRequest>())) return true;
+    if (!hasBasicAuthorization(context.switchToHttp().getRequest<FastifyRequest>())) return true;
     return (
       this.acceptsJson.canActivate(context) && (await this.basic.canActivate(context)) === true
     );

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
+import { bearerToken } from '../../identity/request-credentials.js';
 import { type AuthenticatedUserToken, UserTokensService } from '../user-tokens.service.js';
 
 /**
@@ -15,7 +16,7 @@ export class UserTokenStrategy extends PassportStrategy(BearerStrategy, 'user-to
   }
 
   async validate(request: FastifyRequest, token: string): Promise<AuthenticatedUserToken | false> {
-    if (!/^Bearer /i.test(request.headers.authorization ?? '')) return false;
+    if (bearerToken(request) !== token) return false;
     return (await this.userTokens.authenticate(token)) ?? false;
   }
 }

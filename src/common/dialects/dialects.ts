@@ -1,4 +1,4 @@
-import { isBasicLogin } from '../login-form.js';
+import { hasBasicAuthorization } from '../../identity/request-credentials.js';
 import { defaultDialect } from './default.dialect.js';
 import type { ErrorDialect } from './error-dialect.js';
 import { jwtDialect } from './jwt.dialect.js';
@@ -10,7 +10,7 @@ import { userTokenDialect } from './user-token.dialect.js';
 /** The shared `POST /auth/login`: the dialect of whichever API the request is for. */
 const loginDialect: ErrorDialect = {
   reply: (error, request) =>
-    (isBasicLogin(request) ? userTokenDialect : sessionDialect).reply(error, request),
+    (hasBasicAuthorization(request) ? userTokenDialect : sessionDialect).reply(error, request),
 };
 
 /** Every API's error dialect by name; a route names its own with @Dialect(). */

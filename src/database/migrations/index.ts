@@ -6,6 +6,8 @@ import { GroupParentIndex1763930000000 } from './1763930000000-group-parent-inde
 import { AuditEvents1763940000000 } from './1763940000000-audit-events.js';
 import { LoginFailureTime1763957000000 } from './1763957000000-login-failure-time.js';
 import { CredentialEpoch1764460000000 } from './1764460000000-credential-epoch.js';
+import { ServerSecrets1764600000000 } from './1764600000000-server-secrets.js';
+import { CredentialVersion1764700000000 } from './1764700000000-credential-version.js';
 
 /** Every migration, oldest first; listed here so that the app, the CLI and the tests run the same set. */
 export const migrations = [
@@ -17,4 +19,6 @@ export const migrations = [
   AuditEvents1763940000000,
   LoginFailureTime1763957000000,
   CredentialEpoch1764460000000,
+  ServerSecrets1764600000000,
+  CredentialVersion1764700000000,
 ];

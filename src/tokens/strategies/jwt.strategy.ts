@@ -3,6 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig } from '../../config/app-config.js';
+import { accessJwtFromAuthorization } from '../../identity/request-credentials.js';
 import {
   ACCESS_TOKEN_ALGORITHM,
   AccessTokensService,
@@ -11,13 +12,6 @@ import {
 } from '../access-tokens.service.js';
 import type { User } from '../../users/entities/user.entity.js';
 import { kidOf, SigningKeysService } from '../signing-keys.service.js';
-
-const JWT_IN_AUTHORIZATION = /^(?:Bearer\s+)?([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
-
-/** `Authorization: Bearer <jwt>`, or the bare `Authorization: <jwt>` the Security API's document shows. */
-function fromAuthorizationHeader(request: FastifyRequest): string | null {
-  return JWT_IN_AUTHORIZATION.exec(request.headers.authorization?.trim() ?? '')?.[1] ?? null;
-}
 
 /**
  * An access JWT as a Passport credential. The key comes from the one key store by `kid`, with the
@@ -32,7 +26,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     private readonly accessTokens: AccessTokensService,
   ) {
     super({
-      jwtFromRequest: ExtractJwt.fromExtractors([fromAuthorizationHeader]),
+      jwtFromRequest: ExtractJwt.fromExtractors([
+        (request: FastifyRequest) => accessJwtFromAuthorization(request),
+      ]),
       algorithms: [ACCESS_TOKEN_ALGORITHM],
       issuer: config.jwt.issuer,
       jsonWebTokenOptions: { clockTolerance: CLOCK_TOLERANCE_SECONDS },

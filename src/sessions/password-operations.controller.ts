@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, Post } from '@nestjs/common';
 import {
   ApiCookieAuth,
   ApiCreatedResponse,
@@ -14,19 +14,12 @@ import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
 import { type GenericResponse, genericResponse } from '../common/dialects/generic-response.js';
 import { AppConfig } from '../config/app-config.js';
-import {
-  HashPasswordRequestDto,
-  MatchPasswordRequestDto,
-} from '../sessions/dto/session-requests.dto.js';
-import {
-  GenericResponseDto,
-  HashPasswordResponseDto,
-} from '../sessions/dto/session-responses.dto.js';
-import { SessionGuard } from '../sessions/session.guard.js';
-import type { LiveSession } from '../sessions/sessions.service.js';
+import { HashPasswordRequestDto, MatchPasswordRequestDto } from './dto/session-requests.dto.js';
+import { GenericResponseDto, HashPasswordResponseDto } from './dto/session-responses.dto.js';
 import { PasswordOperationsService } from './password-operations.service.js';
-import { ClientThrottlerGuard } from '../throttling/client-throttler.guard.js';
-import { CountsAsPasswordOperation } from '../throttling/throttle.decorators.js';
+import { SessionGuard } from './session.guard.js';
+import type { LiveSession } from './sessions.service.js';
+import { HashesPassword } from '../identity/limited-route.decorator.js';
 
 const sidQuery = {
   name: 'sid',
@@ -34,19 +27,21 @@ const sidQuery = {
   description: 'The sid; the cookie holds its secret',
 };
 
-/** The session API's password endpoints; each call costs a bcrypt, so they are throttled per client. */
+/**
+ * The session API's password endpoints (each call costs a bcrypt, so they are throttled per
+ * client) and its global prefix.
+ */
 @ApiTags('Session API')
 @Dialect('session')
 @Controller('auth')
-export class PasswordsController {
+export class PasswordOperationsController {
   constructor(
     private readonly config: AppConfig,
     private readonly passwords: PasswordOperationsService,
   ) {}
 
   @Post('hashpassword')
-  @UseGuards(ClientThrottlerGuard, SessionGuard('AUTHREQUIRED'))
-  @CountsAsPasswordOperation()
+  @HashesPassword(SessionGuard('AUTHREQUIRED'))
   @ApiOperation({
     summary: 'Create a hash of the given password for the given user (own user, or any as admin)',
   })
@@ -70,8 +65,7 @@ export class PasswordsController {
   }
 
   @Post('matchpassword')
-  @UseGuards(ClientThrottlerGuard, SessionGuard('AUTHREQUIRED'))
-  @CountsAsPasswordOperation()
+  @HashesPassword(SessionGuard('AUTHREQUIRED'))
   @ApiOperation({ summary: 'Checks if the given password matches the given hash (OK or FAILURE)' })
   @ApiQuery(sidQuery)
   @ApiCookieAuth('session')

@@ -1,15 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { loginAttemptOf } from '../../audit/login-attempt.js';
+import type { User } from '../../users/entities/user.entity.js';
+import { loginAttemptOf } from '../login-attempt.js';
+import { PasswordCheckService } from '../password-check.service.js';
 import { Rfc7617BasicStrategy } from './rfc7617-basic.strategy.js';
-import type { User } from '../entities/user.entity.js';
-import { UsersService } from '../users.service.js';
 
 /** `Authorization: Basic` with a username and password: the user-token API's login. */
 @Injectable()
 export class BasicStrategy extends PassportStrategy(Rfc7617BasicStrategy, 'basic') {
-  constructor(private readonly users: UsersService) {
+  constructor(private readonly passwords: PasswordCheckService) {
     super();
   }
 
@@ -19,7 +19,7 @@ export class BasicStrategy extends PassportStrategy(Rfc7617BasicStrategy, 'basic
     request: FastifyRequest,
   ): Promise<User | false> {
     return (
-      (await this.users.authenticate(username, password, loginAttemptOf('user-token', request))) ??
+      (await this.passwords.check(username, password, loginAttemptOf('user-token', request))) ??
       false
     );
   }

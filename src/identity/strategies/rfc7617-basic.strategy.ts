@@ -1,19 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { BasicStrategy } from 'passport-http';
-
-const BASIC_CREDENTIALS = /^Basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i;
-
-/** `Authorization: Basic …` as RFC 7617 reads it: UTF-8, split at the first colon only. */
-export function parseBasicCredentials(
-  authorization: string | undefined,
-): { username: string; password: string } | null {
-  const encoded = BASIC_CREDENTIALS.exec(authorization ?? '')?.[1];
-  if (!encoded) return null;
-  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  if (colon < 1) return null;
-  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
-}
+import { basicCredentials } from '../request-credentials.js';
 
 type Verified = (error: unknown, user?: unknown) => void;
 
@@ -37,7 +24,7 @@ export class Rfc7617BasicStrategy extends BasicStrategy {
       error: (error: unknown) => void;
       success: (user: unknown) => void;
     };
-    const credentials = parseBasicCredentials(request.headers.authorization);
+    const credentials = basicCredentials(request);
     if (!credentials) return self.fail(self._challenge());
     self._verify(credentials.username, credentials.password, request, (error, user) => {
       if (error) return self.error(error);

@@ -1,20 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { loginAttemptOf } from '../../audit/login-attempt.js';
-import { Rfc7617BasicStrategy } from './rfc7617-basic.strategy.js';
 import { AccessTokensService } from '../../tokens/access-tokens.service.js';
-import type { User } from '../entities/user.entity.js';
-import { UsersService } from '../users.service.js';
+import type { User } from '../../users/entities/user.entity.js';
+import { loginAttemptOf } from '../login-attempt.js';
+import { PasswordCheckService } from '../password-check.service.js';
+import { looksLikeJwt } from '../request-credentials.js';
+import { Rfc7617BasicStrategy } from './rfc7617-basic.strategy.js';
 
 /**
  * The REST-auth API's Basic authentication: a username and password, or an access token in the
- * username field with any password. A token is longer than any username, so the two never mix.
+ * username field with any password. A token is longer than any username, so the two never mix;
+ * only the password form is a password check (limit, lock, bcrypt).
  */
 @Injectable()
 export class BasicOrTokenStrategy extends PassportStrategy(Rfc7617BasicStrategy, 'basic-or-token') {
   constructor(
-    private readonly users: UsersService,
+    private readonly passwords: PasswordCheckService,
     private readonly accessTokens: AccessTokensService,
   ) {
     super();
@@ -25,11 +27,11 @@ export class BasicOrTokenStrategy extends PassportStrategy(Rfc7617BasicStrategy,
     password: string,
     request: FastifyRequest,
   ): Promise<User | false> {
-    if (this.accessTokens.looksLikeAccessToken(username)) {
+    if (looksLikeJwt(username)) {
       return (await this.accessTokens.verify(username))?.user ?? false;
     }
     return (
-      (await this.users.authenticate(username, password, loginAttemptOf('rest-auth', request))) ??
+      (await this.passwords.check(username, password, loginAttemptOf('rest-auth', request))) ??
       false
     );
   }

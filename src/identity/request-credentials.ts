@@ -1,0 +1,107 @@
+import type { FastifyRequest } from 'fastify';
+import { INT32_MAX } from '../common/validation/positive-int.pipe.js';
+
+/**
+ * The one place a request's credentials are read: each kind, from where the APIs carry it.
+ * Everything here only parses; the services of each kind decide whether a credential is live.
+ */
+
+type Headers = Pick<FastifyRequest, 'headers'>;
+
+export interface BasicCredentials {
+  username: string;
+  password: string;
+}
+
+export interface SessionCredential {
+  sid: number;
+  secret: string;
+}
+
+/** The header that names the sid when the session secret comes in the cookie. */
+export const SESSION_ID_HEADER = 'x-session-id';
+
+const BASIC = /^Basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i;
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const SID = /^[1-9][0-9]{0,9}$/;
+const SID_WITH_SECRET = /^([1-9][0-9]{0,9})([0-9a-f]{64})$/;
+const SECRET = /^[0-9a-f]{64}$/;
+
+/** Whether the request authenticates with `Authorization: Basic` (whatever its content). */
+export function hasBasicAuthorization(request: Headers): boolean {
+  return /^Basic\s/i.test(request.headers.authorization ?? '');
+}
+
+/** `Authorization: Basic …` as RFC 7617 reads it: UTF-8, split at the first colon only. */
+export function basicCredentials(request: Headers): BasicCredentials | null {
+  const encoded = BASIC.exec(request.headers.authorization ?? '')?.[1];
+  if (!encoded) return null;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 1) return null;
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+/** The token of `Authorization: Bearer <token>`. */
+export function bearerToken(request: Headers): string | null {
+  return BEARER.exec(request.headers.authorization?.trim() ?? '')?.[1] ?? null;
+}
+
+/** Whether `value` has the shape of a JWT (and is longer than any username can be). */
+export function looksLikeJwt(value: string): boolean {
+  return value.length > 64 && JWT.test(value);
+}
+
+/**
+ * An access JWT from `Authorization: Bearer <jwt>`, or the bare `Authorization: <jwt>` the
+ * Security API's document shows.
+ */
+export function accessJwtFromAuthorization(request: Headers): string | null {
+  const value = request.headers.authorization?.trim() ?? '';
+  const token = bearerToken(request) ?? value;
+  return JWT.test(token) ? token : null;
+}
+
+/** A bare sid: a positive 32-bit decimal number, nothing after it. */
+export function parseSid(value: unknown): number | null {
+  if (typeof value !== 'string' || !SID.test(value)) return null;
+  const sid = Number(value);
+  return sid <= INT32_MAX ? sid : null;
+}
+
+/**
+ * A session from a bare sid and the session cookie's secret: how every route but validate takes
+ * one, so that the secret never travels in a URL or another header.
+ */
+export function sessionFromCookie(
+  sidValue: unknown,
+  cookieSecret: string | undefined,
+): SessionCredential | null {
+  const sid = parseSid(sidValue);
+  return sid !== null && cookieSecret !== undefined && SECRET.test(cookieSecret)
+    ? { sid, secret: cookieSecret }
+    : null;
+}
+
+/**
+ * A session as `GET /auth/validate/{sid}` takes it (its document's shape): the secret right
+ * after the sid (the last 64 characters), or the bare sid with the secret in the cookie.
+ */
+export function sessionFromValidatePath(
+  sidValue: unknown,
+  cookieSecret: string | undefined,
+): SessionCredential | null {
+  const match = typeof sidValue === 'string' ? SID_WITH_SECRET.exec(sidValue) : null;
+  if (!match) return sessionFromCookie(sidValue, cookieSecret);
+  const sid = parseSid(match[1]);
+  return sid === null ? null : { sid, secret: match[2] };
+}
+
+/** The sid a self-service or admin request names for its session: `X-Session-Id`, or `?sid=`. */
+export function sessionIdOf(request: FastifyRequest): unknown {
+  const header = request.headers[SESSION_ID_HEADER];
+  return typeof header === 'string'
+    ? header
+    : (request.query as { sid?: unknown } | undefined)?.sid;
+}
