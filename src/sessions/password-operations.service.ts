@@ -4,15 +4,15 @@ import {
   genericResponse,
   SessionApiException,
 } from '../common/dialects/generic-response.js';
+import { PasswordHasher } from '../passwords/password-hasher.service.js';
+import type { User } from '../users/entities/user.entity.js';
+import { UsersService } from '../users/users.service.js';
 import type {
   HashPasswordRequestDto,
   MatchPasswordRequestDto,
-} from '../sessions/dto/session-requests.dto.js';
-import type { HashPasswordResponseDto } from '../sessions/dto/session-responses.dto.js';
-import { SessionsService } from '../sessions/sessions.service.js';
-import type { User } from '../users/entities/user.entity.js';
-import { UsersService } from '../users/users.service.js';
-import { PasswordHasher } from './password-hasher.service.js';
+} from './dto/session-requests.dto.js';
+import type { HashPasswordResponseDto } from './dto/session-responses.dto.js';
+import { SessionsService } from './sessions.service.js';
 
 /** The session API's `hashpassword` and `matchpassword`, for a live session's user. */
 @Injectable()

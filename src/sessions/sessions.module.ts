@@ -1,21 +1,38 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { PasswordHashingModule } from '../passwords/password-hashing.module.js';
 import { Group } from '../users/entities/group.entity.js';
 import { User } from '../users/entities/user.entity.js';
 import { UsersModule } from '../users/users.module.js';
 import { Session } from './entities/session.entity.js';
 import { UsedRsaSalt } from './entities/used-rsa-salt.entity.js';
+import { PasswordOperationsService } from './password-operations.service.js';
+import { PasswordsController } from './passwords.controller.js';
 import { RsaLoginService } from './rsa-login.service.js';
 import { SessionLoginService } from './session-login.service.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
-import { SessionStrategy } from './strategies/session.strategy.js';
+import { SessionStrategy, ValidatePathSessionStrategy } from './strategies/session.strategy.js';
 
-/** The session API: SIDs with secret cookies, RSA-signature login, SSO. */
+/**
+ * The session API: SIDs with secret cookies, RSA-signature login, SSO, and the password routes
+ * (hashpassword, matchpassword) over the hasher, which knows no API.
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([Session, UsedRsaSalt, User, Group]), UsersModule],
-  controllers: [SessionsController],
-  providers: [SessionsService, SessionLoginService, RsaLoginService, SessionStrategy],
+  imports: [
+    TypeOrmModule.forFeature([Session, UsedRsaSalt, User, Group]),
+    UsersModule,
+    PasswordHashingModule,
+  ],
+  controllers: [PasswordsController, SessionsController],
+  providers: [
+    SessionsService,
+    SessionLoginService,
+    RsaLoginService,
+    SessionStrategy,
+    ValidatePathSessionStrategy,
+    PasswordOperationsService,
+  ],
   exports: [SessionsService, SessionLoginService, RsaLoginService],
 })
 export class SessionsModule {}

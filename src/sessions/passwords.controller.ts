@@ -34,7 +34,7 @@ const sidQuery = {
 @ApiTags('Session API')
 @Dialect('session')
 @Controller('auth')
-export class PasswordOperationsController {
+export class PasswordsController {
   constructor(
     private readonly config: AppConfig,
     private readonly passwords: PasswordOperationsService,
