@@ -45,8 +45,17 @@ export class User {
   @Column({ type: 'integer', default: 0 }) failedLoginCount: number;
   @Column({ type: Date, nullable: true }) lockedUntil: Date | null;
 
-  /** Moves on every password change; sessions and tokens issued before it are dead. */
+  /** Moves on every password change; sessions and user tokens issued before it are dead. */
   @Column({ type: Date }) credentialsChangedAt: Date;
+
+  /**
+   * Moves on every change that ends the user's access JWTs: a password set, a disable, a change
+   * of privilege or scope. Each access JWT carries the version it was issued at (`cv`) and is
+   * live only while it is still the user's: `iat` has whole seconds, too coarse to tell a token
+   * from a change made in the same second, and a disable ends tokens for good, so re-enabling
+   * must not revive them.
+   */
+  @Column({ type: 'integer', default: 0 }) credentialVersion: number;
 
   @ManyToMany(() => Group)
   @JoinTable({
