@@ -10,7 +10,7 @@ import { CredentialStateCache } from '../database/credential-state-cache.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
 import { PreparedRead, sqlBoolean } from '../database/prepared-read.js';
 import { User } from '../users/entities/user.entity.js';
-import { CREDENTIAL_LIVENESS_COLUMNS, isCredentialLive } from '../users/user-status.js';
+import { ACCESS_TOKEN_LIVENESS_COLUMNS, isAccessTokenLive } from '../users/user-status.js';
 import { RevokedToken } from './entities/revoked-token.entity.js';
 import { kidOf, SigningKeysService } from './signing-keys.service.js';
 
@@ -32,6 +32,8 @@ export interface AccessTokenClaims {
   scope: string;
   jti: string;
   aud?: string | string[];
+  /** The user's credential version at issue; a token issued before the claim existed has none: 0. */
+  cv?: number;
 }
 
 export interface VerifiedAccessToken {
@@ -47,7 +49,8 @@ interface Subject {
 
 /**
  * Issues access JWTs and is the one place any of them is checked: algorithm pinned to RS256, the
- * `kid` looked up in the key store, the claims checked, not revoked, and the user still enabled.
+ * `kid` looked up in the key store, the claims checked, not revoked, and the user still enabled
+ * at the credential version the token carries.
  */
 @Injectable()
 export class AccessTokensService {
@@ -80,7 +83,7 @@ export class AccessTokensService {
       withRevocation(columns(User, 'user')),
     );
     this.livenessAndRevocation = new PreparedRead(dataSource, (columns) =>
-      withRevocation(columns(User, 'user', CREDENTIAL_LIVENESS_COLUMNS)),
+      withRevocation(columns(User, 'user', ACCESS_TOKEN_LIVENESS_COLUMNS)),
     );
     this.liveness = new CredentialStateCache(dataSource, LIVENESS_KEPT);
   }
@@ -94,7 +97,12 @@ export class AccessTokensService {
     const signer = this.keys.signingKey();
     const jti = randomUUID();
     const token = this.jwt.sign(
-      { sub: String(user.id), sub_type: user.privilege, scope: this.scopeOf(user) },
+      {
+        sub: String(user.id),
+        sub_type: user.privilege,
+        scope: this.scopeOf(user),
+        cv: user.credentialVersion,
+      },
       {
         algorithm: ACCESS_TOKEN_ALGORITHM,
         privateKey: signer.privateKey!,
@@ -235,11 +243,7 @@ function isAcceptable(claims: AccessTokenClaims, audience: string | undefined): 
 }
 
 function isLiveSubject(subject: Subject | null, claims: AccessTokenClaims): subject is Subject {
-  return (
-    subject !== null &&
-    !subject.revoked &&
-    isCredentialLive(subject.user, new Date(claims.iat * 1000))
-  );
+  return subject !== null && !subject.revoked && isAccessTokenLive(subject.user, claims.cv ?? 0);
 }
 
 function hasGatehouseClaims(claims: AccessTokenClaims): boolean {
@@ -248,7 +252,8 @@ function hasGatehouseClaims(claims: AccessTokenClaims): boolean {
     Number.isInteger(claims.iat) &&
     Number.isInteger(claims.exp) &&
     typeof claims.jti === 'string' &&
-    claims.jti.length <= 64
+    claims.jti.length <= 64 &&
+    (claims.cv === undefined || Number.isSafeInteger(claims.cv))
   );
 }
 

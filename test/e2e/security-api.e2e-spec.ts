@@ -30,7 +30,8 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 const PASSWORD = 'correct-horse-battery';
 const ADMIN = { username: 'sec-admin', password: 'admin-password-123' };
 const DEFAULT_SCOPE_USER = 'profile:read profile:write';
-const CLAIMS = ['exp', 'iat', 'iss', 'jti', 'scope', 'sub', 'sub_type'];
+// `cv`: the user's credential version, a further claim SPEC §3 allows.
+const CLAIMS = ['cv', 'exp', 'iat', 'iss', 'jti', 'scope', 'sub', 'sub_type'];
 
 /** The key Gatehouse is configured with, so that this file can sign tokens of its own. */
 const SUPPLIED_KEY = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
