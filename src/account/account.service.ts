@@ -1,17 +1,10 @@
-import {
-  BadRequestException,
-  ForbiddenException,
-  Injectable,
-  NotFoundException,
-} from '@nestjs/common';
+import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
-import { UserToken } from '../auth/entities/user-token.entity.js';
+import { Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import { PasswordHasher } from '../passwords/password-hasher.service.js';
-import { Session } from '../sessions/entities/session.entity.js';
 import { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
+import { PasswordCheckService } from '../identity/password-check.service.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { SessionSummaryDto, UserTokenSummaryDto } from './dto/credentials.dto.js';
 import type { ProfileDto, UpdateProfileDto } from './dto/profile.dto.js';
@@ -26,10 +19,9 @@ const SELF_SERVICE = 'self-service';
 export class AccountService {
   constructor(
     private readonly users: UsersService,
-    private readonly hasher: PasswordHasher,
+    private readonly passwords: PasswordCheckService,
     private readonly credentials: UserCredentialsService,
     private readonly audit: AuditService,
-    private readonly dataSource: DataSource,
     @InjectRepository(User) private readonly userRepository: Repository<User>,
   ) {}
 
@@ -43,12 +35,14 @@ export class AccountService {
   }
 
   async updateProfile(actor: RequestActor, dto: UpdateProfileDto): Promise<ProfileDto> {
-    const userId = actor.caller.user.id;
-    const changes = Object.fromEntries(
-      Object.entries(dto).filter(([, value]) => value !== undefined),
-    ) as Partial<User>;
-    if (Object.keys(changes).length > 0) await this.userRepository.update({ id: userId }, changes);
-    return this.profile(userId);
+    const { user } = actor.caller;
+    await this.users.update(user, {
+      firstName: dto.firstName,
+      lastName: dto.lastName,
+      email: dto.email,
+      description: dto.description,
+    });
+    return this.profile(user.id);
   }
 
   async setPublicKey(actor: RequestActor, publicKey: string): Promise<ProfileDto> {
@@ -57,47 +51,17 @@ export class AccountService {
   }
 
   /**
-   * Changes the caller's password, the old one checked by the one password check (so failures
-   * count towards the lockout). Every other session and user token ends; the one this call came
-   * with is kept, as if just issued, since the caller has proved the password again. Access JWTs
-   * issued before die by the credentials-changed rule, in whole seconds: one issued in the same
-   * second as the change survives it.
+   * Changes the caller's password once the new one passes the policy and the old one the one
+   * password check (so failures count towards the lockout). Every other session and user token
+   * ends; the one this call came with is kept, as if just issued, since the caller has proved the
+   * password again. Every access JWT issued before stops, the caller's included.
    */
   async changePassword(actor: RequestActor, dto: ChangePasswordDto): Promise<void> {
     const { user, credential } = actor.caller;
-    const violation = this.hasher.policyViolation(dto.newPassword);
-    if (violation) throw new BadRequestException(violation.replace(/^password/, 'newPassword'));
-    const verified = await this.users.authenticate(user.username, dto.oldPassword, {
-      api: SELF_SERVICE,
-      address: actor.address,
-      agent: actor.agent,
-    });
-    if (!verified || verified.id !== user.id) {
-      await this.audit.record({
-        type: 'password.change',
-        outcome: 'failure',
-        api: SELF_SERVICE,
-        userId: user.id,
-        username: user.username,
-        ...clientFields(actor),
-        detail: { reason: 'wrong old password' },
-      });
-      throw new ForbiddenException('oldPassword is not the current password');
-    }
-    const passwordHash = await this.hasher.hash(dto.newPassword);
-    const now = new Date();
-    const ended = await this.dataSource.transaction(async (manager) => {
-      await manager.update(User, { id: user.id }, { passwordHash, credentialsChangedAt: now });
-      if (credential.kind === 'session') {
-        await manager.update(Session, { id: credential.id, userId: user.id }, { createdAt: now });
-      } else if (credential.kind === 'user-token') {
-        await manager.update(
-          UserToken,
-          { id: credential.id, userId: user.id },
-          { creationTime: now },
-        );
-      }
-      return this.credentials.endAll(manager, user.id, credential);
+    const ended = await this.users.setPassword(user, dto.newPassword, {
+      field: 'newPassword',
+      keep: credential,
+      confirm: () => this.checkOldPassword(actor, dto.oldPassword),
     });
     await this.audit.record({
       type: 'password.change',
@@ -112,6 +76,27 @@ export class AccountService {
         userTokensRevoked: ended.userTokens,
       },
     });
+  }
+
+  /** Refuses (403, audited) an old password that is not the caller's current one. */
+  private async checkOldPassword(actor: RequestActor, oldPassword: string): Promise<void> {
+    const { user } = actor.caller;
+    const verified = await this.passwords.check(user.username, oldPassword, {
+      api: SELF_SERVICE,
+      address: actor.address,
+      agent: actor.agent,
+    });
+    if (verified?.id === user.id) return;
+    await this.audit.record({
+      type: 'password.change',
+      outcome: 'failure',
+      api: SELF_SERVICE,
+      userId: user.id,
+      username: user.username,
+      ...clientFields(actor),
+      detail: { reason: 'wrong old password' },
+    });
+    throw new ForbiddenException('oldPassword is not the current password');
   }
 
   listUserTokens(actor: RequestActor): Promise<UserTokenSummaryDto[]> {

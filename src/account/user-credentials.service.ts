@@ -11,6 +11,12 @@ export interface EndedCredentials {
   sessions: number;
 }
 
+/** The credential a self-service password change came with, and the time of the change. */
+export interface KeptCredential {
+  credential: CallerCredential;
+  changedAt: Date;
+}
+
 /** A user's stored credentials (user tokens and sessions) as an owner or an admin manages them. */
 @Injectable()
 export class UserCredentialsService {
@@ -53,22 +59,38 @@ export class UserCredentialsService {
 
   /**
    * Deletes every user token and session of a user, inside the caller's transaction, but for
-   * `keep`: the credential a self-service call came with.
+   * `keep`: the credential a self-service password change came with, which is dated at the change
+   * as if issued then (its caller has just proved the password), so that the credentials-changed
+   * rule (isCredentialLive) spares it.
    */
   async endAll(
     manager: EntityManager,
     userId: number,
-    keep?: CallerCredential,
+    keep?: KeptCredential,
   ): Promise<EndedCredentials> {
+    if (keep) await dateAtChange(manager, userId, keep);
+    const kept = keep?.credential;
     const tokens = await manager.delete(UserToken, {
       userId,
-      ...(keep?.kind === 'user-token' && { id: Not(keep.id) }),
+      ...(kept?.kind === 'user-token' && { id: Not(kept.id) }),
     });
     const sessions = await manager.delete(Session, {
       userId,
-      ...(keep?.kind === 'session' && { id: Not(keep.id) }),
+      ...(kept?.kind === 'session' && { id: Not(kept.id) }),
     });
     return { userTokens: tokens.affected ?? 0, sessions: sessions.affected ?? 0 };
+  }
+}
+
+async function dateAtChange(
+  manager: EntityManager,
+  userId: number,
+  { credential, changedAt }: KeptCredential,
+): Promise<void> {
+  if (credential.kind === 'session') {
+    await manager.update(Session, { id: credential.id, userId }, { createdAt: changedAt });
+  } else if (credential.kind === 'user-token') {
+    await manager.update(UserToken, { id: credential.id, userId }, { creationTime: changedAt });
   }
 }
 

@@ -1,21 +1,20 @@
-import {
-  BadRequestException,
-  ConflictException,
-  Injectable,
-  NotFoundException,
-} from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, type FindOptionsWhere, In, Raw, Repository } from 'typeorm';
+import { type FindOptionsWhere, In, Raw, Repository } from 'typeorm';
 import type { RequestActor } from '../account/request-actor.decorator.js';
 import { actorFields } from '../account/request-actor.decorator.js';
 import { toProfileDto } from '../account/profile.js';
-import { UserCredentialsService } from '../account/user-credentials.service.js';
 import { AuditService } from '../audit/audit.service.js';
-import { PasswordHasher } from '../passwords/password-hasher.service.js';
 import { DEFAULT_PAGE_SIZE } from '../common/validation/query-values.js';
 import { Group } from '../users/entities/group.entity.js';
 import { User } from '../users/entities/user.entity.js';
-import { checkedPublicKey, checkedScope, usernameKey } from '../users/users.service.js';
+import {
+  checkedPublicKey,
+  checkedScope,
+  type UserChanges,
+  usernameKey,
+  UsersService,
+} from '../users/users.service.js';
 import {
   type AdminUserDto,
   type ListUsersQueryDto,
@@ -43,10 +42,8 @@ function toAdminUserDto(user: User): AdminUserDto {
 @Injectable()
 export class AdminUsersService {
   constructor(
-    private readonly hasher: PasswordHasher,
-    private readonly credentials: UserCredentialsService,
+    private readonly store: UsersService,
     private readonly audit: AuditService,
-    private readonly dataSource: DataSource,
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectRepository(Group) private readonly groups: Repository<Group>,
   ) {}
@@ -85,18 +82,20 @@ export class AdminUsersService {
 
   /**
    * Applies an admin's changes. Disabling ends every user token and session of the user in the
-   * same transaction; their access JWTs stop at once by the enabled check every verification makes.
+   * same transaction; a disable, or a change of privilege or scope, ends their access JWTs for
+   * good (see UsersService.update).
    */
   async update(actor: RequestActor, id: number, dto: UpdateUserDto): Promise<AdminUserDto> {
     const user = await this.existing(id);
     if (id === actor.caller.user.id && (dto.enabled === false || dto.privilege === 'user')) {
       throw new ConflictException('An admin cannot disable or demote themselves');
     }
+    const changes: UserChanges = {};
     const changed: string[] = [];
-    const set = <K extends keyof User>(field: K, value: User[K] | undefined) => {
+    const set = <K extends keyof UserChanges>(field: K, value: UserChanges[K] | undefined) => {
       if (value === undefined) return;
       changed.push(field);
-      user[field] = value;
+      changes[field] = value;
     };
     set('privilege', dto.privilege);
     set('scope', dto.scope === undefined ? undefined : checkedScope(dto.scope));
@@ -109,11 +108,7 @@ export class AdminUsersService {
     if (dto.groups !== undefined) set('groups', await this.groupsByIds(dto.groups));
 
     if (changed.length === 0) return toAdminUserDto(user);
-    const disabling = dto.enabled === false;
-    const ended = await this.dataSource.transaction(async (manager) => {
-      await manager.save(User, user);
-      return disabling ? this.credentials.endAll(manager, id) : null;
-    });
+    const ended = await this.store.update(user, changes);
     await this.recordChange(actor, id, {
       action: 'user.update',
       fields: changed.join(','),
@@ -127,28 +122,12 @@ export class AdminUsersService {
   }
 
   /**
-   * Sets a new password and ends every user token and session of the user; their access JWTs
-   * stop by the credentials-changed rule (to the second: one issued in the same second survives).
-   * A lock from failed logins is lifted.
+   * Sets a new password and ends every user token, session and access JWT of the user. A lock
+   * from failed logins is lifted.
    */
   async resetPassword(actor: RequestActor, id: number, password: string): Promise<void> {
     const user = await this.existing(id);
-    const violation = this.hasher.policyViolation(password);
-    if (violation) throw new BadRequestException(violation);
-    const passwordHash = await this.hasher.hash(password);
-    const ended = await this.dataSource.transaction(async (manager) => {
-      await manager.update(
-        User,
-        { id },
-        {
-          passwordHash,
-          credentialsChangedAt: new Date(),
-          failedLoginCount: 0,
-          lockedUntil: null,
-        },
-      );
-      return this.credentials.endAll(manager, id);
-    });
+    const ended = await this.store.setPassword(user, password, { unlock: true });
     await this.audit.record({
       type: 'password.change',
       outcome: 'success',
@@ -169,16 +148,7 @@ export class AdminUsersService {
     const user = await this.existing(id);
     if (id === actor.caller.user.id)
       throw new ConflictException('An admin cannot delete themselves');
-    const ended = await this.dataSource.transaction(async (manager) => {
-      const credentials = await this.credentials.endAll(manager, id);
-      await manager
-        .createQueryBuilder()
-        .relation(User, 'groups')
-        .of(id)
-        .remove(user.groups ?? []);
-      await manager.delete(User, { id });
-      return credentials;
-    });
+    const ended = await this.store.remove(user);
     await this.recordChange(actor, id, {
       action: 'user.delete',
       username: user.username,

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { PasswordHashingModule } from '../passwords/password-hashing.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { Group } from '../users/entities/group.entity.js';
 import { User } from '../users/entities/user.entity.js';
+import { UsersModule } from '../users/users.module.js';
 import { AdminCredentialsController } from './admin-credentials.controller.js';
 import { AdminCredentialsService } from './admin-credentials.service.js';
 import { AdminGroupsController } from './admin-groups.controller.js';
@@ -15,7 +15,7 @@ import { AdminUsersService } from './admin-users.service.js';
 
 /** The administration API under /api/admin, for admins only (AdminGuard). */
 @Module({
-  imports: [TypeOrmModule.forFeature([User, Group]), PasswordHashingModule, TokensModule],
+  imports: [TypeOrmModule.forFeature([User, Group]), TokensModule, UsersModule],
   controllers: [
     AdminUsersController,
     AdminGroupsController,

@@ -7,15 +7,18 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
-import type { LoginAttempt } from '../audit/login-attempt.js';
+import type { CallerCredential } from '../account/callers.service.js';
+import {
+  type EndedCredentials,
+  UserCredentialsService,
+} from '../account/user-credentials.service.js';
+import { Clock } from '../clock/clock.service.js';
 import { AppConfig } from '../config/app-config.js';
-import { TooManyAttemptsException } from '../common/errors/too-many-attempts.exception.js';
 import { isUniqueViolation } from '../database/database-errors.js';
 import { PasswordHasher } from '../passwords/password-hasher.service.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
+import type { Group } from './entities/group.entity.js';
 import { type Privilege, User } from './entities/user.entity.js';
-import { LoginLockoutService, type LoginSubject } from './login-lockout.service.js';
 import { normalizeRsaPublicKey } from './public-key.js';
 
 export class UsernameTakenError extends BadRequestException {
@@ -50,7 +53,39 @@ export function usernameKey(username: string): string {
   return username.normalize('NFKC').toLowerCase();
 }
 
-/** The one user store and the one password check every API's login goes through. */
+/** What may be changed of a user, each value already checked; what is undefined stays. */
+export interface UserChanges {
+  privilege?: Privilege;
+  scope?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  email?: string | null;
+  description?: string | null;
+  publicKey?: string | null;
+  enabled?: boolean;
+  groups?: Group[];
+}
+
+export interface SetPasswordOptions {
+  /** The credential the call came with, which survives the change (a self-service change). */
+  keep?: CallerCredential;
+  /** Lifts a lock from failed logins (an admin's reset). */
+  unlock?: boolean;
+  /** The request field a policy refusal names (`password` unless given). */
+  field?: string;
+  /** Runs once the new password passes the policy and before anything changes; throws to refuse. */
+  confirm?: () => Promise<void>;
+}
+
+/** The SQL that moves a user's credential version: in the statement, so no change is lost. */
+const NEXT_CREDENTIAL_VERSION = () => '"credentialVersion" + 1';
+
+/**
+ * The one user store, and the one writer of what a credential depends on: a new password is set
+ * only by setPassword, privilege, scope and enabled are changed only by update, and each change
+ * that ends access JWTs moves the user's credential version (User.credentialVersion) in the
+ * transaction that makes it.
+ */
 @Injectable()
 export class UsersService implements OnApplicationBootstrap {
   private readonly logger = new Logger(UsersService.name);
@@ -58,8 +93,8 @@ export class UsersService implements OnApplicationBootstrap {
   constructor(
     private readonly config: AppConfig,
     private readonly hasher: PasswordHasher,
-    private readonly lockout: LoginLockoutService,
-    private readonly audit: AuditService,
+    private readonly credentials: UserCredentialsService,
+    private readonly clock: Clock,
     @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
@@ -70,15 +105,8 @@ export class UsersService implements OnApplicationBootstrap {
 
   /** Registers a user; a taken name (in any case) is a 400, decided by the database's unique index. */
   async register(dto: CreateUserDto, privilege: Privilege = 'user'): Promise<User> {
-    const violation = this.hasher.policyViolation(dto.password);
-    if (violation) throw new BadRequestException(violation);
-
-    const publicKey = dto.publicKey === undefined ? null : normalizeRsaPublicKey(dto.publicKey);
-    if (dto.publicKey !== undefined && !publicKey) {
-      throw new BadRequestException(
-        'publicKey must be an RSA public key of at least 2048 bits in SPKI PEM form',
-      );
-    }
+    this.checkPolicy(dto.password);
+    const publicKey = dto.publicKey === undefined ? null : checkedPublicKey(dto.publicKey);
     try {
       return await this.users.save(
         this.users.create({
@@ -91,7 +119,7 @@ export class UsersService implements OnApplicationBootstrap {
           email: dto.email ?? null,
           description: dto.description ?? null,
           publicKey,
-          credentialsChangedAt: new Date(),
+          credentialsChangedAt: this.clock.now(),
         }),
       );
     } catch (error) {
@@ -109,56 +137,11 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   /**
-   * The enabled user with these credentials, or null. Unknown users cost the same bcrypt compare
-   * as known ones; a locked account is refused (429) even with the right password; a hash made at
-   * a lower cost than configured is upgraded on success. Every outcome is a `login` audit event
-   * of `attempt`'s API and client.
+   * Stores a hash of the same password made at the configured cost, after a login proved the
+   * password: not a password change, so no credential ends.
    */
-  async authenticate(
-    username: string,
-    password: string,
-    attempt: LoginAttempt,
-  ): Promise<User | null> {
-    const key = usernameKey(username);
-    const user = await this.findByKey(key);
-    const matches = await this.hasher.verify(password, user?.passwordHash ?? null);
-    const audit = (outcome: 'success' | 'failure', detail?: Record<string, string | boolean>) =>
-      this.audit.record({
-        type: 'login',
-        outcome,
-        api: attempt.api,
-        userId: user?.id ?? null,
-        username,
-        address: attempt.address,
-        agent: attempt.agent,
-        detail: { method: 'password', ...detail },
-      });
-    if (key.includes('\0')) {
-      await audit('failure', { reason: 'unknown-user' });
-      return null;
-    }
-    const subject: LoginSubject = user ? { user } : { usernameKey: key };
-    const lockedFor = await this.lockout.lockedForSeconds(subject);
-    if (lockedFor > 0) {
-      await audit('failure', { locked: true });
-      throw new TooManyAttemptsException(lockedFor);
-    }
-    if (!user || !matches) {
-      await this.lockout.recordFailure(subject);
-      await audit('failure', { reason: user ? 'wrong-password' : 'unknown-user' });
-      return null;
-    }
-    await this.lockout.recordSuccess(user);
-    if (!user.enabled) {
-      await audit('failure', { reason: 'disabled' });
-      return null;
-    }
-    if (this.hasher.needsRehash(user.passwordHash)) {
-      user.passwordHash = await this.hasher.hash(password);
-      await this.users.update({ id: user.id }, { passwordHash: user.passwordHash });
-    }
-    await audit('success');
-    return user;
+  async storeRehash(user: User, passwordHash: string): Promise<void> {
+    await this.users.update({ id: user.id }, { passwordHash });
   }
 
   /** The user under this username key; none has a NUL in it, and PostgreSQL could not even compare one. */
@@ -168,16 +151,92 @@ export class UsersService implements OnApplicationBootstrap {
 
   /** Replaces the key that verifies the user's `loginwithrsa` signatures. */
   async setPublicKey(user: User, pem: string): Promise<void> {
-    await this.users.update({ id: user.id }, { publicKey: checkedPublicKey(pem) });
+    await this.update(user, { publicKey: checkedPublicKey(pem) });
   }
 
   /** Sets a user's own JWT scope; null returns them to their privilege's default. */
   async setScope(username: string, scope: string | null): Promise<void> {
-    const { affected } = await this.users.update(
-      { usernameKey: usernameKey(username) },
-      { scope: checkedScope(scope) },
-    );
-    if (!affected) throw new NotFoundException(`No user named ${username}`);
+    const checked = checkedScope(scope);
+    const user = await this.findByUsername(username);
+    if (!user) throw new NotFoundException(`No user named ${username}`);
+    await this.update(user, { scope: checked });
+  }
+
+  /**
+   * Sets a user's password: the policy, the hash, and in one transaction the new hash, the
+   * credential time and version moved, and every other user token and session of the user ended
+   * (their access JWTs stop by the version). Answers what was ended.
+   */
+  async setPassword(
+    user: User,
+    password: string,
+    { keep, unlock = false, field = 'password', confirm }: SetPasswordOptions = {},
+  ): Promise<EndedCredentials> {
+    this.checkPolicy(password, field);
+    await confirm?.();
+    const passwordHash = await this.hasher.hash(password);
+    const changedAt = this.clock.now();
+    return this.users.manager.transaction(async (manager) => {
+      await manager.update(
+        User,
+        { id: user.id },
+        {
+          passwordHash,
+          credentialsChangedAt: changedAt,
+          credentialVersion: NEXT_CREDENTIAL_VERSION,
+          ...(unlock && { failedLoginCount: 0, lockedUntil: null }),
+        },
+      );
+      return this.credentials.endAll(manager, user.id, keep && { credential: keep, changedAt });
+    });
+  }
+
+  /**
+   * Applies `changes` to a user in one transaction, writing only the fields given (never a stale
+   * copy of the others). A change of privilege or scope, or a disable, moves the credential
+   * version: access JWTs carrying the old claims, or issued before the disable, stop, and
+   * enabling again does not bring them back. A disable also ends every user token and session
+   * of the user; answers what was ended then, null otherwise.
+   */
+  async update(user: User, changes: UserChanges): Promise<EndedCredentials | null> {
+    const { groups, ...given } = changes;
+    const columns = Object.fromEntries(
+      Object.entries(given).filter(([, value]) => value !== undefined),
+    ) as Omit<UserChanges, 'groups'>;
+    if (Object.keys(columns).length === 0 && groups === undefined) return null;
+    const disabling = columns.enabled === false;
+    const endsAccessTokens =
+      disabling ||
+      (columns.privilege !== undefined && columns.privilege !== user.privilege) ||
+      (columns.scope !== undefined && columns.scope !== user.scope);
+    return this.users.manager.transaction(async (manager) => {
+      if (Object.keys(columns).length > 0) {
+        await manager.update(
+          User,
+          { id: user.id },
+          {
+            ...columns,
+            ...(endsAccessTokens && { credentialVersion: NEXT_CREDENTIAL_VERSION }),
+          },
+        );
+      }
+      if (groups !== undefined) {
+        const memberships = manager.createQueryBuilder().relation(User, 'groups').of(user.id);
+        await memberships.addAndRemove(groups, await memberships.loadMany<Group>());
+      }
+      return disabling ? this.credentials.endAll(manager, user.id) : null;
+    });
+  }
+
+  /** Deletes a user with their user tokens, sessions and memberships; answers what was ended. */
+  async remove(user: User): Promise<EndedCredentials> {
+    return this.users.manager.transaction(async (manager) => {
+      const ended = await this.credentials.endAll(manager, user.id);
+      const memberships = manager.createQueryBuilder().relation(User, 'groups').of(user.id);
+      await memberships.remove(await memberships.loadMany<Group>());
+      await manager.delete(User, { id: user.id });
+      return ended;
+    });
   }
 
   async recordLogin(user: User): Promise<Date> {
@@ -196,17 +255,22 @@ export class UsersService implements OnApplicationBootstrap {
       });
       return this.ensureAdmin(username, password);
     }
-    const changes: Partial<User> = {};
-    if (existing.privilege !== 'admin') changes.privilege = 'admin';
-    if (!existing.enabled) changes.enabled = true;
-    if (!(await this.hasher.verify(password, existing.passwordHash))) {
-      changes.passwordHash = await this.hasher.hash(password);
-      changes.credentialsChangedAt = new Date();
-    }
-    if (Object.keys(changes).length === 0) return;
-    await this.users.update({ id: existing.id }, changes);
+    const passwordInLine = await this.hasher.verify(password, existing.passwordHash);
+    const changes: UserChanges = {
+      ...(existing.privilege !== 'admin' && { privilege: 'admin' }),
+      ...(!existing.enabled && { enabled: true }),
+    };
+    if (passwordInLine && Object.keys(changes).length === 0) return;
+    if (!passwordInLine) await this.setPassword(existing, password);
+    await this.update(existing, changes);
     this.logger.log(
       `Admin account ${existing.id} brought in line with ADMIN_USERNAME/ADMIN_PASSWORD`,
     );
+  }
+
+  /** Refuses a password to be stored that breaks the policy, naming the request's `field`. */
+  private checkPolicy(password: string, field = 'password'): void {
+    const violation = this.hasher.policyViolation(password);
+    if (violation) throw new BadRequestException(violation.replace(/^password/, field));
   }
 }

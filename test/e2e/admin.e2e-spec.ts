@@ -132,7 +132,13 @@ describe('who may call /api/admin', () => {
     const asOther = () => t.http().get('/api/admin/users').set('Authorization', `Bearer ${jwt}`);
     expect((await asOther()).status).toBe(200);
     await patch(`/api/admin/users/${other.id}`, { privilege: 'user' }).expect(200);
-    expectError(await asOther(), 403);
+    // The demotion ends the JWT that carries the admin claims; a new one is a user's.
+    expectError(await asOther(), 401);
+    const asUser = await accessTokenFor(t, other);
+    expectError(
+      await t.http().get('/api/admin/users').set('Authorization', `Bearer ${asUser}`),
+      403,
+    );
   });
 });
 

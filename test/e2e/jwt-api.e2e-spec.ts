@@ -21,7 +21,8 @@ const PASSWORD = 'correct-horse-battery';
 const ADMIN = { username: 'root-admin', password: 'admin-password-123' };
 const DEFAULT_SCOPE_USER = 'profile:read profile:write';
 const DEFAULT_SCOPE_ADMIN = 'profile:read profile:write users:read users:write';
-const CLAIMS = ['exp', 'iat', 'iss', 'jti', 'scope', 'sub', 'sub_type'];
+// `cv`: the user's credential version, a further claim SPEC §3 allows.
+const CLAIMS = ['cv', 'exp', 'iat', 'iss', 'jti', 'scope', 'sub', 'sub_type'];
 const REQUIRED = 'Required fields were not provided...';
 const INVALID = 'One or more request fields are invalid...';
 
@@ -326,9 +327,9 @@ describe('JWT API: scopes', () => {
     expect(decode(scoped).payload.scope).toBe('physicalactivities:read sleep:read');
     expect(decode(scoped).payload.sub_type).toBe('user');
     expect(decode(await accessToken(t, bystander)).payload.scope).toBe(DEFAULT_SCOPE_USER);
-    // A token issued before the change keeps its own claims and stays valid.
+    // A token issued before the change keeps its own claims, which no longer hold: it is dead.
     expect(decode(before).payload.scope).toBe(DEFAULT_SCOPE_USER);
-    expect(await checkToken(t, before)).toBe('valid');
+    expect(await checkToken(t, before)).toBe('invalid');
     expect(await checkToken(t, scoped)).toBe('valid');
 
     await users.setScope(user.username.toUpperCase(), 'measurements:read');
