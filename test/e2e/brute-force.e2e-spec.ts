@@ -4,6 +4,7 @@ import bcrypt from 'bcrypt';
 import type { Response, Test } from 'supertest';
 import { User } from '../../src/users/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
+import { controlClock, type TestClock } from '../support/clock.js';
 import { uniqueName } from '../support/fixtures.js';
 
 /**
@@ -25,7 +26,6 @@ interface TestUser {
   password: string;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const generateRsaKeyPair = () => promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
 const spkiPem = (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }).toString();
 
@@ -310,9 +310,11 @@ describe('Brute force: the per-account lock', () => {
 
 describe('Brute force: the lock ends by itself and grows', () => {
   let t: TestApp;
+  let clock: TestClock;
   const jwt = PASSWORD_PATHS[0];
   beforeAll(async () => {
     t = await startTestApp({ LOCKOUT_BASE_SECONDS: '1' });
+    clock = controlClock(t);
   });
   afterAll(() => t.close());
 
@@ -320,7 +322,7 @@ describe('Brute force: the lock ends by itself and grows', () => {
     const user = await createUser(t);
     await failTimes(t, jwt, user, 5);
     expect(expectTooMany(await jwt.attempt(t, user, PASSWORD), 'jwt')).toBe(1);
-    await sleep(1200);
+    clock.advance(1200);
     await expectSuccess(t, jwt, user);
     expect(await lockState(t, user)).toEqual({ failedLoginCount: 0, lockedUntil: null });
     await failTimes(t, jwt, user, 4);
@@ -333,30 +335,32 @@ describe('Brute force: the lock ends by itself and grows', () => {
     await failTimes(t, jwt, user, 5);
     expect(expectTooMany(await jwt.attempt(t, user, PASSWORD), 'jwt')).toBe(1);
 
-    await sleep(1200);
+    clock.advance(1200);
     await failTimes(t, session, user, 1);
     expect(expectTooMany(await jwt.attempt(t, user, PASSWORD), 'jwt')).toBe(2);
     let state = await lockState(t, user);
     expect(state.failedLoginCount).toBe(6);
-    expect(state.lockedUntil!.getTime() - Date.now()).toBeGreaterThan(1500);
-    await sleep(1000);
+    expect(state.lockedUntil!.getTime() - clock.nowMs()).toBeGreaterThan(1500);
+    clock.advance(1000);
     // Still locked after one second: this lock is longer than the first.
     expect(expectTooMany(await session.attempt(t, user, PASSWORD), 'session')).toBe(1);
 
-    await sleep(1200);
+    clock.advance(1200);
     await failTimes(t, jwt, user, 1);
     expect(expectTooMany(await session.attempt(t, user, PASSWORD), 'session')).toBe(4);
     state = await lockState(t, user);
     expect(state.failedLoginCount).toBe(7);
-    expect(state.lockedUntil!.getTime() - Date.now()).toBeGreaterThan(3500);
+    expect(state.lockedUntil!.getTime() - clock.nowMs()).toBeGreaterThan(3500);
   });
 });
 
 describe('Brute force: the lock is capped at LOCKOUT_MAX_SECONDS', () => {
   let t: TestApp;
+  let clock: TestClock;
   const jwt = PASSWORD_PATHS[0];
   beforeAll(async () => {
     t = await startTestApp({ LOCKOUT_BASE_SECONDS: '1', LOCKOUT_MAX_SECONDS: '2' });
+    clock = controlClock(t);
   });
   afterAll(() => t.close());
 
@@ -364,10 +368,10 @@ describe('Brute force: the lock is capped at LOCKOUT_MAX_SECONDS', () => {
     const user = await createUser(t);
     await failTimes(t, jwt, user, 5);
     expect(expectTooMany(await jwt.attempt(t, user, PASSWORD), 'jwt')).toBe(1);
-    await sleep(1200);
+    clock.advance(1200);
     await failTimes(t, jwt, user, 1);
     expect(expectTooMany(await jwt.attempt(t, user, PASSWORD), 'jwt')).toBe(2);
-    await sleep(2200);
+    clock.advance(2200);
     await failTimes(t, jwt, user, 1);
     expect(expectTooMany(await jwt.attempt(t, user, PASSWORD), 'jwt')).toBe(2);
     expect((await lockState(t, user)).failedLoginCount).toBe(7);
