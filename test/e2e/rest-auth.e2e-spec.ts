@@ -689,12 +689,12 @@ describe('REST-auth API: GET /api/resource and GET /api/token', () => {
 
 describe('REST-auth API with REGISTRATION_OPEN=false and a configured admin', () => {
   let t: TestApp;
-  const admin = basic('admin', 'changeme1');
+  const admin = basic('admin', 'changeme-admin-42');
   beforeAll(async () => {
     t = await startTestApp({
       REGISTRATION_OPEN: 'false',
       ADMIN_USERNAME: 'admin',
-      ADMIN_PASSWORD: 'changeme1',
+      ADMIN_PASSWORD: 'changeme-admin-42',
     });
   });
   afterAll(() => t.close());
@@ -704,10 +704,10 @@ describe('REST-auth API with REGISTRATION_OPEN=false and a configured admin', ()
     expect(row.privilege).toBe('admin');
     expect(asBoolean(row.enabled)).toBe(true);
     expect(row.passwordHash).toMatch(/^\$2b\$/);
-    expect(row.passwordHash).not.toContain('changeme1');
+    expect(row.passwordHash).not.toContain('changeme-admin-42');
     const greeting = await resource(t, admin);
     expect(greeting.body).toEqual({ data: 'Hello, admin!' });
-    const jwt = decodeJwt(await fetchToken(t, 'admin', 'changeme1'));
+    const jwt = decodeJwt(await fetchToken(t, 'admin', 'changeme-admin-42'));
     expect(jwt.payload.sub).toBe(String(row.id));
     expect(jwt.payload.sub_type).toBe('admin');
     expect(jwt.payload.scope).toBe(t.config.defaultScopes.admin);
@@ -755,7 +755,7 @@ describe('REST-auth API with REGISTRATION_OPEN=false and a configured admin', ()
   });
 
   it('lets the admin register with a token as username', async () => {
-    const adminToken = await fetchToken(t, 'admin', 'changeme1');
+    const adminToken = await fetchToken(t, 'admin', 'changeme-admin-42');
     const res = await register(
       t,
       { username: 'by-token', password: PASSWORD },
