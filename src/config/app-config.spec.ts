@@ -21,6 +21,7 @@ describe('loadAppConfig', () => {
       registrationOpen: true,
       bcryptCost: 12,
       passwordMinLength: 8,
+      refuseCommonPasswords: true,
       redisUrl: null,
       jwt: { issuer: 'gatehouse', accessTokenTtl: 86_400, privateKeyPem: null },
       sso: { header: 'x-remote-user', trustedProxies: [] },
@@ -77,6 +78,8 @@ describe('loadAppConfig', () => {
     [{ ADMIN_USERNAME: 'root' }, 'ADMIN_USERNAME and ADMIN_PASSWORD'],
     [{ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'short' }, 'ADMIN_PASSWORD'],
     [{ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'x'.repeat(73) }, 'ADMIN_PASSWORD'],
+    [{ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'Password123' }, 'ADMIN_PASSWORD'],
+    [{ PASSWORD_REFUSE_COMMON: 'sometimes' }, 'PASSWORD_REFUSE_COMMON'],
   ])('refuses %o with one line naming the variable', (env, variable) => {
     const message = errorFor(env);
     expect(message).toContain(variable);

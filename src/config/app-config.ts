@@ -39,6 +39,7 @@ class EnvironmentVariables {
 
   @Type(() => Number) @IsInt() @Min(4) @Max(20) BCRYPT_COST = 12;
   @Type(() => Number) @IsInt() @Min(1) @Max(72) PASSWORD_MIN_LENGTH = 8;
+  @Transform(toBoolean) @IsBoolean() PASSWORD_REFUSE_COMMON = true;
 
   @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'must be redis://host:port' })
@@ -83,6 +84,8 @@ export class AppConfig {
   readonly registrationOpen: boolean;
   readonly bcryptCost: number;
   readonly passwordMinLength: number;
+  /** Whether a new password among the most common ones is refused. */
+  readonly refuseCommonPasswords: boolean;
   readonly redisUrl: string | null;
   readonly jwt: {
     issuer: string;
@@ -139,7 +142,11 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     );
   }
   const adminPasswordViolation =
-    vars.ADMIN_PASSWORD && passwordPolicyViolation(vars.ADMIN_PASSWORD, vars.PASSWORD_MIN_LENGTH);
+    vars.ADMIN_PASSWORD &&
+    passwordPolicyViolation(vars.ADMIN_PASSWORD, {
+      minLength: vars.PASSWORD_MIN_LENGTH,
+      refuseCommon: vars.PASSWORD_REFUSE_COMMON,
+    });
   if (adminPasswordViolation) {
     throw new ConfigValidationError(
       `Invalid configuration: ADMIN_PASSWORD: ${adminPasswordViolation}`,
@@ -157,6 +164,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     registrationOpen: vars.REGISTRATION_OPEN,
     bcryptCost: vars.BCRYPT_COST,
     passwordMinLength: vars.PASSWORD_MIN_LENGTH,
+    refuseCommonPasswords: vars.PASSWORD_REFUSE_COMMON,
     redisUrl: vars.REDIS_URL ?? null,
     jwt: {
       issuer: vars.JWT_ISSUER,

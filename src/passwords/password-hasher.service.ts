@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import bcrypt from 'bcrypt';
 import pLimit from 'p-limit';
 import { AppConfig } from '../config/app-config.js';
-import { isHashable, passwordPolicyViolation } from './password-policy.js';
+import { isHashable, normalizePassword, passwordPolicyViolation } from './password-policy.js';
 
 const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
 
@@ -34,15 +34,19 @@ export class PasswordHasher {
     this.dummyHash = this.hash(randomUUID());
   }
 
+  /** A bcrypt hash of the password's normalized form (NFKC). */
   hash(password: string): Promise<string> {
-    return bcryptSlot(() => bcrypt.hash(password, this.config.bcryptCost));
+    const normalized = normalizePassword(password);
+    // The policy admits only passwords whose normalized form bcrypt reads whole; one stored before
+    // normalization and rehashed at login may not be, and keeps its raw form, which verify tries.
+    const stored = isHashable(normalized) ? normalized : password;
+    return bcryptSlot(() => bcrypt.hash(stored, this.config.bcryptCost));
   }
 
   /** Compares in constant work whether or not there is a hash; passwords bcrypt would truncate never match. */
   async verify(password: string, hash: string | null): Promise<boolean> {
-    const usable = isHashable(password);
-    const matches = await this.compare(usable ? password : '', hash ?? (await this.dummyHash));
-    return usable && hash !== null && matches;
+    const matches = await this.matchesEitherForm(password, hash ?? (await this.dummyHash));
+    return hash !== null && matches;
   }
 
   /**
@@ -53,7 +57,7 @@ export class PasswordHasher {
     if (!BCRYPT_HASH.test(hash) || bcrypt.getRounds(hash) > Math.max(this.config.bcryptCost, 13)) {
       return null;
     }
-    return isHashable(password) && (await this.compare(password, hash));
+    return this.matchesEitherForm(password, hash);
   }
 
   needsRehash(hash: string): boolean {
@@ -62,7 +66,30 @@ export class PasswordHasher {
 
   /** What is wrong with a new password, or null when it can be stored. */
   policyViolation(password: string): string | null {
-    return passwordPolicyViolation(password, this.config.passwordMinLength);
+    return passwordPolicyViolation(password, {
+      minLength: this.config.passwordMinLength,
+      refuseCommon: this.config.refuseCommonPasswords,
+    });
+  }
+
+  /**
+   * The normalized form first; a hash made before passwords were normalized holds the raw form,
+   * so when that differs it is compared too. The second bcrypt depends only on what was typed,
+   * never on the user or the hash, so a known and an unknown user still cost the same; it is paid
+   * only for the rare passwords NFKC changes (fullwidth forms, ligatures, combining accents), at
+   * most doubling their cost, and every route that checks a password is limited per address.
+   */
+  private async matchesEitherForm(password: string, hash: string): Promise<boolean> {
+    const normalized = normalizePassword(password);
+    if (await this.compareWhole(normalized, hash)) return true;
+    return normalized !== password && (await this.compareWhole(password, hash));
+  }
+
+  /** One bcrypt whatever the password; one bcrypt would truncate is compared as '' and never matches. */
+  private async compareWhole(password: string, hash: string): Promise<boolean> {
+    const usable = isHashable(password);
+    const matches = await this.compare(usable ? password : '', hash);
+    return usable && matches;
   }
 
   private compare(password: string, hash: string): Promise<boolean> {
