@@ -1415,17 +1415,18 @@ describe('Session API: the absolute timeout (SESSION_ABSOLUTE_TIMEOUT=2)', () =>
   });
 });
 
-describe('Session API: password operations throttled (PASSWORD_OPS_PER_MINUTE=3)', () => {
+describe('Session API: password operations throttled (PASSWORD_OPS_PER_MINUTE=4, a registration among them)', () => {
   let t: TestApp;
   let user: Registered;
 
   beforeAll(async () => {
-    t = await startTestApp({ PASSWORD_OPS_PER_MINUTE: '3' });
+    t = await startTestApp({ PASSWORD_OPS_PER_MINUTE: '4' });
+    // Operation 1 of 4: a registration hashes a password.
     user = await registerUser(t, {}, uniqueName('throttled'));
   });
   afterAll(() => t.close());
 
-  it('answers the 4th hashpassword in a minute with 429, Retry-After and the envelope', async () => {
+  it('answers the 4th hashpassword (5th password operation) in a minute with 429, Retry-After and the envelope', async () => {
     const session = await loginSession(t, user);
     for (let call = 1; call <= 3; call += 1) {
       const res = await hashPassword(t, session, { password: 'a-new-password-1', userId: user.id });
@@ -1447,17 +1448,18 @@ describe('Session API: password operations throttled (PASSWORD_OPS_PER_MINUTE=3)
   });
 });
 
-describe('Session API: hashpassword and matchpassword share one budget (PASSWORD_OPS_PER_MINUTE=3)', () => {
+describe('Session API: hashpassword, matchpassword and registration share one budget (PASSWORD_OPS_PER_MINUTE=4)', () => {
   let t: TestApp;
   let user: Registered;
 
   beforeAll(async () => {
-    t = await startTestApp({ PASSWORD_OPS_PER_MINUTE: '3' });
+    t = await startTestApp({ PASSWORD_OPS_PER_MINUTE: '4' });
+    // Operation 1 of 4: a registration hashes a password.
     user = await registerUser(t, {}, uniqueName('budget'));
   });
   afterAll(() => t.close());
 
-  it('answers the 4th password operation in a minute with 429, whichever the route', async () => {
+  it('answers the 5th password operation in a minute with 429, whichever the route', async () => {
     const session = await loginSession(t, user);
     const hash = await bcrypt.hash('the-password-1', 4);
     const statuses = [
