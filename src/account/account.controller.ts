@@ -15,18 +15,18 @@ import { PositiveIntPipe } from '../common/validation/positive-int.pipe.js';
 import { PublicKeyDto } from '../users/dto/public-key.dto.js';
 import { AccountService } from './account.service.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
-import { SessionSummaryDto, UserTokenSummaryDto } from './dto/credentials.dto.js';
-import { ErrorResponseDto } from './dto/error-response.dto.js';
-import { ProfileDto, UpdateProfileDto } from './dto/profile.dto.js';
-import { Actor, type RequestActor } from './request-actor.decorator.js';
-import { SignedIn } from './signed-in.decorator.js';
+import { SessionSummaryDto, UserTokenSummaryDto } from '../identity/dto/credentials.dto.js';
+import { ErrorResponseDto } from '../common/dialects/error-response.dto.js';
+import { ProfileDto, UpdateProfileDto } from '../users/dto/profile.dto.js';
+import { Actor, type RequestActor } from '../identity/request-actor.decorator.js';
+import { Authenticated } from '../identity/authenticated.decorator.js';
 import { HashesPassword } from '../identity/limited-route.decorator.js';
 
 const badRequest = { type: ErrorResponseDto, description: 'A malformed body or id' };
 
 @ApiTags('Self-service')
 @Dialect('default')
-@SignedIn()
+@Authenticated('signed-in')
 @Controller('api/me')
 export class AccountController {
   constructor(private readonly account: AccountService) {}

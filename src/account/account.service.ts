@@ -6,11 +6,11 @@ import { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { PasswordCheckService } from '../identity/password-check.service.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
-import type { SessionSummaryDto, UserTokenSummaryDto } from './dto/credentials.dto.js';
-import type { ProfileDto, UpdateProfileDto } from './dto/profile.dto.js';
-import { toProfileDto } from './profile.js';
-import { clientFields, type RequestActor } from './request-actor.decorator.js';
-import { UserCredentialsService } from './user-credentials.service.js';
+import type { SessionSummaryDto, UserTokenSummaryDto } from '../identity/dto/credentials.dto.js';
+import type { ProfileDto, UpdateProfileDto } from '../users/dto/profile.dto.js';
+import { toProfileDto } from '../users/profile.js';
+import { clientFields, type RequestActor } from '../identity/request-actor.decorator.js';
+import { UserCredentialsService } from '../identity/user-credentials.service.js';
 
 const SELF_SERVICE = 'self-service';
 

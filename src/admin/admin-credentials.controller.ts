@@ -9,13 +9,13 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { SessionSummaryDto, UserTokenSummaryDto } from '../account/dto/credentials.dto.js';
-import { ErrorResponseDto } from '../account/dto/error-response.dto.js';
-import { Actor, type RequestActor } from '../account/request-actor.decorator.js';
+import { SessionSummaryDto, UserTokenSummaryDto } from '../identity/dto/credentials.dto.js';
+import { ErrorResponseDto } from '../common/dialects/error-response.dto.js';
+import { Actor, type RequestActor } from '../identity/request-actor.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
 import { PositiveIntPipe } from '../common/validation/positive-int.pipe.js';
 import { AdminCredentialsService } from './admin-credentials.service.js';
-import { AdminOnly } from './admin-only.decorator.js';
+import { Authenticated } from '../identity/authenticated.decorator.js';
 import {
   EndedCredentialsDto,
   RevokeAccessTokenDto,
@@ -28,7 +28,7 @@ const badRequest = { type: ErrorResponseDto, description: 'A malformed id or bod
 
 @ApiTags('Administration')
 @Dialect('default')
-@AdminOnly()
+@Authenticated('admin')
 @Controller('api/admin')
 export class AdminCredentialsController {
   constructor(private readonly credentials: AdminCredentialsService) {}

@@ -1,10 +1,10 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import type { SessionSummaryDto, UserTokenSummaryDto } from '../account/dto/credentials.dto.js';
-import type { RequestActor } from '../account/request-actor.decorator.js';
-import { actorFields } from '../account/request-actor.decorator.js';
-import { UserCredentialsService } from '../account/user-credentials.service.js';
+import type { SessionSummaryDto, UserTokenSummaryDto } from '../identity/dto/credentials.dto.js';
+import type { RequestActor } from '../identity/request-actor.decorator.js';
+import { actorFields } from '../identity/request-actor.decorator.js';
+import { UserCredentialsService } from '../identity/user-credentials.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
 import {

@@ -10,12 +10,12 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../account/dto/error-response.dto.js';
-import { Actor, type RequestActor } from '../account/request-actor.decorator.js';
+import { ErrorResponseDto } from '../common/dialects/error-response.dto.js';
+import { Actor, type RequestActor } from '../identity/request-actor.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
 import { PositiveIntPipe } from '../common/validation/positive-int.pipe.js';
 import { AdminGroupsService } from './admin-groups.service.js';
-import { AdminOnly } from './admin-only.decorator.js';
+import { Authenticated } from '../identity/authenticated.decorator.js';
 import { AdminGroupDto, CreateGroupDto, UpdateGroupDto } from './dto/admin-group.dto.js';
 
 const groupId = () =>
@@ -25,7 +25,7 @@ const noSuchGroup = { type: ErrorResponseDto, description: 'No group has this id
 
 @ApiTags('Administration')
 @Dialect('default')
-@AdminOnly()
+@Authenticated('admin')
 @Controller('api/admin/groups')
 export class AdminGroupsController {
   constructor(private readonly groups: AdminGroupsService) {}

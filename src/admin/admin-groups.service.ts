@@ -1,8 +1,8 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import type { RequestActor } from '../account/request-actor.decorator.js';
-import { actorFields } from '../account/request-actor.decorator.js';
+import type { RequestActor } from '../identity/request-actor.decorator.js';
+import { actorFields } from '../identity/request-actor.decorator.js';
 import { AuditService } from '../audit/audit.service.js';
 import { isUniqueViolation } from '../database/database-errors.js';
 import { Group } from '../users/entities/group.entity.js';

@@ -1,15 +1,15 @@
 import { Controller, Post } from '@nestjs/common';
 import { ApiConflictResponse, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../account/dto/error-response.dto.js';
-import { Actor, type RequestActor } from '../account/request-actor.decorator.js';
+import { ErrorResponseDto } from '../common/dialects/error-response.dto.js';
+import { Actor, type RequestActor } from '../identity/request-actor.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
 import { AdminKeysService } from './admin-keys.service.js';
-import { AdminOnly } from './admin-only.decorator.js';
+import { Authenticated } from '../identity/authenticated.decorator.js';
 import { RotatedKeyDto } from './dto/admin-credentials.dto.js';
 
 @ApiTags('Administration')
 @Dialect('default')
-@AdminOnly()
+@Authenticated('admin')
 @Controller('api/admin/keys')
 export class AdminKeysController {
   constructor(private readonly keys: AdminKeysService) {}

@@ -1,6 +1,6 @@
 import { ConflictException, Injectable } from '@nestjs/common';
-import type { RequestActor } from '../account/request-actor.decorator.js';
-import { actorFields } from '../account/request-actor.decorator.js';
+import type { RequestActor } from '../identity/request-actor.decorator.js';
+import { actorFields } from '../identity/request-actor.decorator.js';
 import { AuditService } from '../audit/audit.service.js';
 import { SigningKeysService } from '../tokens/signing-keys.service.js';
 

@@ -20,11 +20,11 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../account/dto/error-response.dto.js';
-import { Actor, type RequestActor } from '../account/request-actor.decorator.js';
+import { ErrorResponseDto } from '../common/dialects/error-response.dto.js';
+import { Actor, type RequestActor } from '../identity/request-actor.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
 import { PositiveIntPipe } from '../common/validation/positive-int.pipe.js';
-import { AdminOnly } from './admin-only.decorator.js';
+import { Authenticated } from '../identity/authenticated.decorator.js';
 import { AdminUsersService } from './admin-users.service.js';
 import {
   AdminUserDto,
@@ -42,7 +42,7 @@ const noSuchUser = { type: ErrorResponseDto, description: 'No user (or group) ha
 
 @ApiTags('Administration')
 @Dialect('default')
-@AdminOnly()
+@Authenticated('admin')
 @Controller('api/admin/users')
 export class AdminUsersController {
   constructor(private readonly users: AdminUsersService) {}

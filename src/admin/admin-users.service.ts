@@ -1,9 +1,9 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type FindOptionsWhere, In, Raw, Repository } from 'typeorm';
-import type { RequestActor } from '../account/request-actor.decorator.js';
-import { actorFields } from '../account/request-actor.decorator.js';
-import { toProfileDto } from '../account/profile.js';
+import type { RequestActor } from '../identity/request-actor.decorator.js';
+import { actorFields } from '../identity/request-actor.decorator.js';
+import { toProfileDto } from '../users/profile.js';
 import { AuditService } from '../audit/audit.service.js';
 import { DEFAULT_PAGE_SIZE } from '../common/validation/query-values.js';
 import { Group } from '../users/entities/group.entity.js';

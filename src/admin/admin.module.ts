@@ -13,7 +13,7 @@ import { AdminKeysService } from './admin-keys.service.js';
 import { AdminUsersController } from './admin-users.controller.js';
 import { AdminUsersService } from './admin-users.service.js';
 
-/** The administration API under /api/admin, for admins only (AdminGuard). */
+/** The administration API under /api/admin, for admins only (@Authenticated('admin')). */
 @Module({
   imports: [TypeOrmModule.forFeature([User, Group]), TokensModule, UsersModule],
   controllers: [

@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ErrorResponseDto } from '../account/dto/error-response.dto.js';
-import { AdminOnly } from '../admin/admin-only.decorator.js';
+import { ErrorResponseDto } from '../common/dialects/error-response.dto.js';
+import { Authenticated } from '../identity/authenticated.decorator.js';
 import { AuditService } from './audit.service.js';
 import { AuditEventPageDto, ListAuditEventsQueryDto } from './dto/audit-events.dto.js';
 
@@ -11,7 +11,7 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
-  @AdminOnly()
+  @Authenticated('admin')
   @ApiOperation({
     summary:
       'List audit events (logins, token issue and revocation, sessions, admin changes), newest first',

@@ -1,28 +1,37 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth/auth.module.js';
+import { UserToken } from '../auth/entities/user-token.entity.js';
 import { PasswordHashingModule } from '../passwords/password-hashing.module.js';
+import { Session } from '../sessions/entities/session.entity.js';
+import { SessionsModule } from '../sessions/sessions.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { LoginFailure } from '../users/entities/login-failure.entity.js';
 import { User } from '../users/entities/user.entity.js';
 import { UsersModule } from '../users/users.module.js';
+import { CallersService } from './callers.service.js';
 import { LoginLimiter } from './login-limiter.service.js';
 import { LoginLockoutService } from './login-lockout.service.js';
 import { PasswordCheckService } from './password-check.service.js';
 import { BasicOrTokenStrategy } from './strategies/basic-or-token.strategy.js';
 import { BasicStrategy } from './strategies/basic.strategy.js';
+import { UserCredentialsService } from './user-credentials.service.js';
 
 /**
  * How a request proves who it is: the one password check (per-address limit, per-account lock,
- * bcrypt, audit) and the Basic strategies built on it. Global, so that every API's login routes
- * reach the same check.
+ * bcrypt, audit) and the Basic strategies built on it; who the caller of an administration or
+ * self-service route is (@Authenticated), and a user's stored credentials as an owner or an admin
+ * manages them. Global, so that every API's routes reach the same checks.
  */
 @Global()
 @Module({
   imports: [
-    TypeOrmModule.forFeature([User, LoginFailure]),
+    TypeOrmModule.forFeature([User, LoginFailure, UserToken, Session]),
     PasswordHashingModule,
     TokensModule,
     UsersModule,
+    AuthModule,
+    SessionsModule,
   ],
   providers: [
     PasswordCheckService,
@@ -30,7 +39,15 @@ import { BasicStrategy } from './strategies/basic.strategy.js';
     LoginLimiter,
     BasicStrategy,
     BasicOrTokenStrategy,
+    CallersService,
+    UserCredentialsService,
   ],
-  exports: [PasswordCheckService, LoginLockoutService, LoginLimiter],
+  exports: [
+    PasswordCheckService,
+    LoginLockoutService,
+    LoginLimiter,
+    CallersService,
+    UserCredentialsService,
+  ],
 })
 export class IdentityModule {}

@@ -7,11 +7,11 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import type { CallerCredential } from '../account/callers.service.js';
+import type { CallerCredential } from '../identity/callers.service.js';
 import {
   type EndedCredentials,
   UserCredentialsService,
-} from '../account/user-credentials.service.js';
+} from '../identity/user-credentials.service.js';
 import { Clock } from '../clock/clock.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { isUniqueViolation } from '../database/database-errors.js';

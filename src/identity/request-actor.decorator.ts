@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { Caller } from './callers.service.js';
-import type { CallerRequest } from './signed-in.guard.js';
+import type { CallerRequest } from './authenticated.guard.js';
 
 /** Who made a change, as the audit trail records them. */
 export interface RequestActor {
@@ -9,7 +9,7 @@ export interface RequestActor {
   agent: string | null;
 }
 
-/** The caller a SignedInGuard or AdminGuard authenticated, with the client they called from. */
+/** The caller an AuthenticatedGuard authenticated, with the client they called from. */
 export const Actor = createParamDecorator((_: unknown, context: ExecutionContext): RequestActor => {
   const request = context.switchToHttp().getRequest<CallerRequest>();
   return {

@@ -7,7 +7,7 @@ import {
   looksLikeJwt,
   sessionFromCookie,
   sessionIdOf,
-} from '../identity/request-credentials.js';
+} from './request-credentials.js';
 import { SessionsService } from '../sessions/sessions.service.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
 import type { User } from '../users/entities/user.entity.js';

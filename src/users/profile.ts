@@ -1,4 +1,4 @@
-import type { User } from '../users/entities/user.entity.js';
+import type { User } from './entities/user.entity.js';
 import type { ProfileDto } from './dto/profile.dto.js';
 
 /** A user (loaded with its groups) as ProfileDto: every field but the password hash and lockout state. */
