@@ -65,8 +65,8 @@ export class AccountController {
     description:
       'The old password is checked as a login is (failures count towards the lockout). Every ' +
       'other session and user token of mine ends; the session or user token this call came ' +
-      'with is kept. Access JWTs issued before the change stop working (to the second: one ' +
-      'issued in the same second survives), including the one this call came with.',
+      'with is kept. Every access JWT issued before the change stops working, whatever second ' +
+      'it was issued in, including the one this call came with.',
   })
   @ApiNoContentResponse({ description: 'Changed' })
   @ApiBadRequestResponse({

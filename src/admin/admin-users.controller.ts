@@ -104,8 +104,8 @@ export class AdminUsersController {
   @ApiOperation({
     summary: "Reset a user's password",
     description:
-      'Ends every user token and session of the user at once; their access JWTs issued before ' +
-      'stop working (to the second: one issued in the same second survives). Lifts a lockout.',
+      'Ends every user token and session of the user at once; every access JWT issued before ' +
+      'stops working, whatever second it was issued in. Lifts a lockout.',
   })
   @userId()
   @ApiNoContentResponse({ description: 'Reset' })

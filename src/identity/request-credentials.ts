@@ -48,9 +48,14 @@ export function bearerToken(request: Headers): string | null {
   return BEARER.exec(request.headers.authorization?.trim() ?? '')?.[1] ?? null;
 }
 
-/** Whether `value` has the shape of a JWT (and is longer than any username can be). */
+/** Whether `value` has the shape of a compact JWT: three base64url parts. */
+export function hasJwtShape(value: string): boolean {
+  return JWT.test(value);
+}
+
+/** Whether `value` has the shape of a JWT and is longer than any username can be. */
 export function looksLikeJwt(value: string): boolean {
-  return value.length > 64 && JWT.test(value);
+  return value.length > 64 && hasJwtShape(value);
 }
 
 /**
@@ -60,7 +65,7 @@ export function looksLikeJwt(value: string): boolean {
 export function accessJwtFromAuthorization(request: Headers): string | null {
   const value = request.headers.authorization?.trim() ?? '';
   const token = bearerToken(request) ?? value;
-  return JWT.test(token) ? token : null;
+  return hasJwtShape(token) ? token : null;
 }
 
 /** A bare sid: a positive 32-bit decimal number, nothing after it. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { UserTokensService } from '../auth/user-tokens.service.js';
 import { MetricsService, type TokenKind } from '../metrics/metrics.service.js';
+import { looksLikeJwt } from '../identity/request-credentials.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
 
 /** Longer than any token Gatehouse issues; anything longer is refused without parsing. */
@@ -31,6 +32,6 @@ export class TokenCheckService {
 
   private kindOf(token: string): TokenKind {
     if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return 'other';
-    return this.accessTokens.looksLikeAccessToken(token) ? 'access-jwt' : 'user-token';
+    return looksLikeJwt(token) ? 'access-jwt' : 'user-token';
   }
 }

@@ -6,6 +6,7 @@ import { LRUCache } from 'lru-cache';
 import { DataSource, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
+import { hasJwtShape, looksLikeJwt } from '../identity/request-credentials.js';
 import { CredentialStateCache } from '../database/credential-state-cache.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
 import { PreparedRead, sqlBoolean } from '../database/prepared-read.js';
@@ -17,7 +18,6 @@ import { kidOf, SigningKeysService } from './signing-keys.service.js';
 export const ACCESS_TOKEN_ALGORITHM = 'RS256';
 /** Leeway for clocks of other instances and services that disagree by a little. */
 export const CLOCK_TOLERANCE_SECONDS = 30;
-const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /** Tokens whose signature is remembered as verified, about 1 kB each. */
 const VERIFIED_SIGNATURES_KEPT = 10_000;
 /** Tokens whose subject's liveness and revocation are kept, about 200 bytes each. */
@@ -177,13 +177,9 @@ export class AccessTokensService {
     });
   }
 
-  looksLikeAccessToken(value: string): boolean {
-    return value.length > 64 && JWT_SHAPE.test(value);
-  }
-
   /** What a token says of itself, its signature unchecked: enough to revoke it, never to trust it. */
   unverifiedClaims(token: string): Record<string, unknown> | null {
-    if (!this.looksLikeAccessToken(token)) return null;
+    if (!looksLikeJwt(token)) return null;
     const claims: unknown = this.jwt.decode(token);
     return typeof claims === 'object' && claims !== null
       ? (claims as Record<string, unknown>)
@@ -193,7 +189,7 @@ export class AccessTokensService {
   private async verifySignature(token: string): Promise<AccessTokenClaims | null> {
     const remembered = this.verifiedSignatures.get(token);
     if (remembered) return isUnexpired(remembered) ? remembered : null;
-    if (!JWT_SHAPE.test(token)) return null;
+    if (!hasJwtShape(token)) return null;
     const kid = kidOf(token);
     const key = kid ? await this.keys.verificationKey(kid) : null;
     if (!key) return null;

@@ -71,8 +71,3 @@ export async function sessionIsLive(t: TestApp, session: LiveSessionCredential):
   const res = await t.http().get(`/auth/validate/${session.sid}${session.secret}`);
   return res.status === 200;
 }
-
-/** Waits for the next whole second: credentials are judged against a password change to the second. */
-export async function nextSecond(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
-}
