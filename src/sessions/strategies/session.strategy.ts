@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type Type } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-custom';
@@ -16,64 +16,45 @@ type SessionRequest = FastifyRequest<{ Params: { sid?: string }; Querystring: { 
 /** Where a session route reads its credential; each is a Passport strategy of that name. */
 export type SessionCredentialSource = 'session' | 'session-in-validate-path';
 
+type ReadCredential = (request: SessionRequest, cookieSecret?: string) => SessionCredential | null;
+
+/** A Passport strategy named `source` that reads a session with `read` and checks it is live. */
+function SessionCredentialStrategy(source: SessionCredentialSource, read: ReadCredential) {
+  @Injectable()
+  class ReadsSession extends PassportStrategy(Strategy, source) {
+    constructor(
+      readonly config: AppConfig,
+      readonly sessions: SessionsService,
+      readonly metrics: MetricsService,
+    ) {
+      super();
+    }
+
+    async validate(request: SessionRequest): Promise<LiveSession | false> {
+      const credential = read(request, request.cookies?.[this.config.sessions.cookieName]);
+      const live = (credential && (await this.sessions.authenticate(credential))) ?? false;
+      this.metrics.countSessionValidation(live !== false);
+      return live;
+    }
+  }
+  return ReadsSession as Type<InstanceType<typeof ReadsSession>>;
+}
+
 /**
- * A session as a Passport credential: the bare sid from the path or the `sid` query parameter,
- * the secret from the session cookie. A secret anywhere else is refused: URLs end up in proxy
- * logs and browser history.
+ * The bare sid from the path or the `sid` query parameter, the secret from the session cookie.
+ * A secret anywhere else is refused: URLs end up in proxy logs and browser history.
  */
 @Injectable()
-export class SessionStrategy extends PassportStrategy(Strategy, 'session') {
-  constructor(
-    private readonly config: AppConfig,
-    private readonly sessions: SessionsService,
-    private readonly metrics: MetricsService,
-  ) {
-    super();
-  }
-
-  validate(request: SessionRequest): Promise<LiveSession | false> {
-    const cookie = request.cookies?.[this.config.sessions.cookieName];
-    return liveSession(
-      this.sessions,
-      this.metrics,
-      sessionFromCookie(request.params?.sid ?? request.query?.sid, cookie),
-    );
-  }
-}
+export class SessionStrategy extends SessionCredentialStrategy('session', (request, cookie) =>
+  sessionFromCookie(request.params?.sid ?? request.query?.sid, cookie),
+) {}
 
 /**
  * `GET /auth/validate/{sid}`, the one route whose document carries the secret in the path: the
  * sid followed by its secret, or the bare sid with the secret in the cookie.
  */
 @Injectable()
-export class ValidatePathSessionStrategy extends PassportStrategy(
-  Strategy,
+export class ValidatePathSessionStrategy extends SessionCredentialStrategy(
   'session-in-validate-path',
-) {
-  constructor(
-    private readonly config: AppConfig,
-    private readonly sessions: SessionsService,
-    private readonly metrics: MetricsService,
-  ) {
-    super();
-  }
-
-  validate(request: SessionRequest): Promise<LiveSession | false> {
-    const cookie = request.cookies?.[this.config.sessions.cookieName];
-    return liveSession(
-      this.sessions,
-      this.metrics,
-      sessionFromValidatePath(request.params?.sid, cookie),
-    );
-  }
-}
-
-async function liveSession(
-  sessions: SessionsService,
-  metrics: MetricsService,
-  credential: SessionCredential | null,
-): Promise<LiveSession | false> {
-  const live = (credential && (await sessions.authenticate(credential))) ?? false;
-  metrics.countSessionValidation(live !== false);
-  return live;
-}
+  (request, cookie) => sessionFromValidatePath(request.params?.sid, cookie),
+) {}
