@@ -32,8 +32,12 @@ const Database = createRequire(import.meta.url)('better-sqlite3') as new (
 const isPostgres = process.env.DATABASE_URL?.startsWith('postgres') ?? false;
 const JSON_HEADERS = { 'Content-Type': 'application/json' };
 const BURST_PASSWORD = 'burst-password';
-/** Generous limits: the tests send many logins from one address and are not about throttling. */
-const SERVER_ENV = { LOG_LEVEL: 'info', LOGIN_ATTEMPTS_PER_MINUTE: '100000' };
+/** Generous limits: the tests send many logins and registrations from one address and are not about throttling. */
+const SERVER_ENV = {
+  LOG_LEVEL: 'info',
+  LOGIN_ATTEMPTS_PER_MINUTE: '100000',
+  PASSWORD_OPS_PER_MINUTE: '100000',
+};
 const REQUEST_TIMEOUT_MS = 10_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
