@@ -11,6 +11,7 @@ import { CREDENTIAL_LIVENESS_COLUMNS, isCredentialLive } from '../users/user-sta
 import type { CreateUserTokenDto } from './dto/create-user-token.dto.js';
 import type { UserTokenDto } from './dto/user-token-response.dto.js';
 import { UserToken } from './entities/user-token.entity.js';
+import { Clock } from '../clock/clock.service.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 /** What isUserTokenLive and recordUsage read of a token. */
@@ -33,6 +34,7 @@ export class UserTokensService {
   constructor(
     @InjectRepository(UserToken) private readonly tokens: Repository<UserToken>,
     private readonly audit: AuditService,
+    private readonly clock: Clock,
     dataSource: DataSource,
   ) {
     const byHash = (selectList: string) =>
@@ -51,7 +53,7 @@ export class UserTokensService {
 
   async issue(user: User, dto: CreateUserTokenDto): Promise<UserTokenDto> {
     const expirationTime = dto.expirationTime ? new Date(dto.expirationTime) : null;
-    if (expirationTime && !(expirationTime.getTime() > Date.now())) {
+    if (expirationTime && !(expirationTime.getTime() > this.clock.nowMs())) {
       throw new BadRequestException('expirationTime must be in the future');
     }
     const token = randomUUID();
@@ -62,7 +64,7 @@ export class UserTokensService {
         note: dto.note ?? null,
         enabled: true,
         expirationTime,
-        creationTime: new Date(),
+        creationTime: this.clock.now(),
         lastUsageTime: null,
         version: 0,
       }),
@@ -95,7 +97,7 @@ export class UserTokensService {
     if (!row) return null;
     const userToken = read.entity(UserToken, 'token', row);
     userToken.user = read.entity(User, 'user', row);
-    if (!isUserTokenLive(userToken)) return null;
+    if (!isUserTokenLive(userToken, this.clock.nowMs())) return null;
     await this.recordUsage(userToken);
     return userToken;
   }
@@ -114,11 +116,11 @@ export class UserTokensService {
 
   /** Deletes the tokens past their expirationTime; returns how many. */
   purgeExpired(): Promise<number> {
-    return deleteInBatches(this.tokens, '"expirationTime" <= :now', { now: new Date() });
+    return deleteInBatches(this.tokens, '"expirationTime" <= :now', { now: this.clock.now() });
   }
 
   private async recordUsage(userToken: UserToken): Promise<void> {
-    const now = new Date();
+    const now = this.clock.now();
     if (
       userToken.lastUsageTime &&
       now.getTime() - userToken.lastUsageTime.getTime() < USAGE_WRITE_INTERVAL_MS
@@ -130,9 +132,8 @@ export class UserTokensService {
   }
 }
 
-function isUserTokenLive(userToken: UserToken): boolean {
-  const expired =
-    userToken.expirationTime !== null && userToken.expirationTime.getTime() <= Date.now();
+function isUserTokenLive(userToken: UserToken, nowMs: number): boolean {
+  const expired = userToken.expirationTime !== null && userToken.expirationTime.getTime() <= nowMs;
   return (
     userToken.enabled &&
     !expired &&

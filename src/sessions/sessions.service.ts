@@ -7,6 +7,7 @@ import { hashesMatch, hashSecret } from '../common/secret-hash.js';
 import { CredentialStateCache } from '../database/credential-state-cache.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
 import { PreparedRead, sqlBoolean } from '../database/prepared-read.js';
+import { Clock } from '../clock/clock.service.js';
 import { AppConfig } from '../config/app-config.js';
 import type { SessionCredential } from '../identity/request-credentials.js';
 import { Group } from '../users/entities/group.entity.js';
@@ -46,6 +47,7 @@ export class SessionsService {
 
   constructor(
     private readonly config: AppConfig,
+    private readonly clock: Clock,
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     private readonly audit: AuditService,
     dataSource: DataSource,
@@ -73,7 +75,7 @@ export class SessionsService {
 
   async start(user: User, client: SessionClient): Promise<{ session: Session; secret: string }> {
     const secret = randomBytes(32).toString('hex');
-    const now = new Date();
+    const now = this.clock.now();
     const session = await this.sessions.save(
       this.sessions.create({
         secretHash: hashSecret(secret),
@@ -152,7 +154,7 @@ export class SessionsService {
 
   /** Deletes the sessions past their idle or absolute timeout; returns how many. */
   async purgeExpired(): Promise<number> {
-    const { lastSeenSince, createdSince } = this.timeoutCutoffs(Date.now());
+    const { lastSeenSince, createdSince } = this.timeoutCutoffs(this.clock.nowMs());
     return deleteInBatches(
       this.sessions,
       '"lastSeenAt" < :lastSeenSince OR "createdAt" < :createdSince',
@@ -164,7 +166,7 @@ export class SessionsService {
   }
 
   private isLive(session: Session): boolean {
-    const { lastSeenSince, createdSince } = this.timeoutCutoffs(Date.now());
+    const { lastSeenSince, createdSince } = this.timeoutCutoffs(this.clock.nowMs());
     return (
       session.lastSeenAt.getTime() >= lastSeenSince &&
       session.createdAt.getTime() >= createdSince &&
@@ -179,7 +181,7 @@ export class SessionsService {
   }
 
   private async recordUse(session: Session): Promise<void> {
-    const now = new Date();
+    const now = this.clock.now();
     const interval = Math.min(LAST_SEEN_WRITE_INTERVAL_MS, this.config.sessions.idleTimeoutMs / 4);
     if (now.getTime() - session.lastSeenAt.getTime() < interval) return;
     session.lastSeenAt = now;

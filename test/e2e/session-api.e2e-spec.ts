@@ -11,6 +11,7 @@ import bcrypt from 'bcrypt';
 import type { Response } from 'supertest';
 import { User } from '../../src/users/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
+import { controlClock } from '../support/clock.js';
 import { registerUser as registerTestUser, sql, uniqueName } from '../support/fixtures.js';
 
 /**
@@ -51,7 +52,6 @@ interface GroupTree {
 }
 
 const sha256Hex = (value: string) => createHash('sha256').update(value, 'utf8').digest('hex');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const randomSecret = () => randomBytes(32).toString('hex');
 const generateRsaKeyPair = () => promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
 const spkiPem = (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }).toString();
@@ -1367,15 +1367,19 @@ describe('Session API: SSO from an untrusted address (behind a trusted load bala
   );
 
   it('keeps a session in use alive, and ends it after a second of idleness', async () => {
-    const session = await loginSession(t, user);
-    const started = Date.now();
-    while (Date.now() - started < 1_600) {
-      await sleep(400);
-      await expectLive(t, session, user.id);
+    const clock = controlClock(t);
+    try {
+      const session = await loginSession(t, user);
+      for (let used = 0; used < 4; used += 1) {
+        clock.advance(400);
+        await expectLive(t, session, user.id);
+      }
+      clock.advance(2_200);
+      await expectDead(t, session);
+      expectFailure(await validate(t, session.sid, session.secret), 404, 'NOTFOUND');
+    } finally {
+      clock.restore();
     }
-    await sleep(2_200);
-    await expectDead(t, session);
-    expectFailure(await validate(t, session.sid, session.secret), 404, 'NOTFOUND');
   });
 });
 
@@ -1390,25 +1394,21 @@ describe('Session API: the absolute timeout (SESSION_ABSOLUTE_TIMEOUT=2)', () =>
   afterAll(() => t.close());
 
   it('ends a session two seconds after it began, however busy it is', async () => {
-    const beforeLogin = Date.now();
-    const session = await loginSession(t, user);
-    const loggedIn = Date.now();
-    let live = 0;
-    for (;;) {
-      const sent = Date.now();
-      const res = await validate(t, `${session.sid}${session.secret}`);
-      const received = Date.now();
-      if (received - beforeLogin < 1_800) {
-        expect(res.status).toBe(200);
-        live += 1;
+    const clock = controlClock(t);
+    try {
+      const session = await loginSession(t, user);
+      // In use every half second: live until two seconds have passed since the login, then not.
+      for (let elapsed = 0; elapsed <= 1_500; elapsed += 500) {
+        expect((await validate(t, `${session.sid}${session.secret}`)).status, `${elapsed} ms`).toBe(
+          200,
+        );
+        clock.advance(500);
       }
-      if (sent - loggedIn > 2_200) {
-        expectFailure(res, 404, 'NOTFOUND');
-        break;
-      }
-      await sleep(500);
+      clock.advance(500);
+      expectFailure(await validate(t, `${session.sid}${session.secret}`), 404, 'NOTFOUND');
+    } finally {
+      clock.restore();
     }
-    expect(live).toBeGreaterThanOrEqual(2);
     // A fresh login is a fresh session.
     const fresh = await loginSession(t, user);
     await expectLive(t, fresh, user.id);

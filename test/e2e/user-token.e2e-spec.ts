@@ -3,6 +3,7 @@ import type { Response } from 'supertest';
 import { UserToken } from '../../src/auth/entities/user-token.entity.js';
 import { User } from '../../src/users/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
+import { controlClock } from '../support/clock.js';
 import { registerUser as registerTestUser, sql, uniqueName } from '../support/fixtures.js';
 
 /**
@@ -421,12 +422,17 @@ describe('User-token API: POST /auth/bump and POST /auth/logout', () => {
   });
 
   it('refuses a token once its expirationTime arrives, without outside help', async () => {
-    const token = await loginToken(t, user.username, {
-      expirationTime: new Date(Date.now() + 1500).toISOString(),
-    });
-    expectJsonSuccess(await bump(t, bearer(token)));
-    await sleep(1700);
-    expectBearerChallenge(await bump(t, bearer(token)));
+    const clock = controlClock(t);
+    try {
+      const token = await loginToken(t, user.username, {
+        expirationTime: new Date(clock.nowMs() + 1500).toISOString(),
+      });
+      expectJsonSuccess(await bump(t, bearer(token)));
+      clock.advance(1700);
+      expectBearerChallenge(await bump(t, bearer(token)));
+    } finally {
+      clock.restore();
+    }
   });
 
   it('refuses a disabled token, and only that one', async () => {

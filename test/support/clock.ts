@@ -7,16 +7,20 @@ export interface TestClock {
   advance(ms: number): void;
   /** The app's current time in milliseconds. */
   nowMs(): number;
+  /** Gives the app its real clock back. */
+  restore(): void;
 }
 
 /** Takes over the app's one Clock, so that a test moves time instead of sleeping through it. */
 export function controlClock(t: TestApp): TestClock {
   let offset = 0;
-  vi.spyOn(t.app.get(Clock), 'now').mockImplementation(() => new Date(Date.now() + offset));
+  const spy = vi.spyOn(t.app.get(Clock), 'now');
+  spy.mockImplementation(() => new Date(Date.now() + offset));
   return {
     advance: (ms) => {
       offset += ms;
     },
     nowMs: () => Date.now() + offset,
+    restore: () => spy.mockRestore(),
   };
 }
