@@ -1,14 +1,20 @@
 import type { INestApplication } from '@nestjs/common';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { AppConfig } from './config/app-config.js';
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
 
 /** The OpenAPI document at /docs-json and Swagger UI at /docs, built from the controllers and DTOs. */
 export function setUpOpenApi(app: INestApplication): void {
+  const config = app.get(AppConfig);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Gatehouse')
       .setDescription('One authentication service speaking five existing auth APIs.')
       .setVersion('1.0')
+      .setLicense('UNLICENSED', 'https://docs.npmjs.com/cli/configuring-npm/package-json#license')
+      .addServer(config.publicUrl)
       .addTag('REST-auth API', 'Users, Basic authentication and short-lived tokens')
       .addTag('JWT API', 'RS256 access tokens for a username and password')
       .addTag('User-token API', 'Long-lived user tokens (UUIDs), sent as Bearer')
@@ -27,7 +33,12 @@ export function setUpOpenApi(app: INestApplication): void {
       .addTag('Health', 'Liveness and readiness probes')
       .addBasicAuth({ type: 'http', scheme: 'basic', description: 'username:password' }, 'basic')
       .addBearerAuth(
-        { type: 'http', scheme: 'bearer', description: 'A user token (UUID)' },
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'UUID',
+          description: 'A user token (UUID)',
+        },
         'user-token',
       )
       .addBearerAuth(
@@ -35,7 +46,7 @@ export function setUpOpenApi(app: INestApplication): void {
         'jwt',
       )
       .addCookieAuth(
-        'GCN_SESSION_SECRET',
+        config.sessions.cookieName,
         {
           type: 'apiKey',
           in: 'cookie',
@@ -45,5 +56,21 @@ export function setUpOpenApi(app: INestApplication): void {
       )
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
+  SwaggerModule.setup('docs', app, markPublicOperations(document), {
+    jsonDocumentUrl: 'docs-json',
+  });
+}
+
+/**
+ * Says `security: []` on the operations that take no credential, as OpenAPI wants a public
+ * operation to say; which operations those are is checked against a list by the OpenAPI test.
+ */
+function markPublicOperations(document: OpenAPIObject): OpenAPIObject {
+  for (const item of Object.values(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (operation && !operation.security?.length) operation.security = [];
+    }
+  }
+  return document;
 }

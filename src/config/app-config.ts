@@ -25,6 +25,12 @@ const toBoolean = ({ value }: { value: unknown }) =>
 class EnvironmentVariables {
   @Type(() => Number) @IsInt() @Min(0) @Max(65535) PORT = 3000;
   @IsString() HOST = '0.0.0.0';
+  /** The base URL clients reach this service at (behind a proxy, the proxy's); default from PORT. */
+  @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, {
+    message: 'must be an http(s) URL such as https://auth.example.com',
+  })
+  PUBLIC_URL?: string;
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
   @IsString() TRUST_PROXY = '';
 
@@ -75,6 +81,8 @@ class EnvironmentVariables {
 
 export class AppConfig {
   readonly port: number;
+  /** The base URL the OpenAPI document's `servers` (and discovery) name, without a trailing slash. */
+  readonly publicUrl: string;
   readonly host: string;
   readonly logLevel: string;
   /** Proxy addresses (or CIDR ranges) whose X-Forwarded-For names the client; none by default. */
@@ -154,6 +162,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   }
   return Object.assign(new AppConfig(), {
     port: vars.PORT,
+    publicUrl: (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, ''),
     host: vars.HOST,
     logLevel: vars.LOG_LEVEL,
     trustProxy: parseTrustProxy(vars.TRUST_PROXY),

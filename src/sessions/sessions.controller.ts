@@ -64,7 +64,9 @@ export class SessionsController {
   })
   @ApiParam({
     name: 'sid',
+    type: String,
     description: 'sid + gcn_session_secret, or the bare sid with the GCN_SESSION_SECRET cookie',
+    example: '42',
   })
   @ApiCookieAuth('session')
   @ApiOkResponse({ type: AuthenticationResponseDto })
@@ -79,6 +81,12 @@ export class SessionsController {
   @Post('logout/:sid')
   @UseGuards(SessionGuard('AUTHREQUIRED'))
   @ApiOperation({ summary: 'Do a logout for the current session (or all sessions of its user)' })
+  @ApiParam({
+    name: 'sid',
+    type: String,
+    description: "The session's sid (a decimal number); its secret comes in the session cookie",
+    example: '42',
+  })
   @ApiCookieAuth('session')
   @ApiQuery({ name: 'allSessions', required: false, type: Boolean })
   @ApiCreatedResponse({ type: GenericResponseDto })

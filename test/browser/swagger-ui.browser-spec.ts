@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -7,6 +8,18 @@ import { registerUser } from '../support/fixtures.js';
 /** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH points at another build. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = join(process.cwd(), 'test', 'browser', '__screenshots__', 'swagger-ui.png');
+
+/** A port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /** The operation block of Swagger UI for `method path`. */
 function operation(page: Page, method: string, path: string): Locator {
@@ -52,8 +65,10 @@ describe('Swagger UI in a real browser', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    t = await startTestApp();
-    await t.app.listen(0, '127.0.0.1');
+    // The document's `servers` names PUBLIC_URL, which Try it out calls: the port is known first.
+    const port = await freePort();
+    t = await startTestApp({ PUBLIC_URL: `http://127.0.0.1:${port}` });
+    await t.app.listen(port, '127.0.0.1');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,

@@ -1,4 +1,5 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { lintFromString, loadConfig } from '@redocly/openapi-core';
 import type { OpenAPIV3 } from 'openapi-types';
 import { startTestApp, type TestApp } from '../support/app.js';
 
@@ -156,5 +157,74 @@ describe('the OpenAPI document', () => {
   it('names the public operations it allows, and no operation that does not exist', () => {
     const names = new Set(operations.map(({ name }) => name));
     expect([...PUBLIC_OPERATIONS].filter((name) => !names.has(name))).toEqual([]);
+  });
+
+  it('says security: [] on every public operation, as OpenAPI wants a public one to say', () => {
+    const unsaid = operations
+      .filter(({ name }) => PUBLIC_OPERATIONS.has(name))
+      .filter(({ operation }) => !Array.isArray(operation.security))
+      .map(({ name }) => name);
+    expect(unsaid).toEqual([]);
+  });
+
+  it("passes Redocly's recommended rules with no error and no warning (redocly.yaml says why a rule is off)", async () => {
+    const config = await loadConfig({ configPath: 'redocly.yaml' });
+    const problems = await lintFromString({ source: JSON.stringify(doc), config });
+    const described = problems.map(
+      (problem) =>
+        `${problem.severity} ${problem.ruleId}: ${problem.message} at ${problem.location[0]?.pointer}`,
+    );
+    expect(described).toEqual([]);
+  });
+
+  it('types every nullable field as what it holds, never as an object that says nothing', () => {
+    const untyped = Object.entries(doc.components?.schemas ?? {}).flatMap(([name, schema]) =>
+      Object.entries((schema as OpenAPIV3.SchemaObject).properties ?? {})
+        .filter(([, property]) => {
+          const field = property as OpenAPIV3.SchemaObject;
+          const saysNothing =
+            field.type === undefined ||
+            (field.type === 'object' && !field.properties && !field.additionalProperties);
+          return field.nullable === true && saysNothing;
+        })
+        .map(([property]) => `${name}.${property}`),
+    );
+    expect(untyped).toEqual([]);
+  });
+
+  it('declares the sid of every path that has one, as a string', () => {
+    const undeclared = operations
+      .filter(({ name }) => name.includes('{sid}'))
+      .filter(({ operation }) => {
+        const sid = (operation.parameters ?? []).find(
+          (parameter) => (parameter as OpenAPIV3.ParameterObject).name === 'sid',
+        ) as OpenAPIV3.ParameterObject | undefined;
+        return !sid || sid.in !== 'path' || !sid.schema;
+      })
+      .map(({ name }) => name);
+    expect(undeclared).toEqual([]);
+  });
+});
+
+describe('the OpenAPI document follows the configuration', () => {
+  it('names PUBLIC_URL in servers and SESSION_COOKIE_NAME as the session scheme', async () => {
+    const t = await startTestApp({
+      PUBLIC_URL: 'https://auth.example.test/',
+      SESSION_COOKIE_NAME: 'OUR_SESSION',
+    });
+    try {
+      const doc = (await t.http().get('/docs-json').expect(200)).body as OpenAPIV3.Document;
+      expect(doc.servers).toEqual([{ url: 'https://auth.example.test' }]);
+      expect(doc.components?.securitySchemes?.session).toMatchObject({
+        type: 'apiKey',
+        in: 'cookie',
+        name: 'OUR_SESSION',
+      });
+      expect(doc.components?.securitySchemes?.['user-token']).toMatchObject({
+        bearerFormat: 'UUID',
+      });
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -18,9 +18,14 @@ const GROUP_NAME = /\S/;
 export class AdminGroupDto {
   @ApiProperty({ example: 3 }) id: number;
   @ApiProperty({ example: 'engineering' }) name: string;
-  @ApiProperty({ example: 'Everyone who builds things', nullable: true })
+  @ApiProperty({ type: String, example: 'Everyone who builds things', nullable: true })
   description: string | null;
-  @ApiProperty({ example: null, nullable: true, description: 'null for a root group' })
+  @ApiProperty({
+    type: Number,
+    example: null,
+    nullable: true,
+    description: 'null for a root group',
+  })
   parentId: number | null;
   @ApiProperty({ example: 12, description: 'Users directly in this group' }) userCount: number;
   @ApiProperty({ type: () => [AdminGroupDto] }) children: AdminGroupDto[];
@@ -34,13 +39,19 @@ export class CreateGroupDto {
   @Matches(GROUP_NAME, { message: 'name must not be blank' })
   name: string;
 
-  @ApiPropertyOptional({ example: 'Everyone who builds things', nullable: true, maxLength: 1024 })
+  @ApiPropertyOptional({
+    type: String,
+    example: 'Everyone who builds things',
+    nullable: true,
+    maxLength: 1024,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
   description?: string | null;
 
   @ApiPropertyOptional({
+    type: Number,
     example: 1,
     nullable: true,
     description: 'The parent group; none for a root',
@@ -60,13 +71,19 @@ export class UpdateGroupDto {
   @Matches(GROUP_NAME, { message: 'name must not be blank' })
   name?: string;
 
-  @ApiPropertyOptional({ example: 'Runs the platform', nullable: true, maxLength: 1024 })
+  @ApiPropertyOptional({
+    type: String,
+    example: 'Runs the platform',
+    nullable: true,
+    maxLength: 1024,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(1024)
   description?: string | null;
 
   @ApiPropertyOptional({
+    type: Number,
     example: 1,
     nullable: true,
     description: 'Moves the group under this one; null makes it a root',

@@ -32,6 +32,7 @@ const isGiven = (_: object, value: unknown) => value !== undefined;
 export class AdminUserDto extends ProfileDto {
   @ApiProperty({ example: true }) enabled: boolean;
   @ApiProperty({
+    type: String,
     example: null,
     nullable: true,
     format: 'date-time',
@@ -82,6 +83,7 @@ export class UpdateUserDto extends UpdateProfileDto {
   privilege?: (typeof PRIVILEGES)[number];
 
   @ApiPropertyOptional({
+    type: String,
     example: 'read write',
     nullable: true,
     description: "Space-separated JWT scopes; null returns to the privilege's default",
@@ -104,6 +106,7 @@ export class UpdateUserDto extends UpdateProfileDto {
   groups?: number[];
 
   @ApiPropertyOptional({
+    type: String,
     description: 'RSA public key (SPKI PEM, at least 2048 bits); null removes it',
     example:
       '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA…\n-----END PUBLIC KEY-----\n',

@@ -3,17 +3,17 @@ import { ApiProperty } from '@nestjs/swagger';
 export class GroupDto {
   @ApiProperty({ example: 12345 }) id: number;
   @ApiProperty({ example: 'engineering' }) name: string;
-  @ApiProperty({ example: '...', nullable: true }) description: string | null;
+  @ApiProperty({ type: String, example: '...', nullable: true }) description: string | null;
   @ApiProperty({ type: () => [GroupDto] }) children: GroupDto[];
 }
 
 /** The session API's User, without the `password` its document shows. */
 export class SessionUserDto {
   @ApiProperty({ example: 12345 }) id: number;
-  @ApiProperty({ example: '...', nullable: true }) firstName: string | null;
-  @ApiProperty({ example: '...', nullable: true }) lastName: string | null;
-  @ApiProperty({ example: '...', nullable: true }) description: string | null;
-  @ApiProperty({ example: '...', nullable: true }) email: string | null;
+  @ApiProperty({ type: String, example: '...', nullable: true }) firstName: string | null;
+  @ApiProperty({ type: String, example: '...', nullable: true }) lastName: string | null;
+  @ApiProperty({ type: String, example: '...', nullable: true }) description: string | null;
+  @ApiProperty({ type: String, example: '...', nullable: true }) email: string | null;
   @ApiProperty({ type: [GroupDto] }) groups: GroupDto[];
   @ApiProperty({ example: '...' }) login: string;
 }
