@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
+import type { FastifyCorsOptions } from '@fastify/cors';
 import { BadRequestException, ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -42,12 +43,15 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   requestLog.observeDurationsWith(app.get(MetricsService));
   const fastify = app.getHttpAdapter().getInstance();
+  const answerOptions = answerOptionsOnEveryPath(fastify);
   acceptOnlyJsonBodies(fastify);
+  if (config.corsOrigins.length > 0) app.enableCors(corsOptions(config.corsOrigins));
 
   sendSecurityHeaders(fastify);
   await app.register(fastifyCookie);
   setUpOpenApi(app);
   await app.init();
+  answerOptions();
   await fastify.ready();
   return app;
 }
@@ -64,6 +68,47 @@ function requestTimeoutOptions(timeoutMs: number) {
   return {
     requestTimeout: timeoutMs,
     http: { requestTimeout: timeoutMs, connectionsCheckingInterval: timeoutMs / 10 },
+  };
+}
+
+/**
+ * CORS for the named origins only: a request from any other origin gets no CORS header at all
+ * (credentials included), as if CORS were off. A preflight goes on to the path's OPTIONS answer,
+ * which adds `Allow`; a plain OPTIONS from a named origin is answered the same way rather than
+ * refused as a malformed preflight.
+ */
+function corsOptions(origins: string[]): FastifyCorsOptions {
+  const named = new Set(origins);
+  return {
+    origin: (origin, callback) => callback(null, origin !== undefined && named.has(origin)),
+    credentials: true,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+    preflightContinue: true,
+    strictPreflight: false,
+  };
+}
+
+/**
+ * OPTIONS on every path that has routes answers 204 with `Allow` naming its methods, before any
+ * guard runs, so that it is never a challenge nor a 404 (RFC 9110 §9.3.7). The routes are
+ * collected as they are registered; the returned function adds the OPTIONS routes, once Nest has
+ * registered its own and before the server is ready.
+ */
+function answerOptionsOnEveryPath(fastify: FastifyInstance): () => void {
+  const methodsByPath = new Map<string, Set<string>>();
+  fastify.addHook('onRoute', (route) => {
+    const methods = methodsByPath.get(route.url) ?? new Set<string>();
+    for (const method of [route.method].flat()) methods.add(method);
+    methodsByPath.set(route.url, methods);
+  });
+  return () => {
+    for (const [path, methods] of methodsByPath) {
+      if (methods.has('OPTIONS')) continue;
+      const allow = [...methods, 'OPTIONS'].join(', ');
+      fastify.options(path, (_request, reply) => {
+        reply.code(204).header('Allow', allow).send();
+      });
+    }
   };
 }
 

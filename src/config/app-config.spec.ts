@@ -59,6 +59,15 @@ describe('loadAppConfig', () => {
     });
   });
 
+  it('reads CORS_ORIGINS as a list of origins, none by default', () => {
+    expect(loadAppConfig({}).corsOrigins).toEqual([]);
+    const origins = 'https://app.example.com, http://localhost:5173';
+    expect(loadAppConfig({ CORS_ORIGINS: origins }).corsOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
+  });
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
@@ -80,6 +89,9 @@ describe('loadAppConfig', () => {
     [{ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'x'.repeat(73) }, 'ADMIN_PASSWORD'],
     [{ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'Password123' }, 'ADMIN_PASSWORD'],
     [{ PASSWORD_REFUSE_COMMON: 'sometimes' }, 'PASSWORD_REFUSE_COMMON'],
+    [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'https://app.example.com/login' }, 'CORS_ORIGINS'],
+    [{ CORS_ORIGINS: 'app.example.com' }, 'CORS_ORIGINS'],
   ])('refuses %o with one line naming the variable', (env, variable) => {
     const message = errorFor(env);
     expect(message).toContain(variable);

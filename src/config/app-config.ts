@@ -65,6 +65,12 @@ class EnvironmentVariables {
   @IsString() SSO_TRUSTED_PROXIES = '';
   @IsString() GLOBAL_PREFIX = '';
   @Transform(toBoolean) @IsBoolean() COOKIE_SECURE = false;
+  // Named origins only: a browser may send credentials, so no wildcard is taken.
+  @IsOptional()
+  @Matches(/^\s*https?:\/\/[^\s/,]+\s*(,\s*https?:\/\/[^\s/,]+\s*)*$/, {
+    message: 'must be comma-separated origins such as https://app.example.com',
+  })
+  CORS_ORIGINS?: string;
   @Matches(/^[A-Za-z0-9_-]+$/, { message: 'must be a cookie name' }) SESSION_COOKIE_NAME =
     'GCN_SESSION_SECRET';
   @Type(() => Number) @IsInt() @Min(1) SESSION_IDLE_TIMEOUT = 3_600;
@@ -105,6 +111,8 @@ export class AppConfig {
   readonly sso: { header: string; trustedProxies: string[] };
   readonly globalPrefix: string;
   readonly cookieSecure: boolean;
+  /** Origins a browser may call from, credentials included; none by default. */
+  readonly corsOrigins: string[];
   readonly sessions: { cookieName: string; idleTimeoutMs: number; absoluteTimeoutMs: number };
   /** hashpassword/matchpassword calls a client may make a minute: each costs a bcrypt. */
   readonly passwordOpsPerMinute: number;
@@ -128,12 +136,17 @@ function firstError(vars: EnvironmentVariables): string | null {
   return reason.startsWith(error.property) ? reason : `${error.property} ${reason}`;
 }
 
-function parseTrustProxy(value: string): string[] | false {
-  if (value === '') return false;
+/** The entries of a comma-separated list, trimmed, without empty ones. */
+function commaSeparated(value: string): string[] {
   return value
     .split(',')
-    .map((address) => address.trim())
+    .map((entry) => entry.trim())
     .filter(Boolean);
+}
+
+function parseTrustProxy(value: string): string[] | false {
+  const addresses = commaSeparated(value);
+  return addresses.length > 0 ? addresses : false;
 }
 
 /** Reads and validates the environment; throws ConfigValidationError naming the first bad variable. */
@@ -184,12 +197,11 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     defaultScopes: { user: vars.DEFAULT_SCOPE_USER, admin: vars.DEFAULT_SCOPE_ADMIN },
     sso: {
       header: vars.SSO_HEADER.toLowerCase(),
-      trustedProxies: vars.SSO_TRUSTED_PROXIES.split(',')
-        .map((address) => address.trim())
-        .filter(Boolean),
+      trustedProxies: commaSeparated(vars.SSO_TRUSTED_PROXIES),
     },
     globalPrefix: vars.GLOBAL_PREFIX,
     cookieSecure: vars.COOKIE_SECURE,
+    corsOrigins: commaSeparated(vars.CORS_ORIGINS ?? ''),
     sessions: {
       cookieName: vars.SESSION_COOKIE_NAME,
       idleTimeoutMs: vars.SESSION_IDLE_TIMEOUT * 1000,
