@@ -56,9 +56,34 @@ export function setUpOpenApi(app: INestApplication): void {
       )
       .build(),
   );
-  SwaggerModule.setup('docs', app, markPublicOperations(document), {
+  SwaggerModule.setup('docs', app, addPlatformAnswers(markPublicOperations(document)), {
     jsonDocumentUrl: 'docs-json',
   });
+}
+
+/** Operations that never read the database, so never answer its outage. */
+const WITHOUT_DATABASE = new Set(['/health/live', '/metrics']);
+
+/**
+ * The answers every route may give whatever its API, as the platform gives them: a body too large
+ * (413) or not JSON (415) where a body is taken, and 503 while the database is out of reach. Each
+ * is worded in the route's dialect, so only the status is said here.
+ */
+function addPlatformAnswers(document: OpenAPIObject): OpenAPIObject {
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      if (operation.requestBody) {
+        operation.responses['413'] ??= { description: 'The body is larger than the service takes' };
+        operation.responses['415'] ??= { description: 'The body is not JSON' };
+      }
+      if (!WITHOUT_DATABASE.has(path)) {
+        operation.responses['503'] ??= { description: 'The database is out of reach' };
+      }
+    }
+  }
+  return document;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiBasicAuth,
   ApiBody,
   ApiCreatedResponse,
@@ -21,7 +22,7 @@ import { AppConfig } from '../config/app-config.js';
 import { LoginRequestDto } from '../sessions/dto/session-requests.dto.js';
 import { LoginResponseDto } from '../sessions/dto/session-responses.dto.js';
 import { type LoginRequest, loginContextOf } from '../sessions/login-context.js';
-import { setSessionCookie } from '../sessions/session-cookie.js';
+import { SESSION_COOKIE_HEADER, setSessionCookie } from '../sessions/session-cookie.js';
 import { SessionLoginService } from '../sessions/session-login.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import { CreateUserTokenDto } from './dto/create-user-token.dto.js';
@@ -58,8 +59,10 @@ export class LoginController {
     required: false,
     description:
       'With `Authorization: Basic`: optional `{note, expirationTime}`. Without it: `{login, password}`.',
+    // Either form's body: the user-token form ignores properties it does not know, so a session
+    // body is a valid user-token body too, and oneOf would refuse it.
     schema: {
-      oneOf: [
+      anyOf: [
         { $ref: getSchemaPath(CreateUserTokenDto) },
         { $ref: getSchemaPath(LoginRequestDto) },
       ],
@@ -84,6 +87,11 @@ export class LoginController {
   @ApiCreatedResponse({
     type: LoginResponseDto,
     description: 'Session login (JSON credentials), with the GCN_SESSION_SECRET cookie',
+    headers: SESSION_COOKIE_HEADER,
+  })
+  @ApiBadRequestResponse({
+    description:
+      'A bad body: INVALIDDATA naming the field (session), or the field at fault (Basic)',
   })
   @ApiUnauthorizedResponse({ description: 'Authorization failed (Basic), or FAILURE (session)' })
   @ApiNotAcceptableResponse({

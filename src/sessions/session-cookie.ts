@@ -20,3 +20,27 @@ export function clearSessionCookie(reply: FastifyReply, config: AppConfig): void
     secure: config.cookieSecure,
   });
 }
+
+/** The Set-Cookie a session login answers with, as the OpenAPI document describes it. */
+export const SESSION_COOKIE_HEADER = {
+  'Set-Cookie': {
+    description:
+      'The session secret: GCN_SESSION_SECRET (or SESSION_COOKIE_NAME) = 64 hex characters; HttpOnly, SameSite=Lax, Path=/, Secure when COOKIE_SECURE',
+    schema: {
+      type: 'string',
+      example: 'GCN_SESSION_SECRET=9f86d0…; Max-Age=28800; Path=/; HttpOnly; SameSite=Lax',
+    },
+  },
+};
+
+/** The Set-Cookie of a logout, which expires the session cookie. */
+export const EXPIRED_SESSION_COOKIE_HEADER = {
+  'Set-Cookie': {
+    description: 'The session cookie, expired',
+    schema: {
+      type: 'string',
+      example:
+        'GCN_SESSION_SECRET=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path=/; HttpOnly; SameSite=Lax',
+    },
+  },
+};

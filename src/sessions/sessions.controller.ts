@@ -12,6 +12,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiCookieAuth,
   ApiCreatedResponse,
   ApiNotFoundResponse,
@@ -35,7 +36,12 @@ import {
   LoginResponseDto,
 } from './dto/session-responses.dto.js';
 import { type LoginRequest, loginContextOf } from './login-context.js';
-import { clearSessionCookie, setSessionCookie } from './session-cookie.js';
+import {
+  clearSessionCookie,
+  EXPIRED_SESSION_COOKIE_HEADER,
+  SESSION_COOKIE_HEADER,
+  setSessionCookie,
+} from './session-cookie.js';
 import { SessionGuard } from './session.guard.js';
 import { SessionLoginService } from './session-login.service.js';
 import { type LiveSession, SessionsService } from './sessions.service.js';
@@ -89,7 +95,7 @@ export class SessionsController {
   })
   @ApiCookieAuth('session')
   @ApiQuery({ name: 'allSessions', required: false, type: Boolean })
-  @ApiCreatedResponse({ type: GenericResponseDto })
+  @ApiCreatedResponse({ type: GenericResponseDto, headers: EXPIRED_SESSION_COOKIE_HEADER })
   @ApiUnauthorizedResponse({ type: GenericResponseDto, description: 'AUTHREQUIRED' })
   async logout(
     @CurrentUser() { session }: LiveSession,
@@ -107,7 +113,8 @@ export class SessionsController {
     summary: 'Perform a login based on an RSA signature of username:salt:expirationTimestamp',
   })
   @ApiQuery(sidQuery)
-  @ApiCreatedResponse({ type: LoginResponseDto })
+  @ApiCreatedResponse({ type: LoginResponseDto, headers: SESSION_COOKIE_HEADER })
+  @ApiBadRequestResponse({ type: GenericResponseDto, description: 'INVALIDDATA: a bad body' })
   @ApiUnauthorizedResponse({ type: GenericResponseDto, description: 'FAILURE' })
   async loginWithRsa(
     @Body() dto: LoginWithRsaRequestDto,
@@ -129,8 +136,9 @@ export class SessionsController {
   @ApiOperation({ summary: 'Perform a login with SSO: the user named by a trusted proxy’s header' })
   @ApiProduces('text/plain')
   @ApiOkResponse({
-    description: 'The new SID, or NOTFOUND, or FAILURE',
+    description: 'The new SID (with the session cookie), or NOTFOUND, or FAILURE',
     schema: { type: 'string', example: '12345' },
+    headers: SESSION_COOKIE_HEADER,
   })
   async ssoLogin(
     @Req() request: LoginRequest,

@@ -1,4 +1,5 @@
 import {
+  applyDecorators,
   BadRequestException,
   Body,
   Controller,
@@ -37,12 +38,14 @@ import {
 import type { User } from './entities/user.entity.js';
 import { RegistrationGuard } from './guards/registration.guard.js';
 import { UsersService } from './users.service.js';
-import { HashesPassword } from '../identity/limited-route.decorator.js';
+import { ApiRateLimitedResponse, HashesPassword } from '../identity/limited-route.decorator.js';
 
 /** `duration` of the REST-auth API's tokens, as its document shows. */
 export const REST_AUTH_TOKEN_TTL_SECONDS = 600;
 
-const BasicOrToken = () => UseGuards(AuthGuard('basic-or-token'));
+/** Basic credentials: a password (a password check, so rate-limited), or a token as username. */
+const BasicOrToken = () =>
+  applyDecorators(UseGuards(AuthGuard('basic-or-token')), ApiRateLimitedResponse());
 /** The REST-auth document's 401: a text page and a Basic challenge. */
 const unauthorized = {
   description: 'Unauthorized Access',
@@ -108,6 +111,7 @@ export class UsersController {
 
   @Put('users/:id/public-key')
   @UseGuards(AuthGuard(['basic-or-token', 'jwt']))
+  @ApiRateLimitedResponse()
   @ApiBasicAuth('basic')
   @ApiBearerAuth('jwt')
   @ApiOperation({ summary: "Replace a user's RSA public key (as that user, or as an admin)" })

@@ -192,6 +192,68 @@ describe('the OpenAPI document', () => {
     expect(untyped).toEqual([]);
   });
 
+  it('documents the 429 with Retry-After of every route that checks, hashes or logs in with a password', () => {
+    const limited = [
+      'POST /v1/auth',
+      'POST /api/v1/security/authentication',
+      'POST /auth/login',
+      'POST /auth/loginwithrsa',
+      'GET /auth/login',
+      'GET /auth/ssologin',
+      'GET /api/token',
+      'GET /api/resource',
+      'PUT /api/users/{id}/public-key',
+      'POST /api/users',
+      'POST /auth/hashpassword',
+      'POST /auth/matchpassword',
+      'POST /api/me/password',
+    ];
+    const undocumented = limited.filter((name) => {
+      const found = operations.find((operation) => operation.name === name);
+      const tooMany = found?.operation.responses['429'] as OpenAPIV3.ResponseObject | undefined;
+      return !tooMany?.headers?.['Retry-After'];
+    });
+    expect(undocumented).toEqual([]);
+  });
+
+  it('documents 413 and 415 wherever a body is taken, and 503 wherever the database is read', () => {
+    const missing = operations.flatMap(({ name, operation }) => [
+      ...(operation.requestBody && !(operation.responses['413'] && operation.responses['415'])
+        ? [`${name} 413/415`]
+        : []),
+      ...(!['GET /health/live', 'GET /metrics'].includes(name) && !operation.responses['503']
+        ? [`${name} 503`]
+        : []),
+    ]);
+    expect(missing).toEqual([]);
+  });
+
+  it('documents the session cookie a session login sets, and the 400 of a bad login body', () => {
+    for (const [name, status] of [
+      ['POST /auth/login', '201'],
+      ['POST /auth/loginwithrsa', '201'],
+      ['GET /auth/login', '200'],
+    ]) {
+      const { operation } = operations.find((candidate) => candidate.name === name)!;
+      const answer = operation.responses[status] as OpenAPIV3.ResponseObject;
+      expect(answer.headers?.['Set-Cookie'], name).toBeDefined();
+    }
+    for (const name of ['POST /auth/login', 'POST /auth/loginwithrsa']) {
+      const { operation } = operations.find((candidate) => candidate.name === name)!;
+      expect(operation.responses['400'], name).toBeDefined();
+    }
+  });
+
+  it("takes either form's body at POST /auth/login (anyOf: a session body is a valid user-token body too)", () => {
+    const { operation } = operations.find(({ name }) => name === 'POST /auth/login')!;
+    const body = operation.requestBody as OpenAPIV3.RequestBodyObject;
+    const schema = body.content['application/json'].schema as OpenAPIV3.SchemaObject;
+    expect(schema.oneOf).toBeUndefined();
+    expect(
+      schema.anyOf?.map((alternative) => (alternative as OpenAPIV3.ReferenceObject).$ref),
+    ).toEqual(['#/components/schemas/CreateUserTokenDto', '#/components/schemas/LoginRequestDto']);
+  });
+
   it('declares the sid of every path that has one, as a string', () => {
     const undeclared = operations
       .filter(({ name }) => name.includes('{sid}'))
