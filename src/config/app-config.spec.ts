@@ -99,9 +99,63 @@ describe('loadAppConfig', () => {
     expect(message).not.toContain('\n');
   });
 
+  it.each([
+    [
+      { JWT_ACCESS_TOKEN_TTL: '1h' },
+      "JWT_ACCESS_TOKEN_TTL must be a whole number of seconds between 60 and 31536000, got '1h'",
+    ],
+    [
+      { JWT_ACCESS_TOKEN_TTL: '59' },
+      "JWT_ACCESS_TOKEN_TTL must be a whole number of seconds between 60 and 31536000, got '59'",
+    ],
+    [{ PORT: 'eighty' }, "PORT must be a whole number between 0 and 65535, got 'eighty'"],
+    [{ BCRYPT_COST: '12.5' }, "BCRYPT_COST must be a whole number between 4 and 20, got '12.5'"],
+    [
+      { SESSION_IDLE_TIMEOUT: '0' },
+      "SESSION_IDLE_TIMEOUT must be a whole number of seconds, at least 1, got '0'",
+    ],
+    [
+      { LOGIN_ATTEMPTS_PER_MINUTE: '1e3' },
+      "LOGIN_ATTEMPTS_PER_MINUTE must be a whole number, at least 1, got '1e3'",
+    ],
+    [
+      { AUDIT_RETENTION_DAYS: '90d' },
+      "AUDIT_RETENTION_DAYS must be a whole number of days between 1 and 36500, got '90d'",
+    ],
+    [
+      { PURGE_INTERVAL_SECONDS: 'one\nhour' },
+      "PURGE_INTERVAL_SECONDS must be a whole number of seconds between 0 and 2147483, got 'one\\nhour'",
+    ],
+  ])('says what a numeric variable expects and what it got: %o', (env, message) => {
+    expect(errorFor(env)).toBe(`Invalid configuration: ${message}`);
+  });
+
+  it.each([
+    'PORT',
+    'BCRYPT_COST',
+    'PASSWORD_MIN_LENGTH',
+    'JWT_ACCESS_TOKEN_TTL',
+    'SESSION_IDLE_TIMEOUT',
+    'SESSION_ABSOLUTE_TIMEOUT',
+    'PASSWORD_OPS_PER_MINUTE',
+    'LOGIN_ATTEMPTS_PER_MINUTE',
+    'LOCKOUT_BASE_SECONDS',
+    'LOCKOUT_MAX_SECONDS',
+    'AUDIT_RETENTION_DAYS',
+    'PURGE_INTERVAL_SECONDS',
+    'REQUEST_TIMEOUT_SECONDS',
+  ])('words every numeric refusal alike: %s', (variable) => {
+    expect(errorFor({ [variable]: 'ten' })).toMatch(
+      new RegExp(`^Invalid configuration: ${variable} must be a whole number\\b.*, got 'ten'$`),
+    );
+  });
+
   it('never repeats a secret value in its message', () => {
     expect(errorFor({ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'hunter2' })).not.toContain(
       'hunter2',
+    );
+    expect(errorFor({ JWT_PRIVATE_KEY: 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC' })).not.toContain(
+      'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC',
     );
   });
 });

@@ -1,16 +1,14 @@
 import 'reflect-metadata';
-import { plainToInstance, Transform, Type } from 'class-transformer';
+import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   Matches,
-  Max,
   MaxLength,
-  Min,
   MinLength,
+  ValidateBy,
   validateSync,
 } from 'class-validator';
 import { passwordPolicyViolation } from '../passwords/password-policy.js';
@@ -21,9 +19,46 @@ export class ConfigValidationError extends Error {}
 const toBoolean = ({ value }: { value: unknown }) =>
   value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
 
+/**
+ * A whole number from `min` to `max` (or up from `min`): the one rule of every numeric variable,
+ * so that each refusal says what was expected and what was given. Text that is not written as a
+ * whole number is kept as it was, for the message to show it; no numeric variable is a secret.
+ */
+function WholeNumber({
+  min,
+  max,
+  unit,
+}: {
+  min: number;
+  max?: number;
+  unit?: string;
+}): PropertyDecorator {
+  const range = max === undefined ? `, at least ${min}` : ` between ${min} and ${max}`;
+  const expected = `must be a whole number${unit ? ` of ${unit}` : ''}${range}`;
+  const toNumber = Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value,
+  );
+  const inRange = ValidateBy({
+    name: 'wholeNumber',
+    validator: {
+      validate: (value: unknown) =>
+        Number.isSafeInteger(value) &&
+        (value as number) >= min &&
+        (max === undefined || (value as number) <= max),
+      // JSON's escapes keep a value with line breaks on the message's one line.
+      defaultMessage: (args) =>
+        `${args?.property} ${expected}, got '${JSON.stringify(String(args?.value)).slice(1, -1)}'`,
+    },
+  });
+  return (target, property) => {
+    toNumber(target, property);
+    inRange(target, property);
+  };
+}
+
 /** The environment as SPEC §5 names it: every variable, its default and its rule. */
 class EnvironmentVariables {
-  @Type(() => Number) @IsInt() @Min(0) @Max(65535) PORT = 3000;
+  @WholeNumber({ min: 0, max: 65_535 }) PORT = 3000;
   @IsString() HOST = '0.0.0.0';
   /** The base URL clients reach this service at (behind a proxy, the proxy's); default from PORT. */
   @IsOptional()
@@ -43,8 +78,8 @@ class EnvironmentVariables {
   @IsOptional() @IsString() ADMIN_PASSWORD?: string;
   @Transform(toBoolean) @IsBoolean() REGISTRATION_OPEN = true;
 
-  @Type(() => Number) @IsInt() @Min(4) @Max(20) BCRYPT_COST = 12;
-  @Type(() => Number) @IsInt() @Min(1) @Max(72) PASSWORD_MIN_LENGTH = 8;
+  @WholeNumber({ min: 4, max: 20 }) BCRYPT_COST = 12;
+  @WholeNumber({ min: 1, max: 72, unit: 'characters' }) PASSWORD_MIN_LENGTH = 8;
   @Transform(toBoolean) @IsBoolean() PASSWORD_REFUSE_COMMON = true;
 
   @IsOptional()
@@ -52,7 +87,7 @@ class EnvironmentVariables {
   REDIS_URL?: string;
 
   @IsString() @MinLength(1) JWT_ISSUER = 'gatehouse';
-  @Type(() => Number) @IsInt() @Min(60) @Max(31_536_000) JWT_ACCESS_TOKEN_TTL = 86_400;
+  @WholeNumber({ min: 60, max: 31_536_000, unit: 'seconds' }) JWT_ACCESS_TOKEN_TTL = 86_400;
   @IsOptional()
   @Matches(/-----BEGIN (RSA )?PRIVATE KEY-----/, { message: 'must be a PEM private key' })
   JWT_PRIVATE_KEY?: string;
@@ -73,16 +108,16 @@ class EnvironmentVariables {
   CORS_ORIGINS?: string;
   @Matches(/^[A-Za-z0-9_-]+$/, { message: 'must be a cookie name' }) SESSION_COOKIE_NAME =
     'GCN_SESSION_SECRET';
-  @Type(() => Number) @IsInt() @Min(1) SESSION_IDLE_TIMEOUT = 3_600;
-  @Type(() => Number) @IsInt() @Min(1) SESSION_ABSOLUTE_TIMEOUT = 86_400;
-  @Type(() => Number) @IsInt() @Min(1) PASSWORD_OPS_PER_MINUTE = 30;
-  @Type(() => Number) @IsInt() @Min(1) LOGIN_ATTEMPTS_PER_MINUTE = 60;
-  @Type(() => Number) @IsInt() @Min(1) LOCKOUT_BASE_SECONDS = 30;
-  @Type(() => Number) @IsInt() @Min(1) LOCKOUT_MAX_SECONDS = 3_600;
-  @Type(() => Number) @IsInt() @Min(1) @Max(36_500) AUDIT_RETENTION_DAYS = 90;
+  @WholeNumber({ min: 1, unit: 'seconds' }) SESSION_IDLE_TIMEOUT = 3_600;
+  @WholeNumber({ min: 1, unit: 'seconds' }) SESSION_ABSOLUTE_TIMEOUT = 86_400;
+  @WholeNumber({ min: 1 }) PASSWORD_OPS_PER_MINUTE = 30;
+  @WholeNumber({ min: 1 }) LOGIN_ATTEMPTS_PER_MINUTE = 60;
+  @WholeNumber({ min: 1, unit: 'seconds' }) LOCKOUT_BASE_SECONDS = 30;
+  @WholeNumber({ min: 1, unit: 'seconds' }) LOCKOUT_MAX_SECONDS = 3_600;
+  @WholeNumber({ min: 1, max: 36_500, unit: 'days' }) AUDIT_RETENTION_DAYS = 90;
   // setInterval's longest delay is 2^31 - 1 ms.
-  @Type(() => Number) @IsInt() @Min(0) @Max(2_147_483) PURGE_INTERVAL_SECONDS = 3_600;
-  @Type(() => Number) @IsInt() @Min(1) @Max(3_600) REQUEST_TIMEOUT_SECONDS = 30;
+  @WholeNumber({ min: 0, max: 2_147_483, unit: 'seconds' }) PURGE_INTERVAL_SECONDS = 3_600;
+  @WholeNumber({ min: 1, max: 3_600, unit: 'seconds' }) REQUEST_TIMEOUT_SECONDS = 30;
 }
 
 export class AppConfig {
