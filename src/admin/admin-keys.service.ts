@@ -3,6 +3,7 @@ import type { RequestActor } from '../identity/request-actor.decorator.js';
 import { actorFields } from '../identity/request-actor.decorator.js';
 import { AuditService } from '../audit/audit.service.js';
 import { SigningKeysService } from '../tokens/signing-keys.service.js';
+import type { RotatedKeyDto } from './dto/admin-credentials.dto.js';
 
 /** The signing key's rotation, as the CLI also does it. */
 @Injectable()
@@ -12,20 +13,20 @@ export class AdminKeysService {
     private readonly audit: AuditService,
   ) {}
 
-  async rotate(actor: RequestActor): Promise<{ kid: string }> {
+  async rotate(actor: RequestActor, now: boolean): Promise<RotatedKeyDto> {
     if (this.keys.isKeySupplied()) {
       throw new ConflictException(
         'JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE is set, and that key signs: rotate it there',
       );
     }
-    const kid = await this.keys.rotate();
+    const { kid, activatesAt, withdrawn } = await this.keys.rotate({ now });
     await this.audit.record({
       type: 'admin.change',
       outcome: 'success',
       api: 'admin',
       ...actorFields(actor),
-      detail: { action: 'keys.rotate', kid },
+      detail: { action: 'keys.rotate', kid, now },
     });
-    return { kid };
+    return { kid, activatesAt: activatesAt.toISOString(), withdrawn };
   }
 }

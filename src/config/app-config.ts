@@ -12,6 +12,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { passwordPolicyViolation } from '../passwords/password-policy.js';
+import { JWKS_MAX_AGE_SECONDS } from '../tokens/jwks-max-age.js';
 
 /** A configuration value that cannot be used; main.ts prints its message as one line and exits. */
 export class ConfigValidationError extends Error {}
@@ -92,6 +93,8 @@ class EnvironmentVariables {
   @Matches(/-----BEGIN (RSA )?PRIVATE KEY-----/, { message: 'must be a PEM private key' })
   JWT_PRIVATE_KEY?: string;
   @IsOptional() @IsString() JWT_PRIVATE_KEY_FILE?: string;
+  @WholeNumber({ min: 0, max: 31_536_000, unit: 'seconds' }) JWT_KEY_ACTIVATION_DELAY =
+    2 * JWKS_MAX_AGE_SECONDS;
   @IsString() DEFAULT_SCOPE_USER = 'profile:read profile:write';
   @IsString() DEFAULT_SCOPE_ADMIN = 'profile:read profile:write users:read users:write';
 
@@ -141,6 +144,8 @@ export class AppConfig {
     accessTokenTtl: number;
     privateKeyPem: string | null;
     privateKeyFile: string | null;
+    /** Seconds from a rotation until its new key signs; 0 signs at once (and withdraws nothing). */
+    keyActivationDelaySeconds: number;
   };
   readonly defaultScopes: { user: string; admin: string };
   readonly sso: { header: string; trustedProxies: string[] };
@@ -228,6 +233,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       accessTokenTtl: vars.JWT_ACCESS_TOKEN_TTL,
       privateKeyPem: vars.JWT_PRIVATE_KEY?.replace(/\\n/g, '\n') ?? null,
       privateKeyFile: vars.JWT_PRIVATE_KEY_FILE ?? null,
+      keyActivationDelaySeconds: vars.JWT_KEY_ACTIVATION_DELAY,
     },
     defaultScopes: { user: vars.DEFAULT_SCOPE_USER, admin: vars.DEFAULT_SCOPE_ADMIN },
     sso: {

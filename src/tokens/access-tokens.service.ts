@@ -41,30 +41,39 @@ export interface VerifiedAccessToken {
   claims: AccessTokenClaims;
 }
 
-/** A token's subject as read with the token's revocation. */
+/** A token's subject as read with the token's revocation and its key's withdrawal. */
 interface Subject {
   user: User;
   revoked: boolean;
+  keyWithdrawn: boolean;
+}
+
+/** Claims whose signature has been checked, with the key that checked it. */
+interface SignedClaims {
+  claims: AccessTokenClaims;
+  kid: string;
 }
 
 /**
  * Issues access JWTs and is the one place any of them is checked: algorithm pinned to RS256, the
- * `kid` looked up in the key store, the claims checked, not revoked, and the user still enabled
- * at the credential version the token carries.
+ * `kid` looked up in the key store, the claims checked, not revoked, its key not withdrawn, and
+ * the user still enabled at the credential version the token carries.
  */
 @Injectable()
 export class AccessTokensService {
-  /** The subject and whether the token is revoked, in one prepared read. */
+  /** The subject, whether the token is revoked and whether its key is withdrawn, in one prepared read. */
   private readonly subjectAndRevocation: PreparedRead;
   /** The same, with only what liveness needs: for checks that return no user, which keep it. */
   private readonly livenessAndRevocation: PreparedRead;
   private readonly liveness: CredentialStateCache<Subject | null>;
   /**
-   * A token's signature, once verified, stays verified: keys are never withdrawn (rotation keeps
-   * the old ones), so this needs no invalidation on any instance. Expiry is checked on each use;
-   * revocation and the user's state are read from the database on every check.
+   * A token's signature, once verified, stays verified until its key is withdrawn: an entry of a
+   * key this instance knows to be withdrawn is forgotten on its next use. Another instance's
+   * withdrawal is seen by the check's own read, whatever is kept here. Expiry is checked on each
+   * use; revocation, the key's withdrawal and the user's state are read from the database on every
+   * check (or kept under the credential epoch, which a withdrawal moves).
    */
-  private readonly verifiedSignatures = new LRUCache<string, AccessTokenClaims>({
+  private readonly verifiedSignatures = new LRUCache<string, SignedClaims>({
     max: VERIFIED_SIGNATURES_KEPT,
   });
 
@@ -77,8 +86,9 @@ export class AccessTokensService {
     dataSource: DataSource,
   ) {
     const withRevocation = (userColumns: string) =>
-      `SELECT ${userColumns}, EXISTS (SELECT 1 FROM "revoked_token" WHERE "jti" = ?) AS "revoked" ` +
-      `FROM "user" "user" WHERE "user"."id" = ?`;
+      `SELECT ${userColumns}, EXISTS (SELECT 1 FROM "revoked_token" WHERE "jti" = ?) AS "revoked", ` +
+      `EXISTS (SELECT 1 FROM "signing_key" WHERE "kid" = ? AND "withdrawnAt" IS NOT NULL) ` +
+      `AS "keyWithdrawn" FROM "user" "user" WHERE "user"."id" = ?`;
     this.subjectAndRevocation = new PreparedRead(dataSource, (columns) =>
       withRevocation(columns(User, 'user')),
     );
@@ -94,7 +104,7 @@ export class AccessTokensService {
     api: string,
     ttlSeconds = this.config.jwt.accessTokenTtl,
   ): Promise<string> {
-    const signer = this.keys.signingKey();
+    const signer = await this.keys.signingKey();
     const jti = randomUUID();
     const token = this.jwt.sign(
       {
@@ -128,39 +138,48 @@ export class AccessTokensService {
    * token; with `audience`, a token that names audiences must name this one.
    */
   async verify(token: string, audience?: string): Promise<VerifiedAccessToken | null> {
-    const claims = await this.verifySignature(token);
-    return claims ? this.checkClaims(claims, audience) : null;
+    const signed = await this.verifySignature(token);
+    return signed ? this.checkClaims(signed.claims, signed.kid, audience) : null;
   }
 
-  /** What every holder of signature-checked claims must still ask: Gatehouse's claims, not revoked, user live. */
+  /**
+   * What every holder of claims whose signature `kid` checked must still ask: Gatehouse's claims,
+   * not revoked, key not withdrawn, user live.
+   */
   async checkClaims(
     claims: AccessTokenClaims,
+    kid: string,
     audience?: string,
   ): Promise<VerifiedAccessToken | null> {
     if (!isAcceptable(claims, audience)) return null;
-    const subject = await this.readSubject(this.subjectAndRevocation, claims);
+    const subject = await this.readSubject(this.subjectAndRevocation, { claims, kid });
     return isLiveSubject(subject, claims) ? { user: subject.user, claims } : null;
   }
 
   /** Whether `token` is a live access token for `audience`: verify() without reading the user. */
   async isLive(token: string, audience?: string): Promise<boolean> {
-    const claims = await this.verifySignature(token);
-    if (claims === null || !isAcceptable(claims, audience)) return false;
-    const subject = await this.liveness.get(`${claims.sub}:${claims.jti}`, () =>
-      this.readSubject(this.livenessAndRevocation, claims),
+    const signed = await this.verifySignature(token);
+    if (signed === null || !isAcceptable(signed.claims, audience)) return false;
+    const { claims, kid } = signed;
+    // The kid is part of the key: a token of a withdrawn key may repeat a live token's jti.
+    const subject = await this.liveness.get(`${claims.sub}:${claims.jti}:${kid}`, () =>
+      this.readSubject(this.livenessAndRevocation, signed),
     );
     return isLiveSubject(subject, claims);
   }
 
   private async readSubject(
     read: PreparedRead,
-    claims: AccessTokenClaims,
+    { claims, kid }: SignedClaims,
   ): Promise<Subject | null> {
-    const [row] = await read.rows([claims.jti, Number(claims.sub)]);
+    const [row] = await read.rows([claims.jti, kid, Number(claims.sub)]);
     if (!row) return null;
+    const keyWithdrawn = sqlBoolean(read.value(row, 'keyWithdrawn'));
+    if (keyWithdrawn) this.keys.forgetWithdrawn(kid);
     return {
       user: read.entity(User, 'user', row),
       revoked: sqlBoolean(read.value(row, 'revoked')),
+      keyWithdrawn,
     };
   }
 
@@ -186,9 +205,10 @@ export class AccessTokensService {
       : null;
   }
 
-  private async verifySignature(token: string): Promise<AccessTokenClaims | null> {
+  private async verifySignature(token: string): Promise<SignedClaims | null> {
     const remembered = this.verifiedSignatures.get(token);
-    if (remembered) return isUnexpired(remembered) ? remembered : null;
+    if (remembered && !this.keys.isUsable(remembered.kid)) this.verifiedSignatures.delete(token);
+    else if (remembered) return isUnexpired(remembered.claims) ? remembered : null;
     if (!hasJwtShape(token)) return null;
     const kid = kidOf(token);
     const key = kid ? await this.keys.verificationKey(kid) : null;
@@ -200,8 +220,9 @@ export class AccessTokensService {
         issuer: this.config.jwt.issuer,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
       });
-      this.verifiedSignatures.set(token, claims);
-      return claims;
+      const signed = { claims, kid: key.kid };
+      this.verifiedSignatures.set(token, signed);
+      return signed;
     } catch {
       return null;
     }
@@ -239,7 +260,12 @@ function isAcceptable(claims: AccessTokenClaims, audience: string | undefined): 
 }
 
 function isLiveSubject(subject: Subject | null, claims: AccessTokenClaims): subject is Subject {
-  return subject !== null && !subject.revoked && isAccessTokenLive(subject.user, claims.cv ?? 0);
+  return (
+    subject !== null &&
+    !subject.revoked &&
+    !subject.keyWithdrawn &&
+    isAccessTokenLive(subject.user, claims.cv ?? 0)
+  );
 }
 
 function hasGatehouseClaims(claims: AccessTokenClaims): boolean {

@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { JWKS_MAX_AGE_SECONDS } from './jwks-max-age.js';
 import { SigningKeysService } from './signing-keys.service.js';
 
 @ApiTags('Keys')
@@ -8,8 +9,13 @@ export class JwksController {
   constructor(private readonly keys: SigningKeysService) {}
 
   @Get('jwks.json')
-  @Header('Cache-Control', 'public, max-age=300')
-  @ApiOperation({ summary: 'The public keys that verify Gatehouse access tokens (RFC 7517)' })
+  @Header('Cache-Control', `public, max-age=${JWKS_MAX_AGE_SECONDS}`)
+  @ApiOperation({
+    summary: 'The public keys that verify Gatehouse access tokens (RFC 7517)',
+    description:
+      'A rotated-in key is here JWT_KEY_ACTIVATION_DELAY (default twice the max-age) before it ' +
+      'signs; a key withdrawn by an emergency rotation leaves at once.',
+  })
   @ApiOkResponse({
     schema: {
       example: {

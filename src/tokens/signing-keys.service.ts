@@ -9,8 +9,10 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { DataSource, In, IsNull, Not, Repository } from 'typeorm';
+import { Clock } from '../clock/clock.service.js';
 import { AppConfig } from '../config/app-config.js';
+import { PreparedRead } from '../database/prepared-read.js';
 import { SigningKey } from './entities/signing-key.entity.js';
 
 export interface LoadedKey {
@@ -18,6 +20,15 @@ export interface LoadedKey {
   publicKey: KeyObject;
   privateKey: KeyObject | null;
   publicJwk: Record<string, unknown>;
+  /** When it starts signing; a supplied key signs from the start. */
+  activatesAt: Date;
+}
+
+/** What a rotation made: the new key, when it signs, and the keys it withdrew (an emergency one). */
+export interface RotatedKey {
+  kid: string;
+  activatesAt: Date;
+  withdrawn: string[];
 }
 
 const RSA_MODULUS_BITS = 2048;
@@ -25,26 +36,33 @@ const RSA_MODULUS_BITS = 2048;
 const FIRST_KEY_LOCK = 4_712_031_978;
 /** The width of the kid column: a longer kid cannot be one of ours. */
 const KID_MAX_LENGTH = 64;
-/** How soon every instance signs with a key that another instance (or the CLI) rotated in. */
-const SIGNER_REFRESH_INTERVAL_MS = 60_000;
 
 /**
- * The RS256 key store. A key supplied by configuration signs when present; otherwise the newest
- * key in the database does, generated on first start so that a restart and every instance on the
- * same database share it.
+ * The RS256 key store. A key supplied by configuration signs when present; otherwise the latest
+ * activated key in the database does, the first one generated on first start so that a restart
+ * and every instance on the same database share it. A rotated-in key is published at once and
+ * signs from its `activatesAt` on; an emergency rotation withdraws every other key.
  */
 @Injectable()
 export class SigningKeysService implements OnModuleInit {
   private readonly logger = new Logger(SigningKeysService.name);
+  /** The keys that verify (withdrawn ones are left out), latest activation first. */
   private keys = new Map<string, LoadedKey>();
-  private signer: LoadedKey;
   private suppliedKey: LoadedKey | null = null;
-  private lastReload = 0;
+  /** The kids of the database's keys that are not withdrawn: one small read, to see a change. */
+  private readonly liveKids: PreparedRead;
 
   constructor(
     private readonly config: AppConfig,
+    private readonly clock: Clock,
     @InjectRepository(SigningKey) private readonly repository: Repository<SigningKey>,
-  ) {}
+    dataSource: DataSource,
+  ) {
+    this.liveKids = new PreparedRead(
+      dataSource,
+      () => `SELECT "kid" FROM "signing_key" WHERE "withdrawnAt" IS NULL`,
+    );
+  }
 
   async onModuleInit(): Promise<void> {
     this.suppliedKey = await this.loadSuppliedKey();
@@ -52,15 +70,18 @@ export class SigningKeysService implements OnModuleInit {
     await this.reload();
   }
 
-  /** The key that signs now; a rotation elsewhere reaches this instance within a minute. */
-  signingKey(): LoadedKey {
-    if (Date.now() - this.lastReload > SIGNER_REFRESH_INTERVAL_MS) {
-      this.lastReload = Date.now();
-      this.reload().catch((error: unknown) =>
-        this.logger.warn(`Signing keys not refreshed: ${(error as Error).message}`),
-      );
-    }
-    return this.signer;
+  /**
+   * The key that signs now. The key set is read first (its kids only), so that a rotation or a
+   * withdrawal by another instance or the CLI counts on this one from its commit on: a token is
+   * never signed with a withdrawn key, and a key activates at its time on every instance.
+   */
+  async signingKey(): Promise<LoadedKey> {
+    await this.refresh();
+    if (this.suppliedKey) return this.suppliedKey;
+    const now = this.clock.nowMs();
+    const keys = [...this.keys.values()];
+    // With no key activated yet (possible only by hand), the soonest to activate is all there is.
+    return keys.find((key) => key.activatesAt.getTime() <= now) ?? keys[keys.length - 1];
   }
 
   /**
@@ -70,12 +91,24 @@ export class SigningKeysService implements OnModuleInit {
   async verificationKey(kid: string): Promise<LoadedKey | null> {
     const known = this.keys.get(kid);
     if (known || kid.length > KID_MAX_LENGTH) return known ?? null;
-    if (!(await this.repository.existsBy({ kid }))) return null;
+    if (!(await this.repository.existsBy({ kid, withdrawnAt: IsNull() }))) return null;
     await this.reload();
     return this.keys.get(kid) ?? null;
   }
 
-  publicJwks(): { keys: Record<string, unknown>[] } {
+  /** Whether `kid` verifies as far as this instance knows: a withdrawal it learnt of says no. */
+  isUsable(kid: string): boolean {
+    return this.keys.has(kid);
+  }
+
+  /** Drops a key that the database says is withdrawn, seen before this instance reloaded. */
+  forgetWithdrawn(kid: string): void {
+    if (kid !== this.suppliedKey?.kid) this.keys.delete(kid);
+  }
+
+  /** Every key that verifies, those not signing yet included: a consumer must hold them first. */
+  async publicJwks(): Promise<{ keys: Record<string, unknown>[] }> {
+    await this.refresh();
     return { keys: [...this.keys.values()].map((key) => key.publicJwk) };
   }
 
@@ -84,18 +117,38 @@ export class SigningKeysService implements OnModuleInit {
     return this.suppliedKey !== null;
   }
 
-  /** Makes a new key pair the signing key; the older keys keep verifying what they signed. */
-  async rotate(): Promise<string> {
+  /**
+   * Makes a new key pair, published at once. It signs after JWT_KEY_ACTIVATION_DELAY, while the
+   * current key goes on signing; with `now` (an emergency), it signs at once and every other key is
+   * withdrawn in the same transaction: unpublished, and nothing it signed verifies any more.
+   */
+  async rotate({ now = false }: { now?: boolean } = {}): Promise<RotatedKey> {
     if (this.isKeySupplied()) {
       throw new Error(
         'JWT_PRIVATE_KEY or JWT_PRIVATE_KEY_FILE is set, and that key signs: rotate it there',
       );
     }
-    const row = keyRow(await generateRsaKey());
-    await this.repository.insert(row);
+    const createdAt = this.clock.now();
+    const delayMs = now ? 0 : this.config.jwt.keyActivationDelaySeconds * 1000;
+    const row = keyRow(await generateRsaKey(), createdAt, new Date(createdAt.getTime() + delayMs));
+    const withdrawn = await this.repository.manager.transaction(async (manager) => {
+      await manager.insert(SigningKey, row);
+      if (!now) return [];
+      const others = await manager.find(SigningKey, {
+        select: { kid: true },
+        where: { kid: Not(row.kid), withdrawnAt: IsNull() },
+      });
+      const kids = others.map((key) => key.kid);
+      if (kids.length > 0)
+        await manager.update(SigningKey, { kid: In(kids) }, { withdrawnAt: createdAt });
+      return kids;
+    });
     await this.reload();
-    this.logger.log(`Signing key ${row.kid} created`);
-    return row.kid;
+    this.logger.log(
+      `Signing key ${row.kid} created, signing from ${row.activatesAt.toISOString()}` +
+        (withdrawn.length > 0 ? `; withdrawn: ${withdrawn.join(', ')}` : ''),
+    );
+    return { kid: row.kid, activatesAt: row.activatesAt, withdrawn };
   }
 
   /**
@@ -108,25 +161,38 @@ export class SigningKeysService implements OnModuleInit {
         await manager.query('SELECT pg_advisory_xact_lock($1)', [FIRST_KEY_LOCK]);
       }
       if ((await manager.count(SigningKey)) > 0) return;
-      const row = keyRow(await generateRsaKey());
+      const createdAt = this.clock.now();
+      const row = keyRow(await generateRsaKey(), createdAt, createdAt);
       await manager.insert(SigningKey, row);
       this.logger.log(`First signing key ${row.kid} created`);
     });
   }
 
+  /** Reloads the keys when the database's set of usable keys is not the one held. */
+  private async refresh(): Promise<void> {
+    const rows = await this.liveKids.rows([]);
+    const held = [...this.keys.keys()].filter((kid) => kid !== this.suppliedKey?.kid);
+    const live = new Set(rows.map((row) => String(this.liveKids.value(row, 'kid'))));
+    if (live.size !== held.length || held.some((kid) => !live.has(kid))) await this.reload();
+  }
+
   private async reload(): Promise<void> {
-    this.lastReload = Date.now();
-    const rows = await this.repository.find({ order: { createdAt: 'DESC', kid: 'ASC' } });
-    const loaded = rows.map((row) => describeKey(createPrivateKey(row.privateKeyPem)));
+    const rows = await this.repository.find({
+      where: { withdrawnAt: IsNull() },
+      order: { activatesAt: 'DESC', createdAt: 'DESC', kid: 'ASC' },
+    });
+    const loaded = rows.map((row) => ({
+      ...describeKey(createPrivateKey(row.privateKeyPem)),
+      activatesAt: row.activatesAt,
+    }));
     if (this.suppliedKey) loaded.unshift(this.suppliedKey);
     this.keys = new Map(loaded.map((key) => [key.kid, key]));
-    if (loaded[0]) this.signer = loaded[0];
   }
 
   private async loadSuppliedKey(): Promise<LoadedKey | null> {
     const { privateKeyPem, privateKeyFile } = this.config.jwt;
     const pem = privateKeyPem ?? (privateKeyFile ? await readFile(privateKeyFile, 'utf8') : null);
-    return pem ? describeKey(createPrivateKey(pem)) : null;
+    return pem ? { ...describeKey(createPrivateKey(pem)), activatesAt: new Date(0) } : null;
   }
 }
 
@@ -149,17 +215,19 @@ async function generateRsaKey(): Promise<KeyObject> {
   return privateKey;
 }
 
-function keyRow(privateKey: KeyObject): SigningKey {
+function keyRow(privateKey: KeyObject, createdAt: Date, activatesAt: Date): SigningKey {
   const { kid, publicKey } = describeKey(privateKey);
   return {
     kid,
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    createdAt: new Date(),
+    createdAt,
+    activatesAt,
+    withdrawnAt: null,
   };
 }
 
-function describeKey(privateKey: KeyObject): LoadedKey {
+function describeKey(privateKey: KeyObject): Omit<LoadedKey, 'activatesAt'> {
   const publicKey = createPublicKey(privateKey);
   const { n, e } = publicKey.export({ format: 'jwk' });
   // RFC 7638: the thumbprint hashes the required members in lexicographic order.

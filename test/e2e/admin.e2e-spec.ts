@@ -2,6 +2,7 @@ import { generateKeyPair } from 'node:crypto';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
+import { controlClock } from '../support/clock.js';
 import {
   accessTokenFor,
   sessionFor,
@@ -640,20 +641,35 @@ describe('credentials', () => {
 });
 
 describe('keys', () => {
-  it('rotates the signing key: new tokens carry the new kid, old ones stay valid', async () => {
+  it('rotates the signing key: published at once, new tokens carry the new kid from activatesAt, old ones stay valid', async () => {
     const user = await newUser('rotation');
     const before = await accessTokenFor(t, user);
-    const res = await post('/api/admin/keys/rotate');
-    expect(res.status).toBe(201);
-    expect(Object.keys(res.body)).toEqual(['kid']);
-    const jwks = await t.http().get('/.well-known/jwks.json');
-    expect(jwks.body.keys.map((key: { kid: string }) => key.kid)).toContain(res.body.kid);
-    const after = await accessTokenFor(t, user);
-    expect(decodeJwt(after).header.kid).toBe(res.body.kid);
-    expect(decodeJwt(before).header.kid).not.toBe(res.body.kid);
-    expect(await tokenStatus(t, before)).toBe('valid');
-    expect(await tokenStatus(t, after)).toBe('valid');
-    expect(JSON.stringify(res.body)).not.toMatch(/PRIVATE/);
+    const clock = controlClock(t);
+    try {
+      const rotatedAt = clock.nowMs();
+      const res = await post('/api/admin/keys/rotate');
+      expect(res.status).toBe(201);
+      expect(Object.keys(res.body)).toEqual(['kid', 'activatesAt', 'withdrawn']);
+      // The default delay: twice the key set's max-age of 300 s.
+      const activatesAt = Date.parse(res.body.activatesAt as string);
+      expect(activatesAt - rotatedAt).toBeGreaterThanOrEqual(600_000);
+      expect(activatesAt - rotatedAt).toBeLessThan(610_000);
+      expect(res.body.withdrawn).toEqual([]);
+      const jwks = await t.http().get('/.well-known/jwks.json');
+      expect(jwks.body.keys.map((key: { kid: string }) => key.kid)).toContain(res.body.kid);
+      const pending = await accessTokenFor(t, user);
+      expect(decodeJwt(pending).header.kid).toBe(decodeJwt(before).header.kid);
+      clock.advance(activatesAt - clock.nowMs());
+      const after = await accessTokenFor(t, user);
+      expect(decodeJwt(after).header.kid).toBe(res.body.kid);
+      expect(decodeJwt(before).header.kid).not.toBe(res.body.kid);
+      expect(await tokenStatus(t, before)).toBe('valid');
+      expect(await tokenStatus(t, pending)).toBe('valid');
+      expect(await tokenStatus(t, after)).toBe('valid');
+      expect(JSON.stringify(res.body)).not.toMatch(/PRIVATE/);
+    } finally {
+      clock.restore();
+    }
   });
 
   it('answers 409 when configuration supplies the signing key', async () => {

@@ -185,12 +185,17 @@ describe('CLI verbs against a running deployment', { timeout: 120_000 }, () => {
     const res = await t.http().post('/v1/auth').send({ username: 'piped', password: PASSWORD });
     expect(decodeJwt(res.body.access_token as string).payload.scope).toBe('sleep:read');
 
+    const rotatedAt = Date.now();
     const rotated = await cli(['keys:rotate']);
     expect(rotated.code).toBe(0);
-    const kid = /^New signing key: (\S+)\n$/.exec(rotated.stdout)?.[1];
+    const [, kid, signsFrom] =
+      /^New signing key: (\S+) signs from (\S+)\n$/.exec(rotated.stdout) ?? [];
     expect(kid).toBeDefined();
     const keys = await sql(t, 'SELECT "kid" FROM "signing_key"');
     expect(keys.map((key) => key.kid)).toContain(kid);
+    // It starts signing after the default delay, twice the key set's max-age of 300 s.
+    expect(Date.parse(signsFrom) - rotatedAt).toBeGreaterThanOrEqual(600_000);
+    expect(Date.parse(signsFrom) - Date.now()).toBeLessThanOrEqual(600_000);
   });
 
   it('audits every change to users and keys, as api "cli", without a secret', async () => {

@@ -409,8 +409,10 @@ describe('signing key rotation', () => {
   let user: TestUser;
   beforeAll(async () => {
     database = await createTestDatabase();
-    a = await startTestApp({}, database);
-    b = await startTestApp({}, database);
+    // A rotated-in key signs at once here; its publication ahead of signing is key-rotation's.
+    const signAtOnce = { JWT_KEY_ACTIVATION_DELAY: '0' };
+    a = await startTestApp(signAtOnce, database);
+    b = await startTestApp(signAtOnce, database);
     user = await registerUser(a);
   });
   afterAll(async () => {
@@ -425,7 +427,7 @@ describe('signing key rotation', () => {
     const oldToken = await accessToken(a, user);
     expect(decode(oldToken).header.kid).toBe(oldKid);
 
-    const newKid = await a.app.get(SigningKeysService).rotate();
+    const { kid: newKid } = await a.app.get(SigningKeysService).rotate();
     expect(newKid).not.toBe(oldKid);
 
     const after = await jwks(a);
@@ -468,7 +470,7 @@ describe('signing key rotation', () => {
   it('lets a second instance on the same database verify tokens signed with the new key at once', async () => {
     // b is already running when a rotates; it must find the new key when a token names it.
     const startKids = kids(await jwks(b));
-    const newKid = await a.app.get(SigningKeysService).rotate();
+    const { kid: newKid } = await a.app.get(SigningKeysService).rotate();
     expect(startKids).not.toContain(newKid);
     const newToken = await accessToken(a, user);
     expect(decode(newToken).header.kid).toBe(newKid);

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsOptional, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { queryBoolean } from '../../common/validation/query-values.js';
 
 /** What a `jti` may be: what Gatehouse issues (UUIDs) and any other printable name up to 64. */
 export const JTI_PATTERN = /^[\x21-\x7E]{1,64}$/;
@@ -41,10 +43,40 @@ export class EndedCredentialsDto {
   @ApiProperty({ example: 1 }) sessions: number;
 }
 
+export class RotateKeyQueryDto {
+  @ApiPropertyOptional({
+    type: Boolean,
+    example: false,
+    description:
+      'An emergency rotation: the new key signs at once and every other key is withdrawn; ' +
+      'tokens they signed stop validating everywhere',
+  })
+  @IsOptional()
+  @Transform(queryBoolean)
+  @IsBoolean()
+  now?: boolean;
+}
+
 export class RotatedKeyDto {
   @ApiProperty({
     example: 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs',
     description: 'The kid of the new signing key (RFC 7638 thumbprint)',
   })
   kid: string;
+
+  @ApiProperty({
+    example: '2026-11-24T16:10:00.000Z',
+    format: 'date-time',
+    description:
+      'When the new key starts signing on every instance: JWT_KEY_ACTIVATION_DELAY after the ' +
+      'rotation, or at once with `now`; it is in /.well-known/jwks.json from the rotation on',
+  })
+  activatesAt: string;
+
+  @ApiProperty({
+    type: [String],
+    example: [],
+    description: 'The kids withdrawn by an emergency rotation (none otherwise)',
+  })
+  withdrawn: string[];
 }

@@ -8,6 +8,7 @@ import { LoginFailureTime1763957000000 } from './1763957000000-login-failure-tim
 import { CredentialEpoch1764460000000 } from './1764460000000-credential-epoch.js';
 import { ServerSecrets1764600000000 } from './1764600000000-server-secrets.js';
 import { CredentialVersion1764700000000 } from './1764700000000-credential-version.js';
+import { SigningKeyLifecycle1764810000000 } from './1764810000000-signing-key-lifecycle.js';
 
 /** Every migration, oldest first; listed here so that the app, the CLI and the tests run the same set. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   CredentialEpoch1764460000000,
   ServerSecrets1764600000000,
   CredentialVersion1764700000000,
+  SigningKeyLifecycle1764810000000,
 ];

@@ -32,6 +32,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       algorithms: [ACCESS_TOKEN_ALGORITHM],
       issuer: config.jwt.issuer,
       jsonWebTokenOptions: { clockTolerance: CLOCK_TOLERANCE_SECONDS },
+      // The claims' check needs the kid too: a withdrawn key's tokens stop on every instance.
+      passReqToCallback: true,
       secretOrKeyProvider: (_request, rawToken: string, done) => {
         const kid = kidOf(rawToken);
         if (!kid) return done(null);
@@ -44,7 +46,9 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     });
   }
 
-  async validate(claims: AccessTokenClaims): Promise<User | false> {
-    return (await this.accessTokens.checkClaims(claims))?.user ?? false;
+  async validate(request: FastifyRequest, claims: AccessTokenClaims): Promise<User | false> {
+    const kid = kidOf(accessJwtFromAuthorization(request) ?? '');
+    if (!kid) return false;
+    return (await this.accessTokens.checkClaims(claims, kid))?.user ?? false;
   }
 }
