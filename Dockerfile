@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 
-# --- build: compile TypeScript and the native addons (better-sqlite3, bcrypt) -------------------
+# --- build: compile TypeScript and better-sqlite3 (bcrypt ships its binaries) --------------------
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 RUN apt-get update \
@@ -24,6 +24,8 @@ ENV NODE_ENV=production \
 COPY --from=build --chown=root:root /app/package.json ./
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
+# The gatehouse command (npx gatehouse <verb>, npm run migration:run) runs the build above.
+COPY --chown=root:root bin ./bin
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

@@ -28,7 +28,8 @@ const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 const SQLITE_PAGE_CACHE_KB = 2_048;
 
 /**
- * The one description of the database, shared by the app and the migration CLI (ormconfig.ts).
+ * The one description of the database, shared by the app, the CLI and TypeORM's own CLI for
+ * writing migrations (ormconfig.ts).
  * The schema comes only from migrations; synchronize stays off.
  */
 export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
