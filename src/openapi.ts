@@ -65,15 +65,20 @@ export function setUpOpenApi(app: INestApplication): void {
 const WITHOUT_DATABASE = new Set(['/health/live', '/metrics']);
 
 /**
- * The answers every route may give whatever its API, as the platform gives them: a body too large
- * (413) or not JSON (415) where a body is taken, and 503 while the database is out of reach. Each
- * is worded in the route's dialect, so only the status is said here.
+ * The answers every route may give whatever its API, as the platform gives them: a request not
+ * sent within REQUEST_TIMEOUT_SECONDS (408, and the connection closes), a body too large (413) or
+ * not JSON (415) where a body is taken, and 503 while the database is out of reach. Each is
+ * worded by the platform or in the route's dialect, so only the status is said here.
  */
 function addPlatformAnswers(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of METHODS) {
       const operation = item[method];
       if (!operation) continue;
+      operation.responses['408'] ??= {
+        description:
+          'The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes',
+      };
       if (operation.requestBody) {
         operation.responses['413'] ??= { description: 'The body is larger than the service takes' };
         operation.responses['415'] ??= { description: 'The body is not JSON' };
