@@ -1,7 +1,5 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { Clock } from '../../src/clock/clock.service.js';
-import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { migrations } from '../../src/database/migrations/index.js';
 import { CredentialVersion1764700000000 } from '../../src/database/migrations/1764700000000-credential-version.js';
 import { User } from '../../src/users/entities/user.entity.js';
@@ -15,6 +13,7 @@ import {
   type Credentials,
 } from '../support/credentials.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { scratchSchema, type ScratchSchema } from '../support/migrations.js';
 import { decodeJwt, registerUser, uniqueName, type TestUser } from '../support/fixtures.js';
 
 /**
@@ -288,58 +287,32 @@ describe('tokens issued before the credential version existed', () => {
 
 describe('migration CredentialVersion', () => {
   const index = migrations.indexOf(CredentialVersion1764700000000);
-  let database: TestDatabase;
-  let db: DataSource;
-
+  let schema: ScratchSchema;
   beforeAll(async () => {
-    database = await createTestDatabase();
+    schema = await scratchSchema();
   });
-  afterAll(async () => {
-    if (db?.isInitialized) await db.destroy();
-    await database.drop();
-  });
-
-  /** The schema as the first `count` migrations leave it. */
-  async function migratedTo(count: number): Promise<void> {
-    if (db?.isInitialized) await db.destroy();
-    db = new DataSource({
-      ...dataSourceOptions(database.url),
-      migrations: migrations.slice(0, count),
-    });
-    await db.initialize();
-    await db.runMigrations({ transaction: 'each' });
-  }
-
-  const query = (text: string) => db.query<Record<string, unknown>[]>(text);
-  const epoch = async () =>
-    Number((await query('SELECT "value" FROM "credential_epoch" WHERE "id" = 1'))[0].value);
-  /** Whether `write` moves the credential epoch. */
-  const movesEpoch = async (write: string) => {
-    const before = await epoch();
-    await query(write);
-    return (await epoch()) > before;
-  };
+  afterAll(() => schema.close());
 
   it('adds version 0 to the users there are, keeps the epoch triggers, and goes down again', async () => {
-    await migratedTo(index);
-    await query(
+    await schema.migratedTo(index);
+    await schema.query(
       `INSERT INTO "user" ("username", "usernameKey", "passwordHash", "credentialsChangedAt") ` +
         `VALUES ('old', 'old', 'x', CURRENT_TIMESTAMP)`,
     );
 
-    await migratedTo(index + 1);
-    expect(await query('SELECT "credentialVersion" FROM "user"')).toEqual([
+    await schema.migratedTo(index + 1);
+    expect(await schema.query('SELECT "credentialVersion" FROM "user"')).toEqual([
       { credentialVersion: 0 },
     ]);
     expect(
-      await movesEpoch('UPDATE "user" SET "credentialVersion" = "credentialVersion" + 1'),
+      await schema.movesEpoch('UPDATE "user" SET "credentialVersion" = "credentialVersion" + 1'),
     ).toBe(true);
-    expect(await movesEpoch('UPDATE "user" SET "enabled" = false')).toBe(true);
-    expect(await movesEpoch('UPDATE "user" SET "firstName" = \'x\'')).toBe(false);
+    expect(await schema.movesEpoch('UPDATE "user" SET "enabled" = false')).toBe(true);
+    expect(await schema.movesEpoch('UPDATE "user" SET "firstName" = \'x\'')).toBe(false);
 
-    await db.undoLastMigration({ transaction: 'each' });
-    await expect(query('SELECT "credentialVersion" FROM "user"')).rejects.toThrow();
-    expect(await movesEpoch('UPDATE "user" SET "enabled" = true')).toBe(true);
-    expect(await movesEpoch('DELETE FROM "user"')).toBe(true);
+    await schema.undoLast();
+    await expect(schema.query('SELECT "credentialVersion" FROM "user"')).rejects.toThrow();
+    expect(await schema.movesEpoch('UPDATE "user" SET "enabled" = true')).toBe(true);
+    expect(await schema.movesEpoch('DELETE FROM "user"')).toBe(true);
   });
 });

@@ -1,14 +1,13 @@
 import { createPublicKey } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { JwksClient } from 'jwks-rsa';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../../src/database/data-source-options.js';
 import { migrations } from '../../src/database/migrations/index.js';
 import { SigningKeyLifecycle1764810000000 } from '../../src/database/migrations/1764810000000-signing-key-lifecycle.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { controlClock, type TestClock } from '../support/clock.js';
 import { accessTokenFor, tokenStatus } from '../support/credentials.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { scratchSchema, type ScratchSchema } from '../support/migrations.js';
 import { decodeJwt, registerUser, type TestUser } from '../support/fixtures.js';
 import { buildServer, CLI_JS, runServerToExit } from '../support/server-process.js';
 
@@ -254,57 +253,37 @@ describe('an emergency rotation', () => {
 
 describe('the migration SigningKeyLifecycle', () => {
   const index = migrations.indexOf(SigningKeyLifecycle1764810000000);
-  let scratch: TestDatabase;
-  let db: DataSource;
-
+  let schema: ScratchSchema;
   beforeAll(async () => {
-    scratch = await createTestDatabase();
+    schema = await scratchSchema();
   });
-  afterAll(async () => {
-    if (db?.isInitialized) await db.destroy();
-    await scratch.drop();
-  });
-
-  async function migratedTo(count: number): Promise<void> {
-    if (db?.isInitialized) await db.destroy();
-    db = new DataSource({
-      ...dataSourceOptions(scratch.url),
-      migrations: migrations.slice(0, count),
-    });
-    await db.initialize();
-    await db.runMigrations({ transaction: 'each' });
-  }
-
-  const query = (text: string) => db.query<Record<string, unknown>[]>(text);
-  const epoch = async () =>
-    Number((await query('SELECT "value" FROM "credential_epoch" WHERE "id" = 1'))[0].value);
-  const movesEpoch = async (write: string) => {
-    const before = await epoch();
-    await query(write);
-    return (await epoch()) > before;
-  };
+  afterAll(() => schema.close());
 
   it('activates the keys there are at their creation, moves the epoch on a withdrawal, and goes down again', async () => {
-    await migratedTo(index);
-    await query(
+    await schema.migratedTo(index);
+    await schema.query(
       `INSERT INTO "signing_key" ("kid", "publicKeyPem", "privateKeyPem", "createdAt") ` +
         `VALUES ('old', 'pub', 'priv', '2026-01-02 03:04:05.000')`,
     );
 
-    await migratedTo(index + 1);
-    const [row] = await query(
+    await schema.migratedTo(index + 1);
+    const [row] = await schema.query(
       'SELECT "createdAt", "activatesAt", "withdrawnAt" FROM "signing_key"',
     );
     expect(new Date(row.activatesAt as string).getTime()).toBe(
       new Date(row.createdAt as string).getTime(),
     );
     expect(row.withdrawnAt).toBeNull();
-    expect(await movesEpoch(`UPDATE "signing_key" SET "activatesAt" = "createdAt"`)).toBe(false);
-    expect(await movesEpoch(`UPDATE "signing_key" SET "withdrawnAt" = "createdAt"`)).toBe(true);
-    expect(await movesEpoch(`DELETE FROM "signing_key"`)).toBe(true);
+    expect(await schema.movesEpoch(`UPDATE "signing_key" SET "activatesAt" = "createdAt"`)).toBe(
+      false,
+    );
+    expect(await schema.movesEpoch(`UPDATE "signing_key" SET "withdrawnAt" = "createdAt"`)).toBe(
+      true,
+    );
+    expect(await schema.movesEpoch(`DELETE FROM "signing_key"`)).toBe(true);
 
-    await db.undoLastMigration({ transaction: 'each' });
-    await expect(query('SELECT "activatesAt" FROM "signing_key"')).rejects.toThrow();
-    await expect(query('SELECT "withdrawnAt" FROM "signing_key"')).rejects.toThrow();
+    await schema.undoLast();
+    await expect(schema.query('SELECT "activatesAt" FROM "signing_key"')).rejects.toThrow();
+    await expect(schema.query('SELECT "withdrawnAt" FROM "signing_key"')).rejects.toThrow();
   });
 });
