@@ -1,13 +1,13 @@
 # syntax=docker/dockerfile:1
 
 # --- build: compile TypeScript and better-sqlite3 (bcrypt ships its binaries) --------------------
-FROM node:20-bookworm-slim AS build
+FROM node:26-trixie-slim AS build
 WORKDIR /app
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 ENV SCARF_ANALYTICS=false
-COPY package.json package-lock.json .npmrc ./
+COPY package.json package-lock.json .prebuild-installrc ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json nest-cli.json ormconfig.ts ./
 COPY src ./src
@@ -15,7 +15,7 @@ RUN npm run build \
  && npm ci --omit=dev --no-audit --no-fund
 
 # --- runtime: only the build and the production dependencies, as an unprivileged user --------
-FROM node:20-bookworm-slim
+FROM node:26-trixie-slim
 WORKDIR /app
 ENV NODE_ENV=production \
     MALLOC_ARENA_MAX=2 \
