@@ -1,13 +1,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyCorsOptions } from '@fastify/cors';
-import { BadRequestException, ConsoleLogger, type LogLevel } from '@nestjs/common';
+import { BadRequestException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import helmet from 'helmet';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { RequestLogController } from './common/logging/request-log-controller.js';
+import { createRootLogger, nestLoggerParams, requestIdOf } from './common/logging/root-logger.js';
 import { jsonBodyProblem } from './common/validation/json-body-shape.js';
 import type { AppConfig } from './config/app-config.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -15,32 +17,29 @@ import { setUpOpenApi } from './openapi.js';
 
 export const BODY_LIMIT_BYTES = 100 * 1024;
 
-const NEST_LOG_LEVELS: Record<string, LogLevel[]> = {
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
-
 /** Builds the whole application, ready to listen: the same for `npm start` and for the tests. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const logger = createRootLogger(config.logLevel);
   const requestLog = new RequestLogController();
   const adapter = new FastifyAdapter({
-    logger: { level: config.logLevel },
+    loggerInstance: logger,
     logController: requestLog,
+    genReqId: requestIdOf,
     trustProxy: config.trustProxy,
     bodyLimit: BODY_LIMIT_BYTES,
     ...requestTimeoutOptions(config.requestTimeoutMs),
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    bodyParser: false,
-    logger:
-      config.logLevel === 'silent'
-        ? false
-        : new ConsoleLogger({ json: true, logLevels: NEST_LOG_LEVELS[config.logLevel] }),
-  });
+  const loggerParams = nestLoggerParams(logger);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(config, loggerParams),
+    adapter,
+    {
+      bodyParser: false,
+      // Nest logs through the same pino from its first line, rather than buffering until the app
+      // is built: a start that fails (a database out of reach) still says why, in the one format.
+      logger: new Logger(new PinoLogger(loggerParams), loggerParams),
+    },
+  );
   requestLog.observeDurationsWith(app.get(MetricsService));
   const fastify = app.getHttpAdapter().getInstance();
   const answerOptions = answerOptionsOnEveryPath(fastify);

@@ -24,8 +24,9 @@ export function toHttpException(error: unknown): HttpException {
     return new ServiceUnavailableException('Service temporarily unavailable; try again shortly');
   }
   // Only the name, message and stack: driver errors carry query parameters, which may hold secrets.
+  // In pino's shape for an error, with its message as the line's `msg`.
   const { name, message, stack } = (error ?? {}) as Error;
-  logger.error({ error: name, message, stack });
+  logger.error({ err: { type: name, message, stack } }, message ?? 'Unexpected error');
   return new InternalServerErrorException('Internal Server Error');
 }
 

@@ -1,10 +1,12 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { MetricsService } from '../../metrics/metrics.service.js';
+import { REQUEST_ID_HEADER } from './root-logger.js';
 
 /**
  * Fastify's request logging, as one structured line when a request completes. The route pattern
  * stands for the path, since a path (such as `/auth/validate/{sid}`) may carry a secret; headers
  * and bodies are never logged. The same moment observes the request's duration for /metrics.
+ * Every answer carries the request's id, which every line logged during the request carries.
  */
 export class RequestLogController extends LogController {
   private metrics: MetricsService | null = null;
@@ -14,7 +16,10 @@ export class RequestLogController extends LogController {
     this.metrics = metrics;
   }
 
-  incomingRequest(): void {}
+  /** Fastify calls this for every request as it gets its logger: the id goes out at no extra hook. */
+  incomingRequest(request: FastifyRequest, reply: FastifyReply): void {
+    reply.header(REQUEST_ID_HEADER, request.id);
+  }
 
   requestCompleted(
     error: Error | null | undefined,
