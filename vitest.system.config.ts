@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The README's examples run as a script against a fresh server (`npm run test:system`): they need
+ * curl, jq and openssl, so `npm test` leaves them out.
+ */
+export default defineConfig({
+  test: {
+    globals: true,
+    root: './',
+    include: ['test/system/**/*.system-spec.ts'],
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
+  },
+});
