@@ -12,7 +12,9 @@ import {
 import { JwtStrategy } from '../../src/tokens/strategies/jwt.strategy.js';
 import { BasicOrTokenStrategy } from '../../src/identity/strategies/basic-or-token.strategy.js';
 import { BasicStrategy } from '../../src/identity/strategies/basic.strategy.js';
+import { clientOf, type GatehouseApi } from './api.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { contractOf, expectDocumented, type OpenApiContract } from './openapi-contract.js';
 
 const STRATEGIES = [
   JwtStrategy,
@@ -38,8 +40,18 @@ function useStrategiesOf(app: NestFastifyApplication): void {
 export interface TestApp {
   app: NestFastifyApplication;
   config: AppConfig;
-  /** supertest bound to the running server. */
+  /**
+   * supertest bound to the running server; every response of a documented operation is held
+   * against the app's own OpenAPI document, so a test fails when the server says more or other
+   * than the document does.
+   */
   http: () => ReturnType<typeof request>;
+  /** The client generated from the OpenAPI document, its responses checked as `http`'s are. */
+  api: GatehouseApi;
+  /** The app's OpenAPI document, as a contract responses are checked against. */
+  contract: OpenApiContract;
+  /** Points Passport at this app's strategies, for a request that does not go through `http`. */
+  useStrategies(): void;
   /** The app's own DataSource, to look at what was stored. */
   db: DataSource;
   close(): Promise<void>;
@@ -66,19 +78,59 @@ export async function startTestApp(
     ...env,
   });
   const app = await createApp(config);
+  const document = await app.inject({ method: 'GET', url: '/docs-json' });
+  const contract = contractOf(document.json());
   return {
     app,
     config,
     http: () => {
       useStrategiesOf(app);
-      return request(app.getHttpServer());
+      return checkedAgainst(contract, request(app.getHttpServer()));
     },
+    api: clientOf(app, contract, () => useStrategiesOf(app)),
+    contract,
+    useStrategies: () => useStrategiesOf(app),
     db: app.get(DataSource),
     close: async () => {
       await app.close();
       if (!shared) await database.drop();
     },
   };
+}
+
+const VERBS = new Map([
+  ['get', 'GET'],
+  ['post', 'POST'],
+  ['put', 'PUT'],
+  ['patch', 'PATCH'],
+  ['delete', 'DELETE'],
+  ['del', 'DELETE'],
+  ['head', 'HEAD'],
+  ['options', 'OPTIONS'],
+]);
+
+/** supertest whose every request holds its response against the contract. */
+function checkedAgainst(
+  contract: OpenApiContract,
+  agent: ReturnType<typeof request>,
+): ReturnType<typeof request> {
+  return new Proxy(agent, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      const method = typeof property === 'string' ? VERBS.get(property) : undefined;
+      if (!method || typeof value !== 'function') return value;
+      return (url: string) =>
+        (value as (url: string) => request.Test).call(target, url).expect((res) =>
+          expectDocumented(contract, {
+            method,
+            url,
+            status: res.status,
+            headers: res.headers as Record<string, string | string[] | undefined>,
+            text: res.text,
+          }),
+        );
+    },
+  });
 }
 
 export function basic(username: string, password: string): string {
