@@ -64,11 +64,15 @@ export function setUpOpenApi(app: INestApplication): void {
 /** Operations that never read the database, so never answer its outage. */
 const WITHOUT_DATABASE = new Set(['/health/live', '/metrics']);
 
+/** Methods whose body Fastify reads before the route runs, whether or not the route takes one. */
+const WITH_BODY = new Set(['post', 'put', 'patch', 'delete']);
+
 /**
  * The answers every route may give whatever its API, as the platform gives them: a request not
- * sent within REQUEST_TIMEOUT_SECONDS (408, and the connection closes), a body too large (413) or
- * not JSON (415) where a body is taken, and 503 while the database is out of reach. Each is
- * worded by the platform or in the route's dialect, so only the status is said here.
+ * sent within REQUEST_TIMEOUT_SECONDS (408, and the connection closes); wherever a body may be
+ * sent, even to a route that reads none, a body too large (413), not JSON (415) or not JSON the
+ * service takes (400: malformed, too deep, holding NUL); and 503 while the database is out of
+ * reach. Each is worded by the platform or in the route's dialect, so only the status is said.
  */
 function addPlatformAnswers(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
@@ -79,7 +83,10 @@ function addPlatformAnswers(document: OpenAPIObject): OpenAPIObject {
         description:
           'The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes',
       };
-      if (operation.requestBody) {
+      if (operation.requestBody || WITH_BODY.has(method)) {
+        operation.responses['400'] ??= {
+          description: 'The body is malformed JSON, nested too deep or holds NUL characters',
+        };
         operation.responses['413'] ??= { description: 'The body is larger than the service takes' };
         operation.responses['415'] ??= { description: 'The body is not JSON' };
       }

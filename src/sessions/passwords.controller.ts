@@ -1,8 +1,10 @@
 import { Body, Controller, Get, Post } from '@nestjs/common';
 import {
+  ApiBadRequestResponse,
   ApiCookieAuth,
   ApiCreatedResponse,
   ApiForbiddenResponse,
+  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiQuery,
@@ -24,6 +26,7 @@ import { HashesPassword } from '../identity/limited-route.decorator.js';
 const sidQuery = {
   name: 'sid',
   required: true,
+  type: String,
   description: 'The sid; the cookie holds its secret',
 };
 
@@ -52,10 +55,15 @@ export class PasswordsController {
     type: GenericResponseDto,
     description: 'AUTHREQUIRED: no live session',
   })
+  @ApiBadRequestResponse({
+    type: GenericResponseDto,
+    description: 'FAILURE: a bad body, or a password the policy refuses',
+  })
   @ApiForbiddenResponse({
     type: GenericResponseDto,
     description: "PERMISSION: another user's hash",
   })
+  @ApiNotFoundResponse({ type: GenericResponseDto, description: 'NOTFOUND: no user has this id' })
   @ApiTooManyRequestsResponse({ type: GenericResponseDto })
   hashPassword(
     @CurrentUser() { user }: LiveSession,
@@ -70,6 +78,10 @@ export class PasswordsController {
   @ApiQuery(sidQuery)
   @ApiCookieAuth('session')
   @ApiCreatedResponse({ type: GenericResponseDto })
+  @ApiBadRequestResponse({
+    type: GenericResponseDto,
+    description: 'FAILURE: a bad body, or a hash that is not a bcrypt hash this service can check',
+  })
   @ApiUnauthorizedResponse({
     type: GenericResponseDto,
     description: 'AUTHREQUIRED: no live session',

@@ -96,6 +96,10 @@ export class SessionsController {
   @ApiCookieAuth('session')
   @ApiQuery({ name: 'allSessions', required: false, type: Boolean })
   @ApiCreatedResponse({ type: GenericResponseDto, headers: EXPIRED_SESSION_COOKIE_HEADER })
+  @ApiBadRequestResponse({
+    type: GenericResponseDto,
+    description: 'FAILURE: allSessions is neither true nor false',
+  })
   @ApiUnauthorizedResponse({ type: GenericResponseDto, description: 'AUTHREQUIRED' })
   async logout(
     @CurrentUser() { session }: LiveSession,

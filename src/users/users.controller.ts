@@ -20,6 +20,7 @@ import {
   ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiSecurity,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -77,7 +78,13 @@ export class UsersController {
 
   @Post('users')
   @HashesPassword(RegistrationGuard)
-  @ApiOperation({ summary: 'Register a new user' })
+  @ApiOperation({
+    summary: 'Register a new user',
+    description:
+      'Open to anyone unless REGISTRATION_OPEN=false; then only an admin, by Basic credentials, may add users.',
+  })
+  @ApiSecurity({})
+  @ApiBasicAuth('basic')
   @ApiCreatedResponse({
     type: UsernameResponseDto,
     headers: {
@@ -90,6 +97,11 @@ export class UsersController {
   @ApiBadRequestResponse(
     failure('Bad Request', 'Missing fields, a bad value, or a username already taken'),
   )
+  @ApiUnauthorizedResponse({
+    ...unauthorized,
+    description: 'Registration is closed and the credentials are missing or wrong',
+  })
+  @ApiForbiddenResponse(failure('Forbidden', 'Registration is closed; only an admin may add users'))
   async register(
     @Body() dto: CreateUserDto,
     @Res({ passthrough: true }) reply: FastifyReply,
