@@ -1,0 +1,185 @@
+import type { Client } from 'openapi-fetch';
+import type { paths } from './gatehouse-api.js';
+
+/** What the client program signs in with: an admin, and the password every user it makes gets. */
+export interface EveryRouteCredentials {
+  adminUsername: string;
+  adminPassword: string;
+  password: string;
+  /** An RSA public key (SPKI PEM) to register. */
+  publicKey: string;
+}
+
+const basic = (username: string, password: string) => `Basic ${btoa(`${username}:${password}`)}`;
+
+/**
+ * A client of every operation the OpenAPI document has, written against the types generated from
+ * it: it compiles only while each call's path, parameters and body are what the document says,
+ * and the OpenAPI client test checks that it names every operation. It signs in as a user and an
+ * admin and goes through each API once, tolerating any documented answer: the shapes are what is
+ * checked here, and the responses are held against the document as they come.
+ */
+export async function callEveryRoute(
+  api: Client<paths>,
+  credentials: EveryRouteCredentials,
+): Promise<void> {
+  const { password } = credentials;
+
+  // Health, metrics and keys
+  await api.GET('/health/live');
+  await api.GET('/health/ready');
+  await api.GET('/metrics', { parseAs: 'text' });
+  await api.GET('/.well-known/jwks.json');
+
+  // REST-auth
+  const registered = await api.POST('/api/users', {
+    body: { username: 'every-route', password, email: 'every-route@example.com' },
+  });
+  const id = Number(registered.response.headers.get('location')?.split('/').pop());
+  const username = registered.data?.username ?? 'every-route';
+  const user = basic(username, password);
+  await api.GET('/api/users/{id}', { params: { path: { id } } });
+  await api.PUT('/api/users/{id}/public-key', {
+    params: { path: { id } },
+    headers: { Authorization: user },
+    body: { publicKey: credentials.publicKey },
+  });
+  const token = await api.GET('/api/token', { headers: { Authorization: user } });
+  await api.GET('/api/resource', {
+    headers: { Authorization: basic(token.data?.token ?? '', 'x') },
+  });
+
+  // JWT and Security
+  const jwt = await api.POST('/v1/auth', { body: { username, password } });
+  const bearer = `Bearer ${jwt.data?.access_token ?? ''}`;
+  const security = await api.POST('/api/v1/security/authentication', {
+    body: { username, password },
+  });
+  await api.POST('/api/v1/security/token', {
+    body: { token: security.data?.token ?? '', service: 'orders' },
+  });
+  await api.GET('/api/v1/security/privilegeToken', { headers: { Authorization: bearer } });
+
+  // User tokens
+  const userToken = await api.POST('/auth/login', {
+    headers: { Authorization: user },
+    body: { note: 'every route' },
+  });
+  const userBearer = `Bearer ${userToken.data && 'token' in userToken.data ? userToken.data.token : ''}`;
+  await api.POST('/auth/bump', { headers: { Authorization: userBearer } });
+
+  // Sessions
+  const login = await api.POST('/auth/login', { body: { login: username, password } });
+  const sid = login.data && 'sid' in login.data ? login.data.sid : '0';
+  const cookie = login.response.headers.get('set-cookie')?.split(';')[0] ?? '';
+  await api.GET('/auth/login', { parseAs: 'text' });
+  await api.GET('/auth/ssologin', { parseAs: 'text' });
+  await api.POST('/auth/loginwithrsa', {
+    body: { username, salt: 'every-route', expirationTimestamp: Date.now(), rsaSignature: 'AA==' },
+  });
+  await api.GET('/auth/validate/{sid}', { params: { path: { sid } }, headers: { Cookie: cookie } });
+  const hashed = await api.POST('/auth/hashpassword', {
+    params: { query: { sid } },
+    headers: { Cookie: cookie },
+    body: { password, userId: id },
+  });
+  await api.POST('/auth/matchpassword', {
+    params: { query: { sid } },
+    headers: { Cookie: cookie },
+    body: { password, hash: hashed.data?.hash ?? '' },
+  });
+  await api.GET('/auth/globalprefix');
+
+  // Self-service
+  const self = { Authorization: bearer };
+  await api.GET('/api/me', { headers: self });
+  await api.PATCH('/api/me', { headers: self, body: { firstName: 'Every' } });
+  await api.PUT('/api/me/public-key', {
+    headers: self,
+    body: { publicKey: credentials.publicKey },
+  });
+  const tokens = await api.GET('/api/me/user-tokens', { headers: self });
+  const sessions = await api.GET('/api/me/sessions', { headers: self });
+  await api.DELETE('/api/me/sessions/{sid}', {
+    params: { path: { sid: sessions.data?.[0]?.sid ?? 0 } },
+    headers: self,
+  });
+  await api.DELETE('/api/me/user-tokens/{id}', {
+    params: { path: { id: tokens.data?.[0]?.id ?? 0 } },
+    headers: self,
+  });
+
+  // Administration
+  const adminJwt = await api.POST('/v1/auth', {
+    body: { username: credentials.adminUsername, password: credentials.adminPassword },
+  });
+  const asAdmin = { Authorization: `Bearer ${adminJwt.data?.access_token ?? ''}` };
+  await api.GET('/api/admin/users', { headers: asAdmin, params: { query: { limit: 10 } } });
+  await api.GET('/api/admin/users/{id}', { params: { path: { id } }, headers: asAdmin });
+  const group = await api.POST('/api/admin/groups', {
+    headers: asAdmin,
+    body: { name: 'every-route' },
+  });
+  const groupId = group.data?.id ?? 0;
+  await api.GET('/api/admin/groups', { headers: asAdmin });
+  await api.PATCH('/api/admin/groups/{id}', {
+    params: { path: { id: groupId } },
+    headers: asAdmin,
+    body: { description: 'made by the client program' },
+  });
+  await api.PUT('/api/admin/users/{id}/groups', {
+    params: { path: { id } },
+    headers: asAdmin,
+    body: { groups: [groupId] },
+  });
+  await api.PATCH('/api/admin/users/{id}', {
+    params: { path: { id } },
+    headers: asAdmin,
+    body: { lastName: 'Route' },
+  });
+  await api.GET('/api/admin/users/{id}/user-tokens', {
+    params: { path: { id } },
+    headers: asAdmin,
+  });
+  await api.GET('/api/admin/users/{id}/sessions', { params: { path: { id } }, headers: asAdmin });
+  await api.DELETE('/api/admin/user-tokens/{tokenId}', {
+    params: { path: { tokenId: tokens.data?.[0]?.id ?? 0 } },
+    headers: asAdmin,
+  });
+  await api.DELETE('/api/admin/sessions/{sid}', {
+    params: { path: { sid: Number(sid) } },
+    headers: asAdmin,
+  });
+  await api.POST('/api/admin/revoked-tokens', {
+    headers: asAdmin,
+    body: { token: jwt.data?.access_token ?? '' },
+  });
+  await api.GET('/api/admin/audit-events', { headers: asAdmin, params: { query: { limit: 5 } } });
+  await api.POST('/api/admin/keys/rotate', { headers: asAdmin });
+  await api.DELETE('/api/admin/users/{id}/credentials', {
+    params: { path: { id } },
+    headers: asAdmin,
+  });
+  await api.POST('/api/admin/users/{id}/password', {
+    params: { path: { id } },
+    headers: asAdmin,
+    body: { password: `${password}-reset` },
+  });
+  await api.DELETE('/api/admin/groups/{id}', {
+    params: { path: { id: groupId } },
+    headers: asAdmin,
+  });
+
+  // What ends the user's own credentials, last
+  await api.POST('/auth/logout/{sid}', {
+    params: { path: { sid }, query: { allSessions: true } },
+    headers: { Cookie: cookie },
+  });
+  await api.POST('/auth/logout', { headers: { Authorization: userBearer } });
+  const reset = await api.POST('/v1/auth', { body: { username, password: `${password}-reset` } });
+  await api.POST('/api/me/password', {
+    headers: { Authorization: `Bearer ${reset.data?.access_token ?? ''}` },
+    body: { oldPassword: `${password}-reset`, newPassword: `${password}-changed` },
+  });
+  await api.DELETE('/api/admin/users/{id}', { params: { path: { id } }, headers: asAdmin });
+}
