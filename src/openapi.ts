@@ -71,8 +71,9 @@ const WITH_BODY = new Set(['post', 'put', 'patch', 'delete']);
  * The answers every route may give whatever its API, as the platform gives them: a request not
  * sent within REQUEST_TIMEOUT_SECONDS (408, and the connection closes); wherever a body may be
  * sent, even to a route that reads none, a body too large (413), not JSON (415) or not JSON the
- * service takes (400: malformed, too deep, holding NUL); and 503 while the database is out of
- * reach. Each is worded by the platform or in the route's dialect, so only the status is said.
+ * service takes (400: malformed, too deep, holding NUL); where the path has a parameter, 414 for
+ * one longer than Fastify's router reads; and 503 while the database is out of reach. Each is
+ * worded by the platform or in the route's dialect, so only the status is said.
  */
 function addPlatformAnswers(document: OpenAPIObject): OpenAPIObject {
   for (const [path, item] of Object.entries(document.paths)) {
@@ -83,6 +84,11 @@ function addPlatformAnswers(document: OpenAPIObject): OpenAPIObject {
         description:
           'The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes',
       };
+      if (path.includes('{')) {
+        operation.responses['414'] ??= {
+          description: 'A path parameter is longer than the 100 characters the router reads',
+        };
+      }
       if (operation.requestBody || WITH_BODY.has(method)) {
         operation.responses['400'] ??= {
           description: 'The body is malformed JSON, nested too deep or holds NUL characters',

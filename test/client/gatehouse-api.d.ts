@@ -1918,6 +1918,13 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
       /** @description The database is out of reach */
       503: {
         headers: {
@@ -1993,6 +2000,13 @@ export interface operations {
       };
       /** @description The body is larger than the service takes */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -2742,6 +2756,13 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
       /** @description The database is out of reach */
       503: {
         headers: {
@@ -2802,6 +2823,13 @@ export interface operations {
       };
       /** @description The body is larger than the service takes */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -3359,6 +3387,13 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
       /** @description The body is not JSON */
       415: {
         headers: {
@@ -3484,6 +3519,13 @@ export interface operations {
       };
       /** @description The body is larger than the service takes */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -3646,6 +3688,13 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
       /** @description The database is out of reach */
       503: {
         headers: {
@@ -3734,6 +3783,13 @@ export interface operations {
       };
       /** @description The body is larger than the service takes */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -3844,6 +3900,13 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
       /** @description The body is not JSON */
       415: {
         headers: {
@@ -3940,6 +4003,13 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
       /** @description The body is not JSON */
       415: {
         headers: {
@@ -4030,6 +4100,13 @@ export interface operations {
       };
       /** @description The body is larger than the service takes */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -4294,6 +4371,13 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
       /** @description The body is not JSON */
       415: {
         headers: {
@@ -4399,6 +4483,13 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
       /** @description The body is not JSON */
       415: {
         headers: {
@@ -4484,6 +4575,13 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
       /** @description The database is out of reach */
       503: {
         headers: {
@@ -4557,6 +4655,13 @@ export interface operations {
       };
       /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
       408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -4642,6 +4747,13 @@ export interface operations {
       };
       /** @description The body is larger than the service takes */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -4738,6 +4850,13 @@ export interface operations {
         };
         content?: never;
       };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
       /** @description The body is not JSON */
       415: {
         headers: {
@@ -4824,6 +4943,13 @@ export interface operations {
       };
       /** @description The body is larger than the service takes */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
         headers: {
           [name: string]: unknown;
         };
