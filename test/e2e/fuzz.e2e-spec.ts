@@ -8,6 +8,7 @@ import { UserToken } from '../../src/auth/entities/user-token.entity.js';
 import { Session } from '../../src/sessions/entities/session.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { sql, uniqueName } from '../support/fixtures.js';
+import { expectDocumented } from '../support/openapi-contract.js';
 
 /**
  * Property-based fuzzing of every route (SPEC §1, §4, §5; issue #5): random and hostile bodies,
@@ -1082,7 +1083,7 @@ describe('Fuzzing every route with random and hostile requests', () => {
 
   /** Sends one generated request and checks what every answer must be. */
   async function run(c: FuzzCase): Promise<void> {
-    t.http(); // points Passport at this app's strategies
+    t.useStrategies();
     const values = await freshCredentials(c);
     const path = c.route.path.replace('{id}', c.id).replace('{sid}', c.sid);
     const search = c.query
@@ -1121,6 +1122,7 @@ describe('Fuzzing every route with random and hostile requests', () => {
     if (c.route.path !== '/auth/hashpassword') {
       expect(res.text, description).not.toMatch(/\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}/);
     }
+    expectDocumented(t.contract, { method: c.method, url: target, ...res });
     if (c.method === 'POST' && c.route.path === '/api/users' && res.status === 201) {
       registered.add(JSON.parse(res.text).username as string);
     }
