@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { AuditEvent } from '../../src/audit/audit-event.entity.js';
 import { AuditService } from '../../src/audit/audit.service.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
+import { SESSION_COOKIE as COOKIE, sessionSecretOf } from '../support/credentials.js';
 import { decodeJwt, registerUser, sql, uniqueName, type TestUser } from '../support/fixtures.js';
 
 /**
@@ -14,7 +15,6 @@ import { decodeJwt, registerUser, sql, uniqueName, type TestUser } from '../supp
 const PASSWORD = 'correct-horse-battery';
 const ADMIN = { username: 'audit-admin', password: 'admin-password-1' };
 const AGENT = 'audit-test-agent/1.0';
-const COOKIE = 'GCN_SESSION_SECRET';
 const DAY_MS = 86_400_000;
 const LOCALHOST = /^(::ffff:)?127\.0\.0\.1$|^::1$/;
 
@@ -63,11 +63,6 @@ async function expectNoSecretStored(t: TestApp, mark: number, secrets: string[])
 function expectClient(event: StoredEvent): void {
   expect(event.address).toMatch(LOCALHOST);
   expect(event.agent).toBe(AGENT);
-}
-
-function cookieSecret(setCookie: string[] | string | undefined): string {
-  const header = ([] as string[]).concat(setCookie ?? []).find((c) => c.startsWith(`${COOKIE}=`));
-  return header!.slice(COOKIE.length + 1).split(';')[0];
 }
 
 describe('Audit events', () => {
@@ -252,7 +247,7 @@ describe('Audit events', () => {
       const first = await login();
       const second = await login();
       expect([first.status, second.status]).toEqual([201, 201]);
-      const secrets = [first, second].map((res) => cookieSecret(res.headers['set-cookie']));
+      const secrets = [first, second].map((res) => sessionSecretOf(res.headers['set-cookie']));
       const sids = [first, second].map((res) => Number(res.body.sid));
 
       const one = await http()
@@ -375,7 +370,7 @@ describe('Audit events', () => {
       const login = await http()
         .post('/auth/login')
         .send({ login: alice.username, password: alice.password });
-      const secret = cookieSecret(login.headers['set-cookie']);
+      const secret = sessionSecretOf(login.headers['set-cookie']);
       const jwt = (await jwtLogin(alice.username, alice.password)).body.access_token as string;
       const mark = await lastEventId(t);
       const check = await http()
@@ -524,7 +519,7 @@ describe('Audit events', () => {
         .post('/auth/login')
         .send({ login: ADMIN.username, password: ADMIN.password });
       expect(login.status).toBe(201);
-      const secret = cookieSecret(login.headers['set-cookie']);
+      const secret = sessionSecretOf(login.headers['set-cookie']);
       const res = await http()
         .get('/api/admin/audit-events')
         .query({ limit: 1 })

@@ -5,7 +5,7 @@ import type { Response, Test } from 'supertest';
 import { User } from '../../src/users/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { controlClock, type TestClock } from '../support/clock.js';
-import { uniqueName } from '../support/fixtures.js';
+import { registerUser, uniqueName, type Profile, type TestUser } from '../support/fixtures.js';
 
 /**
  * Brute-force defences (issue #5, SPEC §4): the per-account lock from the fifth consecutive
@@ -20,30 +20,17 @@ const ADMIN = { username: 'bf-admin', password: 'admin-password-123' };
 const COOKIE = 'GCN_SESSION_SECRET';
 const LOCKOUT_BASE_SECONDS = 30;
 
-interface TestUser {
-  id: number;
-  username: string;
-  password: string;
-}
-
 const generateRsaKeyPair = () => promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
 const spkiPem = (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }).toString();
 
 /** Registers a user through the REST-auth API: as the admin when registration is closed. */
 async function createUser(
   t: TestApp,
-  profile: Record<string, string> = {},
+  profile: Profile = {},
   username = uniqueName('bf'),
 ): Promise<TestUser> {
-  const req = t.http().post('/api/users');
-  if (!t.config.registrationOpen) req.set('Authorization', basic(ADMIN.username, ADMIN.password));
-  const res = await req.send({ username, password: PASSWORD, ...profile });
-  expect(res.status).toBe(201);
-  return {
-    id: Number((res.headers.location as string).split('/').pop()),
-    username,
-    password: PASSWORD,
-  };
+  const admin = t.config.registrationOpen ? undefined : basic(ADMIN.username, ADMIN.password);
+  return registerUser(t, username, PASSWORD, profile, admin);
 }
 
 async function createAdmin(t: TestApp): Promise<TestUser> {

@@ -9,6 +9,7 @@ import {
   type TestUser,
   uniqueName,
 } from '../support/fixtures.js';
+import { accessTokenFor } from '../support/credentials.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
@@ -32,12 +33,6 @@ const registerUser = (t: TestApp, username = uniqueName('jwt')) =>
 function postAuth(t: TestApp, body?: unknown) {
   const req = t.http().post('/v1/auth');
   return body === undefined ? req : req.send(body as object);
-}
-
-async function accessToken(t: TestApp, user: { username: string; password: string }) {
-  const res = await postAuth(t, { username: user.username, password: user.password });
-  expect(res.status).toBe(200);
-  return res.body.access_token as string;
 }
 
 async function jwks(t: TestApp): Promise<JSONWebKeySet> {
@@ -108,7 +103,7 @@ describe('JWT API: POST /v1/auth', () => {
 
   it('carries exactly sub, sub_type, iss, iat, exp, scope and jti, with the defaults', async () => {
     const before = Math.floor(Date.now() / 1000);
-    const token = await accessToken(t, user);
+    const token = await accessTokenFor(t, user);
     const after = Math.ceil(Date.now() / 1000);
     const { payload } = decode(token);
     expect(Object.keys(payload).sort()).toEqual(CLAIMS);
@@ -125,18 +120,18 @@ describe('JWT API: POST /v1/auth', () => {
   });
 
   it('gives every token a jti of its own', async () => {
-    const first = decode(await accessToken(t, user)).payload.jti;
-    const second = decode(await accessToken(t, user)).payload.jti;
+    const first = decode(await accessTokenFor(t, user)).payload.jti;
+    const second = decode(await accessTokenFor(t, user)).payload.jti;
     expect(first).not.toBe(second);
   });
 
   it('logs in with the username in any case, as the same subject', async () => {
-    const token = await accessToken(t, { username: 'BR0001', password: PASSWORD });
+    const token = await accessTokenFor(t, { username: 'BR0001', password: PASSWORD });
     expect(decode(token).payload.sub).toBe(String(user.id));
   });
 
   it('gives the admin sub_type admin and the admin default scope', async () => {
-    const token = await accessToken(t, ADMIN);
+    const token = await accessTokenFor(t, ADMIN);
     const { payload } = decode(token);
     expect(Object.keys(payload).sort()).toEqual(CLAIMS);
     expect(payload.sub_type).toBe('admin');
@@ -162,7 +157,7 @@ describe('JWT API: POST /v1/auth', () => {
   });
 
   it('issues a token that another service verifies with jose and the published JWKS', async () => {
-    const token = await accessToken(t, user);
+    const token = await accessTokenFor(t, user);
     const keySet = createLocalJWKSet(await jwks(t));
     const { payload, protectedHeader } = await jwtVerify(token, keySet, {
       issuer: 'gatehouse',
@@ -182,7 +177,7 @@ describe('JWT API: POST /v1/auth', () => {
   });
 
   it('issues tokens that every checking endpoint accepts', async () => {
-    await expectAcceptedEverywhere(t, await accessToken(t, user), user);
+    await expectAcceptedEverywhere(t, await accessTokenFor(t, user), user);
   });
 
   describe('validation errors: 400 in the document’s words', () => {
@@ -299,7 +294,7 @@ describe('JWT API: POST /v1/auth', () => {
 
     it('refuses a disabled user with the same 401', async () => {
       const disabled = await registerUser(t, uniqueName('disabled'));
-      await accessToken(t, disabled);
+      await accessTokenFor(t, disabled);
       await sql(t, 'UPDATE "user" SET enabled = false WHERE id = $1', [disabled.id]);
       const res = await postAuth(t, { username: disabled.username, password: PASSWORD });
       expectJwtError(res, 401);
@@ -320,33 +315,33 @@ describe('JWT API: scopes', () => {
     const user = await registerUser(t, uniqueName('scoped'));
     const bystander = await registerUser(t, uniqueName('bystander'));
     const users = t.app.get(UsersService);
-    const before = await accessToken(t, user);
+    const before = await accessTokenFor(t, user);
 
     await users.setScope(user.username, 'physicalactivities:read sleep:read');
-    const scoped = await accessToken(t, user);
+    const scoped = await accessTokenFor(t, user);
     expect(decode(scoped).payload.scope).toBe('physicalactivities:read sleep:read');
     expect(decode(scoped).payload.sub_type).toBe('user');
-    expect(decode(await accessToken(t, bystander)).payload.scope).toBe(DEFAULT_SCOPE_USER);
+    expect(decode(await accessTokenFor(t, bystander)).payload.scope).toBe(DEFAULT_SCOPE_USER);
     // A token issued before the change keeps its own claims, which no longer hold: it is dead.
     expect(decode(before).payload.scope).toBe(DEFAULT_SCOPE_USER);
     expect(await checkToken(t, before)).toBe('invalid');
     expect(await checkToken(t, scoped)).toBe('valid');
 
     await users.setScope(user.username.toUpperCase(), 'measurements:read');
-    expect(decode(await accessToken(t, user)).payload.scope).toBe('measurements:read');
+    expect(decode(await accessTokenFor(t, user)).payload.scope).toBe('measurements:read');
 
     await users.setScope(user.username, null);
-    expect(decode(await accessToken(t, user)).payload.scope).toBe(DEFAULT_SCOPE_USER);
+    expect(decode(await accessTokenFor(t, user)).payload.scope).toBe(DEFAULT_SCOPE_USER);
   });
 
   it('gives an admin a scope of their own too, and back to the admin default', async () => {
     const users = t.app.get(UsersService);
     await users.setScope(ADMIN.username, 'users:read');
-    const { payload } = decode(await accessToken(t, ADMIN));
+    const { payload } = decode(await accessTokenFor(t, ADMIN));
     expect(payload.scope).toBe('users:read');
     expect(payload.sub_type).toBe('admin');
     await users.setScope(ADMIN.username, null);
-    expect(decode(await accessToken(t, ADMIN)).payload.scope).toBe(DEFAULT_SCOPE_ADMIN);
+    expect(decode(await accessTokenFor(t, ADMIN)).payload.scope).toBe(DEFAULT_SCOPE_ADMIN);
   });
 
   it('refuses to set a scope for an unknown user', async () => {
@@ -371,7 +366,7 @@ describe('JWT API: issuer, lifetime and default scopes from configuration', () =
   afterAll(() => t.close());
 
   it('signs with JWT_ISSUER, JWT_ACCESS_TOKEN_TTL and DEFAULT_SCOPE_USER', async () => {
-    const { payload } = decode(await accessToken(t, user));
+    const { payload } = decode(await accessTokenFor(t, user));
     expect(Object.keys(payload).sort()).toEqual(CLAIMS);
     expect(payload.iss).toBe(ISSUER);
     expect(payload.exp).toBe((payload.iat as number) + 3600);
@@ -379,7 +374,7 @@ describe('JWT API: issuer, lifetime and default scopes from configuration', () =
   });
 
   it('verifies with jose for the configured issuer only, and is valid at the token check', async () => {
-    const token = await accessToken(t, user);
+    const token = await accessTokenFor(t, user);
     const keySet = createLocalJWKSet(await jwks(t));
     const { payload } = await jwtVerify(token, keySet, { issuer: ISSUER, algorithms: ['RS256'] });
     expect(payload.sub).toBe(String(user.id));
@@ -424,7 +419,7 @@ describe('signing key rotation', () => {
     const before = await jwks(a);
     expect(before.keys).toHaveLength(1);
     const oldKid = before.keys[0].kid;
-    const oldToken = await accessToken(a, user);
+    const oldToken = await accessTokenFor(a, user);
     expect(decode(oldToken).header.kid).toBe(oldKid);
 
     const { kid: newKid } = await a.app.get(SigningKeysService).rotate();
@@ -439,7 +434,7 @@ describe('signing key rotation', () => {
     }
 
     // Every issuing endpoint now signs with the new key.
-    const newToken = await accessToken(a, user);
+    const newToken = await accessTokenFor(a, user);
     expect(decode(newToken).header.kid).toBe(newKid);
     const security = await a
       .http()
@@ -472,11 +467,11 @@ describe('signing key rotation', () => {
     const startKids = kids(await jwks(b));
     const { kid: newKid } = await a.app.get(SigningKeysService).rotate();
     expect(startKids).not.toContain(newKid);
-    const newToken = await accessToken(a, user);
+    const newToken = await accessTokenFor(a, user);
     expect(decode(newToken).header.kid).toBe(newKid);
     expect(await checkToken(b, newToken)).toBe('valid');
     await expectAcceptedEverywhere(b, newToken, user);
-    await expectAcceptedEverywhere(b, await accessToken(b, user), user);
+    await expectAcceptedEverywhere(b, await accessTokenFor(b, user), user);
   });
 });
 

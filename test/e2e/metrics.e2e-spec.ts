@@ -1,5 +1,6 @@
 import { MAX_SERVICE_LABELS } from '../../src/metrics/metrics.service.js';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { sessionSecretOf } from '../support/credentials.js';
 import { registerUser, uniqueName, type TestUser } from '../support/fixtures.js';
 
 /**
@@ -9,7 +10,6 @@ import { registerUser, uniqueName, type TestUser } from '../support/fixtures.js'
  */
 
 const PASSWORD = 'correct-horse-battery';
-const COOKIE = 'GCN_SESSION_SECRET';
 
 type Labels = Record<string, string>;
 
@@ -34,11 +34,6 @@ function valueOf(text: string, name: string, labels: Labels): number {
     Object.entries(labels).every(([key, value]) => candidate.labels[key] === value),
   );
   return sample?.value ?? 0;
-}
-
-function cookieSecret(setCookie: string[] | string | undefined): string {
-  const header = ([] as string[]).concat(setCookie ?? []).find((c) => c.startsWith(`${COOKIE}=`));
-  return header!.slice(COOKIE.length + 1).split(';')[0];
 }
 
 describe('GET /metrics', () => {
@@ -163,7 +158,7 @@ describe('GET /metrics', () => {
       .post('/auth/login')
       .send({ login: alice.username, password: alice.password });
     expect(login.status).toBe(201);
-    const secret = cookieSecret(login.headers['set-cookie']);
+    const secret = sessionSecretOf(login.headers['set-cookie']);
     const before = await metrics();
     expect((await t.http().get(`/auth/validate/${login.body.sid}${secret}`)).status).toBe(200);
     expect((await t.http().get(`/auth/validate/${login.body.sid}${'0'.repeat(64)}`)).status).toBe(
@@ -183,7 +178,7 @@ describe('GET /metrics', () => {
       .http()
       .post('/auth/login')
       .send({ login: alice.username, password: alice.password });
-    const secret = cookieSecret(login.headers['set-cookie']);
+    const secret = sessionSecretOf(login.headers['set-cookie']);
     const sidPath = `/auth/validate/${login.body.sid}${secret}`;
     const route = { method: 'GET', route: '/auth/validate/:sid', status: '200' };
     const count = (text: string) =>

@@ -2,16 +2,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import { type AddressInfo, createConnection } from 'node:net';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/database.js';
-import { decodeJwt } from '../support/fixtures.js';
+import { restTokenFor } from '../support/credentials.js';
+import { decodeJwt, registerUser } from '../support/fixtures.js';
 
+/** A REST-auth access token of a user registered for it. */
 async function registerAndGetToken(t: TestApp, username: string): Promise<string> {
-  await t.http().post('/api/users').send({ username, password: 'correct-horse' }).expect(201);
-  const res = await t
-    .http()
-    .get('/api/token')
-    .set('Authorization', basic(username, 'correct-horse'));
-  expect(res.status).toBe(200);
-  return res.body.token as string;
+  return restTokenFor(t, await registerUser(t, username, 'correct-horse'));
 }
 
 describe('the service around the APIs', () => {

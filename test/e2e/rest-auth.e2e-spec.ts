@@ -11,7 +11,8 @@ import bcrypt from 'bcrypt';
 import type { Response } from 'supertest';
 import { User } from '../../src/users/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
-import { decodeJwt, sql, uniqueName } from '../support/fixtures.js';
+import { restTokenFor } from '../support/credentials.js';
+import { decodeJwt, registerUser, sql, uniqueName } from '../support/fixtures.js';
 
 /**
  * The REST-auth API (specs/rest-auth-api.md, SPEC §1–§4): POST /api/users, GET /api/users/{id},
@@ -44,13 +45,6 @@ function register(t: TestApp, body: unknown, authorization?: string) {
   return req.send(body as object);
 }
 
-/** Registers a user and answers its numeric id, read from the Location header. */
-async function registerUser(t: TestApp, username: string, password = PASSWORD): Promise<number> {
-  const res = await register(t, { username, password });
-  expect(res.status).toBe(201);
-  return idFromLocation(res);
-}
-
 function idFromLocation(res: Response): number {
   const location = res.headers.location as string;
   expect(location).toMatch(/^\/api\/users\/[1-9][0-9]*$/);
@@ -67,12 +61,6 @@ function token(t: TestApp, authorization?: string) {
   const req = t.http().get('/api/token');
   if (authorization) req.set('Authorization', authorization);
   return req;
-}
-
-async function fetchToken(t: TestApp, username: string, password = PASSWORD): Promise<string> {
-  const res = await token(t, basic(username, password));
-  expect(res.status).toBe(200);
-  return res.body.token as string;
 }
 
 /** The document's 401, verbatim. */
@@ -176,7 +164,7 @@ describe('REST-auth API: POST /api/users', () => {
     expect(asBoolean(row.enabled)).toBe(true);
     expect(row.lastLoginTime).toBeNull();
     expect(await bcrypt.compare(PASSWORD, row.passwordHash as string)).toBe(true);
-    const jwt = decodeJwt(await fetchToken(t, username));
+    const jwt = decodeJwt(await restTokenFor(t, { username, password: PASSWORD }));
     expect(jwt.payload.sub).toBe(String(id));
     expect(jwt.payload.sub_type).toBe('user');
     expect(jwt.payload.scope).not.toContain('users:write');
@@ -210,7 +198,7 @@ describe('REST-auth API: POST /api/users', () => {
 
   it('leaves the profile fields empty when they are not given', async () => {
     const username = uniqueName();
-    await registerUser(t, username);
+    await registerUser(t, username, PASSWORD);
     const row = await storedUser(t, username);
     expect(row).toMatchObject({
       firstName: null,
@@ -327,7 +315,7 @@ describe('REST-auth API: POST /api/users', () => {
 
   it('refuses a username that is taken, in any case, with 400', async () => {
     const username = uniqueName('Taken');
-    await registerUser(t, username);
+    await registerUser(t, username, PASSWORD);
     for (const again of [username, username.toLowerCase(), username.toUpperCase()]) {
       const res = await register(t, { username: again, password: 'another-password' });
       expectBadRequest(res, /username/);
@@ -410,7 +398,7 @@ describe('REST-auth API: GET /api/users/{id}', () => {
   let id: number;
   beforeAll(async () => {
     t = await startTestApp();
-    id = await registerUser(t, 'Fetched');
+    id = (await registerUser(t, 'Fetched', PASSWORD)).id;
   });
   afterAll(() => t.close());
 
@@ -436,7 +424,7 @@ describe('REST-auth API: GET /api/resource and GET /api/token', () => {
   const hawk = 'Hawk';
   beforeAll(async () => {
     t = await startTestApp();
-    hawkId = await registerUser(t, hawk);
+    hawkId = (await registerUser(t, hawk, PASSWORD)).id;
   });
   // These cases try many wrong credentials on one account, which would lock it after five
   // (issue #5, tested in robustness.e2e-spec.ts); each case starts from a clean slate.
@@ -531,13 +519,13 @@ describe('REST-auth API: GET /api/resource and GET /api/token', () => {
   });
 
   it('gives each token its own jti', async () => {
-    const first = decodeJwt(await fetchToken(t, hawk));
-    const second = decodeJwt(await fetchToken(t, hawk));
+    const first = decodeJwt(await restTokenFor(t, { username: hawk, password: PASSWORD }));
+    const second = decodeJwt(await restTokenFor(t, { username: hawk, password: PASSWORD }));
     expect(first.payload.jti).not.toBe(second.payload.jti);
   });
 
   it('accepts the token as username with any password, on /api/resource', async () => {
-    const jwt = await fetchToken(t, hawk);
+    const jwt = await restTokenFor(t, { username: hawk, password: PASSWORD });
     for (const password of ['x', 'anything-at-all', 'wrong:with:colons']) {
       const res = await resource(t, basic(jwt, password));
       expect(res.status).toBe(200);
@@ -546,7 +534,7 @@ describe('REST-auth API: GET /api/resource and GET /api/token', () => {
   });
 
   it('accepts the token as username with an empty password', async () => {
-    const jwt = await fetchToken(t, hawk);
+    const jwt = await restTokenFor(t, { username: hawk, password: PASSWORD });
     const res = await resource(t, basic(jwt, ''));
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ data: 'Hello, Hawk!' });
@@ -554,15 +542,15 @@ describe('REST-auth API: GET /api/resource and GET /api/token', () => {
 
   it('accepts a token fetched right after registration', async () => {
     const username = uniqueName('fresh');
-    await registerUser(t, username);
-    const jwt = await fetchToken(t, username);
+    await registerUser(t, username, PASSWORD);
+    const jwt = await restTokenFor(t, { username, password: PASSWORD });
     const res = await resource(t, basic(jwt, 'x'));
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ data: `Hello, ${username}!` });
   });
 
   it('exchanges a valid token for a fresh one that works too', async () => {
-    const first = await fetchToken(t, hawk);
+    const first = await restTokenFor(t, { username: hawk, password: PASSWORD });
     const res = await token(t, basic(first, 'x'));
     expect(res.status).toBe(200);
     expect(Object.keys(res.body).sort()).toEqual(['duration', 'token']);
@@ -577,7 +565,7 @@ describe('REST-auth API: GET /api/resource and GET /api/token', () => {
   });
 
   it('accepts a token it signed with its key and the right claims (control for the forgeries)', async () => {
-    const real = decodeJwt(await fetchToken(t, hawk));
+    const real = decodeJwt(await restTokenFor(t, { username: hawk, password: PASSWORD }));
     const pem = await signingKeyPem(t, real.header.kid as string);
     const forged = signRs256(real.header, { ...real.payload, jti: randomUUID() }, pem);
     const res = await resource(t, basic(forged, 'x'));
@@ -586,10 +574,10 @@ describe('REST-auth API: GET /api/resource and GET /api/token', () => {
   });
 
   it('refuses tampered, unsigned, confused-algorithm and foreign tokens with the document 401', async () => {
-    const jwtString = await fetchToken(t, hawk);
+    const jwtString = await restTokenFor(t, { username: hawk, password: PASSWORD });
     const real = decodeJwt(jwtString);
     const [headerPart, payloadPart, signaturePart] = jwtString.split('.');
-    const otherId = await registerUser(t, uniqueName('victim'));
+    const otherId = (await registerUser(t, uniqueName('victim'), PASSWORD)).id;
 
     const tamperedPayload = `${headerPart}.${b64url({ ...real.payload, sub: String(otherId) })}.${signaturePart}`;
     const flipped = signaturePart[20] === 'A' ? 'B' : 'A';
@@ -633,7 +621,7 @@ describe('REST-auth API: GET /api/resource and GET /api/token', () => {
   });
 
   it('refuses a token that has expired, has another issuer, or names no user', async () => {
-    const real = decodeJwt(await fetchToken(t, hawk));
+    const real = decodeJwt(await restTokenFor(t, { username: hawk, password: PASSWORD }));
     const pem = await signingKeyPem(t, real.header.kid as string);
     const now = nowSeconds();
     const claims = { ...real.payload, jti: randomUUID() };
@@ -661,8 +649,8 @@ describe('REST-auth API: GET /api/resource and GET /api/token', () => {
 
   it('shuts a disabled user out, by password and by token', async () => {
     const username = uniqueName('disabled');
-    await registerUser(t, username);
-    const jwt = await fetchToken(t, username);
+    await registerUser(t, username, PASSWORD);
+    const jwt = await restTokenFor(t, { username, password: PASSWORD });
     expect((await resource(t, basic(jwt, 'x'))).status).toBe(200);
     await t.db.getRepository(User).update({ usernameKey: username }, { enabled: false });
     expectUnauthorized(await resource(t, basic(username, PASSWORD)));
@@ -707,7 +695,9 @@ describe('REST-auth API with REGISTRATION_OPEN=false and a configured admin', ()
     expect(row.passwordHash).not.toContain('changeme-admin-42');
     const greeting = await resource(t, admin);
     expect(greeting.body).toEqual({ data: 'Hello, admin!' });
-    const jwt = decodeJwt(await fetchToken(t, 'admin', 'changeme-admin-42'));
+    const jwt = decodeJwt(
+      await restTokenFor(t, { username: 'admin', password: 'changeme-admin-42' }),
+    );
     expect(jwt.payload.sub).toBe(String(row.id));
     expect(jwt.payload.sub_type).toBe('admin');
     expect(jwt.payload.scope).toBe(t.config.defaultScopes.admin);
@@ -744,7 +734,7 @@ describe('REST-auth API with REGISTRATION_OPEN=false and a configured admin', ()
     expect(byUser.status).toBe(403);
     expect(await storedUsers(t, 'staff-friend')).toHaveLength(0);
 
-    const staffToken = await fetchToken(t, 'staff');
+    const staffToken = await restTokenFor(t, { username: 'staff', password: PASSWORD });
     const byUserToken = await register(
       t,
       { username: 'staff-friend', password: PASSWORD },
@@ -755,7 +745,7 @@ describe('REST-auth API with REGISTRATION_OPEN=false and a configured admin', ()
   });
 
   it('lets the admin register with a token as username', async () => {
-    const adminToken = await fetchToken(t, 'admin', 'changeme-admin-42');
+    const adminToken = await restTokenFor(t, { username: 'admin', password: 'changeme-admin-42' });
     const res = await register(
       t,
       { username: 'by-token', password: PASSWORD },
@@ -790,13 +780,13 @@ describe('REST-auth API: bcrypt cost upgrade (BCRYPT_COST=5)', () => {
   afterAll(() => t.close());
 
   it('hashes new passwords at the configured cost', async () => {
-    await registerUser(t, 'costly');
+    await registerUser(t, 'costly', PASSWORD);
     const { passwordHash } = await storedUser(t, 'costly');
     expect(bcrypt.getRounds(passwordHash as string)).toBe(5);
   });
 
   it('re-hashes a cost-4 hash at cost 5 on the next successful login only', async () => {
-    await registerUser(t, 'upgraded');
+    await registerUser(t, 'upgraded', PASSWORD);
     const oldHash = await bcrypt.hash(PASSWORD, 4);
     await t.db.getRepository(User).update({ usernameKey: 'upgraded' }, { passwordHash: oldHash });
 

@@ -18,6 +18,12 @@ import {
   type TestUser,
   uniqueName,
 } from '../support/fixtures.js';
+import {
+  accessTokenFor,
+  restTokenFor,
+  securityTokenFor,
+  userTokenFor,
+} from '../support/credentials.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
@@ -48,48 +54,11 @@ async function disable(t: TestApp, user: TestUser): Promise<void> {
 
 // ---- the three issuing endpoints -------------------------------------------------------------
 
-async function fromJwtApi(t: TestApp, user: { username: string; password: string }) {
-  const res = await t
-    .http()
-    .post('/v1/auth')
-    .send({ username: user.username, password: user.password });
-  expect(res.status).toBe(200);
-  return res.body.access_token as string;
-}
-
-async function fromSecurityApi(t: TestApp, user: { username: string; password: string }) {
-  const res = await t
-    .http()
-    .post('/api/v1/security/authentication')
-    .send({ username: user.username, password: user.password });
-  expect(res.status).toBe(200);
-  return res.body.token as string;
-}
-
-async function fromRestAuth(t: TestApp, user: { username: string; password: string }) {
-  const res = await t
-    .http()
-    .get('/api/token')
-    .set('Authorization', basic(user.username, user.password));
-  expect(res.status).toBe(200);
-  return res.body.token as string;
-}
-
 const ISSUERS = [
-  ['POST /v1/auth', fromJwtApi],
-  ['POST /api/v1/security/authentication', fromSecurityApi],
-  ['GET /api/token', fromRestAuth],
+  ['POST /v1/auth', accessTokenFor],
+  ['POST /api/v1/security/authentication', securityTokenFor],
+  ['GET /api/token', restTokenFor],
 ] as const;
-
-/** A user token of the user-token API (POST /auth/login with Basic). */
-async function userToken(t: TestApp, user: TestUser): Promise<string> {
-  const res = await t
-    .http()
-    .post('/auth/login')
-    .set('Authorization', basic(user.username, user.password));
-  expect(res.status).toBe(200);
-  return res.body.token as string;
-}
 
 // ---- the three checking endpoints ------------------------------------------------------------
 
@@ -288,7 +257,7 @@ describe('Security API', () => {
     await t.db
       .getRepository(User)
       .update({ id: crafted.id }, { credentialsChangedAt: new Date(Date.now() - 86_400_000) });
-    adminId = Number(decode(await fromJwtApi(t, ADMIN)).payload.sub);
+    adminId = Number(decode(await accessTokenFor(t, ADMIN)).payload.sub);
     const jwks = await t.http().get('/.well-known/jwks.json');
     expect(jwks.status).toBe(200);
     const expectedN = SUPPLIED_KEY.export({ format: 'jwk' }).n;
@@ -397,7 +366,7 @@ describe('Security API', () => {
     });
 
     it('a user token from POST /auth/login is valid at the token check', async () => {
-      expect(await tokenStatus(t, await userToken(t, user))).toBe('valid');
+      expect(await tokenStatus(t, await userTokenFor(t, user))).toBe('valid');
     });
 
     it('a token this file signs with the configured key is accepted (the control for what follows)', async () => {
@@ -416,8 +385,8 @@ describe('Security API', () => {
     });
 
     it('answers invalid for a revoked token, and only for that one', async () => {
-      const token = await fromJwtApi(t, user);
-      const other = await fromJwtApi(t, user);
+      const token = await accessTokenFor(t, user);
+      const other = await accessTokenFor(t, user);
       await expectAcceptedEverywhere(t, token, user);
       const { jti, exp } = decode(token).payload as { jti: string; exp: number };
       await t.app.get(AccessTokensService).revoke(jti, new Date(exp * 1000));
@@ -428,11 +397,11 @@ describe('Security API', () => {
     it('answers invalid for every token of a disabled user, whichever endpoint issued it', async () => {
       const victim = await registerUser(t, uniqueName('victim'));
       const tokens = [
-        await fromJwtApi(t, victim),
-        await fromSecurityApi(t, victim),
-        await fromRestAuth(t, victim),
+        await accessTokenFor(t, victim),
+        await securityTokenFor(t, victim),
+        await restTokenFor(t, victim),
       ];
-      const user = await userToken(t, victim);
+      const user = await userTokenFor(t, victim);
       for (const token of tokens) await expectAcceptedEverywhere(t, token, victim);
       expect(await tokenStatus(t, user)).toBe('valid');
 
@@ -442,8 +411,8 @@ describe('Security API', () => {
     });
 
     it('answers invalid for a user token after POST /auth/logout, and only for that one', async () => {
-      const token = await userToken(t, user);
-      const other = await userToken(t, user);
+      const token = await userTokenFor(t, user);
+      const other = await userTokenFor(t, user);
       expect(await tokenStatus(t, token)).toBe('valid');
       const logout = await t.http().post('/auth/logout').set('Authorization', `Bearer ${token}`);
       expect(logout.status).toBe(200);
@@ -492,7 +461,7 @@ describe('Security API', () => {
 
   describe('GET /api/v1/security/privilegeToken', () => {
     it('answers 200 {privilege} for `Authorization: <jwt>` and `Authorization: Bearer <jwt>`', async () => {
-      const token = await fromSecurityApi(t, user);
+      const token = await securityTokenFor(t, user);
       for (const authorization of [token, `Bearer ${token}`]) {
         const res = await privilegeToken(t, authorization);
         expect(res.status).toBe(200);
@@ -515,7 +484,7 @@ describe('Security API', () => {
 
     it('answers 401 for Basic credentials and for a user token', async () => {
       expectSecurityError(await privilegeToken(t, basic(user.username, PASSWORD)), 401);
-      const token = await userToken(t, user);
+      const token = await userTokenFor(t, user);
       expectSecurityError(await privilegeToken(t, token), 401);
       expectSecurityError(await privilegeToken(t, `Bearer ${token}`), 401);
     });
@@ -554,8 +523,8 @@ describe('Security API: two instances on one database', () => {
 
   it('sees a revocation made on the other instance at once', async () => {
     const user = await registerUser(a);
-    const token = await fromJwtApi(a, user);
-    const other = await fromSecurityApi(b, user);
+    const token = await accessTokenFor(a, user);
+    const other = await securityTokenFor(b, user);
     await expectAcceptedEverywhere(a, token, user);
     await expectAcceptedEverywhere(b, token, user);
 
@@ -570,11 +539,11 @@ describe('Security API: two instances on one database', () => {
   it('refuses every token of a disabled user on both instances at once', async () => {
     const user = await registerUser(b);
     const tokens = [
-      await fromJwtApi(a, user),
-      await fromSecurityApi(b, user),
-      await fromRestAuth(a, user),
+      await accessTokenFor(a, user),
+      await securityTokenFor(b, user),
+      await restTokenFor(a, user),
     ];
-    const userTokenValue = await userToken(b, user);
+    const userTokenValue = await userTokenFor(b, user);
     for (const instance of [a, b]) {
       for (const token of tokens) await expectAcceptedEverywhere(instance, token, user);
       expect(await tokenStatus(instance, userTokenValue)).toBe('valid');

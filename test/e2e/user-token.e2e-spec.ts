@@ -4,6 +4,7 @@ import { UserToken } from '../../src/auth/entities/user-token.entity.js';
 import { User } from '../../src/users/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { controlClock } from '../support/clock.js';
+import { userTokenFor } from '../support/credentials.js';
 import { registerUser as registerTestUser, sql, uniqueName } from '../support/fixtures.js';
 
 /**
@@ -25,13 +26,6 @@ function login(t: TestApp, authorization?: string, body?: object) {
   const req = t.http().post('/auth/login');
   if (authorization) req.set('Authorization', authorization);
   return body === undefined ? req : req.send(body);
-}
-
-/** Logs in and answers the token value. */
-async function loginToken(t: TestApp, username: string, body?: object): Promise<string> {
-  const res = await login(t, basic(username, PASSWORD), body);
-  expect(res.status).toBe(200);
-  return res.body.token as string;
 }
 
 function bump(t: TestApp, authorization?: string) {
@@ -279,7 +273,7 @@ describe('User-token API: POST /auth/login', () => {
   );
 
   it('stores only the SHA-256 hex of the token, never the token', async () => {
-    const token = await loginToken(t, user.username, { note: 'hash check' });
+    const token = await userTokenFor(t, user, 'hash check');
     const rows = await sql(t, 'SELECT * FROM user_token WHERE "tokenHash" = $1', [
       sha256Hex(token),
     ]);
@@ -320,7 +314,7 @@ describe('User-token API: POST /auth/bump and POST /auth/logout', () => {
   afterAll(() => t.close());
 
   it("bump answers exactly {lastLoginTime}, now, and stores it as the user's lastLoginTime", async () => {
-    const token = await loginToken(t, user.username);
+    const token = await userTokenFor(t, user);
     const before = Date.now();
     const res = await bump(t, bearer(token)).set('Accept', 'application/json');
     const after = Date.now();
@@ -336,7 +330,7 @@ describe('User-token API: POST /auth/bump and POST /auth/logout', () => {
   });
 
   it('bump moves lastLoginTime forward each time', async () => {
-    const token = await loginToken(t, user.username);
+    const token = await userTokenFor(t, user);
     const first = await bump(t, bearer(token));
     await sleep(20);
     const second = await bump(t, bearer(token));
@@ -347,7 +341,7 @@ describe('User-token API: POST /auth/bump and POST /auth/logout', () => {
   });
 
   it('records lastUsageTime: null after login, set when the token is used', async () => {
-    const token = await loginToken(t, user.username);
+    const token = await userTokenFor(t, user);
     expect((await storedToken(t, token))?.lastUsageTime).toBeNull();
     const before = Date.now();
     expectJsonSuccess(await bump(t, bearer(token)));
@@ -359,13 +353,13 @@ describe('User-token API: POST /auth/bump and POST /auth/logout', () => {
   });
 
   it('accepts the Bearer scheme in any case', async () => {
-    const token = await loginToken(t, user.username);
+    const token = await userTokenFor(t, user);
     expectJsonSuccess(await bump(t, `bearer ${token}`));
     expectJsonSuccess(await bump(t, `BEARER ${token}`));
   });
 
   it('answers 406 to Accept: text/html on bump and logout, and the token stays', async () => {
-    const token = await loginToken(t, user.username);
+    const token = await userTokenFor(t, user);
     expect((await bump(t, bearer(token)).set('Accept', 'text/html')).status).toBe(406);
     expect((await logout(t, bearer(token)).set('Accept', 'text/html')).status).toBe(406);
     expect(await storedToken(t, token)).not.toBeNull();
@@ -373,8 +367,8 @@ describe('User-token API: POST /auth/bump and POST /auth/logout', () => {
   });
 
   it('logout answers exactly {"success":true}, removes the token, and it is dead after', async () => {
-    const token = await loginToken(t, user.username);
-    const other = await loginToken(t, user.username);
+    const token = await userTokenFor(t, user);
+    const other = await userTokenFor(t, user);
     const res = await logout(t, bearer(token)).set('Accept', 'application/json');
     expectJsonSuccess(res);
     expect(res.text).toBe('{"success":true}');
@@ -399,7 +393,7 @@ describe('User-token API: POST /auth/bump and POST /auth/logout', () => {
   });
 
   it('does not accept the token from the query string or the body', async () => {
-    const token = await loginToken(t, user.username);
+    const token = await userTokenFor(t, user);
     expectBearerChallenge(await bump(t).query({ access_token: token }));
     expectBearerChallenge(await logout(t).query({ access_token: token }));
     expectBearerChallenge(await bump(t).send({ access_token: token }));
@@ -409,9 +403,12 @@ describe('User-token API: POST /auth/bump and POST /auth/logout', () => {
   });
 
   it('refuses a token whose expirationTime has passed', async () => {
-    const token = await loginToken(t, user.username, {
-      expirationTime: new Date(Date.now() + 86_400_000).toISOString(),
-    });
+    const token = await userTokenFor(
+      t,
+      user,
+      undefined,
+      new Date(Date.now() + 86_400_000).toISOString(),
+    );
     expectJsonSuccess(await bump(t, bearer(token)));
     await tokenRepository(t).update(
       { tokenHash: sha256Hex(token) },
@@ -424,9 +421,12 @@ describe('User-token API: POST /auth/bump and POST /auth/logout', () => {
   it('refuses a token once its expirationTime arrives, without outside help', async () => {
     const clock = controlClock(t);
     try {
-      const token = await loginToken(t, user.username, {
-        expirationTime: new Date(clock.nowMs() + 1500).toISOString(),
-      });
+      const token = await userTokenFor(
+        t,
+        user,
+        undefined,
+        new Date(clock.nowMs() + 1500).toISOString(),
+      );
       expectJsonSuccess(await bump(t, bearer(token)));
       clock.advance(1700);
       expectBearerChallenge(await bump(t, bearer(token)));
@@ -436,8 +436,8 @@ describe('User-token API: POST /auth/bump and POST /auth/logout', () => {
   });
 
   it('refuses a disabled token, and only that one', async () => {
-    const token = await loginToken(t, user.username);
-    const other = await loginToken(t, user.username);
+    const token = await userTokenFor(t, user);
+    const other = await userTokenFor(t, user);
     await tokenRepository(t).update({ tokenHash: sha256Hex(token) }, { enabled: false });
     expectBearerChallenge(await bump(t, bearer(token)));
     expectBearerChallenge(await logout(t, bearer(token)));
@@ -446,8 +446,8 @@ describe('User-token API: POST /auth/bump and POST /auth/logout', () => {
 
   it("refuses every token of a disabled user, and the user's login", async () => {
     const disabled = await registerUser(t, uniqueName('disabled'));
-    const first = await loginToken(t, disabled.username);
-    const second = await loginToken(t, disabled.username);
+    const first = await userTokenFor(t, disabled);
+    const second = await userTokenFor(t, disabled);
     expectJsonSuccess(await bump(t, bearer(first)));
     await t.db.getRepository(User).update({ id: disabled.id }, { enabled: false });
     for (const token of [first, second]) {
@@ -459,7 +459,7 @@ describe('User-token API: POST /auth/bump and POST /auth/logout', () => {
 
   it("one user's token acts for that user only", async () => {
     const other = await registerUser(t, uniqueName('other'));
-    const token = await loginToken(t, other.username);
+    const token = await userTokenFor(t, other);
     const res = await bump(t, bearer(token));
     expectJsonSuccess(res);
     const stored = await t.db.getRepository(User).findOneBy({ id: other.id });

@@ -20,38 +20,67 @@ export const SESSION_COOKIE = 'GCN_SESSION_SECRET';
 
 /** An access JWT from the JWT API (`POST /v1/auth`). */
 export async function accessTokenFor(t: TestApp, user: Credentials): Promise<string> {
-  const res = await t
-    .http()
-    .post('/v1/auth')
-    .send({ username: user.username, password: user.password });
-  expect(res.status).toBe(200);
-  return res.body.access_token as string;
+  const { data, response } = await t.api.POST('/v1/auth', {
+    body: { username: user.username, password: user.password },
+  });
+  expect(response.status).toBe(200);
+  return data!.access_token;
+}
+
+/** An access JWT from the Security API (`POST /api/v1/security/authentication`). */
+export async function securityTokenFor(t: TestApp, user: Credentials): Promise<string> {
+  const { data, response } = await t.api.POST('/api/v1/security/authentication', {
+    body: { username: user.username, password: user.password },
+  });
+  expect(response.status).toBe(200);
+  return data!.token;
+}
+
+/** An access token from the REST-auth API (`GET /api/token` with Basic). */
+export async function restTokenFor(t: TestApp, user: Credentials): Promise<string> {
+  const { data, response } = await t.api.GET('/api/token', {
+    headers: { Authorization: basic(user.username, user.password) },
+  });
+  expect(response.status).toBe(200);
+  return data!.token;
 }
 
 /** A user token from the user-token API (`POST /auth/login` with Basic). */
-export async function userTokenFor(t: TestApp, user: Credentials, note?: string): Promise<string> {
-  const res = await t
-    .http()
-    .post('/auth/login')
-    .set('Authorization', basic(user.username, user.password))
-    .send(note === undefined ? {} : { note });
-  expect(res.status).toBe(200);
-  return res.body.token as string;
+export async function userTokenFor(
+  t: TestApp,
+  user: Credentials,
+  note?: string,
+  expirationTime?: string,
+): Promise<string> {
+  const { data, response } = await t.api.POST('/auth/login', {
+    headers: { Authorization: basic(user.username, user.password) },
+    body: { note, expirationTime },
+  });
+  expect(response.status).toBe(200);
+  expect(data).toHaveProperty('token');
+  return (data as { token: string }).token;
+}
+
+/** The session secret a session login's Set-Cookie carries. */
+export function sessionSecretOf(setCookie: string[] | string | null | undefined): string {
+  const secret = ([] as string[])
+    .concat(setCookie ?? [])
+    .flatMap((header) => header.split(/,\s*(?=[^;=]+=)/))
+    .map((cookie) => new RegExp(`^${SESSION_COOKIE}=([0-9a-f]{64})`).exec(cookie)?.[1])
+    .find(Boolean);
+  expect(secret).toBeDefined();
+  return secret!;
 }
 
 /** A session from the session API (`POST /auth/login` with a JSON form). */
 export async function sessionFor(t: TestApp, user: Credentials): Promise<LiveSessionCredential> {
-  const res = await t
-    .http()
-    .post('/auth/login')
-    .send({ login: user.username, password: user.password });
-  expect(res.status).toBe(201);
-  const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
-  const secret = cookies
-    .map((cookie) => new RegExp(`^${SESSION_COOKIE}=([0-9a-f]{64})`).exec(cookie)?.[1])
-    .find(Boolean);
-  expect(secret).toBeDefined();
-  return { sid: String(res.body.sid), secret: secret! };
+  const { data, response } = await t.api.POST('/auth/login', {
+    body: { login: user.username, password: user.password },
+  });
+  expect(response.status).toBe(201);
+  expect(data).toHaveProperty('sid');
+  const secret = sessionSecretOf(response.headers.getSetCookie());
+  return { sid: String((data as { sid: string }).sid), secret };
 }
 
 /** Authenticates `req` by a session: the sid in X-Session-Id, the secret in the cookie. */
@@ -60,14 +89,18 @@ export function withSession(req: Test, session: LiveSessionCredential): Test {
 }
 
 /** The Security API's verdict on a token: `valid`, `invalid`, … */
-export async function tokenStatus(t: TestApp, token: string): Promise<string> {
-  const res = await t.http().post('/api/v1/security/token').send({ token, service: 'orders' });
-  expect(res.status).toBe(200);
-  return res.body.tokenStatus as string;
+export async function tokenStatus(t: TestApp, token: string, service = 'orders'): Promise<string> {
+  const { data, response } = await t.api.POST('/api/v1/security/token', {
+    body: { token, service },
+  });
+  expect(response.status).toBe(200);
+  return data!.tokenStatus;
 }
 
 /** Whether the session API's validate still knows the session. */
 export async function sessionIsLive(t: TestApp, session: LiveSessionCredential): Promise<boolean> {
-  const res = await t.http().get(`/auth/validate/${session.sid}${session.secret}`);
-  return res.status === 200;
+  const { response } = await t.api.GET('/auth/validate/{sid}', {
+    params: { path: { sid: `${session.sid}${session.secret}` } },
+  });
+  return response.status === 200;
 }

@@ -1,3 +1,4 @@
+import type { paths } from '../client/gatehouse-api.js';
 import type { TestApp } from './app.js';
 
 let sequence = 0;
@@ -24,19 +25,31 @@ export interface TestUser {
   id: number;
 }
 
-/** Registers a user through the REST-auth API; its id is read from the Location header. */
+/** What `POST /api/users` takes besides the username and password. */
+export type Profile = Omit<
+  paths['/api/users']['post']['requestBody']['content']['application/json'],
+  'username' | 'password'
+>;
+
+/**
+ * Registers a user through the REST-auth API, as `authorization` when registration is closed;
+ * its id is read from the Location header.
+ */
 export async function registerUser(
   t: TestApp,
   username: string,
   password: string,
-  profile: Record<string, string> = {},
+  profile: Profile = {},
+  authorization?: string,
 ): Promise<TestUser> {
-  const res = await t
-    .http()
-    .post('/api/users')
-    .send({ username, password, ...profile });
-  expect(res.status).toBe(201);
-  return { username, password, id: Number((res.headers.location as string).split('/').pop()) };
+  const { response } = await t.api.POST('/api/users', {
+    body: { username, password, ...profile },
+    headers: authorization ? { Authorization: authorization } : {},
+  });
+  expect(response.status).toBe(201);
+  const location = response.headers.get('location') ?? '';
+  expect(location).toMatch(/^\/api\/users\/[1-9][0-9]*$/);
+  return { username, password, id: Number(location.split('/').pop()) };
 }
 
 export interface DecodedJwt {
