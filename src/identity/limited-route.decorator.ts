@@ -13,6 +13,7 @@ export const ApiRateLimitedResponse = () =>
     description: 'Too many attempts from this address, or on this account',
     headers: {
       'Retry-After': {
+        required: true,
         description: 'Seconds until the client may try again',
         schema: { type: 'integer', minimum: 1 },
       },

@@ -89,6 +89,7 @@ export class UsersController {
     type: UsernameResponseDto,
     headers: {
       Location: {
+        required: true,
         description: 'URI of the new user',
         schema: { type: 'string', example: '/api/users/2' },
       },

@@ -1664,7 +1664,7 @@ export interface operations {
       429: {
         headers: {
           /** @description Seconds until the client may try again */
-          'Retry-After'?: number;
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content?: never;
@@ -1800,7 +1800,7 @@ export interface operations {
       201: {
         headers: {
           /** @description URI of the new user */
-          Location?: string;
+          Location: string;
           [name: string]: unknown;
         };
         content: {
@@ -1866,7 +1866,7 @@ export interface operations {
       429: {
         headers: {
           /** @description Seconds until the client may try again */
-          'Retry-After'?: number;
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content?: never;
@@ -2023,7 +2023,7 @@ export interface operations {
       429: {
         headers: {
           /** @description Seconds until the client may try again */
-          'Retry-After'?: number;
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content?: never;
@@ -2075,7 +2075,7 @@ export interface operations {
       429: {
         headers: {
           /** @description Seconds until the client may try again */
-          'Retry-After'?: number;
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content?: never;
@@ -2127,7 +2127,7 @@ export interface operations {
       429: {
         headers: {
           /** @description Seconds until the client may try again */
-          'Retry-After'?: number;
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content?: never;
@@ -2172,7 +2172,7 @@ export interface operations {
       429: {
         headers: {
           /** @description Seconds until the client may try again */
-          'Retry-After'?: number;
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content?: never;
@@ -2270,7 +2270,7 @@ export interface operations {
       429: {
         headers: {
           /** @description Seconds until the client may try again */
-          'Retry-After'?: number;
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content?: never;
@@ -2493,7 +2493,7 @@ export interface operations {
       429: {
         headers: {
           /** @description Seconds until the client may try again */
-          'Retry-After'?: number;
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content?: never;
@@ -2592,7 +2592,7 @@ export interface operations {
       429: {
         headers: {
           /** @description Seconds until the client may try again */
-          'Retry-After'?: number;
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content?: never;
@@ -2673,7 +2673,7 @@ export interface operations {
       429: {
         headers: {
           /** @description Seconds until the client may try again */
-          'Retry-After'?: number;
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content?: never;
@@ -2920,7 +2920,7 @@ export interface operations {
       429: {
         headers: {
           /** @description Seconds until the client may try again */
-          'Retry-After'?: number;
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content?: never;
@@ -2965,7 +2965,7 @@ export interface operations {
       429: {
         headers: {
           /** @description Seconds until the client may try again */
-          'Retry-After'?: number;
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content?: never;
@@ -3259,7 +3259,7 @@ export interface operations {
       429: {
         headers: {
           /** @description Seconds until the client may try again */
-          'Retry-After'?: number;
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content?: never;
