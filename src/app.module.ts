@@ -1,6 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
-import { LoggerModule, type Params as LoggerParams } from 'nestjs-pino';
 import { AccountModule } from './account/account.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { AuditModule } from './audit/audit.module.js';
@@ -23,15 +22,10 @@ import { UsersModule } from './users/users.module.js';
 
 @Module({})
 export class AppModule {
-  /**
-   * `logger`: how Nest's `Logger` reaches the HTTP server's pino (see `createApp`); the command
-   * line, which logs nothing, has none.
-   */
-  static forRoot(config: AppConfig, logger?: LoggerParams): DynamicModule {
+  static forRoot(config: AppConfig): DynamicModule {
     return {
       module: AppModule,
       imports: [
-        ...(logger ? [LoggerModule.forRoot(logger)] : []),
         ConfigModule.forRoot(config),
         ClockModule,
         DatabaseModule,

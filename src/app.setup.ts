@@ -30,16 +30,12 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     ...requestTimeoutOptions(config.requestTimeoutMs),
   });
   const loggerParams = nestLoggerParams(logger);
-  const app = await NestFactory.create<NestFastifyApplication>(
-    AppModule.forRoot(config, loggerParams),
-    adapter,
-    {
-      bodyParser: false,
-      // Nest logs through the same pino from its first line, rather than buffering until the app
-      // is built: a start that fails (a database out of reach) still says why, in the one format.
-      logger: new Logger(new PinoLogger(loggerParams), loggerParams),
-    },
-  );
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    bodyParser: false,
+    // Nest logs through the same pino from its first line, rather than buffering until the app
+    // is built: a start that fails (a database out of reach) still says why, in the one format.
+    logger: new Logger(new PinoLogger(loggerParams), loggerParams),
+  });
   requestLog.observeDurationsWith(app.get(MetricsService));
   const fastify = app.getHttpAdapter().getInstance();
   const answerOptions = answerOptionsOnEveryPath(fastify);

@@ -1,32 +1,30 @@
 import {
   HttpException,
   InternalServerErrorException,
-  Logger,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import type { GatehouseRouteConfig } from '../decorators/dialect.decorator.js';
 import { isDatabaseUnavailable } from '../../database/database-errors.js';
 import { TooManyAttemptsException } from '../errors/too-many-attempts.exception.js';
 import { dialects } from './dialects.js';
 
-const logger = new Logger('Errors');
-
 /**
  * Any thrown value as an HttpException: a database out of reach is a 503; anything else that is
  * not one is logged and becomes a bare 500. (Nest has already turned Fastify's client errors, such
- * as a body that is not JSON, into HttpExceptions.)
+ * as a body that is not JSON, into HttpExceptions.) `log` is the request's logger, so that the
+ * line carries the request's id.
  */
-export function toHttpException(error: unknown): HttpException {
+function toHttpException(error: unknown, log: FastifyBaseLogger): HttpException {
   if (error instanceof HttpException) return error;
   if (isDatabaseUnavailable(error)) {
-    logger.warn(`Database unavailable: ${(error as Error).message}`);
+    log.warn(`Database unavailable: ${(error as Error).message}`);
     return new ServiceUnavailableException('Service temporarily unavailable; try again shortly');
   }
   // Only the name, message and stack: driver errors carry query parameters, which may hold secrets.
   // In pino's shape for an error, with its message as the line's `msg`.
   const { name, message, stack } = (error ?? {}) as Error;
-  logger.error({ err: { type: name, message, stack } }, message ?? 'Unexpected error');
+  log.error({ err: { type: name, message, stack } }, message ?? 'Unexpected error');
   return new InternalServerErrorException('Internal Server Error');
 }
 
@@ -38,7 +36,7 @@ export function sendError(
 ): FastifyReply {
   const dialectName = (request.routeOptions?.config as GatehouseRouteConfig | undefined)?.dialect;
   const dialect = dialects[dialectName ?? 'default'];
-  const exception = toHttpException(error);
+  const exception = toHttpException(error, request.log);
   const { status, body, contentType, headers } = dialect.reply(exception, request);
   if (exception instanceof TooManyAttemptsException) {
     reply.header('Retry-After', String(exception.retryAfterSeconds));
