@@ -84,7 +84,7 @@ export class PasswordCheckService implements OnModuleInit {
       await audit('failure', { reason: 'disabled' });
       return null;
     }
-    if (this.hasher.needsRehash(user.passwordHash)) {
+    if (this.hasher.needsRehash(user.passwordHash, password)) {
       await this.users.storeRehash(user, await this.hasher.hash(password));
     }
     await audit('success');

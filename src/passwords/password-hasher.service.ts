@@ -1,9 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { pbkdf2, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
+import { verify as argon2Verify } from 'argon2';
 import bcrypt from 'bcrypt';
 import pLimit from 'p-limit';
 import { AppConfig } from '../config/app-config.js';
+import { type ParsedHash, readPasswordHash } from './imported-hash.js';
 import { isHashable, normalizePassword, passwordPolicyViolation } from './password-policy.js';
+
+/** An imported hash of a format other than bcrypt, which is verified by its own derivation. */
+type ImportedHash = Exclude<ParsedHash, { format: 'bcrypt' }>;
 
 const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
 
@@ -11,13 +16,18 @@ const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
 const THREAD_POOL_SIZE = Number(process.env.UV_THREADPOOL_SIZE) || 4;
 
 /**
- * bcrypt calls running at once: all of libuv's threads but one, which stays free for the pool's
- * other work (file reads, the database driver's host lookups) however many logins are queued.
+ * bcrypt calls (and derivations of imported hashes) running at once: all of libuv's threads but
+ * one, which stays free for the pool's other work (file reads, the database driver's host lookups)
+ * however many logins are queued.
  */
 export const BCRYPT_CONCURRENCY = Math.max(1, THREAD_POOL_SIZE - 1);
 
-/** One queue for the process, as the thread pool is one for the process. */
-const bcryptSlot = pLimit(BCRYPT_CONCURRENCY);
+/**
+ * One queue for the process, as the thread pool is one for the process. node:crypto's pbkdf2 and
+ * scrypt and argon2's verify run on the same pool as bcrypt, so they wait in the same queue: a
+ * storm of logins with imported hashes cannot take the thread kept free either.
+ */
+const hashingSlot = pLimit(BCRYPT_CONCURRENCY);
 
 /**
  * The one place passwords are hashed and compared. bcrypt runs on libuv's thread pool, never on
@@ -40,11 +50,16 @@ export class PasswordHasher {
     // The policy admits only passwords whose normalized form bcrypt reads whole; one stored before
     // normalization and rehashed at login may not be, and keeps its raw form, which verify tries.
     const stored = isHashable(normalized) ? normalized : password;
-    return bcryptSlot(() => bcrypt.hash(stored, this.config.bcryptCost));
+    return hashingSlot(() => bcrypt.hash(stored, this.config.bcryptCost));
   }
 
-  /** Compares in constant work whether or not there is a hash; passwords bcrypt would truncate never match. */
+  /**
+   * Compares in constant work whether or not there is a hash; passwords bcrypt would truncate never
+   * match a bcrypt hash. A hash of another format (imported: see imported-hash.ts) is verified by
+   * its own derivation.
+   */
   async verify(password: string, hash: string | null): Promise<boolean> {
+    if (hash !== null && !isBcrypt(hash)) return this.verifyImported(password, hash);
     const matches = await this.matchesEitherForm(password, hash ?? (await this.dummyHash));
     return hash !== null && matches;
   }
@@ -60,8 +75,14 @@ export class PasswordHasher {
     return this.matchesEitherForm(password, hash);
   }
 
-  needsRehash(hash: string): boolean {
-    return bcrypt.getRounds(hash) < this.config.bcryptCost;
+  /**
+   * Whether a login that proved `password` should store a new hash of it: a bcrypt hash made at a
+   * lower cost than configured, or a hash of another format, once bcrypt can read the password
+   * whole (one longer than 72 bytes keeps its imported hash, which does not truncate it).
+   */
+  needsRehash(hash: string, password: string): boolean {
+    if (isBcrypt(hash)) return bcrypt.getRounds(hash) < this.config.bcryptCost;
+    return isHashable(normalizePassword(password)) || isHashable(password);
   }
 
   /** What is wrong with a new password, or null when it can be stored. */
@@ -92,7 +113,93 @@ export class PasswordHasher {
     return usable && matches;
   }
 
+  /** node's bcrypt knows $2y$ (PHP's) by its other name, $2b$: the same algorithm. */
   private compare(password: string, hash: string): Promise<boolean> {
-    return bcryptSlot(() => bcrypt.compare(password, hash));
+    return hashingSlot(() => bcrypt.compare(password, hash.replace(/^\$2y\$/, '$2b$')));
   }
+
+  /**
+   * An imported hash, beside the same bcrypt an unknown user costs: a name whose imported hash is
+   * cheap (pbkdf2 at 1,000 iterations takes a millisecond) must not be told from a name no one has
+   * by answering sooner. The two run side by side, so one whose hash is cheaper than bcrypt answers
+   * as an unknown user does. A hash that does not read (written by hand past the import's bounds)
+   * matches nothing and costs its work to no one.
+   */
+  private async verifyImported(password: string, hash: string): Promise<boolean> {
+    const reading = readPasswordHash(hash, this.config.bcryptCost);
+    const [matches] = await Promise.all([
+      'hash' in reading && reading.hash.format !== 'bcrypt'
+        ? this.matchesImported(password, reading.hash, hash)
+        : false,
+      this.matchesEitherForm(password, await this.dummyHash),
+    ]);
+    return matches;
+  }
+
+  /**
+   * The password as typed first: the services that made these hashes hashed what their users
+   * typed, unnormalized. Then its NFKC form, when that differs, so that an imported password typed
+   * on another keyboard (fullwidth letters, a ligature) is the same password, as it is for every
+   * hash Gatehouse makes (and will be once this one is replaced at the next login). The second
+   * derivation is paid only for the rare passwords NFKC changes.
+   */
+  private async matchesImported(
+    password: string,
+    parsed: ImportedHash,
+    hash: string,
+  ): Promise<boolean> {
+    if (await this.derivesTo(password, parsed, hash)) return true;
+    const normalized = normalizePassword(password);
+    return normalized !== password && this.derivesTo(normalized, parsed, hash);
+  }
+
+  /** Derives the key as the hash's own implementation does, compared in constant time. */
+  private derivesTo(password: string, parsed: ImportedHash, hash: string): Promise<boolean> {
+    switch (parsed.format) {
+      case 'pbkdf2':
+        return hashingSlot(() =>
+          pbkdf2Key(password, parsed.salt, parsed.iterations, parsed.key.length),
+        ).then((key) => timingSafeEqual(key, parsed.key));
+      case 'scrypt':
+        return hashingSlot(() => scryptKey(password, parsed)).then((key) =>
+          timingSafeEqual(key, parsed.key),
+        );
+      case 'argon2id':
+        return hashingSlot(() => argon2Verify(hash, password));
+    }
+  }
+}
+
+function isBcrypt(hash: string): boolean {
+  return hash.startsWith('$2');
+}
+
+/** Werkzeug's pbkdf2:sha256: the UTF-8 bytes of the password and of the salt. */
+function pbkdf2Key(
+  password: string,
+  salt: string,
+  iterations: number,
+  length: number,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    pbkdf2(password, salt, iterations, length, 'sha256', (error, key) =>
+      error ? reject(error) : resolve(key),
+    ),
+  );
+}
+
+/**
+ * Werkzeug 3's scrypt, over the UTF-8 bytes of the password and the salt. OpenSSL needs
+ * 128·r·(n + p + 2) bytes; the import's bounds keep that at or under about 1 GiB.
+ */
+function scryptKey(
+  password: string,
+  { salt, n, r, p, key }: Extract<ImportedHash, { format: 'scrypt' }>,
+): Promise<Buffer> {
+  const maxmem = 128 * r * (n + p + 2) + 1024 * 1024;
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, key.length, { N: n, r, p, maxmem }, (error, derived) =>
+      error ? reject(error) : resolve(derived),
+    ),
+  );
 }
