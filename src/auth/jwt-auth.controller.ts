@@ -9,6 +9,7 @@ import {
 import type { FastifyRequest } from 'fastify';
 import { loginAttemptOf } from '../identity/login-attempt.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
+import { JWT_API_WORDS } from '../common/dialects/jwt.dialect.js';
 import { AccessTokenResponseDto, CredentialsDto } from './dto/credentials.dto.js';
 import { PasswordLoginService } from './password-login.service.js';
 import { LoginRoute } from '../identity/limited-route.decorator.js';
@@ -21,6 +22,16 @@ const jwtError = {
     message: { type: 'string' },
     description: { type: 'string' },
   },
+  required: ['code', 'message', 'description'],
+  additionalProperties: false,
+};
+/** OCARIoT's answer to wrong credentials: no description. */
+const wrongCredentials = {
+  type: 'object',
+  properties: { code: { type: 'integer' }, message: { type: 'string' } },
+  required: ['code', 'message'],
+  additionalProperties: false,
+  example: { code: 401, message: JWT_API_WORDS.wrongCredentials },
 };
 const example = (message: string, description: string) => ({
   summary: description,
@@ -46,32 +57,18 @@ export class JwtAuthController {
       'application/json': {
         schema: jwtError,
         examples: {
-          missing: example(
-            'Required fields were not provided...',
-            'username, password are required!',
-          ),
-          empty: example(
-            'One or more request fields are invalid...',
-            'username must have at least one character!',
-          ),
-          notString: example(
-            'One or more request fields are invalid...',
-            'username must be a string!',
-          ),
+          missing: example(JWT_API_WORDS.requiredFields, 'username, password are required!'),
+          missingOne: example(JWT_API_WORDS.requiredFields, 'password are required!'),
+          empty: example(JWT_API_WORDS.invalidFields, 'username must have at least one character!'),
+          notString: example(JWT_API_WORDS.invalidFields, 'username must be a string!'),
+          notJson: example(JWT_API_WORDS.unparsableBody, JWT_API_WORDS.unparsableBodyDescription),
         },
       },
     },
   })
   @ApiUnauthorizedResponse({
-    description: 'Invalid credentials',
-    schema: {
-      ...jwtError,
-      example: {
-        code: 401,
-        message: 'Invalid credentials...',
-        description: 'username or password is incorrect!',
-      },
-    },
+    description: 'Wrong password, or no such (enabled) user',
+    schema: wrongCredentials,
   })
   async authenticate(
     @Body() dto: CredentialsDto,

@@ -2449,22 +2449,21 @@ export interface operations {
         };
         content: {
           'application/json': {
-            code?: number;
-            message?: string;
-            description?: string;
+            code: number;
+            message: string;
+            description: string;
           };
         };
       };
-      /** @description Invalid credentials */
+      /** @description Wrong password, or no such (enabled) user */
       401: {
         headers: {
           [name: string]: unknown;
         };
         content: {
           'application/json': {
-            code?: number;
-            message?: string;
-            description?: string;
+            code: number;
+            message: string;
           };
         };
       };

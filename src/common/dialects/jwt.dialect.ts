@@ -3,33 +3,45 @@ import { STATUS_CODES } from 'node:http';
 import { type FieldIssue, RequestValidationError } from '../validation/request-validation.error.js';
 import { errorMessage, type ErrorDialect } from './error-dialect.js';
 
-const REQUIRED_FIELDS_MISSING = 'Required fields were not provided...';
-const FIELDS_INVALID = 'One or more request fields are invalid...';
+/** The words of OCARIoT's account service, whose `POST /v1/auth` this API is. */
+export const JWT_API_WORDS = {
+  requiredFields: 'Required fields were not provided...',
+  invalidFields: 'One or more request fields are invalid...',
+  unparsableBody: 'Unable to process request body!',
+  unparsableBodyDescription:
+    'Please verify that the JSON provided in the request body has a valid format and try again.',
+  wrongCredentials: 'Invalid username or password!',
+} as const;
+
+/** Fastify's code for a JSON body that does not parse (the cause Nest keeps on its 400). */
+const UNPARSABLE_JSON = 'FST_ERR_CTP_INVALID_JSON_BODY';
 
 /** The words the JWT API's document uses for each kind of bad field. */
 function describeInvalid({ field, constraints: [constraint] }: FieldIssue): string {
-  if (constraint === 'isString') return `${field} must be a string!`;
-  if (constraint === 'minLength' || constraint === 'isNotEmpty') {
-    return `${field} must have at least one character!`;
-  }
+  // null fails isDefined before isString: OCARIoT calls it not a string, as any other non-string.
+  if (constraint === 'isDefined' || constraint === 'isString') return `${field} must be a string!`;
+  if (constraint === 'minLength') return `${field} must have at least one character!`;
   return `${field} is invalid!`;
 }
 
+/**
+ * In the order of OCARIoT's AuthValidator: each field in turn, the first present but bad one
+ * answering alone; only when none is bad, the absent ones, all together ("are" even for one).
+ */
 function describeValidation(issues: FieldIssue[]): { message: string; description: string } {
-  const missing = issues.filter((issue) => issue.kind === 'missing').map((issue) => issue.field);
-  if (missing.length > 0) {
-    const verb = missing.length > 1 ? 'are' : 'is';
-    return {
-      message: REQUIRED_FIELDS_MISSING,
-      description: `${missing.join(', ')} ${verb} required!`,
-    };
-  }
-  return { message: FIELDS_INVALID, description: issues.map(describeInvalid).join(' ') };
+  const invalid = issues.find((issue) => issue.kind === 'invalid');
+  if (invalid)
+    return { message: JWT_API_WORDS.invalidFields, description: describeInvalid(invalid) };
+  const missing = issues.map((issue) => issue.field);
+  return {
+    message: JWT_API_WORDS.requiredFields,
+    description: `${missing.join(', ')} are required!`,
+  };
 }
 
 /**
- * The JWT API (`POST /v1/auth`): `{code, message, description}` in its document's words; the
- * one place those words are chosen.
+ * The JWT API (`POST /v1/auth`): `{code, message, description}` in its document's words, and
+ * OCARIoT's `{code, message}` for wrong credentials; the one place those words are chosen.
  */
 export const jwtDialect: ErrorDialect = {
   reply(error: HttpException) {
@@ -37,18 +49,23 @@ export const jwtDialect: ErrorDialect = {
     if (error instanceof RequestValidationError) {
       return { status, body: { code: status, ...describeValidation(error.issues) } };
     }
-    if (status === HttpStatus.UNAUTHORIZED) {
+    if ((error.cause as { code?: unknown } | undefined)?.code === UNPARSABLE_JSON) {
       return {
         status,
         body: {
           code: status,
-          message: 'Invalid credentials...',
-          description: 'username or password is incorrect!',
+          message: JWT_API_WORDS.unparsableBody,
+          description: JWT_API_WORDS.unparsableBodyDescription,
         },
       };
     }
+    if (status === HttpStatus.UNAUTHORIZED) {
+      return { status, body: { code: status, message: JWT_API_WORDS.wrongCredentials } };
+    }
     const message =
-      status === HttpStatus.BAD_REQUEST ? FIELDS_INVALID : `${STATUS_CODES[status] ?? 'Error'}...`;
+      status === HttpStatus.BAD_REQUEST
+        ? JWT_API_WORDS.invalidFields
+        : `${STATUS_CODES[status] ?? 'Error'}...`;
     return { status, body: { code: status, message, description: errorMessage(error) } };
   },
 };

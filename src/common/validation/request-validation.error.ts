@@ -45,7 +45,8 @@ function toIssues(error: ValidationError, prefix: string): FieldIssue[] {
     ([a], [b]) => precedence(a) - precedence(b),
   );
   if (failed.length === 0) return nested;
-  const kind = error.value === undefined || error.value === null ? 'missing' : 'invalid';
+  // JSON's null is a value sent, of the wrong kind: only a field left out is missing.
+  const kind = error.value === undefined ? 'missing' : 'invalid';
   const constraints = failed.map(([constraint]) => constraint);
   return [{ field, kind, constraints, message: failed[0][1] }, ...nested];
 }
