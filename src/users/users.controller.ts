@@ -58,14 +58,23 @@ const unauthorized = {
   content: { 'text/html': { schema: { type: 'string', example: 'Unauthorized Access' } } },
 };
 /** Any other REST-auth error: its status text and a message. */
+const failureSchema = {
+  type: 'object',
+  properties: { error: { type: 'string' }, message: { type: 'string' } },
+  required: ['error', 'message'],
+  additionalProperties: false,
+};
 const failure = (error: string, message: string) => ({
   description: message,
-  schema: {
-    type: 'object',
-    properties: { error: { type: 'string' }, message: { type: 'string' } },
-    example: { error, message },
-  },
+  schema: { ...failureSchema, example: { error, message } },
 });
+/** A taken username, in the words of the fork the document was copied from. */
+const usernameExists = {
+  type: 'object',
+  properties: { status: { type: 'string', example: 'Username hawk already exists' } },
+  required: ['status'],
+  additionalProperties: false,
+};
 
 @ApiTags('REST-auth API')
 @Dialect('rest-auth')
@@ -95,9 +104,21 @@ export class UsersController {
       },
     },
   })
-  @ApiBadRequestResponse(
-    failure('Bad Request', 'Missing fields, a bad value, or a username already taken'),
-  )
+  @ApiBadRequestResponse({
+    description: 'Missing fields or a bad value; or the username is taken (in any case)',
+    content: {
+      'application/json': {
+        schema: { oneOf: [failureSchema, usernameExists] },
+        examples: {
+          badValue: {
+            summary: 'A bad value',
+            value: { error: 'Bad Request', message: 'password must be at least 8 characters' },
+          },
+          taken: { summary: 'A taken username', value: { status: 'Username hawk already exists' } },
+        },
+      },
+    },
+  })
   @ApiUnauthorizedResponse({
     ...unauthorized,
     description: 'Registration is closed and the credentials are missing or wrong',
@@ -154,13 +175,24 @@ export class UsersController {
   @ApiOperation({
     summary: 'Return an authentication token (Basic credentials, or a valid token as username)',
   })
-  @ApiOkResponse({ type: TokenResponseDto })
+  @ApiOkResponse({
+    type: TokenResponseDto,
+    headers: {
+      token: {
+        required: true,
+        description: "The body's token again, as the document's example shows",
+        schema: { type: 'string' },
+      },
+    },
+  })
   @ApiUnauthorizedResponse(unauthorized)
-  async token(@CurrentUser() user: User): Promise<TokenResponseDto> {
-    return {
-      token: await this.accessTokens.issue(user, 'rest-auth', REST_AUTH_TOKEN_TTL_SECONDS),
-      duration: REST_AUTH_TOKEN_TTL_SECONDS,
-    };
+  async token(
+    @CurrentUser() user: User,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TokenResponseDto> {
+    const token = await this.accessTokens.issue(user, 'rest-auth', REST_AUTH_TOKEN_TTL_SECONDS);
+    reply.header('token', token);
+    return { token, duration: REST_AUTH_TOKEN_TTL_SECONDS };
   }
 
   @Get('resource')

@@ -20,12 +20,7 @@ import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { Group } from './entities/group.entity.js';
 import { type Privilege, User } from './entities/user.entity.js';
 import { normalizeRsaPublicKey } from './public-key.js';
-
-export class UsernameTakenError extends BadRequestException {
-  constructor() {
-    super('username is already taken');
-  }
-}
+import { UsernameTakenError } from './username-taken.error.js';
 
 /** Space-separated scope tokens (RFC 6749 §3.3), up to the column's 1024 characters. */
 const SCOPE_PATTERN = /^(?=.{1,1024}$)[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
@@ -123,7 +118,7 @@ export class UsersService implements OnApplicationBootstrap {
         }),
       );
     } catch (error) {
-      if (isUniqueViolation(error)) throw new UsernameTakenError();
+      if (isUniqueViolation(error)) throw new UsernameTakenError(dto.username);
       throw error;
     }
   }

@@ -1807,16 +1807,21 @@ export interface operations {
           'application/json': components['schemas']['UsernameResponseDto'];
         };
       };
-      /** @description Missing fields, a bad value, or a username already taken */
+      /** @description Missing fields or a bad value; or the username is taken (in any case) */
       400: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            error?: string;
-            message?: string;
-          };
+          'application/json':
+            | {
+                error: string;
+                message: string;
+              }
+            | {
+                /** @example Username hawk already exists */
+                status: string;
+              };
         };
       };
       /** @description Registration is closed and the credentials are missing or wrong */
@@ -1836,8 +1841,8 @@ export interface operations {
         };
         content: {
           'application/json': {
-            error?: string;
-            message?: string;
+            error: string;
+            message: string;
           };
         };
       };
@@ -1906,8 +1911,8 @@ export interface operations {
         };
         content: {
           'application/json': {
-            error?: string;
-            message?: string;
+            error: string;
+            message: string;
           };
         };
       };
@@ -1964,8 +1969,8 @@ export interface operations {
         };
         content: {
           'application/json': {
-            error?: string;
-            message?: string;
+            error: string;
+            message: string;
           };
         };
       };
@@ -1986,8 +1991,8 @@ export interface operations {
         };
         content: {
           'application/json': {
-            error?: string;
-            message?: string;
+            error: string;
+            message: string;
           };
         };
       };
@@ -2048,6 +2053,8 @@ export interface operations {
     responses: {
       200: {
         headers: {
+          /** @description The body's token again, as the document's example shows */
+          token: string;
           [name: string]: unknown;
         };
         content: {

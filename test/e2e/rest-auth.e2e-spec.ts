@@ -313,12 +313,14 @@ describe('REST-auth API: POST /api/users', () => {
     expect(login.body).toEqual({ data: `Hello, ${username}!` });
   });
 
-  it('refuses a username that is taken, in any case, with 400', async () => {
+  it("refuses a username that is taken, in any case, with the original's 400 naming it as asked", async () => {
     const username = uniqueName('Taken');
     await registerUser(t, username, PASSWORD);
     for (const again of [username, username.toLowerCase(), username.toUpperCase()]) {
       const res = await register(t, { username: again, password: 'another-password' });
-      expectBadRequest(res, /username/);
+      expect(res.status).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/json/);
+      expect(res.text).toBe(JSON.stringify({ status: `Username ${again} already exists` }));
     }
     expect(await storedUsers(t, username)).toHaveLength(1);
     const original = await resource(t, basic(username, PASSWORD));
@@ -347,6 +349,11 @@ describe('REST-auth API: POST /api/users', () => {
       expect(results.map((res) => res.status).sort((a, b) => a - b)).toEqual([201, 400]);
       expect(await storedUsers(t, username)).toHaveLength(1);
     }
+  });
+
+  it("refuses the document's own password, newpwd, under the default policy (8 characters)", async () => {
+    const res = await register(t, { username: uniqueName('short'), password: 'newpwd' });
+    expectBadRequest(res, /password must be at least 8 characters/);
   });
 
   it('refuses a body that is not valid JSON with 400', async () => {
@@ -467,6 +474,16 @@ describe('REST-auth API: GET /api/resource and GET /api/token', () => {
     expectUnauthorized(await token(t, authorization));
   });
 
+  it.each(['/api/resource', '/api/token'])(
+    'answers OPTIONS on %s with Allow and never a challenge',
+    async (path) => {
+      const res = await t.http().options(path);
+      expect([200, 204]).toContain(res.status);
+      expect(res.headers.allow?.split(', ')).toEqual(expect.arrayContaining(['GET', 'OPTIONS']));
+      expect(res.headers['www-authenticate']).toBeUndefined();
+    },
+  );
+
   it('answers an unknown user exactly as a wrong password', async () => {
     const unknown = await resource(t, basic('nobody-at-all', 'loremipsum'));
     const wrong = await resource(t, basic(hawk, 'loremipsum'));
@@ -484,6 +501,8 @@ describe('REST-auth API: GET /api/resource and GET /api/token', () => {
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     expect(Object.keys(res.body).sort()).toEqual(['duration', 'token']);
     expect(res.body.duration).toBe(600);
+    // The document's example shows the token in a `token` header too.
+    expect(res.headers.token).toBe(res.body.token);
     expectNoSecrets(res, PASSWORD);
 
     const jwt = decodeJwt(res.body.token as string);
@@ -769,6 +788,65 @@ describe('REST-auth API with REGISTRATION_OPEN=false and a configured admin', ()
     const row = await storedUser(t, 'not-an-admin');
     expect(row.privilege).toBe('user');
     expect(asBoolean(row.enabled)).toBe(true);
+  });
+});
+
+/**
+ * The document's example, word for word: registration closed, an admin `admin:changeme` who
+ * registers `hawk` with the password `newpwd`. Both passwords are refused by the default policy;
+ * PASSWORD_MIN_LENGTH=6 and PASSWORD_REFUSE_COMMON=false admit them (README, REST-auth).
+ */
+describe("REST-auth API: the document's own example, with the policy that admits its passwords", () => {
+  let t: TestApp;
+  const admin = basic('admin', 'changeme');
+  beforeAll(async () => {
+    t = await startTestApp({
+      REGISTRATION_OPEN: 'false',
+      ADMIN_USERNAME: 'admin',
+      ADMIN_PASSWORD: 'changeme',
+      PASSWORD_MIN_LENGTH: '6',
+      PASSWORD_REFUSE_COMMON: 'false',
+    });
+  });
+  afterAll(() => t.close());
+
+  it('registers hawk:newpwd with -u admin:changeme; hawk logs in, and only once is hawk registered', async () => {
+    const created = await register(t, { username: 'hawk', password: 'newpwd' }, admin);
+    expect(created.status).toBe(201);
+    expect(created.text).toBe('{"username":"hawk"}');
+    const fetched = await t.http().get(`/api/users/${idFromLocation(created)}`);
+    expect(fetched.body).toEqual({ username: 'hawk' });
+
+    const greeting = await resource(t, basic('hawk', 'newpwd'));
+    expect(greeting.status).toBe(200);
+    expect(greeting.text).toBe('{"data":"Hello, hawk!"}');
+    expectUnauthorized(await resource(t, basic('hawk', 'loremipsum')));
+
+    const again = await register(t, { username: 'hawk', password: 'newpwd' }, admin);
+    expect(again.status).toBe(400);
+    expect(again.headers['content-type']).toMatch(/^application\/json/);
+    expect(again.text).toBe('{"status":"Username hawk already exists"}');
+  });
+
+  it('greets the admin, and gives a token in the body and the token header that works as username', async () => {
+    const hello = await resource(t, admin);
+    expect(hello.status).toBe(200);
+    expect(hello.text).toBe('{"data":"Hello, admin!"}');
+
+    const issued = await token(t, admin);
+    expect(issued.status).toBe(200);
+    expect(issued.body.duration).toBe(600);
+    expect(issued.headers.token).toBe(issued.body.token);
+    const byToken = await resource(t, basic(issued.headers.token as string, 'x'));
+    expect(byToken.status).toBe(200);
+    expect(byToken.text).toBe('{"data":"Hello, admin!"}');
+  });
+
+  it('answers OPTIONS on the closed registration with Allow, never a challenge', async () => {
+    const res = await t.http().options('/api/users');
+    expect([200, 204]).toContain(res.status);
+    expect(res.headers.allow?.split(', ')).toEqual(expect.arrayContaining(['POST', 'OPTIONS']));
+    expect(res.headers['www-authenticate']).toBeUndefined();
   });
 });
 
