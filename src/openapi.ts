@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { AppConfig } from './config/app-config.js';
+import { documentOriginalStatuses } from './sessions/session-api-statuses.js';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
 
@@ -56,9 +57,13 @@ export function setUpOpenApi(app: INestApplication): void {
       )
       .build(),
   );
-  SwaggerModule.setup('docs', app, addPlatformAnswers(markPublicOperations(document)), {
-    jsonDocumentUrl: 'docs-json',
-  });
+  const served = addPlatformAnswers(markPublicOperations(document));
+  SwaggerModule.setup(
+    'docs',
+    app,
+    config.sessionApiHttpStatus === 'original' ? documentOriginalStatuses(served) : served,
+    { jsonDocumentUrl: 'docs-json' },
+  );
 }
 
 /** Operations that never read the database, so never answer its outage. */

@@ -23,6 +23,7 @@ import { LoginRequestDto } from '../sessions/dto/session-requests.dto.js';
 import { LoginResponseDto } from '../sessions/dto/session-responses.dto.js';
 import { type LoginRequest, loginContextOf } from '../sessions/login-context.js';
 import { SESSION_COOKIE_HEADER, setSessionCookie } from '../sessions/session-cookie.js';
+import { ORIGINAL_STATUSES } from '../sessions/session-api-statuses.js';
 import { SessionLoginService } from '../sessions/session-login.service.js';
 import type { User } from '../users/entities/user.entity.js';
 import { CreateUserTokenDto } from './dto/create-user-token.dto.js';
@@ -50,6 +51,7 @@ export class LoginController {
   @LoginRoute(LoginFormGuard)
   @ApiOperation({
     summary: 'Log in: Basic credentials for a userToken, or a JSON {login, password} for a session',
+    description: `Session form: ${ORIGINAL_STATUSES}`,
   })
   // Basic, or nothing: the session form takes its credentials in the body.
   @ApiSecurity({})
@@ -93,7 +95,10 @@ export class LoginController {
     description:
       'A bad body: INVALIDDATA naming the field (session), or the field at fault (Basic)',
   })
-  @ApiUnauthorizedResponse({ description: 'Authorization failed (Basic), or FAILURE (session)' })
+  @ApiUnauthorizedResponse({
+    description:
+      'Authorization failed (Basic), or NOTFOUND "Did not find a user with given credentials" (session: wrong password, unknown or disabled user)',
+  })
   @ApiNotAcceptableResponse({
     description: 'Basic form: the Accept header rules out application/json',
   })

@@ -35,6 +35,7 @@ describe('loadAppConfig', () => {
       auditRetentionDays: 90,
       purgeIntervalSeconds: 3_600,
       requestTimeoutMs: 30_000,
+      sessionApiHttpStatus: 'meaningful',
     });
   });
 
@@ -49,6 +50,7 @@ describe('loadAppConfig', () => {
       COOKIE_SECURE: '1',
       SSO_TRUSTED_PROXIES: '10.0.0.1, 10.0.0.2',
       GLOBAL_PREFIX: '',
+      SESSION_API_HTTP_STATUS: 'original',
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
     });
     expect(config).toMatchObject({
@@ -59,6 +61,7 @@ describe('loadAppConfig', () => {
       requestTimeoutMs: 5_000,
       registrationOpen: false,
       cookieSecure: true,
+      sessionApiHttpStatus: 'original',
       sso: { trustedProxies: ['10.0.0.1', '10.0.0.2'] },
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/test',
     });
@@ -99,6 +102,7 @@ describe('loadAppConfig', () => {
     [{ CORS_ORIGINS: '*' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: 'https://app.example.com/login' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: 'app.example.com' }, 'CORS_ORIGINS'],
+    [{ SESSION_API_HTTP_STATUS: 'ORIGINAL' }, 'SESSION_API_HTTP_STATUS'],
   ])('refuses %o with one line naming the variable', (env, variable) => {
     const message = errorFor(env);
     expect(message).toContain(variable);
@@ -133,7 +137,11 @@ describe('loadAppConfig', () => {
       { PURGE_INTERVAL_SECONDS: 'one\nhour' },
       "PURGE_INTERVAL_SECONDS must be a whole number of seconds between 0 and 2147483, got 'one\\nhour'",
     ],
-  ])('says what a numeric variable expects and what it got: %o', (env, message) => {
+    [
+      { SESSION_API_HTTP_STATUS: '200' },
+      "SESSION_API_HTTP_STATUS must be meaningful or original, got '200'",
+    ],
+  ])('says what a variable expects and what it got: %o', (env, message) => {
     expect(errorFor(env)).toBe(`Invalid configuration: ${message}`);
   });
 

@@ -11,6 +11,10 @@ import {
   ValidateBy,
   validateSync,
 } from 'class-validator';
+import {
+  SESSION_API_HTTP_STATUSES,
+  type SessionApiHttpStatus,
+} from '../common/dialects/session.dialect.js';
 import { passwordPolicyViolation } from '../passwords/password-policy.js';
 import { JWKS_MAX_AGE_SECONDS } from '../tokens/jwks-max-age.js';
 
@@ -113,6 +117,11 @@ class EnvironmentVariables {
     'GCN_SESSION_SECRET';
   @WholeNumber({ min: 1, unit: 'seconds' }) SESSION_IDLE_TIMEOUT = 3_600;
   @WholeNumber({ min: 1, unit: 'seconds' }) SESSION_ABSOLUTE_TIMEOUT = 86_400;
+  @IsIn(SESSION_API_HTTP_STATUSES, {
+    message: ({ value }) =>
+      `SESSION_API_HTTP_STATUS must be meaningful or original, got '${JSON.stringify(String(value)).slice(1, -1)}'`,
+  })
+  SESSION_API_HTTP_STATUS: SessionApiHttpStatus = 'meaningful';
   @WholeNumber({ min: 1 }) PASSWORD_OPS_PER_MINUTE = 30;
   @WholeNumber({ min: 1 }) LOGIN_ATTEMPTS_PER_MINUTE = 60;
   @WholeNumber({ min: 1, unit: 'seconds' }) LOCKOUT_BASE_SECONDS = 30;
@@ -154,6 +163,8 @@ export class AppConfig {
   /** Origins a browser may call from, credentials included; none by default. */
   readonly corsOrigins: string[];
   readonly sessions: { cookieName: string; idleTimeoutMs: number; absoluteTimeoutMs: number };
+  /** The session API's HTTP statuses: those of each situation, or 200 throughout as the original's. */
+  readonly sessionApiHttpStatus: SessionApiHttpStatus;
   /** hashpassword/matchpassword calls a client may make a minute: each costs a bcrypt. */
   readonly passwordOpsPerMinute: number;
   /** Login requests a client address may make a minute, on every login route. */
@@ -248,6 +259,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       idleTimeoutMs: vars.SESSION_IDLE_TIMEOUT * 1000,
       absoluteTimeoutMs: vars.SESSION_ABSOLUTE_TIMEOUT * 1000,
     },
+    sessionApiHttpStatus: vars.SESSION_API_HTTP_STATUS,
     passwordOpsPerMinute: vars.PASSWORD_OPS_PER_MINUTE,
     loginAttemptsPerMinute: vars.LOGIN_ATTEMPTS_PER_MINUTE,
     lockout: { baseSeconds: vars.LOCKOUT_BASE_SECONDS, maxSeconds: vars.LOCKOUT_MAX_SECONDS },

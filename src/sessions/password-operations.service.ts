@@ -37,7 +37,7 @@ export class PasswordOperationsService {
     if (!target)
       throw new SessionApiException('NOTFOUND', 'No user has this id', undefined, 'userId');
     const violation = this.hasher.policyViolation(request.password);
-    if (violation) throw new SessionApiException('FAILURE', violation, undefined, 'password');
+    if (violation) throw new SessionApiException('INVALIDDATA', violation, undefined, 'password');
     return {
       hash: await this.hasher.hash(request.password),
       user: await this.sessions.describeUser(target),
@@ -49,14 +49,15 @@ export class PasswordOperationsService {
     const matches = await this.hasher.matchesForeignHash(request.password, request.hash);
     if (matches === null) {
       throw new SessionApiException(
-        'FAILURE',
+        'INVALIDDATA',
         'hash is not a bcrypt hash this service can check',
         undefined,
         'hash',
       );
     }
+    // The verdict is the answer, not a failure of the call: both go out at the success status.
     return matches
-      ? genericResponse('OK', 'Password matches the hash')
-      : genericResponse('FAILURE', 'Password does not match the hash');
+      ? genericResponse('OK', 'Password matches')
+      : genericResponse('FAILURE', 'Password does not match');
   }
 }

@@ -19,7 +19,8 @@ import { AppConfig } from '../config/app-config.js';
 import { HashPasswordRequestDto, MatchPasswordRequestDto } from './dto/session-requests.dto.js';
 import { GenericResponseDto, HashPasswordResponseDto } from './dto/session-responses.dto.js';
 import { PasswordOperationsService } from './password-operations.service.js';
-import { SessionGuard } from './session.guard.js';
+import { PASSWORD_ROUTE_MISSES, SessionGuard } from './session.guard.js';
+import { ORIGINAL_STATUSES } from './session-api-statuses.js';
 import type { LiveSession } from './sessions.service.js';
 import { HashesPassword } from '../identity/limited-route.decorator.js';
 
@@ -44,20 +45,22 @@ export class PasswordsController {
   ) {}
 
   @Post('hashpassword')
-  @HashesPassword(SessionGuard('AUTHREQUIRED'))
+  @HashesPassword(SessionGuard(PASSWORD_ROUTE_MISSES))
   @ApiOperation({
     summary: 'Create a hash of the given password for the given user (own user, or any as admin)',
+    description: ORIGINAL_STATUSES,
   })
   @ApiQuery(sidQuery)
   @ApiCookieAuth('session')
-  @ApiCreatedResponse({ type: HashPasswordResponseDto })
+  @ApiCreatedResponse({ type: HashPasswordResponseDto, description: 'OK "Password hashed"' })
   @ApiUnauthorizedResponse({
     type: GenericResponseDto,
-    description: 'AUTHREQUIRED: no live session',
+    description: 'FAILURE: no live session',
   })
   @ApiBadRequestResponse({
     type: GenericResponseDto,
-    description: 'FAILURE: a bad body, or a password the policy refuses',
+    description:
+      'INVALIDDATA: a bad body, or a password the policy refuses, a message naming the field',
   })
   @ApiForbiddenResponse({
     type: GenericResponseDto,
@@ -73,18 +76,26 @@ export class PasswordsController {
   }
 
   @Post('matchpassword')
-  @HashesPassword(SessionGuard('AUTHREQUIRED'))
-  @ApiOperation({ summary: 'Checks if the given password matches the given hash (OK or FAILURE)' })
+  @HashesPassword(SessionGuard(PASSWORD_ROUTE_MISSES))
+  @ApiOperation({
+    summary: 'Checks if the given password matches the given hash (OK or FAILURE)',
+    description: ORIGINAL_STATUSES,
+  })
   @ApiQuery(sidQuery)
   @ApiCookieAuth('session')
-  @ApiCreatedResponse({ type: GenericResponseDto })
+  @ApiCreatedResponse({
+    type: GenericResponseDto,
+    description:
+      'The verdict: OK "Password matches" or FAILURE "Password does not match" (a question, not a credential check: both are this status)',
+  })
   @ApiBadRequestResponse({
     type: GenericResponseDto,
-    description: 'FAILURE: a bad body, or a hash that is not a bcrypt hash this service can check',
+    description:
+      'INVALIDDATA: a bad body, or a hash that is not a bcrypt hash this service can check, a message naming the field',
   })
   @ApiUnauthorizedResponse({
     type: GenericResponseDto,
-    description: 'AUTHREQUIRED: no live session',
+    description: 'FAILURE: no live session',
   })
   @ApiTooManyRequestsResponse({ type: GenericResponseDto })
   matchPassword(@Body() dto: MatchPasswordRequestDto): Promise<GenericResponse> {
@@ -92,9 +103,14 @@ export class PasswordsController {
   }
 
   @Get('globalprefix')
-  @ApiOperation({ summary: 'Returns the global prefix (in responseInfo.property)' })
-  @ApiOkResponse({ type: GenericResponseDto })
+  @ApiOperation({
+    summary: 'Returns the global prefix (in responseInfo.responseMessage, and in property)',
+    description: ORIGINAL_STATUSES,
+  })
+  @ApiOkResponse({ type: GenericResponseDto, description: 'OK, the prefix as its responseMessage' })
   globalPrefix(): GenericResponse {
-    return genericResponse('OK', 'Global prefix', { property: this.config.globalPrefix });
+    // The original answers the prefix as the message; `property` keeps it for earlier clients.
+    const prefix = this.config.globalPrefix;
+    return genericResponse('OK', prefix, { property: prefix });
   }
 }

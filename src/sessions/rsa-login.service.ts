@@ -2,6 +2,7 @@ import { constants, verify } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { Clock } from '../clock/clock.service.js';
 import { hashSecret } from '../common/secret-hash.js';
 import { isUniqueViolation } from '../database/database-errors.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
@@ -12,27 +13,46 @@ import { UsedRsaSalt } from './entities/used-rsa-salt.entity.js';
 
 /** How far ahead a signed login may expire (SPEC §3). */
 const MAX_SIGNATURE_LIFETIME_MS = 10 * 60 * 1000;
+/**
+ * The smallest expirationTimestamp read as milliseconds: in seconds it is the year 5138, in
+ * milliseconds 1973, so no timestamp a client may send today is ambiguous.
+ */
+const MILLISECONDS_FROM = 1e11;
+
+/** When a signed login expires, in milliseconds: the original's seconds, or milliseconds (SPEC §3). */
+function expirationMsOf(expirationTimestamp: number): number {
+  return expirationTimestamp >= MILLISECONDS_FROM
+    ? expirationTimestamp
+    : expirationTimestamp * 1000;
+}
 
 /**
  * `loginwithrsa` (SPEC §3): the user's registered RSA key must verify, with RSASSA-PKCS1-v1_5 and
- * SHA-256, the UTF-8 bytes of `username:salt:expirationTimestamp`; the timestamp is in the future
- * and at most ten minutes away; a (user, salt) pair is accepted once.
+ * SHA-256, the UTF-8 bytes of `username:salt:expirationTimestamp`, the timestamp as the client
+ * sent it; it expires in the future and at most ten minutes away; a (user, salt) pair is
+ * accepted once.
  */
 @Injectable()
 export class RsaLoginService {
   constructor(
+    private readonly clock: Clock,
     private readonly users: UsersService,
     @InjectRepository(UsedRsaSalt) private readonly usedSalts: Repository<UsedRsaSalt>,
   ) {}
 
   /** The user the signature proves, or null: the caller learns nothing about which check failed. */
   async authenticate(request: LoginWithRsaRequestDto): Promise<User | null> {
-    const now = Date.now();
-    const expiration = request.expirationTimestamp;
+    const now = this.clock.nowMs();
+    const expiration = expirationMsOf(request.expirationTimestamp);
     if (expiration <= now || expiration > now + MAX_SIGNATURE_LIFETIME_MS) return null;
     const user = await this.users.findByUsername(request.username);
     if (!user?.enabled || !user.publicKey) return null;
-    const signed = Buffer.from(`${request.username}:${request.salt}:${expiration}`, 'utf8');
+    // The timestamp's decimal digits as sent: a safe integer (the DTO's bound) prints as the
+    // digits of the plain JSON integer a client's integer field is written as.
+    const signed = Buffer.from(
+      `${request.username}:${request.salt}:${request.expirationTimestamp}`,
+      'utf8',
+    );
     const signature = Buffer.from(request.rsaSignature, 'base64');
     const key = { key: user.publicKey, padding: constants.RSA_PKCS1_PADDING };
     if (!verify('sha256', signed, key, signature)) return null;
@@ -41,7 +61,7 @@ export class RsaLoginService {
 
   /** Deletes the used salts whose signature has expired, when it could not be replayed anyway. */
   purgeExpiredSalts(): Promise<number> {
-    return deleteInBatches(this.usedSalts, '"expiresAt" < :now', { now: new Date() });
+    return deleteInBatches(this.usedSalts, '"expiresAt" < :now', { now: this.clock.now() });
   }
 
   /** Records the salt as used; false when it already was. Salts past their expiration are dropped. */

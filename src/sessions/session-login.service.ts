@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import type { LoginAttempt } from '../identity/login-attempt.js';
 import { PasswordCheckService } from '../identity/password-check.service.js';
-import { genericResponse, SessionApiException } from '../common/dialects/generic-response.js';
+import { genericResponse, sessionApiFailures } from '../common/dialects/generic-response.js';
 import { AppConfig } from '../config/app-config.js';
 import type { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
@@ -47,7 +47,7 @@ export class SessionLoginService {
       ...attemptOf(context),
       limitCounted: context.limitCounted,
     });
-    if (!user) throw new SessionApiException('FAILURE', 'Invalid login or password', 401);
+    if (!user) throw sessionApiFailures.wrongCredentials();
     return this.open(user, context);
   }
 
@@ -57,8 +57,8 @@ export class SessionLoginService {
   ): Promise<SessionLogin> {
     const user = await this.rsaLogin.authenticate(dto);
     await this.recordLogin(context, 'rsa', dto.username, user);
-    if (!user)
-      throw new SessionApiException('FAILURE', 'Invalid, expired or replayed signature', 401);
+    // Expired, replayed or forged: the same answer as wrong credentials, saying nothing more.
+    if (!user) throw sessionApiFailures.wrongCredentials();
     return this.open(user, context);
   }
 
@@ -87,7 +87,7 @@ export class SessionLoginService {
   async authenticationResponse(user: User): Promise<AuthenticationResponseDto> {
     return {
       user: await this.sessions.describeUser(user),
-      ...genericResponse('OK', 'Session is valid'),
+      ...genericResponse('OK', 'Successfully validated given SID'),
     };
   }
 

@@ -27,7 +27,11 @@ import {
 import type { FastifyReply } from 'fastify';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
-import { genericResponse, type GenericResponse } from '../common/dialects/generic-response.js';
+import {
+  genericResponse,
+  type GenericResponse,
+  SessionApiException,
+} from '../common/dialects/generic-response.js';
 import { AppConfig } from '../config/app-config.js';
 import { LoginWithRsaRequestDto } from './dto/session-requests.dto.js';
 import {
@@ -42,16 +46,29 @@ import {
   SESSION_COOKIE_HEADER,
   setSessionCookie,
 } from './session-cookie.js';
-import { SessionGuard } from './session.guard.js';
+import { LOGOUT_MISSES, SessionGuard, VALIDATE_MISSES } from './session.guard.js';
 import { SessionLoginService } from './session-login.service.js';
 import { type LiveSession, SessionsService } from './sessions.service.js';
 import { LoginRoute } from '../identity/limited-route.decorator.js';
+import { ORIGINAL_STATUSES } from './session-api-statuses.js';
 
 const sidQuery = {
   name: 'sid',
   required: false,
   description: 'Existing sid; the cookie must hold its secret',
 };
+
+/** allSessions: true or false, or left out; anything else is bad input, naming the parameter. */
+const ALL_SESSIONS_PIPE = new ParseBoolPipe({
+  optional: true,
+  exceptionFactory: () =>
+    new SessionApiException(
+      'INVALIDDATA',
+      'allSessions must be true or false',
+      undefined,
+      'allSessions',
+    ),
+});
 
 @ApiTags('Session API')
 @Dialect('session')
@@ -64,9 +81,10 @@ export class SessionsController {
   ) {}
 
   @Get('validate/:sid')
-  @UseGuards(SessionGuard('NOTFOUND', 'session-in-validate-path'))
+  @UseGuards(SessionGuard(VALIDATE_MISSES, 'session-in-validate-path'))
   @ApiOperation({
     summary: 'Validate the given SID (sid followed by its secret, or sid with the cookie)',
+    description: ORIGINAL_STATUSES,
   })
   @ApiParam({
     name: 'sid',
@@ -75,18 +93,29 @@ export class SessionsController {
     example: '42',
   })
   @ApiCookieAuth('session')
-  @ApiOkResponse({ type: AuthenticationResponseDto })
+  @ApiOkResponse({
+    type: AuthenticationResponseDto,
+    description: 'OK "Successfully validated given SID", with the user and groups',
+  })
+  @ApiBadRequestResponse({
+    type: GenericResponseDto,
+    description:
+      'INVALIDDATA "Invalid SID given": not a positive 32-bit decimal number, or no well-formed secret (after it, or in the cookie)',
+  })
   @ApiNotFoundResponse({
     type: GenericResponseDto,
-    description: 'NOTFOUND: no live session for this sid and secret',
+    description: 'NOTFOUND "No such session": no live session for this sid and secret',
   })
   validate(@CurrentUser() { user }: LiveSession): Promise<AuthenticationResponseDto> {
     return this.sessionLogin.authenticationResponse(user);
   }
 
   @Post('logout/:sid')
-  @UseGuards(SessionGuard('AUTHREQUIRED'))
-  @ApiOperation({ summary: 'Do a logout for the current session (or all sessions of its user)' })
+  @UseGuards(SessionGuard(LOGOUT_MISSES))
+  @ApiOperation({
+    summary: 'Do a logout for the current session (or all sessions of its user)',
+    description: ORIGINAL_STATUSES,
+  })
   @ApiParam({
     name: 'sid',
     type: String,
@@ -95,15 +124,27 @@ export class SessionsController {
   })
   @ApiCookieAuth('session')
   @ApiQuery({ name: 'allSessions', required: false, type: Boolean })
-  @ApiCreatedResponse({ type: GenericResponseDto, headers: EXPIRED_SESSION_COOKIE_HEADER })
+  @ApiCreatedResponse({
+    type: GenericResponseDto,
+    headers: EXPIRED_SESSION_COOKIE_HEADER,
+    description: 'OK "Session ended" (or "All sessions ended")',
+  })
   @ApiBadRequestResponse({
     type: GenericResponseDto,
-    description: 'FAILURE: allSessions is neither true nor false',
+    description:
+      'INVALIDDATA: "Invalid SID given" (the sid is not a positive 32-bit decimal number), or allSessions is neither true nor false',
   })
-  @ApiUnauthorizedResponse({ type: GenericResponseDto, description: 'AUTHREQUIRED' })
+  @ApiUnauthorizedResponse({
+    type: GenericResponseDto,
+    description: 'AUTHREQUIRED: no well-formed secret in the session cookie',
+  })
+  @ApiNotFoundResponse({
+    type: GenericResponseDto,
+    description: 'NOTFOUND "No such session": no live session for this sid and secret',
+  })
   async logout(
     @CurrentUser() { session }: LiveSession,
-    @Query('allSessions', new ParseBoolPipe({ optional: true })) allSessions: boolean | undefined,
+    @Query('allSessions', ALL_SESSIONS_PIPE) allSessions: boolean | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<GenericResponse> {
     await this.sessions.end(session, allSessions ?? false);
@@ -115,11 +156,19 @@ export class SessionsController {
   @LoginRoute()
   @ApiOperation({
     summary: 'Perform a login based on an RSA signature of username:salt:expirationTimestamp',
+    description: `expirationTimestamp is in seconds since the epoch (a value of 10^11 or more is read as milliseconds), in the future and at most 10 minutes away; the signature covers it as sent. Each salt is accepted once per user. ${ORIGINAL_STATUSES}`,
   })
   @ApiQuery(sidQuery)
   @ApiCreatedResponse({ type: LoginResponseDto, headers: SESSION_COOKIE_HEADER })
-  @ApiBadRequestResponse({ type: GenericResponseDto, description: 'INVALIDDATA: a bad body' })
-  @ApiUnauthorizedResponse({ type: GenericResponseDto, description: 'FAILURE' })
+  @ApiBadRequestResponse({
+    type: GenericResponseDto,
+    description: 'INVALIDDATA: a bad body, a message naming the field at fault',
+  })
+  @ApiUnauthorizedResponse({
+    type: GenericResponseDto,
+    description:
+      'NOTFOUND "Did not find a user with given credentials": a signature that proves no enabled user, or is expired, too far ahead or replayed',
+  })
   async loginWithRsa(
     @Body() dto: LoginWithRsaRequestDto,
     @Req() request: LoginRequest,

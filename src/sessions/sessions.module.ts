@@ -9,6 +9,7 @@ import { UsedRsaSalt } from './entities/used-rsa-salt.entity.js';
 import { PasswordOperationsService } from './password-operations.service.js';
 import { PasswordsController } from './passwords.controller.js';
 import { RsaLoginService } from './rsa-login.service.js';
+import { SessionApiStatuses } from './session-api-statuses.js';
 import { SessionLoginService } from './session-login.service.js';
 import { SessionsController } from './sessions.controller.js';
 import { SessionsService } from './sessions.service.js';
@@ -32,6 +33,7 @@ import { SessionStrategy, ValidatePathSessionStrategy } from './strategies/sessi
     SessionStrategy,
     ValidatePathSessionStrategy,
     PasswordOperationsService,
+    SessionApiStatuses,
   ],
   exports: [SessionsService, SessionLoginService, RsaLoginService],
 })

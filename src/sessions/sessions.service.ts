@@ -23,6 +23,11 @@ const GROUP_TREES_KEPT = 10_000;
 /** `lastSeenAt` is written at most this often, so that validating stays a read. */
 const LAST_SEEN_WRITE_INTERVAL_MS = 60_000;
 
+/** A new session secret: 256 random bits as 64 lowercase hex characters (SPEC §3). */
+export function newSessionSecret(): string {
+  return randomBytes(32).toString('hex');
+}
+
 export interface LiveSession {
   session: Session;
   user: User;
@@ -74,7 +79,7 @@ export class SessionsService {
   }
 
   async start(user: User, client: SessionClient): Promise<{ session: Session; secret: string }> {
-    const secret = randomBytes(32).toString('hex');
+    const secret = newSessionSecret();
     const now = this.clock.now();
     const session = await this.sessions.save(
       this.sessions.create({

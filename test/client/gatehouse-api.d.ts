@@ -188,7 +188,10 @@ export interface paths {
     /** Perform a login with SSO: the user named by a trusted proxy’s header */
     get: operations['SessionsController_ssoLogin[0]'];
     put?: never;
-    /** Log in: Basic credentials for a userToken, or a JSON {login, password} for a session */
+    /**
+     * Log in: Basic credentials for a userToken, or a JSON {login, password} for a session
+     * @description Session form: The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     */
     post: operations['LoginController_login'];
     delete?: never;
     options?: never;
@@ -256,7 +259,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Create a hash of the given password for the given user (own user, or any as admin) */
+    /**
+     * Create a hash of the given password for the given user (own user, or any as admin)
+     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     */
     post: operations['PasswordsController_hashPassword'];
     delete?: never;
     options?: never;
@@ -273,7 +279,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Checks if the given password matches the given hash (OK or FAILURE) */
+    /**
+     * Checks if the given password matches the given hash (OK or FAILURE)
+     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     */
     post: operations['PasswordsController_matchPassword'];
     delete?: never;
     options?: never;
@@ -288,7 +297,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Returns the global prefix (in responseInfo.property) */
+    /**
+     * Returns the global prefix (in responseInfo.responseMessage, and in property)
+     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     */
     get: operations['PasswordsController_globalPrefix'];
     put?: never;
     post?: never;
@@ -305,7 +317,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Validate the given SID (sid followed by its secret, or sid with the cookie) */
+    /**
+     * Validate the given SID (sid followed by its secret, or sid with the cookie)
+     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     */
     get: operations['SessionsController_validate'];
     put?: never;
     post?: never;
@@ -324,7 +339,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Do a logout for the current session (or all sessions of its user) */
+    /**
+     * Do a logout for the current session (or all sessions of its user)
+     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     */
     post: operations['SessionsController_logout'];
     delete?: never;
     options?: never;
@@ -341,7 +359,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Perform a login based on an RSA signature of username:salt:expirationTimestamp */
+    /**
+     * Perform a login based on an RSA signature of username:salt:expirationTimestamp
+     * @description expirationTimestamp is in seconds since the epoch (a value of 10^11 or more is read as milliseconds), in the future and at most 10 minutes away; the signature covers it as sent. Each salt is accepted once per user. The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     */
     post: operations['SessionsController_loginWithRsa'];
     delete?: never;
     options?: never;
@@ -1012,8 +1033,8 @@ export interface components {
        * @example OK
        * @enum {string}
        */
-      responseCode: 'OK' | 'NOTFOUND' | 'FAILURE' | 'PERMISSION' | 'AUTHREQUIRED';
-      /** @example ... */
+      responseCode: 'OK' | 'NOTFOUND' | 'INVALIDDATA' | 'FAILURE' | 'PERMISSION' | 'AUTHREQUIRED';
+      /** @example Successfully validated given SID */
       responseMessage: string;
       /** @example ... */
       property: string;
@@ -1098,12 +1119,12 @@ export interface components {
        */
       salt: string;
       /**
-       * @description Milliseconds since the epoch, at most 10 minutes ahead
-       * @example 1795432000000
+       * @description When the signature expires, in seconds since the epoch (the original’s int); a value of 10^11 or more is read as milliseconds. In the future and at most 10 minutes away. Signed as sent, its decimal digits.
+       * @example 1795432000
        */
       expirationTimestamp: number;
       /**
-       * @description base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the UTF-8 bytes of `username:salt:expirationTimestamp`
+       * @description base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the UTF-8 bytes of `username:salt:expirationTimestamp`, the timestamp as sent
        * @example kq3v…==
        */
       rsaSignature: string;
@@ -2238,7 +2259,7 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Authorization failed (Basic), or FAILURE (session) */
+      /** @description Authorization failed (Basic), or NOTFOUND "Did not find a user with given credentials" (session: wrong password, unknown or disabled user) */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2529,6 +2550,7 @@ export interface operations {
       };
     };
     responses: {
+      /** @description OK "Password hashed" */
       201: {
         headers: {
           [name: string]: unknown;
@@ -2537,7 +2559,7 @@ export interface operations {
           'application/json': components['schemas']['HashPasswordResponseDto'];
         };
       };
-      /** @description FAILURE: a bad body, or a password the policy refuses */
+      /** @description INVALIDDATA: a bad body, or a password the policy refuses, a message naming the field */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2546,7 +2568,7 @@ export interface operations {
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
-      /** @description AUTHREQUIRED: no live session */
+      /** @description FAILURE: no live session */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2628,6 +2650,7 @@ export interface operations {
       };
     };
     responses: {
+      /** @description The verdict: OK "Password matches" or FAILURE "Password does not match" (a question, not a credential check: both are this status) */
       201: {
         headers: {
           [name: string]: unknown;
@@ -2636,7 +2659,7 @@ export interface operations {
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
-      /** @description FAILURE: a bad body, or a hash that is not a bcrypt hash this service can check */
+      /** @description INVALIDDATA: a bad body, or a hash that is not a bcrypt hash this service can check, a message naming the field */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2645,7 +2668,7 @@ export interface operations {
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
-      /** @description AUTHREQUIRED: no live session */
+      /** @description FAILURE: no live session */
       401: {
         headers: {
           [name: string]: unknown;
@@ -2702,6 +2725,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description OK, the prefix as its responseMessage */
       200: {
         headers: {
           [name: string]: unknown;
@@ -2738,6 +2762,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description OK "Successfully validated given SID", with the user and groups */
       200: {
         headers: {
           [name: string]: unknown;
@@ -2746,7 +2771,16 @@ export interface operations {
           'application/json': components['schemas']['AuthenticationResponseDto'];
         };
       };
-      /** @description NOTFOUND: no live session for this sid and secret */
+      /** @description INVALIDDATA "Invalid SID given": not a positive 32-bit decimal number, or no well-formed secret (after it, or in the cookie) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GenericResponseDto'];
+        };
+      };
+      /** @description NOTFOUND "No such session": no live session for this sid and secret */
       404: {
         headers: {
           [name: string]: unknown;
@@ -2792,6 +2826,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
+      /** @description OK "Session ended" (or "All sessions ended") */
       201: {
         headers: {
           /** @description The session cookie, expired */
@@ -2802,7 +2837,7 @@ export interface operations {
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
-      /** @description FAILURE: allSessions is neither true nor false */
+      /** @description INVALIDDATA: "Invalid SID given" (the sid is not a positive 32-bit decimal number), or allSessions is neither true nor false */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2811,8 +2846,17 @@ export interface operations {
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
-      /** @description AUTHREQUIRED */
+      /** @description AUTHREQUIRED: no well-formed secret in the session cookie */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GenericResponseDto'];
+        };
+      };
+      /** @description NOTFOUND "No such session": no live session for this sid and secret */
+      404: {
         headers: {
           [name: string]: unknown;
         };
@@ -2883,7 +2927,7 @@ export interface operations {
           'application/json': components['schemas']['LoginResponseDto'];
         };
       };
-      /** @description INVALIDDATA: a bad body */
+      /** @description INVALIDDATA: a bad body, a message naming the field at fault */
       400: {
         headers: {
           [name: string]: unknown;
@@ -2892,7 +2936,7 @@ export interface operations {
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
-      /** @description FAILURE */
+      /** @description NOTFOUND "Did not find a user with given credentials": a signature that proves no enabled user, or is expired, too far ahead or replayed */
       401: {
         headers: {
           [name: string]: unknown;

@@ -247,7 +247,7 @@ describe('Identity boundary: a session secret only in the cookie', () => {
       .query({ sid: combined })
       .send({ password: 'some-new-password-1', userId: 1 });
     expect(hashInQuery.status).toBe(401);
-    expect(hashInQuery.body.responseInfo.responseCode).toBe('AUTHREQUIRED');
+    expect(hashInQuery.body.responseInfo.responseCode).toBe('FAILURE');
     const logoutInPath = await t.http().post(`/auth/logout/${combined}`);
     expect(logoutInPath.status).not.toBe(201);
 

@@ -127,13 +127,13 @@ describe('the most common passwords are refused wherever a password is set', () 
     expect((await resource(user.username, PASSWORD)).status).toBe(200);
   });
 
-  it('at hashpassword (session API: 400 FAILURE naming the field), and no hash is made', async () => {
+  it('at hashpassword (session API: 400 INVALIDDATA naming the field), and no hash is made', async () => {
     const user = await registerUser(t, uniqueName('hash'), PASSWORD);
     const session = await sessionFor(t, user);
     const res = await hashPassword(session, { password: COMMON, userId: user.id });
     expect(res.status).toBe(400);
     expect(res.body.hash).toBeUndefined();
-    expect(res.body.responseInfo.responseCode).toBe('FAILURE');
+    expect(res.body.responseInfo.responseCode).toBe('INVALIDDATA');
     expect(res.body.messages).toEqual([
       expect.objectContaining({ fieldName: 'password', message: REFUSED }),
     ]);

@@ -9,6 +9,7 @@ import {
 import { promisify } from 'node:util';
 import bcrypt from 'bcrypt';
 import type { Response } from 'supertest';
+import { newSessionSecret } from '../../src/sessions/sessions.service.js';
 import { User } from '../../src/users/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { controlClock } from '../support/clock.js';
@@ -26,12 +27,19 @@ const ADMIN = { username: 'session-admin', password: 'admin-password-1' };
 const COOKIE = 'GCN_SESSION_SECRET';
 const SECRET_HEX = /^[0-9a-f]{64}$/;
 const SID = /^[1-9][0-9]*$/;
-const RESPONSE_CODES = ['OK', 'NOTFOUND', 'FAILURE', 'PERMISSION', 'AUTHREQUIRED'];
+const RESPONSE_CODES = ['OK', 'NOTFOUND', 'INVALIDDATA', 'FAILURE', 'PERMISSION', 'AUTHREQUIRED'];
 const MESSAGE_TYPES = ['SUCCESS', 'INFO', 'WARNING', 'CRITICAL', 'NEUTRAL'];
 const USER_KEYS = ['description', 'email', 'firstName', 'groups', 'id', 'lastName', 'login'];
 const TEN_MINUTES = 10 * 60 * 1000;
+/** Now, in the seconds since the epoch that loginwithrsa's expirationTimestamp is in. */
+const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-type ResponseCode = 'OK' | 'NOTFOUND' | 'FAILURE' | 'PERMISSION' | 'AUTHREQUIRED';
+type ResponseCode = 'OK' | 'NOTFOUND' | 'INVALIDDATA' | 'FAILURE' | 'PERMISSION' | 'AUTHREQUIRED';
+
+/** The session API's answers in the original's words (SPEC §4). */
+const WRONG_CREDENTIALS = 'Did not find a user with given credentials';
+const INVALID_SID = 'Invalid SID given';
+const VALIDATED = 'Successfully validated given SID';
 
 interface Registered {
   id: number;
@@ -261,16 +269,20 @@ function matchPassword(t: TestApp, session: Partial<Session>, body: unknown) {
   return req.send(body as object);
 }
 
+/**
+ * A loginwithrsa body, signed over `username:salt:<signed>`: the expirationTimestamp sent (in
+ * seconds, a minute ahead, unless given), or other digits for the same instant.
+ */
 function rsaLoginBody(
   username: string,
   privateKey: KeyObject,
-  options: { salt?: string; expirationTimestamp?: number } = {},
+  options: { salt?: string; expirationTimestamp?: number; signed?: number } = {},
 ) {
   const salt = options.salt ?? randomUUID();
-  const expirationTimestamp = options.expirationTimestamp ?? Date.now() + 60_000;
+  const expirationTimestamp = options.expirationTimestamp ?? nowSeconds() + 60;
   const rsaSignature = sign(
     'sha256',
-    Buffer.from(`${username}:${salt}:${expirationTimestamp}`, 'utf8'),
+    Buffer.from(`${username}:${salt}:${options.signed ?? expirationTimestamp}`, 'utf8'),
     privateKey,
   ).toString('base64');
   return { username, salt, expirationTimestamp, rsaSignature };
@@ -472,11 +484,11 @@ describe('Session API', () => {
         { login: alice.username, password: 'wrong-password' },
         { sid: session.sid, cookie: session.secret },
       );
-      expectFailure(res, 401, 'FAILURE');
+      expectFailure(res, 401, 'NOTFOUND');
       expect(res.headers['set-cookie']).toBeUndefined();
     });
 
-    it('answers a wrong password, an unknown user and a disabled user identically: 401 FAILURE', async () => {
+    it('answers a wrong password, an unknown user and a disabled user identically: 401 NOTFOUND in the original words', async () => {
       const disabled = await registerUser(t, {}, uniqueName('disabled'));
       await disable(t, disabled.id);
       const before = await sessionCount(t, alice.id);
@@ -486,7 +498,8 @@ describe('Session API', () => {
         await sessionLogin(t, { login: disabled.username, password: PASSWORD }),
       ];
       for (const res of answers) {
-        expectFailure(res, 401, 'FAILURE');
+        expectFailure(res, 401, 'NOTFOUND');
+        expect(res.body.responseInfo.responseMessage).toBe(WRONG_CREDENTIALS);
         expect(res.headers['set-cookie']).toBeUndefined();
         expect(normalized(res.body)).toEqual(normalized(answers[0].body));
       }
@@ -504,21 +517,31 @@ describe('Session API', () => {
       ['an object as login', { login: { name: 'x' }, password: PASSWORD }, 'login'],
       ['a numeric password', { login: 'someone', password: 12345678 }, 'password'],
       ['an array as password', { login: 'someone', password: [PASSWORD] }, 'password'],
-    ])('refuses %s with 400 FAILURE naming the field', async (_, body, field) => {
+    ])('refuses %s with 400 INVALIDDATA naming the field', async (_, body, field) => {
       const res = await sessionLogin(t, body);
-      expectFailure(res, 400, 'FAILURE', field);
+      expectFailure(res, 400, 'INVALIDDATA', field);
       expect(res.headers['set-cookie']).toBeUndefined();
     });
 
-    it('refuses a request without a body with 400 FAILURE naming login and password', async () => {
+    it('refuses a request without a body with 400 INVALIDDATA naming login and password', async () => {
       const res = await sessionLogin(t);
-      expectFailure(res, 400, 'FAILURE', 'login');
-      expectFailure(res, 400, 'FAILURE', 'password');
+      expectFailure(res, 400, 'INVALIDDATA', 'login');
+      expectFailure(res, 400, 'INVALIDDATA', 'password');
     });
 
-    it('refuses a body that is not valid JSON with 400 in the envelope', async () => {
+    it('refuses a body that is not valid JSON with 400 INVALIDDATA naming the body', async () => {
       const res = await sessionLogin(t).set('Content-Type', 'application/json').send('{"login":');
-      expectFailure(res, 400, 'FAILURE');
+      expectFailure(res, 400, 'INVALIDDATA', 'body');
+    });
+
+    it('leaves exactly one session of the user after a login, and none after its logout', async () => {
+      const user = await registerUser(t, {}, uniqueName('one-session'));
+      expect(await sessionCount(t, user.id)).toBe(0);
+      const session = await loginSession(t, user);
+      expect(await sessionCount(t, user.id)).toBe(1);
+      await expectLive(t, session, user.id);
+      expectEnvelope(await logout(t, session.sid, session.secret), 201, 'OK');
+      expect(await sessionCount(t, user.id)).toBe(0);
     });
 
     it('is the user-token login with a Basic header, and the session login without one', async () => {
@@ -585,7 +608,7 @@ describe('Session API', () => {
 
     beforeAll(async () => {
       session = await loginSession(t, alice);
-      const res = await validate(t, session.sid);
+      const res = await validate(t, `${session.sid}${randomSecret()}`);
       expectFailure(res, 404, 'NOTFOUND');
       notFound = normalized(res.body);
     });
@@ -598,6 +621,7 @@ describe('Session API', () => {
     it('answers 200 with exactly {user, messages, responseInfo} for the sid followed by its secret', async () => {
       const res = await validate(t, `${session.sid}${session.secret}`);
       expectEnvelope(res, 200, 'OK', { keys: ['user'] });
+      expect(res.body.responseInfo.responseMessage).toBe(VALIDATED);
       const user = withSortedGroups(res.body.user);
       expectSessionUser(user, aliceProfile);
       expect((user.groups as GroupTree[])[0].children[0].children[0].name).toBe('databases');
@@ -632,10 +656,20 @@ describe('Session API', () => {
     });
 
     it.each([
-      ['the bare sid without a cookie', (s: Session) => [s.sid]],
       ['the sid with a wrong secret', (s: Session) => [`${s.sid}${randomSecret()}`]],
       ['the bare sid with a wrong cookie', (s: Session) => [s.sid, randomSecret()]],
       ['an unknown sid', (s: Session) => [`2147483000${s.secret}`]],
+      ['an unknown bare sid with the cookie', (s: Session) => ['2147483000', s.secret]],
+      // Read as the sid followed by its secret: a digit more makes it another sid.
+      ['a digit too many, read as another sid', (s: Session) => [`${s.sid}7${s.secret}`]],
+    ])('answers 404 NOTFOUND, saying nothing more, to %s', async (_, credential) => {
+      const [path, cookie] = credential(session);
+      expectNotFound(await validate(t, path, cookie));
+      await expectLive(t, session, alice.id);
+    });
+
+    it.each([
+      ['the bare sid without a cookie', (s: Session) => [s.sid]],
       ['sid 0', (s: Session) => [`0${s.secret}`]],
       ['sid 0 with the cookie', (s: Session) => ['0', s.secret]],
       ['a negative sid', (s: Session) => [`-${s.sid}`, s.secret]],
@@ -643,14 +677,18 @@ describe('Session API', () => {
       ['a sid with leading zeros', (s: Session) => [`00${s.sid}${s.secret}`]],
       ['a sid too long', (s: Session) => [`${'9'.repeat(11)}${s.secret}`]],
       ['a sid beyond 32 bits', (s: Session) => [`4294967296${s.secret}`]],
-      ['one character too many', (s: Session) => [`${s.sid}${s.secret}a`]],
-      ['a secret one short', (s: Session) => [`${s.sid}${s.secret.slice(0, 63)}`]],
+      // The secret is the last 64 characters and what precedes them must be all digits (a secret
+      // one short reads as a shorter sid followed by a secret: well-formed, so a 404).
+      ['one character too many, a letter after the sid', (s: Session) => [`${s.sid}a${s.secret}`]],
+      ['a character that is not hex', (s: Session) => [`${s.sid}${s.secret.slice(1)}g`]],
       ['a cookie one short', (s: Session) => [s.sid, s.secret.slice(0, 63)]],
       ['an upper-case secret', (s: Session) => [`${s.sid}${s.secret.toUpperCase()}`]],
       ['an upper-case cookie', (s: Session) => [s.sid, s.secret.toUpperCase()]],
-    ])('answers 404 NOTFOUND, saying nothing more, to %s', async (_, credential) => {
+    ])('answers 400 INVALIDDATA "Invalid SID given" to %s', async (_, credential) => {
       const [path, cookie] = credential(session);
-      expectNotFound(await validate(t, path, cookie));
+      const res = await validate(t, path, cookie);
+      expectFailure(res, 400, 'INVALIDDATA', 'sid');
+      expect(res.body.responseInfo.responseMessage).toBe(INVALID_SID);
       await expectLive(t, session, alice.id);
     });
 
@@ -725,7 +763,6 @@ describe('Session API', () => {
 
     it.each([
       ['no cookie', () => undefined],
-      ['a wrong cookie', () => randomSecret()],
       ['an upper-case cookie', (s: Session) => s.secret.toUpperCase()],
     ])('answers 401 AUTHREQUIRED to %s and ends nothing', async (_, cookie) => {
       const session = await loginSession(t, alice);
@@ -734,23 +771,41 @@ describe('Session API', () => {
       await expectLive(t, session, alice.id);
     });
 
-    it("answers 401 AUTHREQUIRED to another user's secret and ends neither session", async () => {
+    it('answers 404 NOTFOUND to a wrong cookie and ends nothing', async () => {
+      const session = await loginSession(t, alice);
+      expectFailure(await logout(t, session.sid, randomSecret(), 'true'), 404, 'NOTFOUND');
+      await expectLive(t, session, alice.id);
+    });
+
+    it("answers 404 NOTFOUND to another user's secret and ends neither session", async () => {
       const alices = await loginSession(t, alice);
       const bobs = await loginSession(t, bob);
-      expectFailure(await logout(t, alices.sid, bobs.secret, 'true'), 401, 'AUTHREQUIRED');
+      expectFailure(await logout(t, alices.sid, bobs.secret, 'true'), 404, 'NOTFOUND');
       await expectLive(t, alices, alice.id);
       await expectLive(t, bobs, bob.id);
     });
 
-    it('answers 401 AUTHREQUIRED to a session already ended', async () => {
+    it('answers 404 NOTFOUND to a session already ended', async () => {
       const session = await loginSession(t, alice);
       expectEnvelope(await logout(t, session.sid, session.secret), 201, 'OK');
-      expectFailure(await logout(t, session.sid, session.secret), 401, 'AUTHREQUIRED');
+      expectFailure(await logout(t, session.sid, session.secret), 404, 'NOTFOUND');
     });
 
-    it('refuses an allSessions that is not a boolean with 400 and ends nothing', async () => {
+    it.each(['abc', '0', '-1', '007', '4294967296', '1.5'])(
+      'answers 400 INVALIDDATA "Invalid SID given" to the sid %s and ends nothing',
+      async (sid) => {
+        const session = await loginSession(t, alice);
+        const res = await logout(t, sid, session.secret, 'true');
+        expectFailure(res, 400, 'INVALIDDATA', 'sid');
+        expect(res.body.responseInfo.responseMessage).toBe(INVALID_SID);
+        await expectLive(t, session, alice.id);
+      },
+    );
+
+    it('refuses an allSessions that is not a boolean with 400 INVALIDDATA and ends nothing', async () => {
       const session = await loginSession(t, alice);
-      expectFailure(await logout(t, session.sid, session.secret, 'maybe'), 400, 'FAILURE');
+      const res = await logout(t, session.sid, session.secret, 'maybe');
+      expectFailure(res, 400, 'INVALIDDATA', 'allSessions');
       await expectLive(t, session, alice.id);
     });
   });
@@ -785,14 +840,32 @@ describe('Session API', () => {
       await expectLive(t, { sid: res.body.sid, secret }, signer.id);
     });
 
-    it('accepts an expiration just within ten minutes', async () => {
-      const body = rsaLoginBody(signer.username, keyA.privateKey, {
+    it('accepts an expiration just within ten minutes, in seconds as the original, or in milliseconds', async () => {
+      const inSeconds = rsaLoginBody(signer.username, keyA.privateKey, {
+        expirationTimestamp: nowSeconds() + 595,
+      });
+      expectEnvelope(await rsaLogin(t, inSeconds), 201, 'OK', { keys: ['sid', 'user'] });
+      const inMilliseconds = rsaLoginBody(signer.username, keyA.privateKey, {
         expirationTimestamp: Date.now() + TEN_MINUTES - 5_000,
       });
-      expectEnvelope(await rsaLogin(t, body), 201, 'OK', { keys: ['sid', 'user'] });
+      expect(inMilliseconds.expirationTimestamp).toBeGreaterThanOrEqual(1e11);
+      expectEnvelope(await rsaLogin(t, inMilliseconds), 201, 'OK', { keys: ['sid', 'user'] });
     });
 
-    it('refuses with one identical 401 FAILURE every signature that does not prove the user', async () => {
+    it('refuses a signature once its expiration has passed on the service’s clock', async () => {
+      const clock = controlClock(t);
+      try {
+        const body = rsaLoginBody(signer.username, keyA.privateKey, {
+          expirationTimestamp: nowSeconds() + 60,
+        });
+        clock.advance(61_000);
+        expectFailure(await rsaLogin(t, body), 401, 'NOTFOUND');
+      } finally {
+        clock.restore();
+      }
+    });
+
+    it('refuses with one identical 401 NOTFOUND every signature that does not prove the user', async () => {
       const keyless = await registerUser(t, {}, uniqueName('keyless'));
       const disabled = await registerUser(
         t,
@@ -804,15 +877,36 @@ describe('Session API', () => {
       const cases: [string, unknown][] = [
         ['signed with another key', rsaLoginBody(signer.username, keyB.privateKey)],
         [
-          'expired',
+          'expired, in seconds',
+          rsaLoginBody(signer.username, keyA.privateKey, { expirationTimestamp: nowSeconds() - 1 }),
+        ],
+        [
+          'expired, in milliseconds',
           rsaLoginBody(signer.username, keyA.privateKey, {
             expirationTimestamp: Date.now() - 1_000,
           }),
         ],
         [
-          'more than ten minutes ahead',
+          'more than ten minutes ahead, in seconds',
+          rsaLoginBody(signer.username, keyA.privateKey, {
+            expirationTimestamp: nowSeconds() + 605,
+          }),
+        ],
+        [
+          'more than ten minutes ahead, in milliseconds',
           rsaLoginBody(signer.username, keyA.privateKey, {
             expirationTimestamp: Date.now() + TEN_MINUTES + 5_000,
+          }),
+        ],
+        [
+          'just under 10^11, read as seconds: thousands of years ahead',
+          rsaLoginBody(signer.username, keyA.privateKey, { expirationTimestamp: 1e11 - 1 }),
+        ],
+        [
+          'the same instant sent in seconds but signed in milliseconds',
+          rsaLoginBody(signer.username, keyA.privateKey, {
+            expirationTimestamp: nowSeconds() + 60,
+            signed: (nowSeconds() + 60) * 1000,
           }),
         ],
         ['a tampered username', { ...good, username: other.username }],
@@ -828,7 +922,8 @@ describe('Session API', () => {
       for (const [name, body] of cases) {
         const res = await rsaLogin(t, body);
         expect({ name, status: res.status }).toEqual({ name, status: 401 });
-        expectFailure(res, 401, 'FAILURE');
+        expectFailure(res, 401, 'NOTFOUND');
+        expect(res.body.responseInfo.responseMessage).toBe(WRONG_CREDENTIALS);
         expect(res.headers['set-cookie']).toBeUndefined();
         first ??= normalized(res.body);
         expect(normalized(res.body)).toEqual(first);
@@ -842,13 +937,13 @@ describe('Session API', () => {
       const body = rsaLoginBody(signer.username, keyA.privateKey, { salt });
       expectEnvelope(await rsaLogin(t, body), 201, 'OK', { keys: ['sid', 'user'] });
       const replay = await rsaLogin(t, body);
-      expectFailure(replay, 401, 'FAILURE');
+      expectFailure(replay, 401, 'NOTFOUND');
       expect(replay.headers['set-cookie']).toBeUndefined();
       const resigned = rsaLoginBody(signer.username, keyA.privateKey, {
         salt,
-        expirationTimestamp: body.expirationTimestamp + 1_000,
+        expirationTimestamp: body.expirationTimestamp + 1,
       });
-      expectFailure(await rsaLogin(t, resigned), 401, 'FAILURE');
+      expectFailure(await rsaLogin(t, resigned), 401, 'NOTFOUND');
       // The same salt is fine for another user.
       const theirs = rsaLoginBody(other.username, keyB.privateKey, { salt });
       expectEnvelope(await rsaLogin(t, theirs), 201, 'OK', { keys: ['sid', 'user'] });
@@ -869,11 +964,17 @@ describe('Session API', () => {
       ['an empty salt', { salt: '' }, 'salt'],
       ['a string expirationTimestamp', { expirationTimestamp: 'soon' }, 'expirationTimestamp'],
       ['a fractional expirationTimestamp', { expirationTimestamp: 1.5 }, 'expirationTimestamp'],
+      ['a negative expirationTimestamp', { expirationTimestamp: -1 }, 'expirationTimestamp'],
+      [
+        'an expirationTimestamp beyond 2^53',
+        { expirationTimestamp: 2 ** 53 },
+        'expirationTimestamp',
+      ],
       ['a numeric rsaSignature', { rsaSignature: 5 }, 'rsaSignature'],
-    ])('refuses a body with %s with 400 FAILURE naming the field', async (_, change, field) => {
+    ])('refuses a body with %s with 400 INVALIDDATA naming the field', async (_, change, field) => {
       const body = { ...rsaLoginBody(signer.username, keyA.privateKey), ...change };
       const res = await rsaLogin(t, JSON.parse(JSON.stringify(body)));
-      expectFailure(res, 400, 'FAILURE', field);
+      expectFailure(res, 400, 'INVALIDDATA', field);
       expect(res.headers['set-cookie']).toBeUndefined();
     });
 
@@ -896,7 +997,7 @@ describe('Session API', () => {
       expectFailure(
         await rsaLogin(t, rsaLoginBody(user.username, keyA.privateKey)),
         401,
-        'FAILURE',
+        'NOTFOUND',
       );
     });
 
@@ -931,7 +1032,7 @@ describe('Session API', () => {
       expectFailure(
         await rsaLogin(t, rsaLoginBody(signer.username, keyB.privateKey)),
         401,
-        'FAILURE',
+        'NOTFOUND',
       );
     });
 
@@ -954,7 +1055,7 @@ describe('Session API', () => {
       expectFailure(
         await rsaLogin(t, rsaLoginBody(user.username, keyA.privateKey)),
         401,
-        'FAILURE',
+        'NOTFOUND',
       );
     });
 
@@ -968,7 +1069,7 @@ describe('Session API', () => {
       expectFailure(
         await rsaLogin(t, rsaLoginBody(signer.username, keyB.privateKey)),
         401,
-        'FAILURE',
+        'NOTFOUND',
       );
     });
 
@@ -1101,20 +1202,20 @@ describe('Session API', () => {
       ['the cookie without the sid', (s: Session) => ({ secret: s.secret })],
       ['a wrong secret', (s: Session) => ({ sid: s.sid, secret: randomSecret() })],
       ['sid 0', (s: Session) => ({ sid: '0', secret: s.secret })],
-    ])('answers 401 AUTHREQUIRED to %s', async (_, credential) => {
+    ])('answers 401 FAILURE to %s', async (_, credential) => {
       const res = await hashPassword(t, credential(session), {
         password: 'a-new-password-1',
         userId: alice.id,
       });
-      expectFailure(res, 401, 'AUTHREQUIRED');
+      expectFailure(res, 401, 'FAILURE');
       expect(res.body.hash).toBeUndefined();
     });
 
-    it('answers 401 AUTHREQUIRED to an ended session', async () => {
+    it('answers 401 FAILURE to an ended session', async () => {
       const ended = await loginSession(t, alice);
       expect((await logout(t, ended.sid, ended.secret)).status).toBe(201);
       const res = await hashPassword(t, ended, { password: 'a-new-password-1', userId: alice.id });
-      expectFailure(res, 401, 'AUTHREQUIRED');
+      expectFailure(res, 401, 'FAILURE');
     });
 
     it.each([
@@ -1127,10 +1228,10 @@ describe('Session API', () => {
       ['a string userId', { userId: '1' }, 'userId'],
       ['a fractional userId', { userId: 1.5 }, 'userId'],
       ['userId 0', { userId: 0 }, 'userId'],
-    ])('refuses %s with 400 FAILURE naming the field', async (_, change, field) => {
+    ])('refuses %s with 400 INVALIDDATA naming the field', async (_, change, field) => {
       const body = { password: 'a-new-password-1', userId: alice.id, ...change };
       const res = await hashPassword(t, session, JSON.parse(JSON.stringify(body)));
-      expectFailure(res, 400, 'FAILURE', field);
+      expectFailure(res, 400, 'INVALIDDATA', field);
       expect(res.body.hash).toBeUndefined();
     });
   });
@@ -1144,14 +1245,16 @@ describe('Session API', () => {
       hash = await bcrypt.hash('the-password-1', 4);
     });
 
-    it('answers 201 OK with exactly {messages, responseInfo} when the password matches', async () => {
+    it('answers 201 OK "Password matches" with exactly {messages, responseInfo} when the password matches', async () => {
       const res = await matchPassword(t, session, { password: 'the-password-1', hash });
       expectEnvelope(res, 201, 'OK');
+      expect(res.body.responseInfo.responseMessage).toBe('Password matches');
     });
 
-    it('answers 201 FAILURE when it does not', async () => {
+    it('answers 201 FAILURE "Password does not match" when it does not: a verdict, not a failed call', async () => {
       const res = await matchPassword(t, session, { password: 'the-password-2', hash });
       expectEnvelope(res, 201, 'FAILURE');
+      expect(res.body.responseInfo.responseMessage).toBe('Password does not match');
     });
 
     it('matches a hash made by hashpassword', async () => {
@@ -1168,24 +1271,24 @@ describe('Session API', () => {
       ['a hash that is not bcrypt', 'plain-text-password'],
       ['a truncated bcrypt hash', '$2b$04$abcdefghijklmnopqrstuv'],
       ['a SHA-256 hex digest', sha256Hex('the-password-1')],
-    ])('refuses %s with 400 FAILURE naming hash', async (_, badHash) => {
+    ])('refuses %s with 400 INVALIDDATA naming hash', async (_, badHash) => {
       const res = await matchPassword(t, session, { password: 'the-password-1', hash: badHash });
-      expectFailure(res, 400, 'FAILURE', 'hash');
+      expectFailure(res, 400, 'INVALIDDATA', 'hash');
     });
 
     it.each([
       ['no password', { hash: '$2b$04$abcdefghijklmnopqrstuv' }, 'password'],
       ['no hash', { password: 'the-password-1' }, 'hash'],
       ['a numeric hash', { password: 'the-password-1', hash: 5 }, 'hash'],
-    ])('refuses a body with %s with 400 FAILURE naming the field', async (_, body, field) => {
-      expectFailure(await matchPassword(t, session, body), 400, 'FAILURE', field);
+    ])('refuses a body with %s with 400 INVALIDDATA naming the field', async (_, body, field) => {
+      expectFailure(await matchPassword(t, session, body), 400, 'INVALIDDATA', field);
     });
 
-    it('answers 401 AUTHREQUIRED without a session or with a wrong secret', async () => {
+    it('answers 401 FAILURE without a session or with a wrong secret', async () => {
       expectFailure(
         await matchPassword(t, {}, { password: 'the-password-1', hash }),
         401,
-        'AUTHREQUIRED',
+        'FAILURE',
       );
       expectFailure(
         await matchPassword(
@@ -1197,16 +1300,20 @@ describe('Session API', () => {
           },
         ),
         401,
-        'AUTHREQUIRED',
+        'FAILURE',
       );
     });
   });
 
   describe('GET /auth/globalprefix', () => {
-    it('answers 200 OK with an empty property by default', async () => {
+    it('answers 200 OK with an empty prefix by default', async () => {
       const res = await t.http().get('/auth/globalprefix');
       expectEnvelope(res, 200, 'OK');
-      expect(res.body.responseInfo.property).toBe('');
+      expect(res.body.responseInfo).toEqual({
+        responseCode: 'OK',
+        responseMessage: '',
+        property: '',
+      });
     });
   });
 
@@ -1223,6 +1330,34 @@ describe('Session API', () => {
         expect(everything).not.toContain(form);
         expect(users).not.toContain(form);
       }
+    });
+
+    it('draws 10,000 distinct secrets of 64 lowercase hex characters from its generator', () => {
+      const secrets = Array.from({ length: 10_000 }, newSessionSecret);
+      for (const secret of secrets) expect(secret).toMatch(SECRET_HEX);
+      expect(new Set(secrets).size).toBe(secrets.length);
+    });
+
+    it('gives every session a sid and a secret of its own: 200 SSO logins of one user at once', async () => {
+      const user = await registerUser(t, {}, uniqueName('many'));
+      const answers = await Promise.all(
+        Array.from({ length: 200 }, () =>
+          ssoLogin(t, '/auth/ssologin', { 'X-Remote-User': user.username }),
+        ),
+      );
+      const sessions = answers.map((res) => {
+        expectSsoAnswer(res, SID);
+        return { sid: res.text, secret: expectSessionCookie(res) };
+      });
+      expect(new Set(sessions.map(({ sid }) => sid)).size).toBe(200);
+      expect(new Set(sessions.map(({ secret }) => secret)).size).toBe(200);
+      const stored = await sql(t, 'SELECT "secretHash" FROM "session" WHERE "userId" = $1', [
+        user.id,
+      ]);
+      expect(stored).toHaveLength(200);
+      const hashes = new Set(stored.map((row) => String(row.secretHash)));
+      for (const { secret } of sessions) expect(hashes.has(sha256Hex(secret))).toBe(true);
+      await expectLive(t, sessions[199], user.id);
     });
 
     it('never hands out a sid twice, even after every session of the user ended', async () => {
@@ -1288,7 +1423,8 @@ describe('Session API with its cookie, SSO header and global prefix configured',
     expectEnvelope(await validate(t, session.sid, session.secret, NAME), 200, 'OK', {
       keys: ['user'],
     });
-    expectFailure(await validate(t, session.sid, session.secret, COOKIE), 404, 'NOTFOUND');
+    // The bare sid without the configured cookie: no secret, where validate needs one.
+    expectFailure(await validate(t, session.sid, session.secret, COOKIE), 400, 'INVALIDDATA');
     const reused = await sessionLogin(
       t,
       { login: user.username, password: PASSWORD },
@@ -1317,10 +1453,14 @@ describe('Session API with its cookie, SSO header and global prefix configured',
     expectFailure(await validate(t, session.sid, session.secret, NAME), 404, 'NOTFOUND');
   });
 
-  it('answers GLOBAL_PREFIX in responseInfo.property', async () => {
+  it('answers GLOBAL_PREFIX in responseInfo.responseMessage, as the original, and in property', async () => {
     const res = await t.http().get('/auth/globalprefix');
     expectEnvelope(res, 200, 'OK');
-    expect(res.body.responseInfo.property).toBe('/gatehouse');
+    expect(res.body.responseInfo).toEqual({
+      responseCode: 'OK',
+      responseMessage: '/gatehouse',
+      property: '/gatehouse',
+    });
   });
 
   it('logs in by SSO_HEADER, and no longer by X-Remote-User', async () => {
@@ -1470,6 +1610,260 @@ describe('Session API: hashpassword, matchpassword and registration share one bu
     ];
     expect(statuses).toEqual([201, 201, 201]);
     const res = await hashPassword(t, session, { password: 'a-new-password-1', userId: user.id });
+    expectFailure(res, 429, 'FAILURE');
+    expect(res.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
+  });
+});
+
+// =============================================================================================
+// SPEC §4 as one table, held against both settings of SESSION_API_HTTP_STATUS
+
+interface ContractFixture {
+  t: TestApp;
+  user: Registered;
+  /** A live session of `user`, opened by SSO, whose answer is 200 under either setting. */
+  session: Session;
+  privateKey: KeyObject;
+  hash: string;
+}
+
+async function ssoSession(t: TestApp, username: string): Promise<Session> {
+  const res = await ssoLogin(t, '/auth/ssologin', { 'X-Remote-User': username });
+  expectSsoAnswer(res, SID);
+  return { sid: res.text, secret: expectSessionCookie(res) };
+}
+
+interface ContractCase {
+  name: string;
+  /** The status by default (meaningful); `original` answers 200 instead. */
+  status: number;
+  code: ResponseCode;
+  /** The response message, where the contract words it. */
+  message?: string;
+  /** Properties beside messages and responseInfo. */
+  keys?: string[];
+  send: (f: ContractFixture) => Promise<Response>;
+}
+
+const CONTRACT: ContractCase[] = [
+  {
+    name: 'a password login',
+    status: 201,
+    code: 'OK',
+    keys: ['sid', 'user'],
+    send: (f) => sessionLogin(f.t, { login: f.user.username, password: PASSWORD }),
+  },
+  {
+    name: 'a login with a wrong password',
+    status: 401,
+    code: 'NOTFOUND',
+    message: WRONG_CREDENTIALS,
+    send: (f) => sessionLogin(f.t, { login: f.user.username, password: 'wrong-password' }),
+  },
+  {
+    name: 'a login of an unknown user',
+    status: 401,
+    code: 'NOTFOUND',
+    message: WRONG_CREDENTIALS,
+    send: (f) => sessionLogin(f.t, { login: 'nobody-at-all', password: PASSWORD }),
+  },
+  {
+    name: 'a login with a bad body',
+    status: 400,
+    code: 'INVALIDDATA',
+    send: (f) => sessionLogin(f.t, { login: 42, password: PASSWORD }),
+  },
+  {
+    name: 'an RSA login',
+    status: 201,
+    code: 'OK',
+    keys: ['sid', 'user'],
+    send: (f) => rsaLogin(f.t, rsaLoginBody(f.user.username, f.privateKey)),
+  },
+  {
+    name: 'an expired RSA login',
+    status: 401,
+    code: 'NOTFOUND',
+    message: WRONG_CREDENTIALS,
+    send: (f) =>
+      rsaLogin(
+        f.t,
+        rsaLoginBody(f.user.username, f.privateKey, { expirationTimestamp: nowSeconds() - 1 }),
+      ),
+  },
+  {
+    name: 'validate of a live session',
+    status: 200,
+    code: 'OK',
+    message: VALIDATED,
+    keys: ['user'],
+    send: (f) => validate(f.t, `${f.session.sid}${f.session.secret}`),
+  },
+  {
+    name: 'validate of a sid that is not a number',
+    status: 400,
+    code: 'INVALIDDATA',
+    message: INVALID_SID,
+    send: (f) => validate(f.t, `x${f.session.secret}`),
+  },
+  {
+    name: 'validate of a sid without its secret',
+    status: 400,
+    code: 'INVALIDDATA',
+    message: INVALID_SID,
+    send: (f) => validate(f.t, f.session.sid),
+  },
+  {
+    name: 'validate of a sid and secret of no live session',
+    status: 404,
+    code: 'NOTFOUND',
+    send: (f) => validate(f.t, `${f.session.sid}${randomSecret()}`),
+  },
+  {
+    name: 'hashpassword',
+    status: 201,
+    code: 'OK',
+    keys: ['hash', 'user'],
+    send: (f) => hashPassword(f.t, f.session, { password: 'a-new-password-1', userId: f.user.id }),
+  },
+  {
+    name: 'hashpassword without a live session',
+    status: 401,
+    code: 'FAILURE',
+    send: (f) =>
+      hashPassword(
+        f.t,
+        { sid: f.session.sid },
+        { password: 'a-new-password-1', userId: f.user.id },
+      ),
+  },
+  {
+    name: 'hashpassword with a bad body',
+    status: 400,
+    code: 'INVALIDDATA',
+    send: (f) => hashPassword(f.t, f.session, { password: 'a-new-password-1' }),
+  },
+  {
+    name: 'matchpassword of a match',
+    status: 201,
+    code: 'OK',
+    message: 'Password matches',
+    send: (f) => matchPassword(f.t, f.session, { password: 'the-password-1', hash: f.hash }),
+  },
+  {
+    name: 'matchpassword of a mismatch',
+    status: 201,
+    code: 'FAILURE',
+    message: 'Password does not match',
+    send: (f) => matchPassword(f.t, f.session, { password: 'the-password-2', hash: f.hash }),
+  },
+  {
+    name: 'matchpassword without a live session',
+    status: 401,
+    code: 'FAILURE',
+    send: (f) => matchPassword(f.t, {}, { password: 'the-password-1', hash: f.hash }),
+  },
+  {
+    name: 'globalprefix',
+    status: 200,
+    code: 'OK',
+    message: '/prefix',
+    send: (f) => f.t.http().get('/auth/globalprefix'),
+  },
+  {
+    name: 'logout of a sid that is not a number',
+    status: 400,
+    code: 'INVALIDDATA',
+    message: INVALID_SID,
+    send: (f) => logout(f.t, 'abc', f.session.secret),
+  },
+  {
+    name: 'logout without the cookie',
+    status: 401,
+    code: 'AUTHREQUIRED',
+    send: (f) => logout(f.t, f.session.sid),
+  },
+  {
+    name: 'logout of a sid and secret of no live session',
+    status: 404,
+    code: 'NOTFOUND',
+    send: (f) => logout(f.t, f.session.sid, randomSecret()),
+  },
+  {
+    name: 'a logout',
+    status: 201,
+    code: 'OK',
+    send: async (f) => {
+      const ending = await ssoSession(f.t, f.user.username);
+      return logout(f.t, ending.sid, ending.secret);
+    },
+  },
+];
+
+describe.each([
+  ['meaningful', (status: number) => status],
+  ['original', () => 200],
+] as const)('Session API with SESSION_API_HTTP_STATUS=%s', (setting, statusOf) => {
+  let f: ContractFixture;
+
+  beforeAll(async () => {
+    const t = await startTestApp({
+      SESSION_API_HTTP_STATUS: setting,
+      SSO_TRUSTED_PROXIES: '127.0.0.1',
+      GLOBAL_PREFIX: '/prefix',
+      PASSWORD_OPS_PER_MINUTE: '20',
+    });
+    const { publicKey, privateKey } = await generateRsaKeyPair();
+    const user = await registerUser(t, { publicKey: spkiPem(publicKey) }, uniqueName(setting));
+    f = {
+      t,
+      user,
+      privateKey,
+      session: await ssoSession(t, user.username),
+      hash: await bcrypt.hash('the-password-1', 4),
+    };
+  });
+  afterAll(() => f.t.close());
+
+  it.each(CONTRACT.map((entry) => [entry.name, entry] as const))(
+    'answers %s in the envelope of SPEC §4',
+    async (_, { status, code, message, keys, send }) => {
+      const res = await send(f);
+      if (status < 300) expectEnvelope(res, statusOf(status), code, { keys });
+      else expectFailure(res, statusOf(status), code);
+      if (message !== undefined) expect(res.body.responseInfo.responseMessage).toBe(message);
+    },
+  );
+
+  it('answers SSO as text/plain 200 either way', async () => {
+    expectSsoAnswer(await ssoLogin(f.t, '/auth/login', { 'X-Remote-User': 'nobody' }), 'NOTFOUND');
+  });
+
+  it('leaves the other APIs at their own statuses, the shared login’s Basic form included', async () => {
+    const token = await f.t
+      .http()
+      .post('/auth/login')
+      .set('Authorization', basic(f.user.username, PASSWORD));
+    expect(token.status).toBe(200);
+    const refused = await f.t
+      .http()
+      .post('/auth/login')
+      .set('Authorization', basic(f.user.username, 'wrong-password'));
+    expect(refused.status).toBe(401);
+    const jwt = await f.t
+      .http()
+      .post('/v1/auth')
+      .send({ username: f.user.username, password: 'wrong-password' });
+    expect(jwt.status).toBe(401);
+  });
+
+  it('keeps the limiter’s 429 and Retry-After, in the envelope', async () => {
+    let res: Response;
+    let calls = 0;
+    do {
+      res = await matchPassword(f.t, f.session, { password: 'the-password-1', hash: f.hash });
+      calls += 1;
+    } while (res.status !== 429 && calls <= 20);
     expectFailure(res, 429, 'FAILURE');
     expect(res.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
   });

@@ -217,7 +217,7 @@ describe('User-token API: POST /auth/login', () => {
     const before = await tokenCount(t, user.id);
     const res = await login(t);
     expect(res.status).toBe(400);
-    expect(res.body.responseInfo.responseCode).toBe('FAILURE');
+    expect(res.body.responseInfo.responseCode).toBe('INVALIDDATA');
     expect(res.headers['www-authenticate']).toBeUndefined();
     expect(await tokenCount(t, user.id)).toBe(before);
   });

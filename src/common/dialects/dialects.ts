@@ -1,3 +1,5 @@
+import type { FastifyRequest } from 'fastify';
+import type { GatehouseRouteConfig } from '../decorators/dialect.decorator.js';
 import { hasBasicAuthorization } from '../../identity/request-credentials.js';
 import { defaultDialect } from './default.dialect.js';
 import type { ErrorDialect } from './error-dialect.js';
@@ -9,9 +11,12 @@ import { userTokenDialect } from './user-token.dialect.js';
 
 /** The shared `POST /auth/login`: the dialect of whichever API the request is for. */
 const loginDialect: ErrorDialect = {
-  reply: (error, request) =>
-    (hasBasicAuthorization(request) ? userTokenDialect : sessionDialect).reply(error, request),
+  reply: (error, request) => loginFormDialect(request).reply(error, request),
 };
+
+function loginFormDialect(request: FastifyRequest): ErrorDialect {
+  return hasBasicAuthorization(request) ? userTokenDialect : sessionDialect;
+}
 
 /** Every API's error dialect by name; a route names its own with @Dialect(). */
 export const dialects = {
@@ -25,3 +30,9 @@ export const dialects = {
 } satisfies Record<string, ErrorDialect>;
 
 export type DialectName = keyof typeof dialects;
+
+/** The dialect `request` is answered in: its route's, and at the shared login, its form's. */
+export function dialectOf(request: FastifyRequest): ErrorDialect {
+  const name = (request.routeOptions?.config as GatehouseRouteConfig | undefined)?.dialect;
+  return name === 'login' ? loginFormDialect(request) : dialects[name ?? 'default'];
+}

@@ -1,8 +1,9 @@
 /** The session API's envelopes (GenericResponse and the responses built on it), and its failures. */
 import { HttpException, HttpStatus } from '@nestjs/common';
 
-/** `responseInfo.responseCode` of the session API's envelopes. */
-export type ResponseCode = 'OK' | 'NOTFOUND' | 'FAILURE' | 'PERMISSION' | 'AUTHREQUIRED';
+/** `responseInfo.responseCode` of the session API's envelopes (the original's ResponseCode). */
+export type ResponseCode =
+  'OK' | 'NOTFOUND' | 'INVALIDDATA' | 'FAILURE' | 'PERMISSION' | 'AUTHREQUIRED';
 export type MessageType = 'SUCCESS' | 'INFO' | 'WARNING' | 'CRITICAL' | 'NEUTRAL';
 
 export interface SessionApiMessage {
@@ -37,8 +38,13 @@ export function genericResponse(
   };
 }
 
+/**
+ * The status each code stands for unless the situation says otherwise (a NOTFOUND at a login is
+ * wrong credentials, 401): SPEC §4, so that a client that looks only at the status fails closed.
+ */
 const STATUS_OF: Record<Exclude<ResponseCode, 'OK'>, HttpStatus> = {
   NOTFOUND: HttpStatus.NOT_FOUND,
+  INVALIDDATA: HttpStatus.BAD_REQUEST,
   FAILURE: HttpStatus.BAD_REQUEST,
   PERMISSION: HttpStatus.FORBIDDEN,
   AUTHREQUIRED: HttpStatus.UNAUTHORIZED,
@@ -55,3 +61,25 @@ export class SessionApiException extends HttpException {
     super(detail, status);
   }
 }
+
+/** The failures several routes share, in the original's words where it has them (SPEC §4). */
+export const sessionApiFailures = {
+  /** A login that proves no enabled user: wrong credentials, whichever part was wrong. */
+  wrongCredentials: () =>
+    new SessionApiException(
+      'NOTFOUND',
+      'Did not find a user with given credentials',
+      HttpStatus.UNAUTHORIZED,
+    ),
+  /** A sid that is not one: not a positive 32-bit number, or without a secret where one is due. */
+  invalidSid: () => new SessionApiException('INVALIDDATA', 'Invalid SID given', undefined, 'sid'),
+  /** A well-formed sid and secret that name no live session. */
+  noSuchSession: () => new SessionApiException('NOTFOUND', 'No such session'),
+  /** A route that needs a live session got none: `code` as the route's original answers it. */
+  sessionRequired: (code: 'AUTHREQUIRED' | 'FAILURE') =>
+    new SessionApiException(
+      code,
+      'A live session (sid and secret) is required',
+      HttpStatus.UNAUTHORIZED,
+    ),
+};

@@ -4,10 +4,9 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
-import type { GatehouseRouteConfig } from '../decorators/dialect.decorator.js';
 import { isDatabaseUnavailable } from '../../database/database-errors.js';
 import { TooManyAttemptsException } from '../errors/too-many-attempts.exception.js';
-import { dialects } from './dialects.js';
+import { dialectOf } from './dialects.js';
 
 /**
  * Any thrown value as an HttpException: a database out of reach is a 503; anything else that is
@@ -34,10 +33,8 @@ export function sendError(
   request: FastifyRequest,
   reply: FastifyReply,
 ): FastifyReply {
-  const dialectName = (request.routeOptions?.config as GatehouseRouteConfig | undefined)?.dialect;
-  const dialect = dialects[dialectName ?? 'default'];
   const exception = toHttpException(error, request.log);
-  const { status, body, contentType, headers } = dialect.reply(exception, request);
+  const { status, body, contentType, headers } = dialectOf(request).reply(exception, request);
   if (exception instanceof TooManyAttemptsException) {
     reply.header('Retry-After', String(exception.retryAfterSeconds));
   }

@@ -34,17 +34,21 @@ export class LoginWithRsaRequestDto {
   salt: string;
 
   @ApiProperty({
-    example: 1795432000000,
-    description: 'Milliseconds since the epoch, at most 10 minutes ahead',
+    example: 1795432000,
+    minimum: 0,
+    maximum: Number.MAX_SAFE_INTEGER,
+    description:
+      'When the signature expires, in seconds since the epoch (the original’s int); a value of 10^11 or more is read as milliseconds. In the future and at most 10 minutes away. Signed as sent, its decimal digits.',
   })
   @IsDefined()
   @IsInt()
   @Min(0)
+  @Max(Number.MAX_SAFE_INTEGER)
   expirationTimestamp: number;
 
   @ApiProperty({
     description:
-      'base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the UTF-8 bytes of `username:salt:expirationTimestamp`',
+      'base64 RSASSA-PKCS1-v1_5 SHA-256 signature of the UTF-8 bytes of `username:salt:expirationTimestamp`, the timestamp as sent',
     example: 'kq3v…==',
   })
   @IsDefined()

@@ -28,9 +28,12 @@ export class MessageDto {
 }
 
 export class ResponseInfoDto {
-  @ApiProperty({ enum: ['OK', 'NOTFOUND', 'FAILURE', 'PERMISSION', 'AUTHREQUIRED'], example: 'OK' })
+  @ApiProperty({
+    enum: ['OK', 'NOTFOUND', 'INVALIDDATA', 'FAILURE', 'PERMISSION', 'AUTHREQUIRED'],
+    example: 'OK',
+  })
   responseCode: string;
-  @ApiProperty({ example: '...' }) responseMessage: string;
+  @ApiProperty({ example: 'Successfully validated given SID' }) responseMessage: string;
   @ApiProperty({ example: '...' }) property: string;
 }
 

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-custom';
 import { AppConfig } from '../../config/app-config.js';
 import {
+  parseSid,
   type SessionCredential,
   sessionFromCookie,
   sessionFromValidatePath,
@@ -16,9 +17,22 @@ type SessionRequest = FastifyRequest<{ Params: { sid?: string }; Querystring: { 
 /** Where a session route reads its credential; each is a Passport strategy of that name. */
 export type SessionCredentialSource = 'session' | 'session-in-validate-path';
 
+/**
+ * Why a request has no live session: its sid is not one (not a positive 32-bit decimal number,
+ * nothing after it but a secret where one may follow), the secret is missing or not one, or the
+ * well-formed credential names no live session. Each route answers each in its own way.
+ */
+export type SessionMiss = 'invalid-sid' | 'no-secret' | 'not-live';
+
 type ReadCredential = (request: SessionRequest, cookieSecret?: string) => SessionCredential | null;
 
-/** A Passport strategy named `source` that reads a session with `read` and checks it is live. */
+/** The sid a session route names, as sent: in the path, or `?sid=`. */
+const sidOf = (request: SessionRequest): unknown => request.params?.sid ?? request.query?.sid;
+
+/**
+ * A Passport strategy named `source` that reads a session with `read` and checks it is live;
+ * without one, Passport's failure carries the SessionMiss to the guard.
+ */
 function SessionCredentialStrategy(source: SessionCredentialSource, read: ReadCredential) {
   @Injectable()
   class ReadsSession extends PassportStrategy(Strategy, source) {
@@ -30,11 +44,13 @@ function SessionCredentialStrategy(source: SessionCredentialSource, read: ReadCr
       super();
     }
 
-    async validate(request: SessionRequest): Promise<LiveSession | false> {
+    async validate(request: SessionRequest): Promise<[LiveSession] | [false, SessionMiss]> {
       const credential = read(request, request.cookies?.[this.config.sessions.cookieName]);
       const live = (credential && (await this.sessions.authenticate(credential))) ?? false;
       this.metrics.countSessionValidation(live !== false);
-      return live;
+      if (live) return [live];
+      if (credential) return [false, 'not-live'];
+      return [false, parseSid(sidOf(request)) === null ? 'invalid-sid' : 'no-secret'];
     }
   }
   return ReadsSession as Type<InstanceType<typeof ReadsSession>>;
@@ -46,7 +62,7 @@ function SessionCredentialStrategy(source: SessionCredentialSource, read: ReadCr
  */
 @Injectable()
 export class SessionStrategy extends SessionCredentialStrategy('session', (request, cookie) =>
-  sessionFromCookie(request.params?.sid ?? request.query?.sid, cookie),
+  sessionFromCookie(sidOf(request), cookie),
 ) {}
 
 /**
