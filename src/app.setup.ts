@@ -9,6 +9,7 @@ import helmet from 'helmet';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { RequestLogController } from './common/logging/request-log-controller.js';
+import { acceptNdjsonBodies } from './common/ndjson-body.js';
 import { createRootLogger, nestLoggerParams, requestIdOf } from './common/logging/root-logger.js';
 import { jsonBodyProblem } from './common/validation/json-body-shape.js';
 import type { AppConfig } from './config/app-config.js';
@@ -40,6 +41,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const fastify = app.getHttpAdapter().getInstance();
   const answerOptions = answerOptionsOnEveryPath(fastify);
   acceptOnlyJsonBodies(fastify);
+  acceptNdjsonBodies(fastify);
   if (config.corsOrigins.length > 0) app.enableCors(corsOptions(config.corsOrigins));
 
   sendSecurityHeaders(fastify);
@@ -150,8 +152,9 @@ function headersSetBy(middleware: ReturnType<typeof helmet>): Record<string, str
 }
 
 /**
- * JSON is the only body any route takes; a JSON content type with no body counts as no body, and
- * a body too deep or holding NUL is refused as a bad request in the route's dialect.
+ * JSON is the only body any route takes (but the user import, which takes JSON lines:
+ * acceptNdjsonBodies); a JSON content type with no body counts as no body, and a body too deep
+ * or holding NUL is refused as a bad request in the route's dialect.
  */
 function acceptOnlyJsonBodies(fastify: FastifyInstance): void {
   const parseJson = fastify.getDefaultJsonParser('error', 'error');

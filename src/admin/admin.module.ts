@@ -6,7 +6,9 @@ import { User } from '../users/entities/user.entity.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminCredentialsController } from './admin-credentials.controller.js';
 import { AdminCredentialsService } from './admin-credentials.service.js';
+import { UsersImportModule } from '../users/import/users-import.module.js';
 import { AdminGroupsController } from './admin-groups.controller.js';
+import { AdminImportController } from './admin-import.controller.js';
 import { AdminGroupsService } from './admin-groups.service.js';
 import { AdminKeysController } from './admin-keys.controller.js';
 import { AdminKeysService } from './admin-keys.service.js';
@@ -15,9 +17,10 @@ import { AdminUsersService } from './admin-users.service.js';
 
 /** The administration API under /api/admin, for admins only (@Authenticated('admin')). */
 @Module({
-  imports: [TypeOrmModule.forFeature([User, Group]), TokensModule, UsersModule],
+  imports: [TypeOrmModule.forFeature([User, Group]), TokensModule, UsersModule, UsersImportModule],
   controllers: [
     AdminUsersController,
+    AdminImportController,
     AdminGroupsController,
     AdminCredentialsController,
     AdminKeysController,

@@ -8,7 +8,9 @@ import { CliUsage } from './cli-usage.js';
 import { KeysRotateCommand } from './keys-rotate.command.js';
 import { MigrationsRunCommand } from './migrations-run.command.js';
 import { PurgeCommand } from './purge.command.js';
+import { UsersImportModule } from '../users/import/users-import.module.js';
 import { UsersCreateCommand } from './users-create.command.js';
+import { UsersImportCommand } from './users-import.command.js';
 import { UsersSetScopeCommand } from './users-set-scope.command.js';
 
 /**
@@ -21,10 +23,17 @@ export class CliModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: CliModule,
-      imports: [AppModule.forRoot(config), UsersModule, TokensModule, MaintenanceModule],
+      imports: [
+        AppModule.forRoot(config),
+        UsersModule,
+        UsersImportModule,
+        TokensModule,
+        MaintenanceModule,
+      ],
       providers: [
         CliUsage,
         UsersCreateCommand,
+        UsersImportCommand,
         UsersSetScopeCommand,
         KeysRotateCommand,
         MigrationsRunCommand,

@@ -130,6 +130,7 @@ class EnvironmentVariables {
   // setInterval's longest delay is 2^31 - 1 ms.
   @WholeNumber({ min: 0, max: 2_147_483, unit: 'seconds' }) PURGE_INTERVAL_SECONDS = 3_600;
   @WholeNumber({ min: 1, max: 3_600, unit: 'seconds' }) REQUEST_TIMEOUT_SECONDS = 30;
+  @WholeNumber({ min: 1, unit: 'bytes' }) IMPORT_MAX_BYTES = 64 * 1024 * 1024;
 }
 
 export class AppConfig {
@@ -177,6 +178,8 @@ export class AppConfig {
   readonly purgeIntervalSeconds: number;
   /** How long a client has to send a whole request, headers and body: then 408 and the connection closes. */
   readonly requestTimeoutMs: number;
+  /** The largest body `POST /api/admin/users/import` reads, beyond the JSON limit of other routes. */
+  readonly importMaxBytes: number;
 }
 
 function firstError(vars: EnvironmentVariables): string | null {
@@ -266,5 +269,6 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     auditRetentionDays: vars.AUDIT_RETENTION_DAYS,
     purgeIntervalSeconds: vars.PURGE_INTERVAL_SECONDS,
     requestTimeoutMs: vars.REQUEST_TIMEOUT_SECONDS * 1000,
+    importMaxBytes: vars.IMPORT_MAX_BYTES,
   });
 }

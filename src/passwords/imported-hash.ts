@@ -47,7 +47,10 @@ export type ParsedHash =
   | { format: 'scrypt'; n: number; r: number; p: number; salt: string; key: Buffer }
   | { format: 'argon2id' };
 
-/** A parsed hash, or why it cannot be stored (a message that never repeats the hash). */
+/**
+ * A parsed hash, or why it cannot be stored: words that follow the field's name ("passwordHash has
+ * …"), and never repeat the hash.
+ */
 export type HashReading = { hash: ParsedHash } | { problem: string };
 
 const count = (value: number) => value.toLocaleString('en');
@@ -76,7 +79,7 @@ function readBcrypt(hash: string, configuredCost: number): HashReading {
   const cost = Number(match[1]);
   const maxCost = Math.max(configuredCost, IMPORT_BOUNDS.bcryptMinMaxCost);
   if (cost < 4 || cost > maxCost) {
-    return { problem: `bcrypt cost must be between 4 and ${maxCost}, got ${cost}` };
+    return { problem: `has a bcrypt cost of ${cost}: 4 to ${maxCost} are taken` };
   }
   return { hash: { format: 'bcrypt', cost } };
 }
@@ -91,7 +94,7 @@ function readPbkdf2(hash: string): HashReading {
   const iterations = Number(match[1]);
   if (iterations < 1 || iterations > IMPORT_BOUNDS.pbkdf2MaxIterations) {
     return {
-      problem: `pbkdf2 iterations must be between 1 and ${count(IMPORT_BOUNDS.pbkdf2MaxIterations)}, got ${count(iterations)}`,
+      problem: `has ${count(iterations)} pbkdf2 iterations: 1 to ${count(IMPORT_BOUNDS.pbkdf2MaxIterations)} are taken`,
     };
   }
   return {
@@ -109,16 +112,18 @@ function readScrypt(hash: string): HashReading {
   const [n, r, p] = [match[1], match[2], match[3]].map(Number);
   if (n < 2 || n > IMPORT_BOUNDS.scryptMaxN || (n & (n - 1)) !== 0) {
     return {
-      problem: `scrypt n must be a power of two from 2 to 2^20 (${count(IMPORT_BOUNDS.scryptMaxN)}), got ${count(n)}`,
+      problem: `has scrypt n = ${count(n)}: a power of two from 2 to 2^20 (${count(IMPORT_BOUNDS.scryptMaxN)}) is taken`,
     };
   }
   if (r < 1 || p < 1 || r * p > IMPORT_BOUNDS.scryptMaxRP) {
     return {
-      problem: `scrypt r and p must be at least 1 with r·p at most ${IMPORT_BOUNDS.scryptMaxRP}, got r=${r}, p=${p}`,
+      problem: `has scrypt r = ${r}, p = ${p}: r and p from 1 with r·p at most ${IMPORT_BOUNDS.scryptMaxRP} are taken`,
     };
   }
   if (128 * n * r > IMPORT_BOUNDS.scryptMaxMemoryBytes) {
-    return { problem: `scrypt memory (128·n·r bytes) must be at most 1 GiB, got n=${n}, r=${r}` };
+    return {
+      problem: `needs more than 1 GiB of scrypt memory (128·n·r bytes, n = ${n}, r = ${r})`,
+    };
   }
   return {
     hash: { format: 'scrypt', n, r, p, salt: match[4], key: Buffer.from(match[5], 'hex') },
@@ -137,21 +142,24 @@ function readArgon2id(hash: string): HashReading {
   const keyBytes = Buffer.from(match[5], 'base64').length;
   if (p < 1 || p > IMPORT_BOUNDS.argon2MaxLanes) {
     return {
-      problem: `argon2id p must be between 1 and ${IMPORT_BOUNDS.argon2MaxLanes}, got ${p}`,
+      problem: `has argon2id p = ${p}: 1 to ${IMPORT_BOUNDS.argon2MaxLanes} lanes are taken`,
     };
   }
   if (m < 8 * p || m > IMPORT_BOUNDS.argon2MaxMemoryKib) {
     return {
-      problem: `argon2id m must be between 8·p and ${count(IMPORT_BOUNDS.argon2MaxMemoryKib)} KiB, got ${count(m)}`,
+      problem: `has argon2id m = ${count(m)}: 8·p to ${count(IMPORT_BOUNDS.argon2MaxMemoryKib)} KiB are taken`,
     };
   }
   if (t < 1 || t > IMPORT_BOUNDS.argon2MaxPasses) {
     return {
-      problem: `argon2id t must be between 1 and ${IMPORT_BOUNDS.argon2MaxPasses}, got ${t}`,
+      problem: `has argon2id t = ${t}: 1 to ${IMPORT_BOUNDS.argon2MaxPasses} passes are taken`,
     };
   }
   if (saltBytes < 8 || saltBytes > 64 || keyBytes < 4 || keyBytes > 64) {
-    return { problem: 'argon2id salt must be 8 to 64 bytes and its hash 4 to 64 bytes' };
+    return {
+      problem:
+        'has an argon2id salt or hash of a length not taken (salt 8 to 64 bytes, hash 4 to 64)',
+    };
   }
   return { hash: { format: 'argon2id' } };
 }

@@ -6,7 +6,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { type EntityManager, In, Repository } from 'typeorm';
 import type { CallerCredential } from '../identity/callers.service.js';
 import {
   type EndedCredentials,
@@ -59,6 +59,19 @@ export interface UserChanges {
   publicKey?: string | null;
   enabled?: boolean;
   groups?: Group[];
+}
+
+/** A user as an import writes them: the hash as it came, every other field already checked. */
+export interface ImportedUser {
+  username: string;
+  passwordHash: string;
+  privilege?: Privilege;
+  scope?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  email?: string | null;
+  description?: string | null;
+  enabled?: boolean;
 }
 
 export interface SetPasswordOptions {
@@ -133,10 +146,11 @@ export class UsersService implements OnApplicationBootstrap {
 
   /**
    * Stores a hash of the same password made at the configured cost, after a login proved the
-   * password: not a password change, so no credential ends.
+   * password: not a password change, so no credential ends. Only over the hash the login
+   * verified: a password set (or a hash imported) meanwhile stays.
    */
   async storeRehash(user: User, passwordHash: string): Promise<void> {
-    await this.users.update({ id: user.id }, { passwordHash });
+    await this.users.update({ id: user.id, passwordHash: user.passwordHash }, { passwordHash });
   }
 
   /** The user under this username key; none has a NUL in it, and PostgreSQL could not even compare one. */
@@ -199,28 +213,106 @@ export class UsersService implements OnApplicationBootstrap {
       Object.entries(given).filter(([, value]) => value !== undefined),
     ) as Omit<UserChanges, 'groups'>;
     if (Object.keys(columns).length === 0 && groups === undefined) return null;
+    return this.users.manager.transaction((manager) =>
+      this.applyChanges(manager, user, columns, groups),
+    );
+  }
+
+  /**
+   * Inserts imported users in the caller's transaction (one batch of an import), their hashes as
+   * they came; answers their ids by username key. A name taken meanwhile fails the statement on the
+   * unique index, and the import reads its batch again.
+   */
+  async insertImported(
+    manager: EntityManager,
+    users: ImportedUser[],
+  ): Promise<Map<string, number>> {
+    const credentialsChangedAt = this.clock.now();
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(User)
+      .values(
+        users.map((user) => ({
+          username: user.username,
+          usernameKey: usernameKey(user.username),
+          passwordHash: user.passwordHash,
+          privilege: user.privilege ?? 'user',
+          scope: user.scope ?? null,
+          firstName: user.firstName ?? null,
+          lastName: user.lastName ?? null,
+          email: user.email ?? null,
+          description: user.description ?? null,
+          enabled: user.enabled ?? true,
+          credentialsChangedAt,
+        })),
+      )
+      .updateEntity(false)
+      .execute();
+    const rows = await manager.find(User, {
+      select: { id: true, usernameKey: true },
+      where: { usernameKey: In(users.map((user) => usernameKey(user.username))) },
+    });
+    return new Map(rows.map((row) => [row.usernameKey, row.id]));
+  }
+
+  /**
+   * Applies an imported line to an existing user, in the caller's transaction: a hash other than
+   * the stored one is a password change (the credential time and version move, every user token
+   * and session ends), and the other fields change as update() changes them.
+   */
+  async applyImported(
+    manager: EntityManager,
+    user: User,
+    { passwordHash, ...fields }: ImportedUser,
+    groups: Group[] | undefined,
+  ): Promise<void> {
+    if (passwordHash !== user.passwordHash) {
+      await manager.update(
+        User,
+        { id: user.id },
+        {
+          passwordHash,
+          credentialsChangedAt: this.clock.now(),
+          credentialVersion: NEXT_CREDENTIAL_VERSION,
+        },
+      );
+      await this.credentials.endAll(manager, user.id);
+    }
+    // The name stays as the user has it: the line found them by it, in any case.
+    const columns = Object.fromEntries(
+      Object.entries(fields).filter(([name, value]) => name !== 'username' && value !== undefined),
+    ) as Omit<UserChanges, 'groups'>;
+    await this.applyChanges(manager, user, columns, groups);
+  }
+
+  /** update() within a transaction: the columns given, the groups when given. */
+  private async applyChanges(
+    manager: EntityManager,
+    user: User,
+    columns: Omit<UserChanges, 'groups'>,
+    groups: Group[] | undefined,
+  ): Promise<EndedCredentials | null> {
     const disabling = columns.enabled === false;
     const endsAccessTokens =
       disabling ||
       (columns.privilege !== undefined && columns.privilege !== user.privilege) ||
       (columns.scope !== undefined && columns.scope !== user.scope);
-    return this.users.manager.transaction(async (manager) => {
-      if (Object.keys(columns).length > 0) {
-        await manager.update(
-          User,
-          { id: user.id },
-          {
-            ...columns,
-            ...(endsAccessTokens && { credentialVersion: NEXT_CREDENTIAL_VERSION }),
-          },
-        );
-      }
-      if (groups !== undefined) {
-        const memberships = manager.createQueryBuilder().relation(User, 'groups').of(user.id);
-        await memberships.addAndRemove(groups, await memberships.loadMany<Group>());
-      }
-      return disabling ? this.credentials.endAll(manager, user.id) : null;
-    });
+    if (Object.keys(columns).length > 0) {
+      await manager.update(
+        User,
+        { id: user.id },
+        {
+          ...columns,
+          ...(endsAccessTokens && { credentialVersion: NEXT_CREDENTIAL_VERSION }),
+        },
+      );
+    }
+    if (groups !== undefined) {
+      const memberships = manager.createQueryBuilder().relation(User, 'groups').of(user.id);
+      await memberships.addAndRemove(groups, await memberships.loadMany<Group>());
+    }
+    return disabling ? this.credentials.endAll(manager, user.id) : null;
   }
 
   /** Deletes a user with their user tokens, sessions and memberships; answers what was ended. */

@@ -22,7 +22,8 @@ export class User {
   /** The case-folded username; its unique index is what makes usernames case-insensitively unique. */
   @Column({ type: 'text', unique: true }) usernameKey: string;
 
-  @Column({ type: 'varchar', length: 100 }) passwordHash: string;
+  /** bcrypt, or a hash imported in another format until the user's next login (imported-hash.ts). */
+  @Column({ type: 'varchar', length: 255 }) passwordHash: string;
 
   @Column({ type: 'varchar', length: 16, default: 'user' }) privilege: Privilege;
 

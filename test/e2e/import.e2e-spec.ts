@@ -1,0 +1,542 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import bcrypt from 'bcrypt';
+import { basic, startTestApp, type TestApp } from '../support/app.js';
+import {
+  accessTokenFor,
+  securityTokenFor,
+  sessionFor,
+  sessionIsLive,
+  tokenStatus,
+  userTokenFor,
+} from '../support/credentials.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { decodeJwt, sql, uniqueName } from '../support/fixtures.js';
+import { buildServer, CLI_JS } from '../support/server-process.js';
+
+/**
+ * Importing users (SPEC §3, "Importing users"), by the built `users:import` command and by
+ * `POST /api/admin/users/import`: hashes made by each format's own reference implementation
+ * (test/fixtures/imported-hashes, generate.sh) verify at login through every API and are replaced
+ * by bcrypt at the first one; refused lines are named and store nothing.
+ */
+
+interface Vector {
+  format: string;
+  source: string;
+  password: string;
+  hash: string;
+  wrong: string;
+}
+
+const VECTORS = JSON.parse(
+  readFileSync('test/fixtures/imported-hashes/vectors.json', 'utf8'),
+) as Vector[];
+const ADMIN = { username: 'import-admin', password: 'import-admin-password-1' };
+const IMPORT_MAX_BYTES = 16_384;
+const HEX64 = 'ab'.repeat(32);
+const HEX128 = 'cd'.repeat(64);
+
+let database: TestDatabase;
+let t: TestApp;
+let adminJwt: string;
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI with `args`, `input` on its standard input (closed in any case). */
+function runCli(args: string[], input = ''): Promise<CliRun> {
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [CLI_JS, ...args],
+      {
+        env: { PATH: process.env.PATH, DATABASE_URL: database.url, BCRYPT_COST: '4' },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin!.end(input);
+  });
+}
+
+const jsonLines = (lines: object[]) => lines.map((line) => `${JSON.stringify(line)}\n`).join('');
+
+async function storedUser(username: string): Promise<Record<string, unknown> | undefined> {
+  const [row] = await sql(t, 'SELECT * FROM "user" WHERE "username" = $1', [username]);
+  return row;
+}
+
+async function groupsOf(username: string): Promise<string[]> {
+  const rows = await sql(
+    t,
+    'SELECT g."name" FROM "group" g JOIN "user_group" ug ON ug."groupId" = g."id" ' +
+      'JOIN "user" u ON u."id" = ug."userId" WHERE u."username" = $1 ORDER BY g."name"',
+    [username],
+  );
+  return rows.map((row) => String(row.name));
+}
+
+/** Logs in through each of the five APIs' password logins, each of which must succeed. */
+async function logsInEverywhere(username: string, password: string): Promise<void> {
+  await accessTokenFor(t, { username, password });
+  const restAuth = await t.api.GET('/api/token', {
+    headers: { Authorization: basic(username, password) },
+  });
+  expect(restAuth.response.status).toBe(200);
+  await securityTokenFor(t, { username, password });
+  await userTokenFor(t, { username, password });
+  await sessionFor(t, { username, password });
+}
+
+function importOverHttp(body: string, { update = false, jwt = adminJwt } = {}) {
+  return t
+    .http()
+    .post(`/api/admin/users/import${update ? '?update=true' : ''}`)
+    .set('Authorization', `Bearer ${jwt}`)
+    .set('Content-Type', 'application/x-ndjson')
+    .send(body);
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await buildServer();
+  t = await startTestApp(
+    {
+      ADMIN_USERNAME: ADMIN.username,
+      ADMIN_PASSWORD: ADMIN.password,
+      IMPORT_MAX_BYTES: String(IMPORT_MAX_BYTES),
+    },
+    database,
+  );
+  adminJwt = await accessTokenFor(t, ADMIN);
+}, 240_000);
+afterAll(async () => {
+  await t?.close();
+  await database?.drop();
+});
+
+describe('users:import: hashes of every format, by their own reference implementations', () => {
+  const named = VECTORS.map((vector, i) => ({
+    ...vector,
+    username: `vector-${i}-${vector.format}`,
+  }));
+
+  beforeAll(async () => {
+    const run = await runCli(
+      ['users:import'],
+      jsonLines(named.map(({ username, hash }) => ({ username, passwordHash: hash }))),
+    );
+    expect(run).toEqual({
+      code: 0,
+      stdout: `imported ${named.length}, skipped 0, refused 0\n`,
+      stderr: '',
+    });
+  }, 120_000);
+
+  it.each(named.map((vector) => [vector.format, vector.source, vector]))(
+    'a %s hash of %s verifies at login, is replaced by bcrypt at the configured cost, and logs in after',
+    async (format, _, vector) => {
+      const { username, password, wrong, hash } = vector;
+      expect((await storedUser(username))!.passwordHash).toBe(hash);
+      expect(
+        (await t.api.POST('/v1/auth', { body: { username, password: wrong } })).response.status,
+      ).toBe(401);
+      expect(
+        (await t.api.GET('/api/token', { headers: { Authorization: basic(username, wrong) } }))
+          .response.status,
+      ).toBe(401);
+
+      const before = await storedUser(username);
+      const firstJwt = await accessTokenFor(t, { username, password });
+      const after = await storedUser(username);
+      if (format.startsWith('bcrypt')) {
+        // Already bcrypt at the test's cost (4): nothing to replace.
+        expect(after!.passwordHash).toBe(hash);
+      } else {
+        expect(after!.passwordHash).toMatch(/^\$2b\$04\$/);
+        expect(bcrypt.getRounds(String(after!.passwordHash))).toBe(t.config.bcryptCost);
+      }
+      // The same password: no credential ends, the version stays.
+      expect(after!.credentialVersion).toBe(before!.credentialVersion);
+      expect(await tokenStatus(t, firstJwt)).toBe('valid');
+
+      await logsInEverywhere(username, password);
+      expect(
+        (await t.api.POST('/v1/auth', { body: { username, password: wrong } })).response.status,
+      ).toBe(401);
+    },
+  );
+
+  it('replaces an imported hash at the first login through REST-auth, Security, user-token and session logins too', async () => {
+    const pbkdf2 = VECTORS.find((vector) => vector.format === 'pbkdf2')!;
+    const scrypt = VECTORS.find((vector) => vector.format === 'scrypt')!;
+    const argon2 = VECTORS.find((vector) => vector.format === 'argon2id')!;
+    const users = [pbkdf2, scrypt, argon2, pbkdf2].map((vector) => ({
+      ...vector,
+      username: uniqueName('first-login'),
+    }));
+    const summary = await importOverHttp(
+      jsonLines(users.map(({ username, hash }) => ({ username, passwordHash: hash }))),
+    ).expect(200);
+    expect(summary.body).toMatchObject({ imported: 4, refused: 0 });
+    const [restAuth, security, userToken, session] = users;
+    await t.api.GET('/api/token', {
+      headers: { Authorization: basic(restAuth.username, restAuth.password) },
+    });
+    await t.api.POST('/api/v1/security/authentication', {
+      body: { username: security.username, password: security.password },
+    });
+    await userTokenFor(t, userToken);
+    await sessionFor(t, session);
+    for (const user of users) {
+      expect((await storedUser(user.username))!.passwordHash).toMatch(/^\$2b\$04\$/);
+    }
+  });
+});
+
+describe('users:import: lines refused, skipped and updated', () => {
+  const pbkdf2 = VECTORS.find((vector) => vector.format === 'pbkdf2')!;
+  const argon2 = VECTORS.find((vector) => vector.format === 'argon2id')!;
+
+  it('refuses a bad line whole, naming its number and field, and imports the good lines of its batch', async () => {
+    const good = uniqueName('good');
+    const alsoGood = uniqueName('also-good');
+    const refusedNames = Array.from({ length: 9 }, () => uniqueName('refused'));
+    const input = [
+      JSON.stringify({
+        username: good,
+        passwordHash: pbkdf2.hash,
+        firstName: 'Ada',
+        lastName: 'Lovelace',
+        email: 'ada@example.com',
+        description: 'imported',
+        privilege: 'admin',
+        scope: 'profile:read orders:write',
+        groups: ['imported-team', 'imported-team-2'],
+        enabled: false,
+      }),
+      '{"username": "broken json", "passwordHash": ',
+      JSON.stringify({ passwordHash: pbkdf2.hash }),
+      JSON.stringify({
+        username: refusedNames[0],
+        passwordHash: 'not-a-hash',
+        groups: ['never-made'],
+      }),
+      JSON.stringify({
+        username: refusedNames[1],
+        passwordHash: `pbkdf2:sha256:10000001$salt$${HEX64}`,
+      }),
+      JSON.stringify({
+        username: refusedNames[2],
+        passwordHash: `scrypt:2097152:8:1$salt$${HEX128}`,
+      }),
+      JSON.stringify({ username: refusedNames[3], passwordHash: pbkdf2.hash, privilege: 'root' }),
+      JSON.stringify({
+        username: refusedNames[4],
+        passwordHash: pbkdf2.hash,
+        email: 'not an email',
+      }),
+      JSON.stringify({ username: refusedNames[5], passwordHash: pbkdf2.hash, password: 'plain' }),
+      JSON.stringify({ username: 'bad:name', passwordHash: pbkdf2.hash }),
+      JSON.stringify({ username: refusedNames[6], passwordHash: pbkdf2.hash, scope: 'a  b' }),
+      JSON.stringify({ username: refusedNames[7], passwordHash: pbkdf2.hash, groups: [' '] }),
+      '',
+      JSON.stringify({ username: refusedNames[8], passwordHash: pbkdf2.hash, enabled: 'yes' }),
+      '[1, 2]',
+      JSON.stringify({ username: alsoGood, passwordHash: argon2.hash }),
+    ].join('\r\n');
+    const run = await runCli(['users:import'], input);
+
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('imported 2, skipped 0, refused 13\n');
+    const stderr = run.stderr.trim().split('\n');
+    expect(stderr.slice(0, -1)).toEqual([
+      'line 2: the line is not JSON',
+      'line 3 (username): username is required',
+      expect.stringMatching(/^line 4 \(passwordHash\): passwordHash is not a hash format/),
+      'line 5 (passwordHash): passwordHash has 10,000,001 pbkdf2 iterations: 1 to 10,000,000 are taken',
+      expect.stringMatching(
+        /^line 6 \(passwordHash\): passwordHash has scrypt n = 2,097,152: a power of two/,
+      ),
+      expect.stringMatching(/^line 7 \(privilege\): privilege must be one of/),
+      'line 8 (email): email must be an email',
+      'line 9 (password): password is not a field of an import line',
+      expect.stringMatching(/^line 10 \(username\): username must be 1 to 64 printable characters/),
+      'line 11 (scope): scope must be space-separated words of printable characters',
+      'line 12 (groups): groups must not hold a blank name',
+      'line 14 (enabled): enabled must be a boolean value',
+      'line 15: the line is not a JSON object',
+    ]);
+    expect(stderr.at(-1)).toMatch(/^13 line\(s\) refused/);
+    // No hash is ever printed, not even a part of one.
+    expect(run.stderr).not.toContain(HEX64.slice(0, 16));
+    expect(run.stderr).not.toContain(pbkdf2.hash.slice(20, 40));
+
+    for (const name of [...refusedNames, 'bad:name'])
+      expect(await storedUser(name)).toBeUndefined();
+    expect(await sql(t, `SELECT * FROM "group" WHERE "name" = 'never-made'`)).toEqual([]);
+    expect(await storedUser(good)).toMatchObject({
+      passwordHash: pbkdf2.hash,
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      email: 'ada@example.com',
+      description: 'imported',
+      privilege: 'admin',
+      scope: 'profile:read orders:write',
+    });
+    expect(Boolean((await storedUser(good))!.enabled)).toBe(false);
+    expect(await groupsOf(good)).toEqual(['imported-team', 'imported-team-2']);
+    const [team] = await sql(t, `SELECT * FROM "group" WHERE "name" = 'imported-team'`);
+    expect(team.parentId).toBeNull();
+    expect((await storedUser(alsoGood))!.passwordHash).toBe(argon2.hash);
+    // The disabled user cannot log in, whatever their password.
+    expect(
+      (await t.api.POST('/v1/auth', { body: { username: good, password: pbkdf2.password } }))
+        .response.status,
+    ).toBe(401);
+  });
+
+  it('skips existing names (any case), or with --update replaces them, ending their credentials only when the hash changes', async () => {
+    const name = uniqueName('existing');
+    await runCli(
+      ['users:import'],
+      jsonLines([{ username: name, passwordHash: pbkdf2.hash, firstName: 'Old' }]),
+    );
+    const jwt = await accessTokenFor(t, { username: name, password: pbkdf2.password });
+    const session = await sessionFor(t, { username: name, password: pbkdf2.password });
+    const rehashed = String((await storedUser(name))!.passwordHash);
+
+    const skip = await runCli(
+      ['users:import'],
+      jsonLines([{ username: name.toUpperCase(), passwordHash: argon2.hash, firstName: 'New' }]),
+    );
+    expect(skip).toMatchObject({ code: 0, stdout: 'imported 0, skipped 1, refused 0\n' });
+    expect(await storedUser(name)).toMatchObject({ passwordHash: rehashed, firstName: 'Old' });
+
+    // The same hash again, with --update: the profile changes, the credentials live on.
+    const same = await runCli(
+      ['users:import', '--update'],
+      jsonLines([
+        { username: name, passwordHash: rehashed, firstName: 'Same', groups: ['updated-team'] },
+      ]),
+    );
+    expect(same).toMatchObject({ code: 0, stdout: 'imported 1, skipped 0, refused 0\n' });
+    expect(await storedUser(name)).toMatchObject({ firstName: 'Same' });
+    expect(await groupsOf(name)).toEqual(['updated-team']);
+    expect(await tokenStatus(t, jwt)).toBe('valid');
+    expect(await sessionIsLive(t, session)).toBe(true);
+
+    const replace = await runCli(
+      ['users:import', '--update'],
+      jsonLines([{ username: name, passwordHash: argon2.hash, firstName: 'New' }]),
+    );
+    expect(replace).toMatchObject({ code: 0, stdout: 'imported 1, skipped 0, refused 0\n' });
+    expect(await storedUser(name)).toMatchObject({ passwordHash: argon2.hash, firstName: 'New' });
+    expect(await groupsOf(name)).toEqual(['updated-team']);
+    expect(await tokenStatus(t, jwt)).toBe('invalid');
+    expect(await sessionIsLive(t, session)).toBe(false);
+    await logsInEverywhere(name, argon2.password);
+    expect(
+      (await t.api.POST('/v1/auth', { body: { username: name, password: pbkdf2.password } }))
+        .response.status,
+    ).toBe(401);
+  });
+
+  it('takes a name twice in one file as an existing name the second time, within a batch and across', async () => {
+    const twice = uniqueName('twice');
+    const filler = Array.from({ length: 1100 }, () => ({
+      username: uniqueName('filler'),
+      passwordHash: pbkdf2.hash,
+    }));
+    const lines = [
+      { username: twice, passwordHash: pbkdf2.hash, firstName: 'First' },
+      { username: twice.toUpperCase(), passwordHash: pbkdf2.hash, firstName: 'Second' },
+      ...filler,
+      { username: twice, passwordHash: pbkdf2.hash, firstName: 'Third' },
+    ];
+    const skipped = await runCli(['users:import'], jsonLines(lines));
+    expect(skipped).toMatchObject({ code: 0, stdout: 'imported 1101, skipped 2, refused 0\n' });
+    expect(await storedUser(twice)).toMatchObject({ firstName: 'First' });
+    const renamed = lines.map((line) => ({ ...line, username: `u-${line.username}` }));
+    const updated = await runCli(['users:import', '--update'], jsonLines(renamed));
+    expect(updated).toMatchObject({ code: 0, stdout: 'imported 1103, skipped 0, refused 0\n' });
+    expect(await storedUser(`u-${twice}`)).toMatchObject({ firstName: 'Third' });
+  });
+
+  it('reads a FILE, and says in one line when it cannot', async () => {
+    const missing = await runCli(['users:import', '/nonexistent/users.jsonl']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/ENOENT/);
+  });
+});
+
+describe('POST /api/admin/users/import', () => {
+  const pbkdf2 = VECTORS.find((vector) => vector.format === 'pbkdf2')!;
+
+  it('answers 200 with the summary when nothing is refused, and records who imported', async () => {
+    const names = [uniqueName('http'), uniqueName('http')];
+    const res = await importOverHttp(
+      jsonLines(
+        names.map((username) => ({ username, passwordHash: pbkdf2.hash, groups: ['http-team'] })),
+      ),
+    ).expect(200);
+    expect(res.body).toEqual({ imported: 2, skipped: 0, refused: 0, refusedLines: [] });
+    await logsInEverywhere(names[0], pbkdf2.password);
+    const [event] = await sql(
+      t,
+      `SELECT * FROM "audit_event" WHERE "type" = 'admin.change' AND "api" = 'admin' ORDER BY "id" DESC LIMIT 1`,
+    );
+    expect(event.actorId).toBe(Number(decodeJwt(adminJwt).payload.sub));
+    expect(typeof event.detail === 'string' ? JSON.parse(event.detail) : event.detail).toEqual({
+      action: 'users.import',
+      update: false,
+      imported: 2,
+      skipped: 0,
+      refused: 0,
+    });
+  });
+
+  it('answers 422 with the summary and each refused line, having imported the others', async () => {
+    const existing = uniqueName('http-existing');
+    await importOverHttp(jsonLines([{ username: existing, passwordHash: pbkdf2.hash }])).expect(
+      200,
+    );
+    const fresh = uniqueName('http-fresh');
+    const res = await importOverHttp(
+      [
+        JSON.stringify({ username: existing, passwordHash: pbkdf2.hash }),
+        JSON.stringify({
+          username: uniqueName('http-bad'),
+          passwordHash: `scrypt:1024:8:9$s$${HEX128}`,
+        }),
+        JSON.stringify({ username: fresh, passwordHash: pbkdf2.hash }),
+      ].join('\n'),
+    ).expect(422);
+    expect(res.body).toEqual({
+      imported: 1,
+      skipped: 1,
+      refused: 1,
+      refusedLines: [
+        {
+          line: 2,
+          field: 'passwordHash',
+          message:
+            'passwordHash has scrypt r = 8, p = 9: r and p from 1 with r·p at most 64 are taken',
+        },
+      ],
+    });
+    expect(await storedUser(fresh)).toBeDefined();
+  });
+
+  it('refuses a line that would disable or demote the admin importing, and updates with update=true', async () => {
+    const res = await importOverHttp(
+      jsonLines([
+        { username: ADMIN.username, passwordHash: pbkdf2.hash, enabled: false },
+        { username: ADMIN.username, passwordHash: pbkdf2.hash, privilege: 'user' },
+      ]),
+      { update: true },
+    ).expect(422);
+    expect(res.body.refusedLines).toEqual([
+      { line: 1, field: 'enabled', message: 'an admin cannot disable themselves' },
+      { line: 2, field: 'privilege', message: 'an admin cannot demote themselves' },
+    ]);
+    expect(await tokenStatus(t, adminJwt)).toBe('valid');
+  });
+
+  it('answers 401 without a credential and 403 to a user who is not an admin, reading nothing', async () => {
+    const line = jsonLines([{ username: uniqueName('never'), passwordHash: pbkdf2.hash }]);
+    await t
+      .http()
+      .post('/api/admin/users/import')
+      .set('Content-Type', 'application/x-ndjson')
+      .send(line)
+      .expect(401);
+    const user = { username: uniqueName('plain-user'), password: 'plain-user-password-1' };
+    await t.api.POST('/api/users', { body: user });
+    await importOverHttp(line, { jwt: await accessTokenFor(t, user) }).expect(403);
+    expect(await sql(t, `SELECT * FROM "user" WHERE "username" LIKE 'never-%'`)).toEqual([]);
+  });
+
+  it('answers 415 to a body that is not JSON lines, and the other routes 415 to JSON lines', async () => {
+    await t
+      .http()
+      .post('/api/admin/users/import')
+      .set('Authorization', `Bearer ${adminJwt}`)
+      .send({ username: 'json', passwordHash: pbkdf2.hash })
+      .expect(415);
+    await t
+      .http()
+      .post('/api/admin/users/import')
+      .set('Authorization', `Bearer ${adminJwt}`)
+      .expect(415);
+    await t
+      .http()
+      .post('/api/admin/groups')
+      .set('Authorization', `Bearer ${adminJwt}`)
+      .set('Content-Type', 'application/x-ndjson')
+      .send('{"name":"ndjson"}\n')
+      .expect(415);
+  });
+
+  it('answers 413 to a body over IMPORT_MAX_BYTES, declared or sent in chunks, importing nothing', async () => {
+    const prefix = uniqueName('too-large');
+    const lines = Array.from({ length: 200 }, (_, i) => ({
+      username: `${prefix}-${i}`,
+      passwordHash: pbkdf2.hash,
+    }));
+    const body = jsonLines(lines);
+    expect(body.length).toBeGreaterThan(IMPORT_MAX_BYTES);
+    const declared = await importOverHttp(body).expect(413);
+    expect(declared.body.message).toMatch(/IMPORT_MAX_BYTES \(16384 bytes\); nothing was imported/);
+
+    // Chunked, with no length declared: found out as it arrives.
+    await t.app.listen(0, '127.0.0.1');
+    const { port } = t.app.getHttpServer().address() as AddressInfo;
+    const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/api/admin/users/import',
+          headers: {
+            Authorization: `Bearer ${adminJwt}`,
+            'Content-Type': 'application/x-ndjson',
+            'Transfer-Encoding': 'chunked',
+          },
+        },
+        (res) => {
+          let text = '';
+          res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+        },
+      );
+      req.on('error', reject);
+      for (let start = 0; start < body.length; start += 1024)
+        req.write(body.slice(start, start + 1024));
+      req.end();
+    });
+    expect(chunked.status).toBe(413);
+    expect(JSON.parse(chunked.body).message).toMatch(/IMPORT_MAX_BYTES/);
+    expect(await sql(t, 'SELECT * FROM "user" WHERE "username" LIKE $1', [`${prefix}-%`])).toEqual(
+      [],
+    );
+  });
+
+  it('imports the same names sent twice at once exactly once, neither request failing', async () => {
+    const names = Array.from({ length: 50 }, () => uniqueName('race'));
+    const body = jsonLines(names.map((username) => ({ username, passwordHash: pbkdf2.hash })));
+    const answers = await Promise.all([importOverHttp(body), importOverHttp(body)]);
+    expect(answers.map((res) => res.status)).toEqual([200, 200]);
+    expect(answers.reduce((sum, res) => sum + Number(res.body.imported), 0)).toBe(50);
+    expect(answers.reduce((sum, res) => sum + Number(res.body.skipped), 0)).toBe(50);
+  });
+});
