@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import {
+  ApiBadRequestResponse,
   ApiBody,
   ApiConsumes,
   ApiExtraModels,
@@ -76,6 +77,7 @@ export class AdminImportController {
     schema: { $ref: getSchemaPath(ImportUserLineDto) },
   })
   @ApiOkResponse({ type: ImportSummaryDto, description: 'Every line imported or skipped' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A malformed update query' })
   @ApiUnprocessableEntityResponse({
     type: ImportSummaryDto,
     description: 'Some lines refused (each named with its field); the others were imported',

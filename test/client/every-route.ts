@@ -156,6 +156,17 @@ export async function callEveryRoute(
   });
   await api.GET('/api/admin/audit-events', { headers: asAdmin, params: { query: { limit: 5 } } });
   await api.POST('/api/admin/keys/rotate', { headers: asAdmin });
+  await api.POST('/api/admin/users/import', {
+    headers: { ...asAdmin, 'Content-Type': 'application/x-ndjson' },
+    params: { query: { update: false } },
+    // A user whose former service hashed "bcrypt 2b password" with bcrypt at cost 4.
+    body: {
+      username: 'every-route-imported',
+      passwordHash: '$2b$04$bdewGwi3LYQKuqY3KMolFePK/LG8WedxLJLt9z4rcZ6MsU25TGsGS',
+      groups: ['every-route-imported'],
+    },
+    bodySerializer: (line) => `${JSON.stringify(line)}\n`,
+  });
   await api.DELETE('/api/admin/users/{id}/credentials', {
     params: { path: { id } },
     headers: asAdmin,

@@ -586,6 +586,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/admin/users/import': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Import users from JSON lines, their password hashes as another service stored them
+     * @description One user a line: `username` and `passwordHash` (bcrypt, Werkzeug pbkdf2:sha256 or scrypt, or argon2id), optionally `firstName`, `lastName`, `email`, `description`, `privilege`, `scope`, `groups` (names; missing groups are created at the root) and `enabled`. Lines are written a thousand to a transaction, each checked whole first: a refused line stores nothing. An imported hash is replaced by bcrypt at the next login. With update=true, replacing a hash ends that user’s tokens and sessions. Up to IMPORT_MAX_BYTES; a body found larger once lines were written leaves the batches written before (the 413 says how many).
+     */
+    post: operations['AdminImportController_import'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/admin/groups': {
     parameters: {
       query?: never;
@@ -1372,6 +1392,81 @@ export interface components {
        * @example newpwd-2020
        */
       password: string;
+    };
+    ImportUserLineDto: {
+      /**
+       * @description 1–64 printable characters, case-insensitively unique
+       * @example hawk
+       */
+      username: string;
+      /** @example Tony */
+      firstName?: string;
+      /** @example Hawk */
+      lastName?: string;
+      /** @example hawk@example.com */
+      email?: string;
+      /** @example Skater */
+      description?: string;
+      /**
+       * @description bcrypt ($2a$, $2b$, $2y$), Werkzeug pbkdf2:sha256 or scrypt, or an argon2id PHC string
+       * @example pbkdf2:sha256:600000$Qm9yZWFzWWtDRk9E$9d1e…
+       */
+      passwordHash: string;
+      /**
+       * @example user
+       * @enum {string}
+       */
+      privilege?: 'user' | 'admin';
+      /**
+       * @description Space-separated JWT scopes; null or absent: the privilege's default
+       * @example profile:read profile:write
+       */
+      scope?: string | null;
+      /**
+       * @description Group names; a group missing is created at the root of the tree
+       * @example [
+       *       "engineering"
+       *     ]
+       */
+      groups?: string[];
+      /**
+       * @description Whether the user may sign in (true)
+       * @example true
+       */
+      enabled?: boolean;
+    };
+    RefusedLineDto: {
+      /**
+       * @description The line number, from 1
+       * @example 3
+       */
+      line: number;
+      /**
+       * @description The field at fault; null when the line as a whole is (not JSON, too long)
+       * @example passwordHash
+       */
+      field: string | null;
+      /** @example passwordHash has 20,000,000 pbkdf2 iterations: 1 to 10,000,000 are taken */
+      message: string;
+    };
+    ImportSummaryDto: {
+      /**
+       * @description Users created, or updated with update=true
+       * @example 998
+       */
+      imported: number;
+      /**
+       * @description Lines naming an existing user, without update=true
+       * @example 1
+       */
+      skipped: number;
+      /**
+       * @description Lines refused whole: nothing of them was stored
+       * @example 1
+       */
+      refused: number;
+      /** @description The first 1,000 refused lines */
+      refusedLines: components['schemas']['RefusedLineDto'][];
     };
     AdminGroupDto: {
       /** @example 3 */
@@ -4168,6 +4263,107 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  AdminImportController_import: {
+    parameters: {
+      query?: {
+        /** @description Update users whose name exists (otherwise their lines are skipped) */
+        update?: boolean;
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    /** @description JSON lines, each an object of this shape */
+    requestBody: {
+      content: {
+        'application/x-ndjson': components['schemas']['ImportUserLineDto'];
+      };
+    };
+    responses: {
+      /** @description Every line imported or skipped */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ImportSummaryDto'];
+        };
+      };
+      /** @description A malformed update query */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No live access JWT or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The caller is not an admin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than IMPORT_MAX_BYTES */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The body is not application/x-ndjson */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Some lines refused (each named with its field); the others were imported */
+      422: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ImportSummaryDto'];
+        };
       };
       /** @description The database is out of reach */
       503: {
