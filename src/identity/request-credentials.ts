@@ -97,10 +97,20 @@ export function sessionFromValidatePath(
   sidValue: unknown,
   cookieSecret: string | undefined,
 ): SessionCredential | null {
-  const match = typeof sidValue === 'string' ? SID_WITH_SECRET.exec(sidValue) : null;
-  if (!match) return sessionFromCookie(sidValue, cookieSecret);
-  const sid = parseSid(match[1]);
-  return sid === null ? null : { sid, secret: match[2] };
+  if (typeof sidValue === 'string' && SID_WITH_SECRET.test(sidValue))
+    return sessionFromSidWithSecret(sidValue);
+  return sessionFromCookie(sidValue, cookieSecret);
+}
+
+/**
+ * A session given as one value, the sid followed directly by its 64-hex secret: how validate's
+ * path, the Security API's token check and token introspection take it (in a body or a path the
+ * session API defines, never another header).
+ */
+export function sessionFromSidWithSecret(value: string): SessionCredential | null {
+  const match = SID_WITH_SECRET.exec(value);
+  const sid = match ? parseSid(match[1]) : null;
+  return match && sid !== null ? { sid, secret: match[2] } : null;
 }
 
 /** The sid a self-service or admin request names for its session: `X-Session-Id`, or `?sid=`. */

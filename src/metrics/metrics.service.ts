@@ -21,7 +21,7 @@ export const metricProviders = [
   }),
   makeCounterProvider({
     name: TOKEN_CHECKS,
-    help: 'Security API token checks, by token kind, outcome and calling service',
+    help: 'Token checks (Security API, introspection), by token kind, outcome and calling service',
     labelNames: ['kind', 'outcome', 'service'],
   }),
   makeCounterProvider({
@@ -42,7 +42,7 @@ export const metricProviders = [
   }),
 ];
 
-export type TokenKind = 'access-jwt' | 'user-token' | 'other';
+export type TokenKind = 'access-jwt' | 'user-token' | 'session' | 'other';
 
 /** What a service named in a token check may be counted as: anything else is 'other'. */
 const SERVICE_LABEL = /^[A-Za-z0-9._-]{1,64}$/;

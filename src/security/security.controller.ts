@@ -66,7 +66,10 @@ export class SecurityController {
 
   @Post('token')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Validates an authentication token (an access JWT or a user token)' })
+  @ApiOperation({
+    summary:
+      'Validates an authentication token (an access JWT, a user token, or a session as the sid followed by its secret)',
+  })
   @ApiOkResponse({ type: CheckTokenResponseDto })
   @ApiBadRequestResponse(badBody)
   async checkToken(@Body() dto: CheckTokenDto): Promise<CheckTokenResponseDto> {

@@ -1,37 +1,149 @@
 import { Injectable } from '@nestjs/common';
 import { UserTokensService } from '../auth/user-tokens.service.js';
+import { AppConfig } from '../config/app-config.js';
 import { MetricsService, type TokenKind } from '../metrics/metrics.service.js';
-import { looksLikeJwt } from '../identity/request-credentials.js';
+import { looksLikeJwt, sessionFromSidWithSecret } from '../identity/request-credentials.js';
+import { SessionsService } from '../sessions/sessions.service.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
+import type { Privilege, User } from '../users/entities/user.entity.js';
 
 /** Longer than any token Gatehouse issues; anything longer is refused without parsing. */
 const MAX_TOKEN_LENGTH = 8_192;
 
+export type CheckedKind = Exclude<TokenKind, 'other'>;
+
+/** Who a live credential stands for, as the check found it: what introspection and proxies tell. */
+export interface CheckedIdentity {
+  kind: CheckedKind;
+  userId: number;
+  username: string;
+  privilege: Privilege;
+  /** Space-separated: the JWT's `scope` claim, or the user's scope for the other kinds. */
+  scope: string;
+  /** Issued at, seconds since 1970. */
+  iat: number;
+  /** Seconds since 1970 when the credential ends by itself; null for a user token without one. */
+  exp: number | null;
+  /** The audiences an access JWT names, if any (only a JWT can name one). */
+  audience: string[] | null;
+}
+
 /**
- * The check other services make on every request: is this a live token Gatehouse issued, for
- * this service? Access JWTs and user tokens alike; anything else is simply not valid.
+ * The check other services make on every request: is this a live credential Gatehouse issued,
+ * for this service? Access JWTs, user tokens and sessions (the sid followed by its secret) alike;
+ * anything else is simply not valid. Each kind is judged by its own service, the same one every
+ * API uses, so revocation, a disabled user, a password change and expiry count everywhere alike.
  */
 @Injectable()
 export class TokenCheckService {
   constructor(
+    private readonly config: AppConfig,
     private readonly accessTokens: AccessTokensService,
     private readonly userTokens: UserTokensService,
+    private readonly sessions: SessionsService,
     private readonly metrics: MetricsService,
   ) {}
 
-  /** Counted for /metrics by kind and outcome; a check, not an event, so never audited. */
+  /**
+   * Whether `token` is live, for the Security API: an access JWT takes the liveness path that does
+   * not read the user, which is all a yes or no needs. Counted for /metrics by kind and outcome; a
+   * check, not an event, so never audited.
+   */
   async isValid(token: string, service: string): Promise<boolean> {
     const kind = this.kindOf(token);
     const valid =
       kind === 'access-jwt'
         ? await this.accessTokens.isLive(token, service)
-        : kind === 'user-token' && (await this.userTokens.isLive(token));
+        : (await this.identityOf(kind, token, service)) !== null;
     this.metrics.countTokenCheck(kind, valid, service);
     return valid;
   }
 
+  /**
+   * The identity behind `token` when it is live (for `service`, when an access JWT names
+   * audiences), else null: the one check with its answer, for introspection and forward
+   * authentication. Counted like isValid.
+   */
+  async identify(token: string, service: string): Promise<CheckedIdentity | null> {
+    const kind = this.kindOf(token);
+    const identity = await this.identityOf(kind, token, service);
+    this.metrics.countTokenCheck(kind, identity !== null, service);
+    return identity;
+  }
+
+  private async identityOf(
+    kind: TokenKind,
+    token: string,
+    service: string,
+  ): Promise<CheckedIdentity | null> {
+    switch (kind) {
+      case 'access-jwt': {
+        const verified = await this.accessTokens.verify(token, service);
+        if (!verified) return null;
+        const { claims, user } = verified;
+        const aud = claims.aud === undefined ? null : [claims.aud].flat();
+        return {
+          ...this.userFields(user),
+          kind,
+          scope: claims.scope,
+          iat: claims.iat,
+          exp: claims.exp,
+          audience: aud,
+        };
+      }
+      case 'user-token': {
+        const live = await this.userTokens.authenticate(token);
+        if (!live) return null;
+        const { expirationTime, creationTime } = live.userToken;
+        return {
+          ...this.userFields(live.user),
+          kind,
+          iat: seconds(creationTime),
+          exp: expirationTime ? seconds(expirationTime) : null,
+          audience: null,
+        };
+      }
+      case 'session': {
+        const credential = sessionFromSidWithSecret(token);
+        const live = credential && (await this.sessions.authenticate(credential));
+        if (!live) return null;
+        const { createdAt, lastSeenAt } = live.session;
+        const { idleTimeoutMs, absoluteTimeoutMs } = this.config.sessions;
+        const endsMs = Math.min(
+          lastSeenAt.getTime() + idleTimeoutMs,
+          createdAt.getTime() + absoluteTimeoutMs,
+        );
+        return {
+          ...this.userFields(live.user),
+          kind,
+          iat: seconds(createdAt),
+          exp: Math.floor(endsMs / 1000),
+          audience: null,
+        };
+      }
+      default:
+        return null;
+    }
+  }
+
+  private userFields(
+    user: User,
+  ): Pick<CheckedIdentity, 'userId' | 'username' | 'privilege' | 'scope'> {
+    return {
+      userId: user.id,
+      username: user.username,
+      privilege: user.privilege,
+      scope: user.scope ?? this.config.defaultScopes[user.privilege],
+    };
+  }
+
   private kindOf(token: string): TokenKind {
     if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return 'other';
-    return looksLikeJwt(token) ? 'access-jwt' : 'user-token';
+    if (looksLikeJwt(token)) return 'access-jwt';
+    return sessionFromSidWithSecret(token) ? 'session' : 'user-token';
   }
+}
+
+function seconds(date: Date): number {
+  return Math.floor(date.getTime() / 1000);
 }

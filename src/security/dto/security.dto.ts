@@ -19,7 +19,11 @@ export class SecurityAuthenticationResponseDto {
 }
 
 export class CheckTokenDto {
-  @ApiProperty({ description: 'An access JWT or a user token', example: 'eyJhbGciOiJSUzI1NiIs…' })
+  @ApiProperty({
+    description:
+      'An access JWT, a user token, or a session: the sid followed directly by its 64-hex secret',
+    example: 'eyJhbGciOiJSUzI1NiIs…',
+  })
   @IsDefined()
   @IsString()
   token: string;
