@@ -7,12 +7,17 @@
  *   npm run bench -- --scale           then again at 1,000,000 users and user tokens
  *   DATABASE_URL=postgres://… npm run bench
  *   npm run bench -- --profile DIR     also writes the server's CPU profile to DIR
- *   npm run bench -- --only REGEXP     measures only the figures whose names match
+ *   npm run bench -- --only REGEXP     measures only the figures whose names match; one that
+ *                                      matches the import's ("--only import") measures it alone,
+ *                                      without starting the server
  *   npm run bench -- --rounds N        samples each figure N times (3), taking turns; keeps medians
  *   npm run bench -- --node-args="…"   starts the server's node with these options
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { once } from 'node:events';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -40,6 +45,7 @@ const { values: options } = parseArgs({
     profile: { type: 'string' },
     only: { type: 'string' },
     'node-args': { type: 'string', default: '' },
+    'import-users': { type: 'string', default: '100000' },
   },
 });
 const USERS = Number(options.users);
@@ -59,6 +65,8 @@ const stormCheckLoad: LoadOptions = { ...timing, connections: 8, overallRate: 50
 const VALID = JSON.stringify({ tokenStatus: 'valid' });
 const only = options.only ? new RegExp(options.only, 'i') : null;
 const selected = (figure: string) => !only || only.test(figure);
+const IMPORT_USERS = Number(options['import-users']);
+const IMPORT_FIGURE = `import of ${IMPORT_USERS.toLocaleString('en')} users (users:import)`;
 
 const DIST = resolve('dist/src');
 const BENCH_DIR = import.meta.dirname;
@@ -67,7 +75,7 @@ const workDir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
 const cleanups: Array<() => Promise<void>> = [async () => rmSync(workDir, { recursive: true })];
 
 try {
-  const result = await benchmark();
+  const result = only?.test(IMPORT_FIGURE) ? await importAlone() : await benchmark();
   await report(result, resolve('bench/results'));
 } finally {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
@@ -141,6 +149,7 @@ async function benchmark(): Promise<BenchReport> {
   logMemory('after the logins', server.pid);
   const storm = await measureStorm(baseUrl, atThousand);
   if (storm) rows.push(storm);
+  rows.push(await measureImport(config.bcryptCost));
   const memory = await memoryAfterRun(server.pid);
   return {
     database: store.kind,
@@ -149,6 +158,68 @@ async function benchmark(): Promise<BenchReport> {
     rounds: ROUNDS,
     rows,
     memory,
+  };
+}
+
+/** `--only import`: the import figure by itself; no server is started for it. */
+async function importAlone(): Promise<BenchReport> {
+  const { loadAppConfig } = (await import(
+    pathToFileURL(join(DIST, 'config/app-config.js')).href
+  )) as { loadAppConfig: (env: NodeJS.ProcessEnv) => { bcryptCost: number } };
+  const { bcryptCost } = loadAppConfig(process.env);
+  const row = await measureImport(bcryptCost);
+  const database = process.env.DATABASE_URL?.startsWith('postgres') ? 'postgres' : 'sqlite';
+  return { database, bcryptCost, users: IMPORT_USERS, rounds: 1, rows: [row] };
+}
+
+/**
+ * Imports IMPORT_USERS generated users through the built command line into a fresh database of
+ * its own (SQLite, or PostgreSQL when DATABASE_URL names it), timed from the command's start to
+ * its exit: start-up included, the schema made beforehand. Every line has the same bcrypt hash at
+ * the configured cost, made once here, as an import never hashes; each has a profile field and one
+ * of eight groups. One sample: it writes a whole database.
+ */
+async function measureImport(bcryptCost: number): Promise<Row> {
+  log(IMPORT_FIGURE);
+  const database = await createTestDatabase();
+  cleanups.push(() => database.drop());
+  const passwordHash = await bcrypt.hash('bench-import-password', bcryptCost);
+  const file = join(workDir, 'import.jsonl');
+  const out = createWriteStream(file);
+  for (let i = 1; i <= IMPORT_USERS; i++) {
+    const line = JSON.stringify({
+      username: `imported-${i}`,
+      passwordHash,
+      email: `imported-${i}@example.com`,
+      groups: [`imported-group-${i % 8}`],
+    });
+    if (!out.write(`${line}\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  const cli = join(DIST, 'cli.js');
+  const env = { ...process.env, DATABASE_URL: database.url, BCRYPT_COST: String(bcryptCost) };
+  const run = (args: string[]) =>
+    promisify(execFile)(process.execPath, [cli, ...args], { env, maxBuffer: 1 << 20 });
+  await run(['migrations:run']);
+  const started = performance.now();
+  const { stdout } = await run(['users:import', file]);
+  const seconds = (performance.now() - started) / 1000;
+  const expected = `imported ${IMPORT_USERS}, skipped 0, refused 0`;
+  const errors = stdout.trim() === expected ? 0 : 1;
+  if (errors) log(`users:import answered ${JSON.stringify(stdout.trim())}, not ${expected}`);
+  log(`imported ${IMPORT_USERS} users in ${seconds.toFixed(1)} s`);
+  return {
+    name: IMPORT_FIGURE,
+    kind: 'import',
+    figure: {
+      requestsPerSecond: IMPORT_USERS / seconds,
+      p50Ms: 0,
+      p99Ms: 0,
+      cpuMicrosPerRequest: null,
+      requests: IMPORT_USERS,
+      errors,
+    },
   };
 }
 
