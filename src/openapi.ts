@@ -5,6 +5,11 @@ import { documentOriginalStatuses } from './sessions/session-api-statuses.js';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'] as const;
 
+/** @nestjs/swagger does not export its OpenAPI types but through OpenAPIObject. */
+type Responses = NonNullable<OpenAPIObject['paths'][string]['get']>['responses'];
+type ResponseObject = Extract<Responses[string], { description: string }>;
+type Schema = NonNullable<NonNullable<ResponseObject['content']>[string]['schema']>;
+
 /** The OpenAPI document at /docs-json and Swagger UI at /docs, built from the controllers and DTOs. */
 export function setUpOpenApi(app: INestApplication): void {
   const config = app.get(AppConfig);
@@ -29,6 +34,10 @@ export function setUpOpenApi(app: INestApplication): void {
         'Users, groups, credentials, keys and the audit trail (an admin JWT or session)',
       )
       .addTag('Self-service', 'My profile, password, user tokens and sessions (any signed-in user)')
+      .addTag(
+        'Forward authentication',
+        'For reverse proxies (nginx, Traefik, Caddy, Envoy): whether a forwarded request may pass',
+      )
       .addTag('Keys', 'The public keys that verify access tokens')
       .addTag('Operations', 'Prometheus metrics')
       .addTag('Health', 'Liveness and readiness probes')
@@ -93,6 +102,7 @@ function addPlatformAnswers(document: OpenAPIObject): OpenAPIObject {
         operation.responses['414'] ??= {
           description: 'A path parameter is longer than the 100 characters the router reads',
         };
+        admitBadUrlAnswer(operation.responses);
       }
       if (operation.requestBody || WITH_BODY.has(method)) {
         operation.responses['400'] ??= {
@@ -107,6 +117,35 @@ function addPlatformAnswers(document: OpenAPIObject): OpenAPIObject {
     }
   }
   return document;
+}
+
+/**
+ * A path parameter that is not valid percent-encoding (`%C0%AE`) is refused by Fastify's router
+ * before any route runs, so in the platform's words and not the route's dialect: the route's 400
+ * takes that body too.
+ */
+function admitBadUrlAnswer(responses: Responses): void {
+  const platform: Schema = {
+    type: 'object',
+    description: "Fastify's answer to a path it cannot decode",
+    required: ['statusCode', 'code', 'error', 'message'],
+    properties: {
+      statusCode: { type: 'integer', example: 400 },
+      code: { type: 'string', example: 'FST_ERR_BAD_URL' },
+      error: { type: 'string', example: 'Bad Request' },
+      message: { type: 'string', example: "'/auth/validate/%C0%AE' is not a valid url component" },
+    },
+  };
+  const documented = responses['400'] as ResponseObject | undefined;
+  const json = documented?.content?.['application/json'];
+  if (!documented) {
+    responses['400'] = {
+      description: 'A path parameter that is not valid percent-encoding',
+      content: { 'application/json': { schema: platform } },
+    };
+  } else if (json?.schema) {
+    json.schema = { anyOf: [json.schema, platform] };
+  }
 }
 
 /**

@@ -65,7 +65,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Validates an authentication token (an access JWT or a user token) */
+    /** Validates an authentication token (an access JWT, a user token, or a session as the sid followed by its secret) */
     post: operations['SecurityController_checkToken'];
     delete?: never;
     options?: never;
@@ -919,7 +919,7 @@ export interface components {
     };
     CheckTokenDto: {
       /**
-       * @description An access JWT or a user token
+       * @description An access JWT, a user token, or a session: the sid followed directly by its 64-hex secret
        * @example eyJhbGciOiJSUzI1NiIs…
        */
       token: string;
@@ -2026,10 +2026,21 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            error: string;
-            message: string;
-          };
+          'application/json':
+            | {
+                error: string;
+                message: string;
+              }
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
         };
       };
       /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
@@ -2084,10 +2095,21 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            error: string;
-            message: string;
-          };
+          'application/json':
+            | {
+                error: string;
+                message: string;
+              }
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
         };
       };
       /** @description Unauthorized Access */
@@ -2872,7 +2894,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['GenericResponseDto'];
+          'application/json':
+            | components['schemas']['GenericResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
         };
       };
       /** @description NOTFOUND "No such session": no live session for this sid and secret */
@@ -2938,7 +2971,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['GenericResponseDto'];
+          'application/json':
+            | components['schemas']['GenericResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
         };
       };
       /** @description AUTHREQUIRED: no well-formed secret in the session cookie */
@@ -3497,7 +3541,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
         };
       };
       /** @description No live access JWT, user token or session */
@@ -3634,7 +3689,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
         };
       };
       /** @description No live access JWT, user token or session */
@@ -3796,7 +3862,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
         };
       };
       /** @description No live access JWT or session */
@@ -3880,7 +3957,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
         };
       };
       /** @description No live access JWT or session */
@@ -3992,7 +4080,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
         };
       };
       /** @description No live access JWT or session */
@@ -4104,7 +4203,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
         };
       };
       /** @description No live access JWT or session */
@@ -4206,7 +4316,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
         };
       };
       /** @description No live access JWT or session */
@@ -4564,7 +4685,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
         };
       };
       /** @description No live access JWT or session */
@@ -4676,7 +4808,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
         };
       };
       /** @description No live access JWT or session */
@@ -4784,7 +4927,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
         };
       };
       /** @description No live access JWT or session */
@@ -4869,7 +5023,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
         };
       };
       /** @description No live access JWT or session */
@@ -4954,7 +5119,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
         };
       };
       /** @description No live access JWT or session */
@@ -5052,7 +5228,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
         };
       };
       /** @description No live access JWT or session */
@@ -5150,7 +5337,18 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
         };
       };
       /** @description No live access JWT or session */

@@ -109,6 +109,17 @@ describe('the service around the APIs', () => {
     expect(res.status).toBe(404);
     expect(res.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
   });
+
+  it('answers a path parameter that is not valid percent-encoding with a 400 the document admits', async () => {
+    // t.http() holds each answer against the document: the route's own 400 must admit the router's.
+    for (const path of ['/auth/validate/%C0%AE', '/api/users/%ZZ', '/api/admin/users/%C0%AE']) {
+      const res = await t.http().get(path);
+      expect(res.status, path).toBe(400);
+      expect(res.body, path).toMatchObject({ code: 'FST_ERR_BAD_URL' });
+    }
+    const logout = await t.http().post('/auth/logout/%C0%AE');
+    expect(logout.status).toBe(400);
+  });
 });
 
 describe('signing keys', () => {
