@@ -14,6 +14,7 @@ import { IdentityModule } from './identity/identity.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import type { AppConfig } from './config/app-config.js';
+import { OAuth2Module } from './oauth2/oauth2.module.js';
 import { SecurityModule } from './security/security.module.js';
 import { ThrottlingModule } from './throttling/throttling.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
@@ -35,6 +36,7 @@ export class AppModule {
         IdentityModule,
         TokensModule,
         SecurityModule,
+        OAuth2Module,
         UsersModule,
         AuthModule,
         SessionsModule,

@@ -9,6 +9,7 @@ import helmet from 'helmet';
 import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { RequestLogController } from './common/logging/request-log-controller.js';
+import { acceptFormBodies } from './common/form-body.js';
 import { acceptNdjsonBodies } from './common/ndjson-body.js';
 import { createRootLogger, nestLoggerParams, requestIdOf } from './common/logging/root-logger.js';
 import { jsonBodyProblem } from './common/validation/json-body-shape.js';
@@ -42,6 +43,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const answerOptions = answerOptionsOnEveryPath(fastify);
   acceptOnlyJsonBodies(fastify);
   acceptNdjsonBodies(fastify);
+  acceptFormBodies(fastify);
   if (config.corsOrigins.length > 0) app.enableCors(corsOptions(config.corsOrigins));
 
   sendSecurityHeaders(fastify);

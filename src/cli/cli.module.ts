@@ -5,6 +5,8 @@ import { MaintenanceModule } from '../maintenance/maintenance.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { CliUsage } from './cli-usage.js';
+import { ClientsCreateCommand } from './clients-create.command.js';
+import { OAuth2Module } from '../oauth2/oauth2.module.js';
 import { KeysRotateCommand } from './keys-rotate.command.js';
 import { MigrationsRunCommand } from './migrations-run.command.js';
 import { PurgeCommand } from './purge.command.js';
@@ -29,6 +31,7 @@ export class CliModule {
         UsersImportModule,
         TokensModule,
         MaintenanceModule,
+        OAuth2Module,
       ],
       providers: [
         CliUsage,
@@ -36,6 +39,7 @@ export class CliModule {
         UsersImportCommand,
         UsersSetScopeCommand,
         KeysRotateCommand,
+        ClientsCreateCommand,
         MigrationsRunCommand,
         PurgeCommand,
       ],

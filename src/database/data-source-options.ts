@@ -10,6 +10,7 @@ import { UsedRsaSalt } from '../sessions/entities/used-rsa-salt.entity.js';
 import { RevokedToken } from '../tokens/entities/revoked-token.entity.js';
 import { SigningKey } from '../tokens/entities/signing-key.entity.js';
 import { AuditEvent } from '../audit/audit-event.entity.js';
+import { ServiceClient } from '../oauth2/entities/service-client.entity.js';
 import { migrations } from './migrations/index.js';
 
 export const entities = [
@@ -22,6 +23,7 @@ export const entities = [
   SigningKey,
   RevokedToken,
   AuditEvent,
+  ServiceClient,
 ];
 
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;

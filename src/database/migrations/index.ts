@@ -10,6 +10,7 @@ import { ServerSecrets1764600000000 } from './1764600000000-server-secrets.js';
 import { CredentialVersion1764700000000 } from './1764700000000-credential-version.js';
 import { SigningKeyLifecycle1764810000000 } from './1764810000000-signing-key-lifecycle.js';
 import { LongerPasswordHash1764900000000 } from './1764900000000-longer-password-hash.js';
+import { ServiceClients1765000000000 } from './1765000000000-service-clients.js';
 
 /** Every migration, oldest first; listed here so that the app, the CLI and the tests run the same set. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   CredentialVersion1764700000000,
   SigningKeyLifecycle1764810000000,
   LongerPasswordHash1764900000000,
+  ServiceClients1765000000000,
 ];

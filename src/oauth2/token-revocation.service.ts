@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import { UserTokensService } from '../auth/user-tokens.service.js';
+import { looksLikeJwt, sessionFromSidWithSecret } from '../identity/request-credentials.js';
+import { AccessTokensService } from '../tokens/access-tokens.service.js';
+import { OAuth2Exception } from './oauth2-error.js';
+
+const OAUTH2_API = 'oauth2';
+
+/**
+ * Revocation (RFC 7009) of the credentials a service holds: an access JWT by its jti, a user token
+ * by deleting it. Only a live credential is revoked: a dead or unknown one has nothing left to end.
+ */
+@Injectable()
+export class TokenRevocationService {
+  constructor(
+    private readonly accessTokens: AccessTokensService,
+    private readonly userTokens: UserTokensService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** `client`: the service client's name, or null when the token revokes itself. */
+  async revoke(token: string, client: string | null): Promise<void> {
+    if (looksLikeJwt(token)) return this.revokeAccessToken(token, client);
+    if (sessionFromSidWithSecret(token)) throw new OAuth2Exception(400, 'unsupported_token_type');
+    const live = await this.userTokens.authenticate(token);
+    if (live) await this.userTokens.remove(live.userToken, OAUTH2_API);
+  }
+
+  private async revokeAccessToken(token: string, client: string | null): Promise<void> {
+    // A token naming audiences is checked as its client would check it; revoking itself, as its own.
+    const verified = await this.accessTokens.verify(
+      token,
+      client ?? firstAudience(this.accessTokens.unverifiedClaims(token)),
+    );
+    if (!verified) return;
+    const { jti, exp, sub } = verified.claims;
+    await this.accessTokens.revoke(jti, new Date(exp * 1000));
+    await this.audit.record({
+      type: 'token.revoke',
+      outcome: 'success',
+      api: OAUTH2_API,
+      userId: Number(sub),
+      username: verified.user.username,
+      detail: { kind: 'access-jwt', jti, client },
+    });
+  }
+}
+
+function firstAudience(claims: Record<string, unknown> | null): string | undefined {
+  const aud = claims?.aud;
+  const first: unknown = Array.isArray(aud) ? aud[0] : aud;
+  return typeof first === 'string' ? first : undefined;
+}
