@@ -38,7 +38,11 @@ export function setUpOpenApi(app: INestApplication): void {
         'Forward authentication',
         'For reverse proxies (nginx, Traefik, Caddy, Envoy): whether a forwarded request may pass',
       )
-      .addTag('Keys', 'The public keys that verify access tokens')
+      .addTag('Keys', 'The public keys that verify access tokens, and the server metadata')
+      .addTag(
+        'OAuth 2.0',
+        'Token introspection (RFC 7662) and revocation (RFC 7009) for registered service clients',
+      )
       .addTag('Operations', 'Prometheus metrics')
       .addTag('Health', 'Liveness and readiness probes')
       .addBasicAuth({ type: 'http', scheme: 'basic', description: 'username:password' }, 'basic')

@@ -125,7 +125,10 @@ export class OAuth2Controller {
   })
   @ApiConsumes(FORM)
   @ApiBody({ schema: TOKEN_FORM_SCHEMA })
-  @ApiOkResponse({ description: 'Revoked, or nothing to revoke' })
+  @ApiOkResponse({
+    description: 'Revoked, or nothing to revoke: an empty body',
+    content: { 'text/plain': { schema: { type: 'string', maxLength: 0, example: '' } } },
+  })
   @ApiBadRequestResponse(noToken)
   @ApiUnauthorizedResponse({
     ...unauthorized,

@@ -12,7 +12,14 @@ import { buildServer, CLI_JS } from '../support/server-process.js';
  */
 
 const PASSWORD = 'cli-pass-1234';
-const ALL_VERBS = ['users:create', 'users:set-scope', 'keys:rotate', 'migrations:run', 'purge'];
+const ALL_VERBS = [
+  'users:create',
+  'users:set-scope',
+  'keys:rotate',
+  'clients:create',
+  'migrations:run',
+  'purge',
+];
 
 interface CliRun {
   code: number | null;

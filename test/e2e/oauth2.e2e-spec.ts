@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { controlClock } from '../support/clock.js';
+import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   accessTokenFor,
   sessionFor,
@@ -12,6 +14,7 @@ import {
   type LiveSessionCredential,
 } from '../support/credentials.js';
 import { decodeJwt, registerUser, sql, uniqueName, type TestUser } from '../support/fixtures.js';
+import { buildServer, CLI_JS } from '../support/server-process.js';
 
 /**
  * What a service meets with no Gatehouse code (SPEC §6): server metadata, introspection (RFC 7662)
@@ -503,5 +506,59 @@ describe('discovery, as a resource server library does it', () => {
       algorithms: ['RS256'],
     });
     expect(payload.sub).toBe(String(user.id));
+  });
+});
+
+describe('CLI: clients:create', { timeout: 180_000 }, () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    await buildServer();
+    database = await createTestDatabase();
+    t = await startTestApp(
+      { ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password },
+      database,
+    );
+    adminJwt = await accessTokenFor(t, ADMIN);
+  }, 180_000);
+  afterAll(async () => {
+    await t.close();
+    await database.drop();
+  });
+
+  const runCli = (args: string[]) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [CLI_JS, ...args],
+        { env: { PATH: process.env.PATH, DATABASE_URL: database.url }, timeout: 60_000 },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
+      );
+    });
+
+  it('prints an id and a secret that introspect at once, audited as the CLI', async () => {
+    const run = await runCli(['clients:create', 'from-cli']);
+    expect(run.code).toBe(0);
+    const id = /^client_id=([A-Za-z0-9_-]{22})$/m.exec(run.stdout)?.[1];
+    const secret = /^client_secret=([A-Za-z0-9_-]{43})$/m.exec(run.stdout)?.[1];
+    expect(id && secret).toBeTruthy();
+    const svc = { clientId: id!, clientSecret: secret!, name: 'from-cli' };
+    await expectActive(svc, await accessTokenFor(t, await newUser()));
+    const [event] = await sql(
+      t,
+      `SELECT * FROM "audit_event" WHERE "api" = 'cli' AND "type" = 'admin.change'`,
+    );
+    expect(JSON.parse(String(event.detail))).toMatchObject({
+      action: 'clients.create',
+      clientId: id,
+    });
+    expect(JSON.stringify(event)).not.toContain(secret);
+  });
+
+  it('refuses a name metrics could not carry, with exit code 2', async () => {
+    const run = await runCli(['clients:create', 'has spaces']);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
   });
 });

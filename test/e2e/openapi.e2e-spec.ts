@@ -18,6 +18,8 @@ const PUBLIC_OPERATIONS = new Set([
   'GET /auth/ssologin',
   'GET /auth/globalprefix',
   'GET /.well-known/jwks.json',
+  'GET /.well-known/openid-configuration',
+  'GET /.well-known/oauth-authorization-server',
   'GET /health/live',
   'GET /health/ready',
   'GET /metrics',

@@ -48,6 +48,18 @@ export const INTROSPECTION_RESPONSE_SCHEMA: SchemaObject = {
     {
       type: 'object',
       description: 'A live credential',
+      example: {
+        active: true,
+        sub: '42',
+        username: 'ann',
+        scope: 'read write',
+        iat: 1767225600,
+        exp: 1767312000,
+        iss: 'https://auth.example.com',
+        token_type: 'Bearer',
+        kind: 'access-jwt',
+        privilege: 'user',
+      },
       required: [
         'active',
         'sub',
@@ -89,6 +101,7 @@ export const INTROSPECTION_RESPONSE_SCHEMA: SchemaObject = {
     {
       type: 'object',
       description: 'Anything else: dead, unknown or malformed',
+      example: { active: false },
       required: ['active'],
       properties: { active: { type: 'boolean', enum: [false] } },
       additionalProperties: false,
