@@ -16,6 +16,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { OAuth2Module } from './oauth2/oauth2.module.js';
 import { SecurityModule } from './security/security.module.js';
+import { ForwardAuthModule } from './forward-auth/forward-auth.module.js';
 import { ThrottlingModule } from './throttling/throttling.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
@@ -36,6 +37,7 @@ export class AppModule {
         IdentityModule,
         TokensModule,
         SecurityModule,
+        ForwardAuthModule,
         OAuth2Module,
         UsersModule,
         AuthModule,

@@ -107,6 +107,7 @@ class EnvironmentVariables {
   @IsString() SSO_TRUSTED_PROXIES = '';
   @IsString() GLOBAL_PREFIX = '';
   @Transform(toBoolean) @IsBoolean() COOKIE_SECURE = false;
+  @Transform(toBoolean) @IsBoolean() FORWARD_AUTH_BASIC = false;
   // Named origins only: a browser may send credentials, so no wildcard is taken.
   @IsOptional()
   @Matches(/^\s*https?:\/\/[^\s/,]+\s*(,\s*https?:\/\/[^\s/,]+\s*)*$/, {
@@ -161,6 +162,11 @@ export class AppConfig {
   readonly sso: { header: string; trustedProxies: string[] };
   readonly globalPrefix: string;
   readonly cookieSecure: boolean;
+  /**
+   * Whether forward authentication takes Basic passwords: off by default, since each costs a
+   * bcrypt on a path that a proxy calls for every request.
+   */
+  readonly forwardAuthBasic: boolean;
   /** Origins a browser may call from, credentials included; none by default. */
   readonly corsOrigins: string[];
   readonly sessions: { cookieName: string; idleTimeoutMs: number; absoluteTimeoutMs: number };
@@ -256,6 +262,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     },
     globalPrefix: vars.GLOBAL_PREFIX,
     cookieSecure: vars.COOKIE_SECURE,
+    forwardAuthBasic: vars.FORWARD_AUTH_BASIC,
     corsOrigins: commaSeparated(vars.CORS_ORIGINS ?? ''),
     sessions: {
       cookieName: vars.SESSION_COOKIE_NAME,

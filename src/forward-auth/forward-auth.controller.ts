@@ -1,0 +1,193 @@
+import { Controller, Delete, Get, Options, Patch, Post, Put, Req, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiBasicAuth,
+  ApiCookieAuth,
+  ApiExcludeEndpoint,
+  ApiForbiddenResponse,
+  ApiHeader,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppConfig } from '../config/app-config.js';
+import { ForwardAuthService, type ForwardIdentity } from './forward-auth.service.js';
+
+const BEARER_CHALLENGE = 'Bearer realm="gatehouse"';
+const BASIC_CHALLENGE = 'Basic realm="gatehouse", charset="UTF-8"';
+/** Each answer is about one request at one moment: no proxy or browser may keep it. */
+const NO_STORE = { 'cache-control': 'no-store' };
+
+/** The Envoy ext_authz route: the original path is appended after /auth/forward/. */
+const WILDCARD = 'forward/*';
+/** Both routes, for the methods besides GET: proxies may ask with the original request's. */
+const PATHS = ['forward', WILDCARD];
+
+const header = (description: string, example: string) => ({
+  description,
+  required: true,
+  schema: { type: 'string', example },
+});
+const IDENTITY_HEADERS = {
+  'X-Auth-User': header(
+    'The username, percent-encoded as in a URI component (plain ASCII names unchanged)',
+    'hawk',
+  ),
+  'X-Auth-User-Id': header('The user id', '1'),
+  'X-Auth-Privilege': header('user or admin', 'user'),
+  'X-Auth-Scope': header("The credential's scope, space-separated", 'profile:read profile:write'),
+  'Cache-Control': header('Never cacheable', 'no-store'),
+};
+
+/** The forward-auth operations' documentation: any method is served, GET is documented. */
+function documented(summary: string): MethodDecorator {
+  const decorators = [
+    ApiOperation({
+      summary,
+      description:
+        'For nginx auth_request, Traefik forwardAuth, Caddy forward_auth and Envoy ext_authz: any ' +
+        'method is answered alike. The credential: Bearer access JWT or user token; or the ' +
+        'session cookie with the sid in X-Session-Id or in the sid query of X-Original-URI or ' +
+        'X-Forwarded-Uri; Basic only with FORWARD_AUTH_BASIC=true. The body is always empty.',
+    }),
+    ApiBearerAuth('jwt'),
+    ApiBearerAuth('user-token'),
+    ApiCookieAuth('session'),
+    ApiBasicAuth('basic'),
+    ApiQuery({
+      name: 'privilege',
+      required: false,
+      enum: ['user', 'admin'],
+      description: 'admin admits admins only; user (the default) any signed-in user',
+    }),
+    ApiQuery({
+      name: 'scope',
+      required: false,
+      type: [String],
+      description: 'Each one given must be in the credential scope',
+    }),
+    ApiHeader({ name: 'X-Session-Id', required: false, description: 'The bare sid' }),
+    ApiHeader({
+      name: 'X-Original-URI',
+      required: false,
+      description: "The original request's URI (nginx); its sid query names the session",
+    }),
+    ApiHeader({
+      name: 'X-Forwarded-Uri',
+      required: false,
+      description: "The original request's URI (Traefik, Caddy); its sid query names the session",
+    }),
+    ApiOkResponse({
+      description: 'Admitted: the identity headers, and an empty body',
+      headers: IDENTITY_HEADERS,
+      content: { 'text/plain': { schema: { type: 'string', maxLength: 0, example: '' } } },
+    }),
+    ApiBadRequestResponse({ description: 'A rule of the query is not one Gatehouse knows' }),
+    ApiUnauthorizedResponse({
+      description: 'No live credential',
+      headers: {
+        'WWW-Authenticate': header(
+          'Bearer, and Basic when FORWARD_AUTH_BASIC is on',
+          BEARER_CHALLENGE,
+        ),
+        'Cache-Control': header('Never cacheable', 'no-store'),
+      },
+    }),
+    ApiForbiddenResponse({
+      description: 'Signed in, but not an admin or without a scope the rules ask for',
+      headers: { 'Cache-Control': header('Never cacheable', 'no-store') },
+    }),
+    ApiTooManyRequestsResponse({
+      description: 'Basic: the client address or the account is locked out',
+      headers: { 'Retry-After': { schema: { type: 'integer' }, required: true } },
+    }),
+  ];
+  return (target, key, descriptor) => {
+    for (const decorate of decorators) decorate(target, key, descriptor);
+  };
+}
+
+/** `/auth/forward` and `/auth/forward/*`, for reverse proxies (SPEC §6). */
+@ApiTags('Forward authentication')
+@Controller('auth')
+export class ForwardAuthController {
+  constructor(
+    private readonly forwardAuth: ForwardAuthService,
+    config: AppConfig,
+  ) {
+    this.challenge = config.forwardAuthBasic
+      ? [BEARER_CHALLENGE, BASIC_CHALLENGE]
+      : BEARER_CHALLENGE;
+  }
+
+  private readonly challenge: string | string[];
+
+  @Get('forward')
+  @documented('Checks the credential of a request a reverse proxy forwards')
+  forward(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.answer(request, reply);
+  }
+
+  @Get(WILDCARD)
+  @documented('The same, with the original path appended (Envoy ext_authz)')
+  @ApiParam({ name: 'path', description: 'The original path (its query may name the sid)' })
+  forwardWithPath(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.answer(request, reply);
+  }
+
+  // The other methods, one handler each (a handler has one method), answered as GET is.
+  @Post(PATHS)
+  @ApiExcludeEndpoint()
+  forwardPost(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.answer(request, reply);
+  }
+
+  @Put(PATHS)
+  @ApiExcludeEndpoint()
+  forwardPut(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.answer(request, reply);
+  }
+
+  @Patch(PATHS)
+  @ApiExcludeEndpoint()
+  forwardPatch(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.answer(request, reply);
+  }
+
+  @Delete(PATHS)
+  @ApiExcludeEndpoint()
+  forwardDelete(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.answer(request, reply);
+  }
+
+  @Options(PATHS)
+  @ApiExcludeEndpoint()
+  forwardOptions(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.answer(request, reply);
+  }
+
+  private async answer(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    // On the wildcard route the request's own query is the original one (Envoy appends it).
+    const viaPath = (request.params as Record<string, unknown> | undefined)?.['*'] !== undefined;
+    const decision = await this.forwardAuth.decide(request, viaPath);
+    reply.code(decision.status).headers(NO_STORE);
+    if (decision.status === 200) reply.headers(identityHeaders(decision.identity));
+    if (decision.status === 401) reply.header('www-authenticate', this.challenge);
+    await reply.send();
+  }
+}
+
+function identityHeaders(identity: ForwardIdentity): Record<string, string> {
+  return {
+    'x-auth-user': encodeURIComponent(identity.username),
+    'x-auth-user-id': String(identity.userId),
+    'x-auth-privilege': identity.privilege,
+    'x-auth-scope': identity.scope,
+  };
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { SecurityModule } from '../security/security.module.js';
+import { ForwardAuthController } from './forward-auth.controller.js';
+import { ForwardAuthService } from './forward-auth.service.js';
+
+/**
+ * Forward authentication for reverse proxies (SPEC §6): the token check and the password check
+ * of every other API, answered as nginx, Traefik, Caddy and Envoy expect.
+ */
+@Module({
+  imports: [SecurityModule],
+  controllers: [ForwardAuthController],
+  providers: [ForwardAuthService],
+})
+export class ForwardAuthModule {}

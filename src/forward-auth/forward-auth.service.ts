@@ -1,0 +1,138 @@
+import { BadRequestException, Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import { AppConfig } from '../config/app-config.js';
+import { loginAttemptOf } from '../identity/login-attempt.js';
+import { PasswordCheckService } from '../identity/password-check.service.js';
+import {
+  basicCredentials,
+  bearerToken,
+  hasBasicAuthorization,
+  parseSid,
+  SESSION_ID_HEADER,
+  sessionFromCookie,
+} from '../identity/request-credentials.js';
+import { TokenCheckService } from '../security/token-check.service.js';
+import type { Privilege } from '../users/entities/user.entity.js';
+
+/** The service name forward checks are counted under in gatehouse_token_checks_total. */
+export const FORWARD_AUTH_SERVICE = 'forward-auth';
+
+/** Where proxies put the request they ask about: nginx, then Traefik and Caddy. */
+const ORIGINAL_URI_HEADERS = ['x-original-uri', 'x-forwarded-uri'];
+
+/** Who the forwarded request is, as the proxy passes it on. */
+export interface ForwardIdentity {
+  userId: number;
+  username: string;
+  privilege: Privilege;
+  scope: string;
+}
+
+/** What the proxy asked for: a privilege and scopes, from the query of the forward URL. */
+export interface ForwardRules {
+  admin: boolean;
+  scopes: string[];
+}
+
+export type ForwardDecision =
+  { status: 200; identity: ForwardIdentity } | { status: 401 } | { status: 403 };
+
+/**
+ * Forward authentication (SPEC §6): the credential of the request a proxy forwards, checked by
+ * the same check as every other (TokenCheckService, or PasswordCheckService for Basic), and the
+ * proxy's rules applied to whom it names.
+ */
+@Injectable()
+export class ForwardAuthService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly tokenCheck: TokenCheckService,
+    private readonly passwordCheck: PasswordCheckService,
+  ) {}
+
+  async decide(request: FastifyRequest, ownQuerySid: boolean): Promise<ForwardDecision> {
+    const rules = rulesOf(request.query);
+    const identity = await this.identify(request, ownQuerySid);
+    if (!identity) return { status: 401 };
+    return admits(rules, identity) ? { status: 200, identity } : { status: 403 };
+  }
+
+  /**
+   * One credential, in the order a request can carry them: an Authorization header is the
+   * credential when present (a dead one is not made up for by a cookie), else the session cookie.
+   */
+  private async identify(
+    request: FastifyRequest,
+    ownQuerySid: boolean,
+  ): Promise<ForwardIdentity | null> {
+    if (hasBasicAuthorization(request)) return this.identifyByPassword(request);
+    const token = bearerToken(request);
+    if (token !== null) return this.tokenCheck.identify(token, FORWARD_AUTH_SERVICE);
+    if (request.headers.authorization !== undefined) return null;
+    const session = sessionFromCookie(
+      sidOf(request, ownQuerySid),
+      request.cookies?.[this.config.sessions.cookieName],
+    );
+    return session
+      ? this.tokenCheck.identify(`${session.sid}${session.secret}`, FORWARD_AUTH_SERVICE)
+      : null;
+  }
+
+  /** Basic, when enabled: the one password check, so the per-address limit and lock apply. */
+  private async identifyByPassword(request: FastifyRequest): Promise<ForwardIdentity | null> {
+    const credentials = this.config.forwardAuthBasic && basicCredentials(request);
+    if (!credentials) return null;
+    const user = await this.passwordCheck.check(
+      credentials.username,
+      credentials.password,
+      loginAttemptOf('forward-auth', request),
+    );
+    return user
+      ? {
+          userId: user.id,
+          username: user.username,
+          privilege: user.privilege,
+          scope: user.scope ?? this.config.defaultScopes[user.privilege],
+        }
+      : null;
+  }
+}
+
+/**
+ * The bare sid of the session whose secret the cookie carries: `X-Session-Id`, else the `sid` of
+ * the original URI as the proxy names it, else (on `/auth/forward/*`, where Envoy appends the
+ * original path and query) the request's own.
+ */
+function sidOf(request: FastifyRequest, ownQuerySid: boolean): unknown {
+  const header = request.headers[SESSION_ID_HEADER];
+  if (typeof header === 'string') return header;
+  for (const name of ORIGINAL_URI_HEADERS) {
+    const uri = request.headers[name];
+    if (typeof uri === 'string') return sidOfUri(uri);
+  }
+  return ownQuerySid ? (request.query as { sid?: unknown }).sid : null;
+}
+
+function sidOfUri(uri: string): string | null {
+  const query = uri.indexOf('?');
+  if (query < 0) return null;
+  const sid = new URLSearchParams(uri.slice(query + 1)).get('sid');
+  return sid !== null && parseSid(sid) !== null ? sid : null;
+}
+
+function rulesOf(query: unknown): ForwardRules {
+  const { privilege, scope } = (query ?? {}) as { privilege?: unknown; scope?: unknown };
+  if (privilege !== undefined && privilege !== 'admin' && privilege !== 'user')
+    throw new BadRequestException('privilege must be admin or user');
+  const scopes = [scope ?? []].flat();
+  if (!scopes.every((entry) => typeof entry === 'string' && /^\S+$/.test(entry)))
+    throw new BadRequestException('each scope must be one scope, without spaces');
+  return { admin: privilege === 'admin', scopes: scopes as string[] };
+}
+
+function admits(rules: ForwardRules, identity: ForwardIdentity): boolean {
+  if (rules.admin && identity.privilege !== 'admin') return false;
+  if (rules.scopes.length === 0) return true;
+  const held = new Set(identity.scope.split(' '));
+  return rules.scopes.every((scope) => held.has(scope));
+}
