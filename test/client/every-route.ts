@@ -90,18 +90,6 @@ export async function callEveryRoute(
   });
   await api.GET('/auth/globalprefix');
 
-  // Forward authentication, as a reverse proxy asks: by token, and by session (Envoy's path)
-  await api.GET('/auth/forward', {
-    params: { query: { privilege: 'user', scope: ['profile:read'] } },
-    headers: { Authorization: bearer },
-    parseAs: 'text',
-  });
-  await api.GET('/auth/forward/{path}', {
-    params: { path: { path: 'orders' } },
-    headers: { Cookie: cookie, 'X-Session-Id': sid },
-    parseAs: 'text',
-  });
-
   // Self-service
   const self = { Authorization: bearer };
   await api.GET('/api/me', { headers: self });
@@ -190,6 +178,46 @@ export async function callEveryRoute(
   });
   await api.DELETE('/api/admin/groups/{id}', {
     params: { path: { id: groupId } },
+    headers: asAdmin,
+  });
+
+  // Server metadata, service clients, introspection and revocation (OAuth 2.0)
+  await api.GET('/.well-known/openid-configuration');
+  await api.GET('/.well-known/oauth-authorization-server');
+  const serviceClient = await api.POST('/api/admin/clients', {
+    headers: asAdmin,
+    body: { name: 'every-route' },
+  });
+  const clientId = serviceClient.data?.clientId ?? '';
+  await api.GET('/api/admin/clients', { headers: asAdmin });
+  await api.PATCH('/api/admin/clients/{clientId}', {
+    params: { path: { clientId } },
+    headers: asAdmin,
+    body: { enabled: true },
+  });
+  const rotated = await api.POST('/api/admin/clients/{clientId}/secret', {
+    params: { path: { clientId } },
+    headers: asAdmin,
+  });
+  const asClient = {
+    Authorization: basic(clientId, rotated.data?.clientSecret ?? ''),
+    'Content-Type': 'application/x-www-form-urlencoded',
+  };
+  const formBody = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+  const checked = security.data?.token ?? '';
+  await api.POST('/oauth2/introspect', {
+    headers: asClient,
+    body: { token: checked },
+    bodySerializer: formBody,
+  });
+  await api.POST('/oauth2/revoke', {
+    headers: asClient,
+    body: { token: checked, token_type_hint: 'access_token' },
+    bodySerializer: formBody,
+    parseAs: 'text',
+  });
+  await api.DELETE('/api/admin/clients/{clientId}', {
+    params: { path: { clientId } },
     headers: asAdmin,
   });
 

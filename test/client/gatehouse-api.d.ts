@@ -90,7 +90,7 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/auth/forward': {
+  '/.well-known/openid-configuration': {
     parameters: {
       query?: never;
       header?: never;
@@ -98,10 +98,10 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * Checks the credential of a request a reverse proxy forwards
-     * @description For nginx auth_request, Traefik forwardAuth, Caddy forward_auth and Envoy ext_authz: any method is answered alike. The credential: Bearer access JWT or user token; or the session cookie with the sid in X-Session-Id or in the sid query of X-Original-URI or X-Forwarded-Uri; Basic only with FORWARD_AUTH_BASIC=true. The body is always empty.
+     * Server metadata at the OpenID Connect Discovery name
+     * @description The same document as /.well-known/oauth-authorization-server (RFC 8414): the issuer, its keys, introspection and revocation. Gatehouse is not an OpenID Provider: it has no authorization endpoint and issues no ID tokens.
      */
-    get: operations['ForwardAuthController_forward'];
+    get: operations['DiscoveryController_openidConfiguration'];
     put?: never;
     post?: never;
     delete?: never;
@@ -110,20 +110,116 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/auth/forward/{path}': {
+  '/.well-known/oauth-authorization-server': {
     parameters: {
       query?: never;
       header?: never;
       path?: never;
       cookie?: never;
     };
-    /**
-     * The same, with the original path appended (Envoy ext_authz)
-     * @description For nginx auth_request, Traefik forwardAuth, Caddy forward_auth and Envoy ext_authz: any method is answered alike. The credential: Bearer access JWT or user token; or the session cookie with the sid in X-Session-Id or in the sid query of X-Original-URI or X-Forwarded-Uri; Basic only with FORWARD_AUTH_BASIC=true. The body is always empty.
-     */
-    get: operations['ForwardAuthController_forwardWithPath'];
+    /** Authorization server metadata (RFC 8414) */
+    get: operations['DiscoveryController_authorizationServer'];
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/oauth2/introspect': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Token introspection (RFC 7662): is this credential live, and whose is it?
+     * @description For a registered service client (Basic `client_id:client_secret`). Any of the three credential kinds, checked by the same rule as every other check: an access JWT (its `aud`, if any, must name the client), a user token, or a session as the sid followed by its secret. Anything dead, unknown or malformed is `{"active": false}` and nothing else.
+     */
+    post: operations['OAuth2Controller_introspect'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/oauth2/revoke': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Token revocation (RFC 7009): an access JWT (by its jti) or a user token
+     * @description By a registered service client (Basic), or by the token itself (`Authorization: Bearer` with the same token as in the body). 200 with an empty body whether or not the token was live, as RFC 7009 §2.2 says. Sessions end through the session API’s logout: a session here is `unsupported_token_type`.
+     */
+    post: operations['OAuth2Controller_revoke'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/clients': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the service clients (never their secrets) */
+    get: operations['AdminClientsController_list'];
+    put?: never;
+    /**
+     * Register a service client
+     * @description The secret is in this answer only: Gatehouse keeps its SHA-256.
+     */
+    post: operations['AdminClientsController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/clients/{clientId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Delete a service client */
+    delete: operations['AdminClientsController_remove'];
+    options?: never;
+    head?: never;
+    /** Enable or disable a service client */
+    patch: operations['AdminClientsController_update'];
+    trace?: never;
+  };
+  '/api/admin/clients/{clientId}/secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Give a service client a new secret
+     * @description The old secret stops working at once; the new one is in this answer only.
+     */
+    post: operations['AdminClientsController_rotateSecret'];
     delete?: never;
     options?: never;
     head?: never;
@@ -979,6 +1075,49 @@ export interface components {
     PrivilegeTokenResponseDto: {
       /** @example admin */
       privilege: string;
+    };
+    CreateServiceClientDto: {
+      /**
+       * @description The service’s name, as metrics and the audit trail name it
+       * @example orders
+       */
+      name: string;
+    };
+    IssuedClientDto: {
+      /** @example Zk3mQ0x8v1b2TqXw9rLs4A */
+      clientId: string;
+      /**
+       * @description Shown this once: Gatehouse keeps only its SHA-256
+       * @example r2D9Qm0dWg3b0Yk4c7kq2iQmJ9uS6m0Jf8r1q2X3y4Z
+       */
+      clientSecret: string;
+      /** @example orders */
+      name: string;
+    };
+    ServiceClientDto: {
+      /** @example Zk3mQ0x8v1b2TqXw9rLs4A */
+      clientId: string;
+      /** @example orders */
+      name: string;
+      /** @example true */
+      enabled: boolean;
+      /**
+       * Format: date-time
+       * @example 2026-01-01T00:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-01-01T00:00:00.000Z
+       */
+      updatedAt: string;
+    };
+    UpdateServiceClientDto: {
+      /**
+       * @description A disabled client can neither introspect nor revoke
+       * @example false
+       */
+      enabled: boolean;
     };
     CreateUserDto: {
       /**
@@ -1940,84 +2079,46 @@ export interface operations {
       };
     };
   };
-  ForwardAuthController_forward: {
+  DiscoveryController_openidConfiguration: {
     parameters: {
-      query?: {
-        /** @description admin admits admins only; user (the default) any signed-in user */
-        privilege?: 'user' | 'admin';
-        /** @description Each one given must be in the credential scope */
-        scope?: string[];
-      };
-      header?: {
-        /** @description The bare sid */
-        'X-Session-Id'?: string;
-        /** @description The original request's URI (nginx); its sid query names the session */
-        'X-Original-URI'?: string;
-        /** @description The original request's URI (Traefik, Caddy); its sid query names the session */
-        'X-Forwarded-Uri'?: string;
-      };
+      query?: never;
+      header?: never;
       path?: never;
       cookie?: never;
     };
     requestBody?: never;
     responses: {
-      /** @description Admitted: the identity headers, and an empty body */
       200: {
         headers: {
-          /** @description The username, percent-encoded as in a URI component (plain ASCII names unchanged) */
-          'X-Auth-User': string;
-          /** @description The user id */
-          'X-Auth-User-Id': string;
-          /** @description user or admin */
-          'X-Auth-Privilege': string;
-          /** @description The credential's scope, space-separated */
-          'X-Auth-Scope': string;
-          /** @description Never cacheable */
-          'Cache-Control': string;
           [name: string]: unknown;
         };
         content: {
-          'text/plain': string;
+          'application/json': {
+            /** @description JWT_ISSUER: the `iss` of every access JWT */
+            issuer: string;
+            /** Format: uri */
+            jwks_uri: string;
+            /** Format: uri */
+            introspection_endpoint: string;
+            introspection_endpoint_auth_methods_supported: string[];
+            /** Format: uri */
+            revocation_endpoint: string;
+            revocation_endpoint_auth_methods_supported: string[];
+            /** @description None: Gatehouse has no authorization endpoint */
+            response_types_supported: string[];
+            grant_types_supported: string[];
+            subject_types_supported: string[];
+            /** @description The algorithm of the JWTs Gatehouse signs (it issues no ID tokens) */
+            id_token_signing_alg_values_supported: string[];
+            claims_supported: string[];
+            /** Format: uri */
+            service_documentation: string;
+          };
         };
-      };
-      /** @description A rule of the query is not one Gatehouse knows */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description No live credential */
-      401: {
-        headers: {
-          /** @description Bearer, and Basic when FORWARD_AUTH_BASIC is on */
-          'WWW-Authenticate': string;
-          /** @description Never cacheable */
-          'Cache-Control': string;
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Signed in, but not an admin or without a scope the rules ask for */
-      403: {
-        headers: {
-          /** @description Never cacheable */
-          'Cache-Control': string;
-          [name: string]: unknown;
-        };
-        content?: never;
       };
       /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
       408: {
         headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Basic: the client address or the account is locked out */
-      429: {
-        headers: {
-          'Retry-After': number;
           [name: string]: unknown;
         };
         content?: never;
@@ -2031,78 +2132,499 @@ export interface operations {
       };
     };
   };
-  ForwardAuthController_forwardWithPath: {
+  DiscoveryController_authorizationServer: {
     parameters: {
-      query?: {
-        /** @description admin admits admins only; user (the default) any signed-in user */
-        privilege?: 'user' | 'admin';
-        /** @description Each one given must be in the credential scope */
-        scope?: string[];
-      };
-      header?: {
-        /** @description The bare sid */
-        'X-Session-Id'?: string;
-        /** @description The original request's URI (nginx); its sid query names the session */
-        'X-Original-URI'?: string;
-        /** @description The original request's URI (Traefik, Caddy); its sid query names the session */
-        'X-Forwarded-Uri'?: string;
-      };
-      path: {
-        /** @description The original path (its query may name the sid) */
-        path: unknown;
-      };
+      query?: never;
+      header?: never;
+      path?: never;
       cookie?: never;
     };
     requestBody?: never;
     responses: {
-      /** @description Admitted: the identity headers, and an empty body */
       200: {
         headers: {
-          /** @description The username, percent-encoded as in a URI component (plain ASCII names unchanged) */
-          'X-Auth-User': string;
-          /** @description The user id */
-          'X-Auth-User-Id': string;
-          /** @description user or admin */
-          'X-Auth-Privilege': string;
-          /** @description The credential's scope, space-separated */
-          'X-Auth-Scope': string;
-          /** @description Never cacheable */
-          'Cache-Control': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @description JWT_ISSUER: the `iss` of every access JWT */
+            issuer: string;
+            /** Format: uri */
+            jwks_uri: string;
+            /** Format: uri */
+            introspection_endpoint: string;
+            introspection_endpoint_auth_methods_supported: string[];
+            /** Format: uri */
+            revocation_endpoint: string;
+            revocation_endpoint_auth_methods_supported: string[];
+            /** @description None: Gatehouse has no authorization endpoint */
+            response_types_supported: string[];
+            grant_types_supported: string[];
+            subject_types_supported: string[];
+            /** @description The algorithm of the JWTs Gatehouse signs (it issues no ID tokens) */
+            id_token_signing_alg_values_supported: string[];
+            claims_supported: string[];
+            /** Format: uri */
+            service_documentation: string;
+          };
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  OAuth2Controller_introspect: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/x-www-form-urlencoded': {
+          /**
+           * @description An access JWT, a user token, or a session: the sid followed directly by its 64-hex secret
+           * @example eyJhbGciOiJSUzI1NiIs…
+           */
+          token: string;
+          /**
+           * @description Read as RFC 7009 allows: a hint only; every kind is recognised by its shape
+           * @example access_token
+           */
+          token_type_hint?: string;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | {
+                /** @enum {boolean} */
+                active: true;
+                /**
+                 * @description The user id
+                 * @example 42
+                 */
+                sub: string;
+                /** @example ann */
+                username: string;
+                /**
+                 * @description Space-separated
+                 * @example read write
+                 */
+                scope: string;
+                /**
+                 * @description Issued at, seconds since 1970
+                 * @example 1767225600
+                 */
+                iat: number;
+                /**
+                 * @description When it ends by itself, seconds since 1970; none for a user token without an expiry
+                 * @example 1767312000
+                 */
+                exp?: number;
+                /**
+                 * @description JWT_ISSUER
+                 * @example https://auth.example.com
+                 */
+                iss: string;
+                /** @description The audiences an access JWT names */
+                aud?: string[];
+                /**
+                 * @description `Bearer` for access JWTs and user tokens; `session` for a session
+                 * @enum {string}
+                 */
+                token_type: 'Bearer' | 'session';
+                /** @enum {string} */
+                kind: 'access-jwt' | 'user-token' | 'session';
+                /** @enum {string} */
+                privilege: 'user' | 'admin';
+              }
+            | {
+                /** @enum {boolean} */
+                active: false;
+              };
+        };
+      };
+      /** @description No `token` (`invalid_request`), a parameter given twice, or (revocation) a session (`unsupported_token_type`) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            error: 'invalid_client' | 'invalid_request' | 'unsupported_token_type';
+          };
+        };
+      };
+      /** @description No Basic credentials of an enabled service client (`{"error": "invalid_client"}`) */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            error: 'invalid_client' | 'invalid_request' | 'unsupported_token_type';
+          };
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  OAuth2Controller_revoke: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/x-www-form-urlencoded': {
+          /**
+           * @description An access JWT, a user token, or a session: the sid followed directly by its 64-hex secret
+           * @example eyJhbGciOiJSUzI1NiIs…
+           */
+          token: string;
+          /**
+           * @description Read as RFC 7009 allows: a hint only; every kind is recognised by its shape
+           * @example access_token
+           */
+          token_type_hint?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description Revoked, or nothing to revoke: an empty body */
+      200: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
           'text/plain': string;
         };
       };
-      /** @description A rule of the query is not one Gatehouse knows */
+      /** @description No `token` (`invalid_request`), a parameter given twice, or (revocation) a session (`unsupported_token_type`) */
       400: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            error: 'invalid_client' | 'invalid_request' | 'unsupported_token_type';
+          };
+        };
       };
-      /** @description No live credential */
+      /** @description Neither Basic credentials of an enabled service client nor the token itself as Bearer */
       401: {
         headers: {
-          /** @description Bearer, and Basic when FORWARD_AUTH_BASIC is on */
-          'WWW-Authenticate': string;
-          /** @description Never cacheable */
-          'Cache-Control': string;
+          'WWW-Authenticate'?: string;
           [name: string]: unknown;
         };
-        content?: never;
-      };
-      /** @description Signed in, but not an admin or without a scope the rules ask for */
-      403: {
-        headers: {
-          /** @description Never cacheable */
-          'Cache-Control': string;
-          [name: string]: unknown;
+        content: {
+          'application/json': {
+            /** @enum {string} */
+            error: 'invalid_client' | 'invalid_request' | 'unsupported_token_type';
+          };
         };
-        content?: never;
       };
       /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
       408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  AdminClientsController_list: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ServiceClientDto'][];
+        };
+      };
+      /** @description No live access JWT or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The caller is not an admin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  AdminClientsController_create: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateServiceClientDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['IssuedClientDto'];
+        };
+      };
+      /** @description A malformed body */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No live access JWT or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The caller is not an admin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  AdminClientsController_remove: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path: {
+        clientId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A path parameter that is not valid percent-encoding */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @example 400 */
+            statusCode: number;
+            /** @example FST_ERR_BAD_URL */
+            code: string;
+            /** @example Bad Request */
+            error: string;
+            /** @example '/auth/validate/%C0%AE' is not a valid url component */
+            message: string;
+          };
+        };
+      };
+      /** @description No live access JWT or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The caller is not an admin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No service client has this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
         headers: {
           [name: string]: unknown;
         };
@@ -2115,10 +2637,229 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Basic: the client address or the account is locked out */
-      429: {
+      /** @description The body is not JSON */
+      415: {
         headers: {
-          'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  AdminClientsController_update: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path: {
+        clientId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateServiceClientDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ServiceClientDto'];
+        };
+      };
+      /** @description A malformed body */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
+        };
+      };
+      /** @description No live access JWT or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The caller is not an admin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No service client has this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  AdminClientsController_rotateSecret: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path: {
+        clientId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['IssuedClientDto'];
+        };
+      };
+      /** @description A path parameter that is not valid percent-encoding */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @example 400 */
+            statusCode: number;
+            /** @example FST_ERR_BAD_URL */
+            code: string;
+            /** @example Bad Request */
+            error: string;
+            /** @example '/auth/validate/%C0%AE' is not a valid url component */
+            message: string;
+          };
+        };
+      };
+      /** @description No live access JWT or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The caller is not an admin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No service client has this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
           [name: string]: unknown;
         };
         content?: never;
