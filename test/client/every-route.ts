@@ -90,6 +90,18 @@ export async function callEveryRoute(
   });
   await api.GET('/auth/globalprefix');
 
+  // Forward authentication, as a reverse proxy asks: by token, and by session (Envoy's path)
+  await api.GET('/auth/forward', {
+    params: { query: { privilege: 'user', scope: ['profile:read'] } },
+    headers: { Authorization: bearer },
+    parseAs: 'text',
+  });
+  await api.GET('/auth/forward/{path}', {
+    params: { path: { path: 'orders' } },
+    headers: { Cookie: cookie, 'X-Session-Id': sid },
+    parseAs: 'text',
+  });
+
   // Self-service
   const self = { Authorization: bearer };
   await api.GET('/api/me', { headers: self });

@@ -90,6 +90,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/auth/forward': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Checks the credential of a request a reverse proxy forwards
+     * @description For nginx auth_request, Traefik forwardAuth, Caddy forward_auth and Envoy ext_authz: any method is answered alike. The credential: Bearer access JWT or user token; or the session cookie with the sid in X-Session-Id or in the sid query of X-Original-URI or X-Forwarded-Uri; Basic only with FORWARD_AUTH_BASIC=true. The body is always empty.
+     */
+    get: operations['ForwardAuthController_forward'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/forward/{path}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The same, with the original path appended (Envoy ext_authz)
+     * @description For nginx auth_request, Traefik forwardAuth, Caddy forward_auth and Envoy ext_authz: any method is answered alike. The credential: Bearer access JWT or user token; or the session cookie with the sid in X-Session-Id or in the sid query of X-Original-URI or X-Forwarded-Uri; Basic only with FORWARD_AUTH_BASIC=true. The body is always empty.
+     */
+    get: operations['ForwardAuthController_forwardWithPath'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/.well-known/openid-configuration': {
     parameters: {
       query?: never;
@@ -2066,6 +2106,198 @@ export interface operations {
       /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
       408: {
         headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  ForwardAuthController_forward: {
+    parameters: {
+      query?: {
+        /** @description admin admits admins only; user (the default) any signed-in user */
+        privilege?: 'user' | 'admin';
+        /** @description Each one given must be in the credential scope */
+        scope?: string[];
+      };
+      header?: {
+        /** @description The bare sid */
+        'X-Session-Id'?: string;
+        /** @description The original request's URI (nginx); its sid query names the session */
+        'X-Original-URI'?: string;
+        /** @description The original request's URI (Traefik, Caddy); its sid query names the session */
+        'X-Forwarded-Uri'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Admitted: the identity headers, and an empty body */
+      200: {
+        headers: {
+          /** @description The username, percent-encoded as in a URI component (plain ASCII names unchanged) */
+          'X-Auth-User': string;
+          /** @description The user id */
+          'X-Auth-User-Id': string;
+          /** @description user or admin */
+          'X-Auth-Privilege': string;
+          /** @description The credential's scope, space-separated */
+          'X-Auth-Scope': string;
+          /** @description Never cacheable */
+          'Cache-Control': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'text/plain': string;
+        };
+      };
+      /** @description A rule of the query is not one Gatehouse knows */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description No live credential */
+      401: {
+        headers: {
+          /** @description Bearer, and Basic when FORWARD_AUTH_BASIC is on */
+          'WWW-Authenticate': string;
+          /** @description Never cacheable */
+          'Cache-Control': string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Signed in, but not an admin or without a scope the rules ask for */
+      403: {
+        headers: {
+          /** @description Never cacheable */
+          'Cache-Control': string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Basic: the client address or the account is locked out */
+      429: {
+        headers: {
+          'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  ForwardAuthController_forwardWithPath: {
+    parameters: {
+      query?: {
+        /** @description admin admits admins only; user (the default) any signed-in user */
+        privilege?: 'user' | 'admin';
+        /** @description Each one given must be in the credential scope */
+        scope?: string[];
+      };
+      header?: {
+        /** @description The bare sid */
+        'X-Session-Id'?: string;
+        /** @description The original request's URI (nginx); its sid query names the session */
+        'X-Original-URI'?: string;
+        /** @description The original request's URI (Traefik, Caddy); its sid query names the session */
+        'X-Forwarded-Uri'?: string;
+      };
+      path: {
+        /** @description The original path (its query may name the sid) */
+        path: unknown;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Admitted: the identity headers, and an empty body */
+      200: {
+        headers: {
+          /** @description The username, percent-encoded as in a URI component (plain ASCII names unchanged) */
+          'X-Auth-User': string;
+          /** @description The user id */
+          'X-Auth-User-Id': string;
+          /** @description user or admin */
+          'X-Auth-Privilege': string;
+          /** @description The credential's scope, space-separated */
+          'X-Auth-Scope': string;
+          /** @description Never cacheable */
+          'Cache-Control': string;
+          [name: string]: unknown;
+        };
+        content: {
+          'text/plain': string;
+        };
+      };
+      /** @description A rule of the query is not one Gatehouse knows */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description No live credential */
+      401: {
+        headers: {
+          /** @description Bearer, and Basic when FORWARD_AUTH_BASIC is on */
+          'WWW-Authenticate': string;
+          /** @description Never cacheable */
+          'Cache-Control': string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Signed in, but not an admin or without a scope the rules ask for */
+      403: {
+        headers: {
+          /** @description Never cacheable */
+          'Cache-Control': string;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Basic: the client address or the account is locked out */
+      429: {
+        headers: {
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content?: never;
