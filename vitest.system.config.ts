@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * The README's examples run as a script against a fresh server (`npm run test:system`): they need
- * curl, jq and openssl, so `npm test` leaves them out.
+ * The README's examples run as a script against a fresh server, and forward authentication behind
+ * a real nginx (`npm run test:system`): they need curl, jq, openssl and nginx, so `npm test` leaves
+ * them out.
  */
 export default defineConfig({
   test: {

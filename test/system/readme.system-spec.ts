@@ -1,11 +1,11 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { startProdCommand } from '../support/server-process.js';
 import { commandsOf, extractScript, firstMismatch } from './readme-script.js';
+import { baseEnv, freePort, waitUntilOk } from './support/processes.js';
 
 /**
  * The README's examples, run as the script they are (npm run test:system; it needs curl, jq and
@@ -16,40 +16,6 @@ import { commandsOf, extractScript, firstMismatch } from './readme-script.js';
  */
 
 const PROJECT = process.cwd();
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolvePort(port));
-    });
-  });
-}
-
-/** A clean environment: what a shell gives, not what Vitest added. */
-function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
-  for (const name of ['HOME', 'TMPDIR', 'LANG']) {
-    const value = process.env[name];
-    if (value !== undefined) env[name] = value;
-  }
-  return env;
-}
-
-async function waitUntilReady(baseUrl: string, output: () => string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(`${baseUrl}/health/ready`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((wait) => setTimeout(wait, 200));
-  }
-  throw new Error(`the server did not become ready:\n${output()}`);
-}
 
 interface ScriptRun {
   code: number | null;
@@ -91,7 +57,7 @@ describe('README: the examples, pasted into bash on a fresh install', () => {
     });
     server.stdout!.on('data', (chunk: Buffer) => (serverOutput += chunk.toString('utf8')));
     server.stderr!.on('data', (chunk: Buffer) => (serverOutput += chunk.toString('utf8')));
-    await waitUntilReady(baseUrl, () => serverOutput);
+    await waitUntilOk(`${baseUrl}/health/ready`, () => serverOutput);
   }, 300_000);
 
   afterAll(async () => {
