@@ -78,12 +78,15 @@ export class TokenCheckService {
   ): Promise<CheckedIdentity | null> {
     switch (kind) {
       case 'access-jwt': {
-        const verified = await this.accessTokens.verify(token, service);
-        if (!verified) return null;
-        const { claims, user } = verified;
+        // The kept answer isLive reads: a check on every proxied request reads no user row.
+        const live = await this.accessTokens.holderOf(token, service);
+        if (!live) return null;
+        const { claims, user } = live;
         const aud = claims.aud === undefined ? null : [claims.aud].flat();
         return {
-          ...this.userFields(user),
+          userId: user.id,
+          username: user.username,
+          privilege: user.privilege,
           kind,
           scope: claims.scope,
           iat: claims.iat,

@@ -41,6 +41,16 @@ export interface VerifiedAccessToken {
   claims: AccessTokenClaims;
 }
 
+/** What the user of a live token is known by: read with its liveness, and kept with it. */
+export type TokenHolder = Pick<User, 'id' | 'username' | 'privilege'>;
+
+/**
+ * What the cached check reads of the user: liveness, and who the holder is. A username never
+ * changes, and a change of privilege moves the credential version, which ends the token: what
+ * is kept stays true while the token lives.
+ */
+const LIVENESS_AND_HOLDER_COLUMNS = [...ACCESS_TOKEN_LIVENESS_COLUMNS, 'username', 'privilege'];
+
 /** A token's subject as read with the token's revocation and its key's withdrawal. */
 interface Subject {
   user: User;
@@ -63,7 +73,7 @@ interface SignedClaims {
 export class AccessTokensService {
   /** The subject, whether the token is revoked and whether its key is withdrawn, in one prepared read. */
   private readonly subjectAndRevocation: PreparedRead;
-  /** The same, with only what liveness needs: for checks that return no user, which keep it. */
+  /** The same, with only what liveness and the holder's identity need: for checks that keep it. */
   private readonly livenessAndRevocation: PreparedRead;
   private readonly liveness: CredentialStateCache<Subject | null>;
   /**
@@ -93,7 +103,7 @@ export class AccessTokensService {
       withRevocation(columns(User, 'user')),
     );
     this.livenessAndRevocation = new PreparedRead(dataSource, (columns) =>
-      withRevocation(columns(User, 'user', ACCESS_TOKEN_LIVENESS_COLUMNS)),
+      withRevocation(columns(User, 'user', LIVENESS_AND_HOLDER_COLUMNS)),
     );
     this.liveness = new CredentialStateCache(dataSource, LIVENESS_KEPT);
   }
@@ -158,14 +168,25 @@ export class AccessTokensService {
 
   /** Whether `token` is a live access token for `audience`: verify() without reading the user. */
   async isLive(token: string, audience?: string): Promise<boolean> {
+    return (await this.holderOf(token, audience)) !== null;
+  }
+
+  /**
+   * The live token's claims and who holds it, from the same kept answer as isLive: for checks
+   * on every request (forward authentication, introspection) that need the holder, not the user.
+   */
+  async holderOf(
+    token: string,
+    audience?: string,
+  ): Promise<{ claims: AccessTokenClaims; user: TokenHolder } | null> {
     const signed = await this.verifySignature(token);
-    if (signed === null || !isAcceptable(signed.claims, audience)) return false;
+    if (signed === null || !isAcceptable(signed.claims, audience)) return null;
     const { claims, kid } = signed;
     // The kid is part of the key: a token of a withdrawn key may repeat a live token's jti.
     const subject = await this.liveness.get(`${claims.sub}:${claims.jti}:${kid}`, () =>
       this.readSubject(this.livenessAndRevocation, signed),
     );
-    return isLiveSubject(subject, claims);
+    return isLiveSubject(subject, claims) ? { claims, user: subject.user } : null;
   }
 
   private async readSubject(
