@@ -19,6 +19,7 @@ export interface Scenarios {
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const VALID = JSON.stringify({ tokenStatus: 'valid' });
+const SESSION_COOKIE = 'GCN_SESSION_SECRET';
 
 interface ClaimTemplate {
   kid: string;
@@ -104,6 +105,12 @@ export function scenarios(
     headers: JSON_HEADERS,
     body: JSON.stringify({ token, service: 'bench' }),
   });
+  // As nginx's auth_request asks: the original request's headers, no body.
+  const forward = (headers: Record<string, string>): BenchRequest => ({
+    method: 'GET',
+    path: '/auth/forward',
+    headers,
+  });
   const basic = (username: string, password: string) =>
     `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
   const credentials = ids.map((id) => ({
@@ -132,6 +139,26 @@ export function scenarios(
           method: 'GET',
           path: `/auth/validate/${population.sessionId(id)}${population.sessionSecret(id)}`,
         })),
+      },
+      {
+        name: 'forward auth, access JWT',
+        kind: 'check-jwt',
+        requests: jwts.map((jwt) => forward({ authorization: `Bearer ${jwt}` })),
+      },
+      {
+        name: 'forward auth, user token',
+        kind: 'check-lookup',
+        requests: ids.map((id) => forward({ authorization: `Bearer ${population.userToken(id)}` })),
+      },
+      {
+        name: 'forward auth, session',
+        kind: 'check-lookup',
+        requests: ids.map((id) =>
+          forward({
+            cookie: `${SESSION_COOKIE}=${population.sessionSecret(id)}`,
+            'x-session-id': String(population.sessionId(id)),
+          }),
+        ),
       },
       {
         name: 'GET /api/resource, token as username',
