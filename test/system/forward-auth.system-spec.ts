@@ -202,6 +202,11 @@ afterAll(async () => {
 });
 
 describe('nginx auth_request in front of a service, with the README configuration', () => {
+  it('runs the configuration the README shows, as it shows it', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    expect(readme).toContain(`\`\`\`nginx\n${readFileSync(CONF, 'utf8')}\`\`\`\n`);
+  });
+
   it('answers 401 with the challenge, without reaching the service, for no credential', async () => {
     const res = await viaProxy('/orders');
     expect(res).toEqual({ status: 401, seen: null, challenge: 'Bearer realm="gatehouse"' });
