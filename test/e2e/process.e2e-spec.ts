@@ -184,5 +184,7 @@ describe('the server process', () => {
       server.child.kill('SIGTERM');
       await server.exited;
     }
-  });
+    // Four processes start one after another (three CLI runs, then the server), each loading the
+    // whole app: on two busy cores that alone took over the default 30 s.
+  }, 90_000);
 });
