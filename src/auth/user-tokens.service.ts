@@ -102,15 +102,18 @@ export class UserTokensService {
     return userToken;
   }
 
-  /** Deletes the token for good, recorded as a `token.revoke` audit event of `api`. */
-  async remove(userToken: UserToken, api: string): Promise<void> {
+  /**
+   * Deletes the token for good, recorded as a `token.revoke` audit event of `api`, naming the
+   * service `client` that revoked it when one did.
+   */
+  async remove(userToken: UserToken, api: string, client: string | null = null): Promise<void> {
     await this.tokens.delete({ id: userToken.id });
     await this.audit.record({
       type: 'token.revoke',
       outcome: 'success',
       api,
       userId: userToken.userId,
-      detail: { kind: 'user-token', tokenId: userToken.id },
+      detail: { kind: 'user-token', tokenId: userToken.id, ...(client !== null && { client }) },
     });
   }
 

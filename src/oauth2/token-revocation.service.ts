@@ -24,7 +24,7 @@ export class TokenRevocationService {
     if (looksLikeJwt(token)) return this.revokeAccessToken(token, client);
     if (sessionFromSidWithSecret(token)) throw new OAuth2Exception(400, 'unsupported_token_type');
     const live = await this.userTokens.authenticate(token);
-    if (live) await this.userTokens.remove(live.userToken, OAUTH2_API);
+    if (live) await this.userTokens.remove(live.userToken, OAUTH2_API, client);
   }
 
   private async revokeAccessToken(token: string, client: string | null): Promise<void> {

@@ -312,6 +312,17 @@ describe('OAuth 2.0 for services', () => {
         [user.id],
       );
       expect(events).toHaveLength(2);
+      const detail = (event: Record<string, unknown>) =>
+        (typeof event.detail === 'string' ? JSON.parse(event.detail) : event.detail) as {
+          kind: string;
+          client?: string;
+        };
+      expect(events.map(detail)).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ kind: 'access-jwt', client: 'orders' }),
+          expect.objectContaining({ kind: 'user-token', client: 'orders' }),
+        ]),
+      );
       expect(JSON.stringify(events)).not.toContain(userToken);
     });
 
