@@ -10,6 +10,7 @@ const LOGINS = 'gatehouse_logins_total';
 const TOKEN_CHECKS = 'gatehouse_token_checks_total';
 const SESSION_VALIDATIONS = 'gatehouse_session_validations_total';
 const LOCKOUTS = 'gatehouse_lockouts_total';
+const TOKEN_REVOCATIONS = 'gatehouse_token_revocations_total';
 const REQUEST_DURATION = 'gatehouse_http_request_duration_seconds';
 
 /** Every metric Gatehouse defines; prom-client's defaults (process, heap, event loop) come on top. */
@@ -33,6 +34,11 @@ export const metricProviders = [
     name: LOCKOUTS,
     help: 'Login attempts refused because the name is locked after repeated failures, by API',
     labelNames: ['api'],
+  }),
+  makeCounterProvider({
+    name: TOKEN_REVOCATIONS,
+    help: 'Credentials revoked through RFC 7009, by kind and by the service client (self: the token itself)',
+    labelNames: ['kind', 'service'],
   }),
   makeHistogramProvider({
     name: REQUEST_DURATION,
@@ -66,6 +72,8 @@ export class MetricsService {
     private readonly tokenChecks: Counter<'kind' | 'outcome' | 'service'>,
     @InjectMetric(SESSION_VALIDATIONS) private readonly sessionValidations: Counter<'outcome'>,
     @InjectMetric(LOCKOUTS) private readonly lockouts: Counter<'api'>,
+    @InjectMetric(TOKEN_REVOCATIONS)
+    private readonly tokenRevocations: Counter<'kind' | 'service'>,
     @InjectMetric(REQUEST_DURATION)
     private readonly requestDuration: Histogram<'method' | 'route' | 'status'>,
   ) {}
@@ -84,6 +92,11 @@ export class MetricsService {
       outcome: valid ? 'valid' : 'invalid',
       service: this.serviceLabel(service),
     });
+  }
+
+  /** `client`: a registered service client's name (a plain name, as checked at creation), or null. */
+  countTokenRevocation(kind: TokenKind, client: string | null): void {
+    this.tokenRevocations.inc({ kind, service: client ?? 'self' });
   }
 
   /** `service` is client input: only a plain name of bounded length, and of bounded variety. */

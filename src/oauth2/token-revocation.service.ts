@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { UserTokensService } from '../auth/user-tokens.service.js';
 import { looksLikeJwt, sessionFromSidWithSecret } from '../identity/request-credentials.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
 import { OAuth2Exception } from './oauth2-error.js';
 
@@ -17,6 +18,7 @@ export class TokenRevocationService {
     private readonly accessTokens: AccessTokensService,
     private readonly userTokens: UserTokensService,
     private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** `client`: the service client's name, or null when the token revokes itself. */
@@ -24,7 +26,9 @@ export class TokenRevocationService {
     if (looksLikeJwt(token)) return this.revokeAccessToken(token, client);
     if (sessionFromSidWithSecret(token)) throw new OAuth2Exception(400, 'unsupported_token_type');
     const live = await this.userTokens.authenticate(token);
-    if (live) await this.userTokens.remove(live.userToken, OAUTH2_API, client);
+    if (!live) return;
+    await this.userTokens.remove(live.userToken, OAUTH2_API, client);
+    this.metrics.countTokenRevocation('user-token', client);
   }
 
   private async revokeAccessToken(token: string, client: string | null): Promise<void> {
@@ -36,6 +40,7 @@ export class TokenRevocationService {
     if (!verified) return;
     const { jti, exp, sub } = verified.claims;
     await this.accessTokens.revoke(jti, new Date(exp * 1000));
+    this.metrics.countTokenRevocation('access-jwt', client);
     await this.audit.record({
       type: 'token.revoke',
       outcome: 'success',

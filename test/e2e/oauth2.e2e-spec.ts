@@ -324,6 +324,14 @@ describe('OAuth 2.0 for services', () => {
         ]),
       );
       expect(JSON.stringify(events)).not.toContain(userToken);
+      const metrics = (await t.http().get('/metrics')).text;
+      for (const kind of ['access-jwt', 'user-token']) {
+        expect(metrics).toMatch(
+          new RegExp(
+            `gatehouse_token_revocations_total\\{kind="${kind}",service="orders"\\} [1-9]`,
+          ),
+        );
+      }
     });
 
     it('lets a token revoke itself, and no other token', async () => {
