@@ -334,6 +334,23 @@ describe('OAuth 2.0 for services', () => {
       }
     });
 
+    it('deletes a user token that is dead only for now: enabling its user again does not bring it back', async () => {
+      const user = await newUser();
+      const userToken = await userTokenFor(t, user);
+      const setEnabled = (enabled: boolean) =>
+        t
+          .http()
+          .patch(`/api/admin/users/${user.id}`)
+          .set('Authorization', asAdmin())
+          .send({ enabled });
+      expect((await setEnabled(false)).status).toBe(200);
+      await expectInactive(svc, userToken);
+      expect((await revoke(basic(svc.clientId, svc.clientSecret), userToken)).status).toBe(200);
+      expect((await setEnabled(true)).status).toBe(200);
+      await expectInactive(svc, userToken);
+      expect(await tokenStatus(t, userToken)).toBe('invalid');
+    });
+
     it('lets a token revoke itself, and no other token', async () => {
       const user = await newUser();
       const jwt = await accessTokenFor(t, user);
