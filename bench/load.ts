@@ -16,6 +16,8 @@ export interface LoadOptions {
   overallRate?: number;
   /** Every response must have exactly this body (autocannon counts others as errors). */
   expectBody?: string;
+  /** Every response's body must begin so (for answers that differ by token, such as introspection's). */
+  expectBodyStart?: string;
 }
 
 export interface Figure {
@@ -82,7 +84,7 @@ export async function measure(
 
 export interface LoadRun {
   result: autocannon.Result;
-  /** 2xx answers whose body was not `expectBody`. */
+  /** 2xx answers whose body was not `expectBody`, or did not begin with `expectBodyStart`. */
   wrongBodies: number;
 }
 
@@ -112,7 +114,10 @@ export async function drive(
 ): Promise<LoadRun> {
   let next = 0;
   let wrongBodies = 0;
-  const { expectBody } = options;
+  const { expectBody, expectBodyStart } = options;
+  const wrong = (body: string) =>
+    (expectBody !== undefined && body !== expectBody) ||
+    (expectBodyStart !== undefined && !body.startsWith(expectBodyStart));
   const result = await autocannon({
     url: baseUrl,
     connections: options.connections,
@@ -131,7 +136,7 @@ export async function drive(
           };
         },
         onResponse: (status, body) => {
-          if (expectBody !== undefined && status < 300 && body !== expectBody) wrongBodies++;
+          if (status < 300 && wrong(body)) wrongBodies++;
         },
       },
     ],

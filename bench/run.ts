@@ -62,8 +62,15 @@ const checkLoad: LoadOptions = { ...timing, connections: 16 };
 const loginLoad: LoadOptions = { ...timing, seconds: timing.seconds * 2, connections: 8 };
 /** The token checks other services keep making during a login storm. */
 const stormCheckLoad: LoadOptions = { ...timing, connections: 8, overallRate: 500 };
-/** The checks measured during a login storm: another service's, and a proxy's on every request. */
-const STORM_CHECKS = ['token check, access JWT', 'forward auth, access JWT'];
+/**
+ * The checks measured during a login storm: another service's (the Security API's and RFC 7662's),
+ * and a proxy's on every request.
+ */
+const STORM_CHECKS = [
+  'token check, access JWT',
+  'introspection, access JWT',
+  'forward auth, access JWT',
+];
 const VALID = JSON.stringify({ tokenStatus: 'valid' });
 const only = options.only ? new RegExp(options.only, 'i') : null;
 const selected = (figure: string) => !only || only.test(figure);
@@ -350,7 +357,12 @@ function checkFigures(
     kind: check.kind,
     prepare: () => assertAnswered(baseUrl, check),
     sample: () =>
-      measure(baseUrl, check.requests, { ...checkLoad, expectBody: check.expectBody }, pid),
+      measure(
+        baseUrl,
+        check.requests,
+        { ...checkLoad, expectBody: check.expectBody, expectBodyStart: check.expectBodyStart },
+        pid,
+      ),
   }));
 }
 
@@ -393,7 +405,11 @@ async function measureStorm(
       return drive(
         baseUrl,
         jwtCheck.requests,
-        { ...stormCheckLoad, expectBody: jwtCheck.expectBody },
+        {
+          ...stormCheckLoad,
+          expectBody: jwtCheck.expectBody,
+          expectBodyStart: jwtCheck.expectBodyStart,
+        },
         timing.seconds,
       );
     })(),

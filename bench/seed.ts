@@ -29,6 +29,11 @@ export class BenchPopulation {
     return this.derive('session', index);
   }
 
+  /** The service client that introspects, as `clients:create` would make it. */
+  get serviceClient(): { clientId: string; secret: string } {
+    return { clientId: 'bench-client', secret: this.derive('client', 0) };
+  }
+
   /** Session ids follow user ids, so that user i's session is sid i. */
   sessionId(index: number): number {
     return index;
@@ -48,6 +53,7 @@ export async function seedUsers(
   to: number,
 ): Promise<void> {
   if (from === 1) await seedGroups(store);
+  if (from === 1) await seedServiceClient(store, population);
   const now = Date.now();
   const credentialsChangedAt = new Date(now - 3_600_000);
   const issuedAt = new Date(now - 60_000);
@@ -118,4 +124,14 @@ async function advancePostgresSequences(store: BenchStore): Promise<void> {
       `SELECT setval(pg_get_serial_sequence('"${table}"', 'id'), (SELECT MAX(id) FROM "${table}"))`,
     );
   }
+}
+
+async function seedServiceClient(store: BenchStore, population: BenchPopulation): Promise<void> {
+  const { clientId, secret } = population.serviceClient;
+  const now = new Date();
+  await store.insertRows(
+    'service_client',
+    ['clientId', 'name', 'enabled', 'secretHash', 'createdAt', 'updatedAt'],
+    [[clientId, 'bench', true, hashSecret(secret), now, now]],
+  );
 }
