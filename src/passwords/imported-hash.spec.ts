@@ -1,21 +1,8 @@
-import { readFileSync } from 'node:fs';
 import bcrypt from 'bcrypt';
+import { IMPORTED_HASH_VECTORS } from '../../test/fixtures/imported-hashes/vectors.js';
 import { loadAppConfig } from '../config/app-config.js';
 import { readPasswordHash } from './imported-hash.js';
 import { PasswordHasher } from './password-hasher.service.js';
-
-interface Vector {
-  format: string;
-  source: string;
-  password: string;
-  hash: string;
-  wrong: string;
-}
-
-/** Hashes made by each format's own reference implementation (generate.sh beside them). */
-const VECTORS = JSON.parse(
-  readFileSync('test/fixtures/imported-hashes/vectors.json', 'utf8'),
-) as Vector[];
 
 const problemOf = (hash: string, cost = 12) => {
   const reading = readPasswordHash(hash, cost);
@@ -26,7 +13,7 @@ const HEX64 = 'ab'.repeat(32);
 const HEX128 = 'cd'.repeat(64);
 
 describe('readPasswordHash', () => {
-  it.each(VECTORS.map((vector) => [vector.format, vector.source, vector.hash]))(
+  it.each(IMPORTED_HASH_VECTORS.map((vector) => [vector.format, vector.source, vector.hash]))(
     'reads the %s hash of %s',
     (_, __, hash) => {
       expect(problemOf(hash)).toBeNull();
@@ -88,7 +75,7 @@ describe('readPasswordHash', () => {
 describe('PasswordHasher with imported hashes', () => {
   const hasher = new PasswordHasher(loadAppConfig({ BCRYPT_COST: '4' }));
 
-  it.each(VECTORS.map((vector) => [vector.format, vector.source, vector]))(
+  it.each(IMPORTED_HASH_VECTORS.map((vector) => [vector.format, vector.source, vector]))(
     'verifies the %s hash of %s, and not its wrong password',
     async (_, __, vector) => {
       await expect(hasher.verify(vector.password, vector.hash)).resolves.toBe(true);
@@ -97,7 +84,7 @@ describe('PasswordHasher with imported hashes', () => {
   );
 
   it('asks for a bcrypt hash in place of every imported format but bcrypt at the cost', () => {
-    for (const vector of VECTORS) {
+    for (const vector of IMPORTED_HASH_VECTORS) {
       expect(hasher.needsRehash(vector.hash, vector.password)).toBe(
         !vector.format.startsWith('bcrypt'),
       );
@@ -105,14 +92,14 @@ describe('PasswordHasher with imported hashes', () => {
   });
 
   it('keeps the imported hash of a password bcrypt could not read whole', () => {
-    const pbkdf2 = VECTORS.find((vector) => vector.format === 'pbkdf2')!;
+    const pbkdf2 = IMPORTED_HASH_VECTORS.find((vector) => vector.format === 'pbkdf2')!;
     expect(hasher.needsRehash(pbkdf2.hash, 'x'.repeat(73))).toBe(false);
     expect(hasher.needsRehash(pbkdf2.hash, 'x'.repeat(72))).toBe(true);
   });
 
   it('verifies the NFKC form of an imported password as well as the form typed', async () => {
     // Werkzeug hashed what was typed: here plain ASCII, later typed with fullwidth letters.
-    const { hash } = VECTORS.find((vector) => vector.password === 'correct horse 1')!;
+    const { hash } = IMPORTED_HASH_VECTORS.find((vector) => vector.password === 'correct horse 1')!;
     await expect(hasher.verify('ｃｏｒｒｅｃｔ horse 1', hash)).resolves.toBe(true);
     await expect(hasher.verify('ｃｏｒｒｅｃｔ horse 2', hash)).resolves.toBe(false);
   });
@@ -125,7 +112,7 @@ describe('PasswordHasher with imported hashes', () => {
   it('costs at least the bcrypt of an unknown user for an imported hash', async () => {
     const compare = vi.spyOn(bcrypt, 'compare');
     try {
-      await hasher.verify('not it', VECTORS[0].hash);
+      await hasher.verify('not it', IMPORTED_HASH_VECTORS[0].hash);
       expect(compare).toHaveBeenCalledTimes(1);
     } finally {
       compare.mockRestore();

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import bcrypt from 'bcrypt';
+import { IMPORTED_HASH_VECTORS } from '../fixtures/imported-hashes/vectors.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import {
   accessTokenFor,
@@ -23,17 +23,6 @@ import { buildServer, CLI_JS } from '../support/server-process.js';
  * by bcrypt at the first one; refused lines are named and store nothing.
  */
 
-interface Vector {
-  format: string;
-  source: string;
-  password: string;
-  hash: string;
-  wrong: string;
-}
-
-const VECTORS = JSON.parse(
-  readFileSync('test/fixtures/imported-hashes/vectors.json', 'utf8'),
-) as Vector[];
 const ADMIN = { username: 'import-admin', password: 'import-admin-password-1' };
 const IMPORT_MAX_BYTES = 16_384;
 const HEX64 = 'ab'.repeat(32);
@@ -123,7 +112,7 @@ afterAll(async () => {
 });
 
 describe('users:import: hashes of every format, by their own reference implementations', () => {
-  const named = VECTORS.map((vector, i) => ({
+  const named = IMPORTED_HASH_VECTORS.map((vector, i) => ({
     ...vector,
     username: `vector-${i}-${vector.format}`,
   }));
@@ -175,9 +164,9 @@ describe('users:import: hashes of every format, by their own reference implement
   );
 
   it('replaces an imported hash at the first login through REST-auth, Security, user-token and session logins too', async () => {
-    const pbkdf2 = VECTORS.find((vector) => vector.format === 'pbkdf2')!;
-    const scrypt = VECTORS.find((vector) => vector.format === 'scrypt')!;
-    const argon2 = VECTORS.find((vector) => vector.format === 'argon2id')!;
+    const pbkdf2 = IMPORTED_HASH_VECTORS.find((vector) => vector.format === 'pbkdf2')!;
+    const scrypt = IMPORTED_HASH_VECTORS.find((vector) => vector.format === 'scrypt')!;
+    const argon2 = IMPORTED_HASH_VECTORS.find((vector) => vector.format === 'argon2id')!;
     const users = [pbkdf2, scrypt, argon2, pbkdf2].map((vector) => ({
       ...vector,
       username: uniqueName('first-login'),
@@ -202,8 +191,8 @@ describe('users:import: hashes of every format, by their own reference implement
 });
 
 describe('users:import: lines refused, skipped and updated', () => {
-  const pbkdf2 = VECTORS.find((vector) => vector.format === 'pbkdf2')!;
-  const argon2 = VECTORS.find((vector) => vector.format === 'argon2id')!;
+  const pbkdf2 = IMPORTED_HASH_VECTORS.find((vector) => vector.format === 'pbkdf2')!;
+  const argon2 = IMPORTED_HASH_VECTORS.find((vector) => vector.format === 'argon2id')!;
 
   it('refuses a bad line whole, naming its number and field, and imports the good lines of its batch', async () => {
     const good = uniqueName('good');
@@ -379,7 +368,7 @@ describe('users:import: lines refused, skipped and updated', () => {
 });
 
 describe('POST /api/admin/users/import', () => {
-  const pbkdf2 = VECTORS.find((vector) => vector.format === 'pbkdf2')!;
+  const pbkdf2 = IMPORTED_HASH_VECTORS.find((vector) => vector.format === 'pbkdf2')!;
 
   it('answers 200 with the summary when nothing is refused, and records who imported', async () => {
     const names = [uniqueName('http'), uniqueName('http')];
