@@ -14,7 +14,10 @@ import {
   type LiveSessionCredential,
 } from '../support/credentials.js';
 import { decodeJwt, registerUser, sql, uniqueName, type TestUser } from '../support/fixtures.js';
+import { scratchSchema, type ScratchSchema } from '../support/migrations.js';
 import { buildServer, CLI_JS } from '../support/server-process.js';
+import { migrations } from '../../src/database/migrations/index.js';
+import { ServiceClientEpoch1765100000000 } from '../../src/database/migrations/1765100000000-service-client-epoch.js';
 
 /**
  * What a service meets with no Gatehouse code (SPEC §6): server metadata, introspection (RFC 7662)
@@ -265,6 +268,22 @@ describe('OAuth 2.0 for services', () => {
       await expectInvalidClient(await introspect(other, jwt));
     });
 
+    it('refuses a client from the commit of any writer that disables it, though its answer was kept', async () => {
+      const jwt = await accessTokenFor(t, await newUser());
+      const other = await createClient();
+      await expectActive(other, jwt);
+      await sql(t, 'UPDATE "service_client" SET "enabled" = $1 WHERE "clientId" = $2', [
+        false,
+        other.clientId,
+      ]);
+      await expectInvalidClient(await introspect(other, jwt));
+      await sql(t, 'UPDATE "service_client" SET "enabled" = $1 WHERE "clientId" = $2', [
+        true,
+        other.clientId,
+      ]);
+      await expectActive(other, jwt);
+    });
+
     it('takes only a form with the token: 400 invalid_request without it', async () => {
       const res = await t
         .http()
@@ -387,6 +406,7 @@ describe('OAuth 2.0 for services', () => {
       expect(created.clientId).toMatch(/^[A-Za-z0-9_-]{22}$/);
       expect(created.clientSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
       const jwt = await accessTokenFor(t, await newUser());
+      await expectActive(created, jwt);
 
       const listed = await t.http().get('/api/admin/clients').set('Authorization', asAdmin());
       expect(listed.status).toBe(200);
@@ -596,5 +616,27 @@ describe('CLI: clients:create', { timeout: 180_000 }, () => {
     const run = await runCli(['clients:create', 'has spaces']);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
+  });
+});
+
+describe('migration ServiceClientEpoch', () => {
+  const index = migrations.indexOf(ServiceClientEpoch1765100000000);
+  let schema: ScratchSchema;
+  beforeAll(async () => {
+    schema = await scratchSchema();
+  });
+  afterAll(() => schema.close());
+
+  it('makes every write to a service client move the epoch, and goes down again', async () => {
+    await schema.migratedTo(index + 1);
+    const insert =
+      `INSERT INTO "service_client" ("clientId", "name", "enabled", "secretHash", "createdAt", ` +
+      `"updatedAt") VALUES ('c', 'n', true, 'h', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)`;
+    expect(await schema.movesEpoch(insert)).toBe(true);
+    expect(await schema.movesEpoch('UPDATE "service_client" SET "enabled" = false')).toBe(true);
+    expect(await schema.movesEpoch('DELETE FROM "service_client"')).toBe(true);
+
+    await schema.undoLast();
+    expect(await schema.movesEpoch(insert)).toBe(false);
   });
 });

@@ -23,32 +23,29 @@ export class CredentialEpoch1764460000000 implements MigrationInterface {
       `CREATE TABLE "credential_epoch" ("id" integer PRIMARY KEY, "value" bigint NOT NULL)`,
     );
     await queryRunner.query(`INSERT INTO "credential_epoch" ("id", "value") VALUES (1, 0)`);
-    const advance = `UPDATE "credential_epoch" SET "value" = "value" + 1`;
     if (postgres)
       await queryRunner.query(
         `CREATE FUNCTION "credential_epoch_advance"() RETURNS trigger LANGUAGE plpgsql AS ` +
-          `$$ BEGIN ${advance}; RETURN NULL; END $$`,
+          `$$ BEGIN ${ADVANCE}; RETURN NULL; END $$`,
       );
-    for (const { name, table, events } of triggersOn(postgres))
-      await queryRunner.query(
-        `CREATE TRIGGER "${name}" AFTER ${events.join(' OR ')} ON "${table}" ` +
-          (postgres
-            ? `FOR EACH STATEMENT EXECUTE FUNCTION "credential_epoch_advance"()`
-            : `BEGIN ${advance}; END`),
-      );
+    await createEpochTriggers(queryRunner, TRIGGERS);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     const postgres = isPostgres(queryRunner);
-    for (const { name, table } of triggersOn(postgres))
-      await queryRunner.query(`DROP TRIGGER "${name}"${postgres ? ` ON "${table}"` : ''}`);
+    await dropEpochTriggers(queryRunner, TRIGGERS);
     if (postgres) await queryRunner.query(`DROP FUNCTION "credential_epoch_advance"()`);
     await queryRunner.query(`DROP TABLE "credential_epoch"`);
   }
 }
 
+const ADVANCE = `UPDATE "credential_epoch" SET "value" = "value" + 1`;
+
+/** Writes that move the credential epoch, by table. */
+export type EpochTriggers = [table: string, events: string[]][];
+
 /** The writes that can change what a check keeps, by table. */
-const TRIGGERS: [string, string[]][] = [
+const TRIGGERS: EpochTriggers = [
   ['user', ['UPDATE OF "enabled", "credentialsChangedAt"', 'DELETE']],
   ['revoked_token', ['INSERT', 'UPDATE', 'DELETE']],
   ['group', ['INSERT', 'UPDATE', 'DELETE']],
@@ -60,8 +57,11 @@ const TRIGGERS: [string, string[]][] = [
  * watches TRUNCATE (it fires no DELETE trigger there); on SQLite, whose triggers take one event,
  * one a write (a DELETE of every row runs them, and SQLite has no TRUNCATE).
  */
-function triggersOn(postgres: boolean): { name: string; table: string; events: string[] }[] {
-  return TRIGGERS.flatMap(([table, events]) =>
+function triggersOn(
+  postgres: boolean,
+  triggers: EpochTriggers,
+): { name: string; table: string; events: string[] }[] {
+  return triggers.flatMap(([table, events]) =>
     postgres
       ? [{ name: `credential_epoch_${table}`, table, events: [...events, 'TRUNCATE'] }]
       : events.map((event, index) => ({
@@ -70,4 +70,28 @@ function triggersOn(postgres: boolean): { name: string; table: string; events: s
           events: [event],
         })),
   );
+}
+
+/** Makes these writes move the epoch (the function they call exists from this migration on). */
+export async function createEpochTriggers(
+  queryRunner: QueryRunner,
+  triggers: EpochTriggers,
+): Promise<void> {
+  const postgres = isPostgres(queryRunner);
+  for (const { name, table, events } of triggersOn(postgres, triggers))
+    await queryRunner.query(
+      `CREATE TRIGGER "${name}" AFTER ${events.join(' OR ')} ON "${table}" ` +
+        (postgres
+          ? `FOR EACH STATEMENT EXECUTE FUNCTION "credential_epoch_advance"()`
+          : `BEGIN ${ADVANCE}; END`),
+    );
+}
+
+export async function dropEpochTriggers(
+  queryRunner: QueryRunner,
+  triggers: EpochTriggers,
+): Promise<void> {
+  const postgres = isPostgres(queryRunner);
+  for (const { name, table } of triggersOn(postgres, triggers))
+    await queryRunner.query(`DROP TRIGGER "${name}"${postgres ? ` ON "${table}"` : ''}`);
 }

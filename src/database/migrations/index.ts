@@ -11,6 +11,7 @@ import { CredentialVersion1764700000000 } from './1764700000000-credential-versi
 import { SigningKeyLifecycle1764810000000 } from './1764810000000-signing-key-lifecycle.js';
 import { LongerPasswordHash1764900000000 } from './1764900000000-longer-password-hash.js';
 import { ServiceClients1765000000000 } from './1765000000000-service-clients.js';
+import { ServiceClientEpoch1765100000000 } from './1765100000000-service-client-epoch.js';
 
 /** Every migration, oldest first; listed here so that the app, the CLI and the tests run the same set. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   SigningKeyLifecycle1764810000000,
   LongerPasswordHash1764900000000,
   ServiceClients1765000000000,
+  ServiceClientEpoch1765100000000,
 ];
