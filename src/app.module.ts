@@ -11,6 +11,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdentityModule } from './identity/identity.module.js';
+import { LivenessModule } from './liveness/liveness.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import type { AppConfig } from './config/app-config.js';
@@ -31,6 +32,7 @@ export class AppModule {
         ConfigModule.forRoot(config),
         ClockModule,
         DatabaseModule,
+        LivenessModule,
         MetricsModule,
         AuditModule,
         ThrottlingModule,

@@ -1,21 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { BadRequestException, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { hashSecret } from '../common/secret-hash.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
-import { PreparedRead } from '../database/prepared-read.js';
+import { type Detail, LivenessService } from '../liveness/liveness.service.js';
 import { User } from '../users/entities/user.entity.js';
-import { CREDENTIAL_LIVENESS_COLUMNS, isCredentialLive } from '../users/user-status.js';
+import { isCredentialLive } from '../users/user-status.js';
 import type { CreateUserTokenDto } from './dto/create-user-token.dto.js';
 import type { UserTokenDto } from './dto/user-token-response.dto.js';
 import { UserToken } from './entities/user-token.entity.js';
 import { Clock } from '../clock/clock.service.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-/** What isUserTokenLive and recordUsage read of a token. */
-const TOKEN_LIVENESS_COLUMNS = ['id', 'enabled', 'expirationTime', 'creationTime', 'lastUsageTime'];
 /** `lastUsageTime` is written at most this often per token, so that checks stay reads. */
 const USAGE_WRITE_INTERVAL_MS = 60_000;
 
@@ -27,29 +25,12 @@ export interface AuthenticatedUserToken {
 /** The user-token API's long-lived tokens: issued on a Basic login, kept only as SHA-256. */
 @Injectable()
 export class UserTokensService {
-  private readonly tokenWithUser: PreparedRead;
-  /** The same, with only what liveness and usage need: for checks that return no user. */
-  private readonly tokenLiveness: PreparedRead;
-
   constructor(
     @InjectRepository(UserToken) private readonly tokens: Repository<UserToken>,
     private readonly audit: AuditService,
     private readonly clock: Clock,
-    dataSource: DataSource,
-  ) {
-    const byHash = (selectList: string) =>
-      `SELECT ${selectList} FROM "user_token" "token" ` +
-      `JOIN "user" "user" ON "user"."id" = "token"."userId" WHERE "token"."tokenHash" = ?`;
-    this.tokenWithUser = new PreparedRead(dataSource, (columns) =>
-      byHash(`${columns(UserToken, 'token')}, ${columns(User, 'user')}`),
-    );
-    this.tokenLiveness = new PreparedRead(dataSource, (columns) =>
-      byHash(
-        `${columns(UserToken, 'token', TOKEN_LIVENESS_COLUMNS)}, ` +
-          `${columns(User, 'user', CREDENTIAL_LIVENESS_COLUMNS)}`,
-      ),
-    );
-  }
+    private readonly liveness: LivenessService,
+  ) {}
 
   async issue(user: User, dto: CreateUserTokenDto): Promise<UserTokenDto> {
     const expirationTime = dto.expirationTime ? new Date(dto.expirationTime) : null;
@@ -82,22 +63,19 @@ export class UserTokensService {
 
   /** The live token and its user, or null for an unknown, expired, disabled or logged-out token. */
   async authenticate(token: string): Promise<AuthenticatedUserToken | null> {
-    const userToken = await this.liveToken(this.tokenWithUser, token);
+    const userToken = await this.liveToken('user', token);
     return userToken ? { user: userToken.user!, userToken } : null;
   }
 
   /** Whether `token` is live (its use is recorded): authenticate() without reading the user. */
   async isLive(token: string): Promise<boolean> {
-    return (await this.liveToken(this.tokenLiveness, token)) !== null;
+    return (await this.liveToken('liveness', token)) !== null;
   }
 
-  private async liveToken(read: PreparedRead, token: string): Promise<UserToken | null> {
+  private async liveToken(detail: Detail, token: string): Promise<UserToken | null> {
     if (!UUID_V4.test(token)) return null;
-    const [row] = await read.rows([hashSecret(token.toLowerCase())]);
-    if (!row) return null;
-    const userToken = read.entity(UserToken, 'token', row);
-    userToken.user = read.entity(User, 'user', row);
-    if (!isUserTokenLive(userToken, this.clock.nowMs())) return null;
+    const userToken = await this.liveness.userToken(detail, hashSecret(token.toLowerCase()));
+    if (!userToken || !isUserTokenLive(userToken, this.clock.nowMs())) return null;
     await this.recordUsage(userToken);
     return userToken;
   }

@@ -1,19 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.service.js';
 import { hashesMatch, hashSecret } from '../common/secret-hash.js';
-import { CredentialStateCache } from '../database/credential-state-cache.js';
 import type { BasicCredentials } from '../identity/request-credentials.js';
+import { LivenessService } from '../liveness/liveness.service.js';
 import type { IssuedClientDto, ServiceClientDto } from './dto/service-client.dto.js';
 import { ServiceClient } from './entities/service-client.entity.js';
 
 /** Compared with when the client id is unknown, so that an unknown id costs what a wrong secret does. */
 const NO_SUCH_HASH = hashSecret('');
-/** Credentials whose answer is kept, about 300 bytes each: a few clients, and guesses at them. */
-const ANSWERS_KEPT = 1_000;
 
 /** Who made a change to a service client, for the audit trail: an admin over HTTP, or the CLI. */
 export type ClientChangeActor = Pick<AuditEventInput, 'api' | 'actorId' | 'address' | 'agent'>;
@@ -21,21 +19,12 @@ export type ClientChangeActor = Pick<AuditEventInput, 'api' | 'actorId' | 'addre
 /** The service clients of introspection and revocation: created, listed, changed, checked. */
 @Injectable()
 export class ServiceClientsService {
-  /**
-   * The answer for each pair of credentials, by their SHA-256, kept while the credential epoch
-   * stands still: every change to a client moves it (migration ServiceClientEpoch). A service that
-   * introspects on every request of its own then costs one read of the epoch, not a lookup.
-   */
-  private readonly answers: CredentialStateCache<ServiceClient | null>;
-
   constructor(
     @InjectRepository(ServiceClient) private readonly clients: Repository<ServiceClient>,
     private readonly audit: AuditService,
     private readonly clock: Clock,
-    dataSource: DataSource,
-  ) {
-    this.answers = new CredentialStateCache(dataSource, ANSWERS_KEPT);
-  }
+    private readonly liveness: LivenessService,
+  ) {}
 
   /** A new client, with its secret: the only time the secret is seen. */
   async create(actor: ClientChangeActor, name: string): Promise<IssuedClientDto> {
@@ -94,20 +83,16 @@ export class ServiceClientsService {
 
   /**
    * The enabled client these Basic credentials name, or null. The secret's hash is compared in
-   * constant time, and an unknown id is compared too, so that timing tells nothing. Kept by the
-   * credentials' SHA-256, never the secret itself.
+   * constant time, and an unknown id is compared too, so that timing tells nothing. The client is
+   * read through LivenessService, which keeps it: a service that introspects on every request of
+   * its own costs one read of the credential epoch, not a lookup.
    */
-  authenticate(credentials: BasicCredentials): Promise<ServiceClient | null> {
-    const key = hashSecret(`${credentials.username}:${credentials.password}`);
-    return this.answers.get(key, () => this.lookUp(credentials));
-  }
-
-  private async lookUp(credentials: BasicCredentials): Promise<ServiceClient | null> {
+  async authenticate(credentials: BasicCredentials): Promise<ServiceClient | null> {
     const clientId = formDecoded(credentials.username);
     const secret = formDecoded(credentials.password);
     const client =
       clientId !== null && clientId.length <= 32
-        ? await this.clients.findOneBy({ clientId })
+        ? await this.liveness.serviceClient(clientId)
         : null;
     const matches = hashesMatch(client?.secretHash ?? NO_SUCH_HASH, hashSecret(secret ?? ''));
     return client && matches && client.enabled ? client : null;

@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { hashesMatch, hashSecret } from '../common/secret-hash.js';
-import { CredentialStateCache } from '../database/credential-state-cache.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
-import { PreparedRead, sqlBoolean } from '../database/prepared-read.js';
+import { LivenessService } from '../liveness/liveness.service.js';
 import { Clock } from '../clock/clock.service.js';
 import { AppConfig } from '../config/app-config.js';
 import type { SessionCredential } from '../identity/request-credentials.js';
@@ -16,10 +15,6 @@ import { isCredentialLive } from '../users/user-status.js';
 import type { GroupDto, SessionUserDto } from './dto/session-responses.dto.js';
 import { Session } from './entities/session.entity.js';
 
-/** How deep below a user's group the session API looks for subgroups. */
-const MAX_GROUP_DEPTH = 32;
-/** Users whose group trees are kept; most have a few groups, a few hundred bytes. */
-const GROUP_TREES_KEPT = 10_000;
 /** `lastSeenAt` is written at most this often, so that validating stays a read. */
 const LAST_SEEN_WRITE_INTERVAL_MS = 60_000;
 
@@ -41,42 +36,13 @@ export interface SessionClient {
 /** Sessions of the session API: a numeric sid and a 256-bit secret kept only as SHA-256. */
 @Injectable()
 export class SessionsService {
-  private readonly sessionWithUser: PreparedRead;
-  /** The user's groups (`member` 1) and every group below them (`member` 0). */
-  private readonly groupSubtrees: PreparedRead;
-  /**
-   * Each user's group trees, built from groupSubtrees: that recursive read was a quarter of a
-   * session validate.
-   */
-  private readonly groupTrees: CredentialStateCache<GroupDto[]>;
-
   constructor(
     private readonly config: AppConfig,
     private readonly clock: Clock,
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     private readonly audit: AuditService,
-    dataSource: DataSource,
-  ) {
-    this.sessionWithUser = new PreparedRead(
-      dataSource,
-      (columns) =>
-        `SELECT ${columns(Session, 'session')}, ${columns(User, 'user')} FROM "session" "session" ` +
-        `JOIN "user" "user" ON "user"."id" = "session"."userId" WHERE "session"."id" = ?`,
-    );
-    this.groupSubtrees = new PreparedRead(
-      dataSource,
-      (columns) =>
-        // UNION ALL with a depth bound: no duplicate-removing pass, and a cycle cannot loop.
-        `WITH RECURSIVE "tree" AS (` +
-        `SELECT ${columns(Group, 'group')}, 1 AS "member", 0 AS "depth" FROM "group" "group" ` +
-        `JOIN "user_group" "membership" ON "membership"."groupId" = "group"."id" ` +
-        `WHERE "membership"."userId" = ? ` +
-        `UNION ALL SELECT ${columns(Group, 'group')}, 0, "tree"."depth" + 1 FROM "group" "group" ` +
-        `JOIN "tree" ON "group"."parentId" = "tree"."group.id" WHERE "tree"."depth" < ${MAX_GROUP_DEPTH}) ` +
-        `SELECT * FROM "tree"`,
-    );
-    this.groupTrees = new CredentialStateCache(dataSource, GROUP_TREES_KEPT);
-  }
+    private readonly liveness: LivenessService,
+  ) {}
 
   async start(user: User, client: SessionClient): Promise<{ session: Session; secret: string }> {
     const secret = newSessionSecret();
@@ -111,10 +77,8 @@ export class SessionsService {
 
   /** The live session with this sid and secret, or null; its last use is recorded. */
   async authenticate(credential: SessionCredential): Promise<LiveSession | null> {
-    const [row] = await this.sessionWithUser.rows([credential.sid]);
-    if (!row) return null;
-    const session = this.sessionWithUser.entity(Session, 'session', row);
-    session.user = this.sessionWithUser.entity(User, 'user', row);
+    const session = await this.liveness.session(credential.sid);
+    if (!session) return null;
     if (!hashesMatch(session.secretHash, hashSecret(credential.secret))) return null;
     if (!this.isLive(session)) return null;
     await this.recordUse(session);
@@ -143,18 +107,14 @@ export class SessionsService {
       lastName: user.lastName,
       description: user.description,
       email: user.email,
-      groups: await this.groupTrees.get(user.id, () => this.readGroupTrees(user.id)),
+      groups: await this.groupTreesOf(user.id),
       login: user.username,
     };
   }
 
-  private async readGroupTrees(userId: number): Promise<GroupDto[]> {
-    const rows = await this.groupSubtrees.rows([userId]);
-    const groups = rows.map((row) => this.groupSubtrees.entity(Group, 'group', row));
-    const memberOf = groups.filter((_, index) =>
-      sqlBoolean(this.groupSubtrees.value(rows[index], 'member')),
-    );
-    return groupTrees(memberOf, groups);
+  private async groupTreesOf(userId: number): Promise<GroupDto[]> {
+    const { memberOf, reached } = await this.liveness.groupsOf(userId);
+    return groupTrees(memberOf, reached);
   }
 
   /** Deletes the sessions past their idle or absolute timeout; returns how many. */

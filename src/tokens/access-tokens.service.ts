@@ -3,15 +3,18 @@ import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
-import { DataSource, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { hasJwtShape, looksLikeJwt } from '../identity/request-credentials.js';
-import { CredentialStateCache } from '../database/credential-state-cache.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
-import { PreparedRead, sqlBoolean } from '../database/prepared-read.js';
+import {
+  type AccessTokenSubject,
+  type Detail,
+  LivenessService,
+} from '../liveness/liveness.service.js';
 import { User } from '../users/entities/user.entity.js';
-import { ACCESS_TOKEN_LIVENESS_COLUMNS, isAccessTokenLive } from '../users/user-status.js';
+import { isAccessTokenLive } from '../users/user-status.js';
 import { RevokedToken } from './entities/revoked-token.entity.js';
 import { kidOf, SigningKeysService } from './signing-keys.service.js';
 
@@ -20,8 +23,6 @@ export const ACCESS_TOKEN_ALGORITHM = 'RS256';
 export const CLOCK_TOLERANCE_SECONDS = 30;
 /** Tokens whose signature is remembered as verified, about 1 kB each. */
 const VERIFIED_SIGNATURES_KEPT = 10_000;
-/** Tokens whose subject's liveness and revocation are kept, about 200 bytes each. */
-const LIVENESS_KEPT = 10_000;
 
 export interface AccessTokenClaims {
   sub: string;
@@ -44,20 +45,6 @@ export interface VerifiedAccessToken {
 /** What the user of a live token is known by: read with its liveness, and kept with it. */
 export type TokenHolder = Pick<User, 'id' | 'username' | 'privilege'>;
 
-/**
- * What the cached check reads of the user: liveness, and who the holder is. A username never
- * changes, and a change of privilege moves the credential version, which ends the token: what
- * is kept stays true while the token lives.
- */
-const LIVENESS_AND_HOLDER_COLUMNS = [...ACCESS_TOKEN_LIVENESS_COLUMNS, 'username', 'privilege'];
-
-/** A token's subject as read with the token's revocation and its key's withdrawal. */
-interface Subject {
-  user: User;
-  revoked: boolean;
-  keyWithdrawn: boolean;
-}
-
 /** Claims whose signature has been checked, with the key that checked it. */
 interface SignedClaims {
   claims: AccessTokenClaims;
@@ -71,11 +58,6 @@ interface SignedClaims {
  */
 @Injectable()
 export class AccessTokensService {
-  /** The subject, whether the token is revoked and whether its key is withdrawn, in one prepared read. */
-  private readonly subjectAndRevocation: PreparedRead;
-  /** The same, with only what liveness and the holder's identity need: for checks that keep it. */
-  private readonly livenessAndRevocation: PreparedRead;
-  private readonly liveness: CredentialStateCache<Subject | null>;
   /**
    * A token's signature, once verified, stays verified until its key is withdrawn: an entry of a
    * key this instance knows to be withdrawn is forgotten on its next use. Another instance's
@@ -93,20 +75,8 @@ export class AccessTokensService {
     private readonly keys: SigningKeysService,
     private readonly audit: AuditService,
     @InjectRepository(RevokedToken) private readonly revoked: Repository<RevokedToken>,
-    dataSource: DataSource,
-  ) {
-    const withRevocation = (userColumns: string) =>
-      `SELECT ${userColumns}, EXISTS (SELECT 1 FROM "revoked_token" WHERE "jti" = ?) AS "revoked", ` +
-      `EXISTS (SELECT 1 FROM "signing_key" WHERE "kid" = ? AND "withdrawnAt" IS NOT NULL) ` +
-      `AS "keyWithdrawn" FROM "user" "user" WHERE "user"."id" = ?`;
-    this.subjectAndRevocation = new PreparedRead(dataSource, (columns) =>
-      withRevocation(columns(User, 'user')),
-    );
-    this.livenessAndRevocation = new PreparedRead(dataSource, (columns) =>
-      withRevocation(columns(User, 'user', LIVENESS_AND_HOLDER_COLUMNS)),
-    );
-    this.liveness = new CredentialStateCache(dataSource, LIVENESS_KEPT);
-  }
+    private readonly liveness: LivenessService,
+  ) {}
 
   /** Issues an access JWT for `user` through `api`, recorded as a `token.issue` audit event. */
   async issue(
@@ -162,7 +132,7 @@ export class AccessTokensService {
     audience?: string,
   ): Promise<VerifiedAccessToken | null> {
     if (!isAcceptable(claims, audience)) return null;
-    const subject = await this.readSubject(this.subjectAndRevocation, { claims, kid });
+    const subject = await this.subjectOf('user', { claims, kid });
     return isLiveSubject(subject, claims) ? { user: subject.user, claims } : null;
   }
 
@@ -181,27 +151,24 @@ export class AccessTokensService {
   ): Promise<{ claims: AccessTokenClaims; user: TokenHolder } | null> {
     const signed = await this.verifySignature(token);
     if (signed === null || !isAcceptable(signed.claims, audience)) return null;
-    const { claims, kid } = signed;
-    // The kid is part of the key: a token of a withdrawn key may repeat a live token's jti.
-    const subject = await this.liveness.get(`${claims.sub}:${claims.jti}:${kid}`, () =>
-      this.readSubject(this.livenessAndRevocation, signed),
-    );
-    return isLiveSubject(subject, claims) ? { claims, user: subject.user } : null;
+    const subject = await this.subjectOf('liveness', signed);
+    return isLiveSubject(subject, signed.claims)
+      ? { claims: signed.claims, user: subject.user }
+      : null;
   }
 
-  private async readSubject(
-    read: PreparedRead,
+  private async subjectOf(
+    detail: Detail,
     { claims, kid }: SignedClaims,
-  ): Promise<Subject | null> {
-    const [row] = await read.rows([claims.jti, kid, Number(claims.sub)]);
-    if (!row) return null;
-    const keyWithdrawn = sqlBoolean(read.value(row, 'keyWithdrawn'));
-    if (keyWithdrawn) this.keys.forgetWithdrawn(kid);
-    return {
-      user: read.entity(User, 'user', row),
-      revoked: sqlBoolean(read.value(row, 'revoked')),
-      keyWithdrawn,
-    };
+  ): Promise<AccessTokenSubject | null> {
+    const subject = await this.liveness.accessTokenSubject(
+      detail,
+      Number(claims.sub),
+      claims.jti,
+      kid,
+    );
+    if (subject?.keyWithdrawn) this.keys.forgetWithdrawn(kid);
+    return subject;
   }
 
   /** Revokes a token everywhere at once; expired revocations are dropped on the way. */
@@ -280,7 +247,10 @@ function isAcceptable(claims: AccessTokenClaims, audience: string | undefined): 
   return hasGatehouseClaims(claims) && isForAudience(claims, audience);
 }
 
-function isLiveSubject(subject: Subject | null, claims: AccessTokenClaims): subject is Subject {
+function isLiveSubject(
+  subject: AccessTokenSubject | null,
+  claims: AccessTokenClaims,
+): subject is AccessTokenSubject {
   return (
     subject !== null &&
     !subject.revoked &&

@@ -9,10 +9,10 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, In, IsNull, Not, Repository } from 'typeorm';
+import { In, IsNull, Not, Repository } from 'typeorm';
 import { Clock } from '../clock/clock.service.js';
 import { AppConfig } from '../config/app-config.js';
-import { PreparedRead } from '../database/prepared-read.js';
+import { LivenessService } from '../liveness/liveness.service.js';
 import { SigningKey } from './entities/signing-key.entity.js';
 
 export interface LoadedKey {
@@ -49,20 +49,14 @@ export class SigningKeysService implements OnModuleInit {
   /** The keys that verify (withdrawn ones are left out), latest activation first. */
   private keys = new Map<string, LoadedKey>();
   private suppliedKey: LoadedKey | null = null;
-  /** The kids of the database's keys that are not withdrawn: one small read, to see a change. */
-  private readonly liveKids: PreparedRead;
 
   constructor(
     private readonly config: AppConfig,
     private readonly clock: Clock,
     @InjectRepository(SigningKey) private readonly repository: Repository<SigningKey>,
-    dataSource: DataSource,
-  ) {
-    this.liveKids = new PreparedRead(
-      dataSource,
-      () => `SELECT "kid" FROM "signing_key" WHERE "withdrawnAt" IS NULL`,
-    );
-  }
+    /** Reads the kids of the keys not withdrawn: one small read, to see a change. */
+    private readonly liveness: LivenessService,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     this.suppliedKey = await this.loadSuppliedKey();
@@ -170,9 +164,8 @@ export class SigningKeysService implements OnModuleInit {
 
   /** Reloads the keys when the database's set of usable keys is not the one held. */
   private async refresh(): Promise<void> {
-    const rows = await this.liveKids.rows([]);
     const held = [...this.keys.keys()].filter((kid) => kid !== this.suppliedKey?.kid);
-    const live = new Set(rows.map((row) => String(this.liveKids.value(row, 'kid'))));
+    const live = new Set(await this.liveness.liveSigningKids());
     if (live.size !== held.length || held.some((kid) => !live.has(kid))) await this.reload();
   }
 
