@@ -18,13 +18,13 @@ RUN npm run build \
 FROM node:26-trixie-slim
 WORKDIR /app
 ENV NODE_ENV=production \
-    MALLOC_ARENA_MAX=2 \
     PORT=3000 \
     DATABASE_URL=sqlite:/data/gatehouse.sqlite
 COPY --from=build --chown=root:root /app/package.json ./
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
-# The gatehouse command (npx gatehouse <verb>, npm run migration:run) runs the build above.
+# The gatehouse command (npx gatehouse <verb>, npm run migration:run) and the server's launcher
+# run the build above.
 COPY --chown=root:root bin ./bin
 RUN mkdir -p /data && chown node:node /data
 USER node
@@ -32,7 +32,6 @@ VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/health/live`).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# As `npm run start:prod`: two malloc arenas, a small young generation and a bounded old space keep
-# resident memory low; the preload starts libuv's thread pool (bcrypt) at the lowest priority
-# (README, Benchmark).
-CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=512", "--require", "./dist/src/low-priority-thread-pool.cjs", "dist/src/main.js"]
+# As `npm run start:prod`: the launcher starts node with the options that keep resident memory low
+# and bcrypt's threads at the lowest priority (it says why; README, Benchmark).
+CMD ["bin/gatehouse-server"]

@@ -25,7 +25,17 @@ export function startNode(
   stdout: 'ignore' | 'pipe',
   nodeArgs: string[] = [],
 ): RunningProcess & { stderr(): string } {
-  const child = spawn(process.execPath, [...nodeArgs, script], {
+  return startProcess(process.execPath, [...nodeArgs, script], env, stdout);
+}
+
+/** Starts `command args` and keeps its stderr, so that a process that dies says why. */
+export function startProcess(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  stdout: 'ignore' | 'pipe',
+): RunningProcess & { stderr(): string } {
+  const child = spawn(command, args, {
     env,
     stdio: ['ignore', stdout, 'pipe'],
   });
@@ -35,7 +45,9 @@ export function startNode(
   const exited = new Promise<void>((resolve) =>
     child.once('exit', (code, signal) => {
       if (!stopping)
-        process.stderr.write(`bench: ${script} ended (${code ?? signal}): ${stderr}\n`);
+        process.stderr.write(
+          `bench: ${[command, ...args].join(' ')} ended (${code ?? signal}): ${stderr}\n`,
+        );
       resolve();
     }),
   );

@@ -29,7 +29,7 @@ import { startProdCommand } from '../test/support/server-process.js';
 import { openStore, type BenchStore } from './bench-store.js';
 import { drive, measure, processMemoryMb, toFigure } from './load.js';
 import type { BenchRequest, Figure, LoadOptions } from './load.js';
-import { firstLine, freePort, startNode, waitUntilReady } from './processes.js';
+import { firstLine, freePort, startNode, startProcess, waitUntilReady } from './processes.js';
 import { report, type BenchReport, type Row } from './report.js';
 import { BenchPopulation, seedUsers } from './seed.js';
 import { assertAnswered, scenarios, TokenMinter, type Scenarios } from './scenarios.js';
@@ -110,10 +110,15 @@ async function benchmark(): Promise<BenchReport> {
     LOGIN_ATTEMPTS_PER_MINUTE: '1000000000',
   };
   const config = loadAppConfig(serverEnv);
-  // The server runs as `npm run start:prod` runs it, with the same node options.
-  const nodeArgs = [...startProd.nodeArgs, ...options['node-args'].split(' ').filter(Boolean)];
+  // The server runs as `npm run start:prod` runs it, through the launcher, with more node options.
+  const nodeArgs = options['node-args'].split(' ').filter(Boolean);
   if (options.profile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${resolve(options.profile)}`);
-  const server = startNode(join(DIST, 'main.js'), serverEnv, 'ignore', nodeArgs);
+  const server = startProcess(
+    startProd.command,
+    [],
+    { ...serverEnv, GATEHOUSE_NODE_OPTIONS: nodeArgs.join(' ') },
+    'ignore',
+  );
   cleanups.push(server.stop);
   const baseUrl = `http://127.0.0.1:${serverEnv.PORT}`;
   await waitUntilReady(`${baseUrl}/health/ready`, server);

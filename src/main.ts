@@ -1,4 +1,3 @@
-import './v8-flags.js';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app.setup.js';
 import { ConfigValidationError, loadAppConfig } from './config/app-config.js';

@@ -2,11 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basic } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
-  BUILD_DIR,
   buildServer,
   CLI_JS,
   runServerToExit,
-  startProdCommand,
   startServerProcess,
   stopServerProcess,
 } from '../support/server-process.js';
@@ -113,11 +111,8 @@ describe('the server process', () => {
   it.runIf(process.platform === 'linux')(
     "started as start:prod starts it, runs bcrypt on libuv's threads at the lowest priority and the event loop at its own",
     async () => {
-      const startProd = startProdCommand(BUILD_DIR);
-      const server = await startServerProcess(
-        { ...startProd.env, DATABASE_URL: database.url },
-        startProd.nodeArgs,
-      );
+      // Through the launcher, as start:prod starts it.
+      const server = await startServerProcess({ DATABASE_URL: database.url }, []);
       try {
         const registered = await fetch(`${server.baseUrl}/api/users`, {
           method: 'POST',

@@ -1,6 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -66,40 +66,59 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** How `npm run start:prod` starts the server: the environment it sets and node's options. */
+/** The server's launcher (`npm start`, start:prod, the Docker image): it owns node's options. */
+export const LAUNCHER = resolve('bin', 'gatehouse-server');
+
+/**
+ * How `npm run start:prod` starts a build: `command` (the launcher) with `env` added to the
+ * environment, which points it at this node and at `buildDir`'s entry point (the tests' own build,
+ * or `dist` as start:prod has it). `nodeArgs` is empty: the launcher adds node's options itself,
+ * and startServerProcess takes more in its place.
+ */
 export interface StartProdCommand {
+  command: string;
   env: Record<string, string>;
   nodeArgs: string[];
 }
 
-/**
- * start:prod's command line (`NAME=value … node options… dist/src/main.js`), its paths made
- * absolute paths into `buildDir` (the tests' own build, or `dist` as start:prod has it).
- */
 export function startProdCommand(buildDir = 'dist'): StartProdCommand {
-  const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as {
-    scripts: Record<string, string>;
-  };
-  const words = scripts['start:prod'].split(/\s+/);
-  const node = words.indexOf('node');
   return {
-    env: Object.fromEntries(words.slice(0, node).map((word) => word.split('=', 2))),
-    nodeArgs: words
-      .slice(node + 1, -1)
-      .map((word) => word.replace(/^(\.\/)?dist\//, `${resolve(buildDir)}/`)),
+    command: LAUNCHER,
+    env: launcherEnv(join(resolve(buildDir), 'src', 'main.js')),
+    nodeArgs: [],
+  };
+}
+
+/** The launcher's environment: this node, `main` as the entry point, and more node options. */
+function launcherEnv(main: string, nodeArgs: string[] = []): Record<string, string> {
+  return {
+    NODE: process.execPath,
+    GATEHOUSE_MAIN: main,
+    GATEHOUSE_NODE_OPTIONS: nodeArgs.join(' '),
   };
 }
 
 /**
- * Runs the compiled server and waits until it listens: with start:prod's node options when asked
- * (its environment goes in `env`), else with node's defaults (a login burst then runs at normal priority under a busy test run).
+ * Runs the compiled server and waits until it listens. Given `nodeArgs`, through the launcher as
+ * start:prod starts it, with these node options besides its own; else with node's defaults (a
+ * login burst then runs at normal priority under a busy test run).
  */
 export async function startServerProcess(
   env: Record<string, string>,
-  nodeArgs: string[] = [],
+  nodeArgs?: string[],
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, MAIN_JS], {
-    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', BCRYPT_COST: '4', ...env },
+  const [command, args, launch] = nodeArgs
+    ? [LAUNCHER, [], launcherEnv(MAIN_JS, nodeArgs)]
+    : [process.execPath, [MAIN_JS], {}];
+  const child = spawn(command, args, {
+    env: {
+      PATH: process.env.PATH,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      BCRYPT_COST: '4',
+      ...env,
+      ...launch,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
