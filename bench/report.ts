@@ -9,6 +9,32 @@ export interface Row {
   figure: Figure;
   /** For a scale row: the same check at the small store. */
   comparedTo?: string;
+  /** For the two-instance row: what PostgreSQL's sampled lock waits were (bench/two-instances.ts). */
+  lockWaits?: LockWaits;
+  /** For the two-instance row: the writes instance 2 took, by kind. */
+  writes?: Record<string, WriteCount>;
+  /** For the two-instance row: the database's connections by application_name. */
+  connections?: Record<string, number>;
+}
+
+export interface WriteCount {
+  requests: number;
+  errors: number;
+  perSecond: number;
+  statuses: Record<number, number>;
+}
+
+export interface LockWaits {
+  /** pg_stat_activity samples taken during the burst. */
+  samples: number;
+  /** Samples in which a check's connection (instance 1's) waited on a lock not granted. */
+  checkSamples: number;
+  /** Samples in which a writer's connection (instance 2's) waited on one. */
+  writerSamples: number;
+  /** What the writers waited on (lock, relation, query, the blocker's query), times sampled. */
+  writers: Record<string, number>;
+  /** What the checks waited on, when they did. */
+  checks: Record<string, number>;
 }
 
 export interface BenchReport {
@@ -30,6 +56,7 @@ interface Verdict {
 }
 
 const STORM_P99_MS = 20;
+const TWO_INSTANCES_P99_MS = 20;
 const RSS_LIMIT_MB = 150;
 /** Which limit each kind of figure is compared with, and the least share of it to reach. */
 const TARGETS: Record<string, { limitKind: string; min?: number }> = {
@@ -38,12 +65,23 @@ const TARGETS: Record<string, { limitKind: string; min?: number }> = {
   'check-other': { limitKind: 'limit-jwt' },
   login: { limitKind: 'limit-bcrypt', min: 0.9 },
 };
+/**
+ * Checks held to a higher share of their limit than their kind's, by database: on SQLite the three
+ * checks other services make most.
+ */
+const FIGURE_MIN: Record<string, Record<string, number>> = {
+  sqlite: {
+    'token check, access JWT': 0.7,
+    'token check, user token': 0.7,
+    'session validate': 0.7,
+  },
+};
 const SCALE_MIN = 0.8;
 /** users:import: 100,000 users within a minute on SQLite. */
 const IMPORT_TARGET = { users: 100_000, seconds: 60 };
 
 export async function report(result: BenchReport, directory: string): Promise<void> {
-  const verdicts = result.rows.map((row) => verdictOf(row, result.rows));
+  const verdicts = result.rows.map((row) => verdictOf(row, result.rows, result.database));
   const { memory } = result;
   const memoryMet = !memory || memory.rightAfterMb < RSS_LIMIT_MB;
   const machine = {
@@ -89,7 +127,7 @@ export async function report(result: BenchReport, directory: string): Promise<vo
   }
 }
 
-function verdictOf(row: Row, rows: Row[]): Verdict {
+function verdictOf(row: Row, rows: Row[], database: string): Verdict {
   if (row.kind === 'import') {
     const seconds = row.figure.requests / row.figure.requestsPerSecond;
     const minRate = IMPORT_TARGET.users / IMPORT_TARGET.seconds;
@@ -106,6 +144,19 @@ function verdictOf(row: Row, rows: Row[]): Verdict {
       met: row.figure.p99Ms < STORM_P99_MS && row.figure.errors === 0,
     };
   }
+  if (row.kind === 'two-instances') {
+    const waits = row.lockWaits;
+    const checkWaits = waits ? `${waits.checkSamples} samples of ${waits.samples}` : 'not sampled';
+    return {
+      target: `p99 < ${TWO_INSTANCES_P99_MS} ms, check lock waits 0 (${checkWaits})`,
+      met:
+        row.figure.p99Ms < TWO_INSTANCES_P99_MS &&
+        row.figure.errors === 0 &&
+        waits !== undefined &&
+        waits.samples > 0 &&
+        waits.checkSamples === 0,
+    };
+  }
   if (row.comparedTo) {
     const ratio = scaleRatio(row, rows);
     return {
@@ -119,12 +170,13 @@ function verdictOf(row: Row, rows: Row[]): Verdict {
   if (!rule) return {};
   const limit = rows.find((candidate) => candidate.kind === rule.limitKind);
   const ratio = limit ? row.figure.requestsPerSecond / limit.figure.requestsPerSecond : undefined;
-  if (rule.min === undefined) return { limit: limit?.name, ratio };
+  const min = FIGURE_MIN[database]?.[row.name] ?? rule.min;
+  if (min === undefined) return { limit: limit?.name, ratio };
   return {
     limit: limit?.name,
     ratio,
-    target: `≥ ${rule.min * 100}% of ${rule.limitKind.replace('limit-', '')} limit`,
-    met: ratio !== undefined && ratio >= rule.min && row.figure.errors === 0,
+    target: `≥ ${Math.round(min * 100)}% of ${rule.limitKind.replace('limit-', '')} limit`,
+    met: ratio !== undefined && ratio >= min && row.figure.errors === 0,
   };
 }
 

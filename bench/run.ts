@@ -1,11 +1,14 @@
 /**
  * `npm run bench`: Gatehouse's token and session checks and its logins, side by side with the
- * limits of this machine (a bare node:http JWT verifier, the same plus one SQLite lookup, raw
- * bcrypt), in one run. Prints a table and writes the same as JSON under bench/results/.
+ * limits of this machine (a bare node:http JWT verifier, the same plus one indexed lookup in the
+ * server's database — SQLite, or PostgreSQL over `pg` — and raw bcrypt), in one run. Prints a table
+ * and writes the same as JSON under bench/results/.
  *
  *   npm run bench                      SQLite, 1,000 users
  *   npm run bench -- --scale           then again at 1,000,000 users and user tokens
  *   DATABASE_URL=postgres://… npm run bench
+ *                                      PostgreSQL; also two instances on the one database
+ *                                      (bench/two-instances.ts)
  *   npm run bench -- --profile DIR     also writes the server's CPU profile to DIR
  *   npm run bench -- --only REGEXP     measures only the figures whose names match; one that
  *                                      matches the import's ("--only import") measures it alone,
@@ -33,6 +36,7 @@ import { firstLine, freePort, startNode, startProcess, waitUntilReady } from './
 import { report, type BenchReport, type Row } from './report.js';
 import { BenchPopulation, seedUsers } from './seed.js';
 import { assertAnswered, scenarios, TokenMinter, type Scenarios } from './scenarios.js';
+import { measureTwoInstances, TWO_INSTANCES_FIGURE } from './two-instances.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -76,6 +80,12 @@ const only = options.only ? new RegExp(options.only, 'i') : null;
 const selected = (figure: string) => !only || only.test(figure);
 const IMPORT_USERS = Number(options['import-users']);
 const IMPORT_FIGURE = `import of ${IMPORT_USERS.toLocaleString('en')} users (users:import)`;
+/** How pg_stat_activity tells the two instances' connections apart (bench/two-instances.ts). */
+const CHECKS_APPLICATION = 'gatehouse-checks';
+const WRITES_APPLICATION = 'gatehouse-writes';
+const LIMIT_APPLICATION = 'gatehouse-bench-limit';
+/** The PostgreSQL limit's own table in the bench's database (bench/bare-verifier.ts reads it). */
+const PG_LIMIT_TABLE = 'bench_limit_account';
 
 const DIST = resolve('dist/src');
 const BENCH_DIR = import.meta.dirname;
@@ -95,33 +105,7 @@ async function benchmark(): Promise<BenchReport> {
   const database = await createTestDatabase();
   cleanups.push(() => database.drop());
   const databaseUrl = database.url;
-  const { loadAppConfig } = (await import(
-    pathToFileURL(join(DIST, 'config/app-config.js')).href
-  )) as {
-    loadAppConfig: (env: NodeJS.ProcessEnv) => { bcryptCost: number; jwt: { issuer: string } };
-  };
-  const startProd = startProdCommand();
-  const serverEnv = {
-    ...process.env,
-    ...startProd.env,
-    DATABASE_URL: databaseUrl,
-    HOST: '127.0.0.1',
-    PORT: String(await freePort()),
-    LOGIN_ATTEMPTS_PER_MINUTE: '1000000000',
-  };
-  const config = loadAppConfig(serverEnv);
-  // The server runs as `npm run start:prod` runs it, through the launcher, with more node options.
-  const nodeArgs = options['node-args'].split(' ').filter(Boolean);
-  if (options.profile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${resolve(options.profile)}`);
-  const server = startProcess(
-    startProd.command,
-    [],
-    { ...serverEnv, GATEHOUSE_NODE_OPTIONS: nodeArgs.join(' ') },
-    'ignore',
-  );
-  cleanups.push(server.stop);
-  const baseUrl = `http://127.0.0.1:${serverEnv.PORT}`;
-  await waitUntilReady(`${baseUrl}/health/ready`, server);
+  const { server, baseUrl, config } = await startServer(databaseUrl, CHECKS_APPLICATION);
 
   const store = await openStore(databaseUrl);
   cleanups.push(() => store.close());
@@ -130,11 +114,14 @@ async function benchmark(): Promise<BenchReport> {
   log(`seeding ${USERS} users (${store.kind}, bcrypt cost ${config.bcryptCost})`);
   await seedUsers(store, population, passwordHash, 1, USERS);
   const minter = await TokenMinter.fromServer(store, baseUrl, population);
-  const baselineDb = seedBaselineDatabase(USERS);
+  const lookupLimit =
+    store.kind === 'postgres'
+      ? await seedPostgresLimitTable(store, databaseUrl, USERS)
+      : seedBaselineDatabase(USERS);
 
   logMemory('after start', server.pid);
   const atThousand = scenarios(population, minter, range(1, USERS));
-  const limits = await startBareVerifiers(baseUrl, config, baselineDb, atThousand.bareJwtCheck);
+  const limits = await startBareVerifiers(baseUrl, config, lookupLimit, atThousand.bareJwtCheck);
   const rows: Row[] = [];
   rows.push(
     ...(await inRounds([
@@ -154,6 +141,7 @@ async function benchmark(): Promise<BenchReport> {
         server.pid,
         passwordHash,
         limits,
+        lookupLimit,
       )),
     );
     logMemory('after the checks at scale', server.pid);
@@ -165,6 +153,27 @@ async function benchmark(): Promise<BenchReport> {
     const storm = await measureStorm(baseUrl, atThousand, check);
     if (storm) rows.push(storm);
   }
+  if (store.kind === 'postgres' && selected(TWO_INSTANCES_FIGURE)) {
+    const half = Math.floor(USERS / 2);
+    const checkers = scenarios(population, minter, range(1, half));
+    rows.push(
+      await measureTwoInstances({
+        databaseUrl,
+        checksApplication: CHECKS_APPLICATION,
+        writesApplication: WRITES_APPLICATION,
+        checksUrl: baseUrl,
+        checks: interleave(
+          checkers.checks.find((check) => check.name === 'token check, access JWT')!.requests,
+          checkers.checks.find((check) => check.name === 'token check, user token')!.requests,
+        ),
+        expectBody: VALID,
+        checkLoad: stormCheckLoad,
+        writers: { population, minter, ids: range(half + 1, USERS) },
+        startWriter: () => startServer(databaseUrl, WRITES_APPLICATION),
+        log,
+      }),
+    );
+  }
   rows.push(await measureImport(config.bcryptCost));
   const memory = await memoryAfterRun(server.pid);
   return {
@@ -175,6 +184,50 @@ async function benchmark(): Promise<BenchReport> {
     rows,
     memory,
   };
+}
+
+/**
+ * Starts a server on `databaseUrl` (on PostgreSQL its connections named `applicationName` in
+ * pg_stat_activity) and waits until it is ready: the benchmark's, and on PostgreSQL the second
+ * instance of bench/two-instances.ts, started the same way.
+ */
+async function startServer(databaseUrl: string, applicationName: string) {
+  const { loadAppConfig } = (await import(
+    pathToFileURL(join(DIST, 'config/app-config.js')).href
+  )) as {
+    loadAppConfig: (env: NodeJS.ProcessEnv) => { bcryptCost: number; jwt: { issuer: string } };
+  };
+  const startProd = startProdCommand();
+  const serverEnv = {
+    ...process.env,
+    ...startProd.env,
+    DATABASE_URL: withApplicationName(databaseUrl, applicationName),
+    HOST: '127.0.0.1',
+    PORT: String(await freePort()),
+    LOGIN_ATTEMPTS_PER_MINUTE: '1000000000',
+  };
+  const config = loadAppConfig(serverEnv);
+  // The server runs as `npm run start:prod` runs it, through the launcher, with more node options.
+  const nodeArgs = options['node-args'].split(' ').filter(Boolean);
+  if (options.profile) nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${resolve(options.profile)}`);
+  const server = startProcess(
+    startProd.command,
+    [],
+    { ...serverEnv, GATEHOUSE_NODE_OPTIONS: nodeArgs.join(' ') },
+    'ignore',
+  );
+  cleanups.push(server.stop);
+  const baseUrl = `http://127.0.0.1:${serverEnv.PORT}`;
+  await waitUntilReady(`${baseUrl}/health/ready`, server);
+  return { server, baseUrl, config };
+}
+
+/** A PostgreSQL URL whose connections pg_stat_activity shows as `name`; a SQLite one as it is. */
+function withApplicationName(databaseUrl: string, name: string): string {
+  if (!databaseUrl.startsWith('postgres')) return databaseUrl;
+  const url = new URL(databaseUrl);
+  url.searchParams.set('application_name', name);
+  return url.toString();
 }
 
 /** `--only import`: the import figure by itself; no server is started for it. */
@@ -295,31 +348,69 @@ function seedBaselineDatabase(accounts: number): string {
   return path;
 }
 
+/** Where the lookup limit reads: its own SQLite file, or its own table on PostgreSQL. */
+type LookupLimit = string | { postgresUrl: string };
+
+/**
+ * The PostgreSQL limit's table in the bench's database: one indexed table of accounts, as many as
+ * users (more at scale: `growPostgresLimitTable`), read over connections of its own.
+ */
+async function seedPostgresLimitTable(
+  store: BenchStore,
+  databaseUrl: string,
+  accounts: number,
+): Promise<LookupLimit> {
+  await store.queryOne(
+    `CREATE TABLE ${PG_LIMIT_TABLE} (id integer PRIMARY KEY, enabled boolean NOT NULL)`,
+  );
+  await growPostgresLimitTable(store, 1, accounts);
+  return { postgresUrl: withApplicationName(databaseUrl, LIMIT_APPLICATION) };
+}
+
+async function growPostgresLimitTable(store: BenchStore, from: number, to: number): Promise<void> {
+  await store.queryOne(
+    `INSERT INTO ${PG_LIMIT_TABLE} (id, enabled) SELECT g, true FROM generate_series(${from}, ${to}) g`,
+  );
+  await store.queryOne(`ANALYZE ${PG_LIMIT_TABLE}`);
+}
+
 interface BareVerifiers {
-  /** The two limits of the checks; `suffix` names those measured beside the checks at scale. */
-  figures(suffix: string): FigureToMeasure[];
+  /**
+   * The two limits of the checks; `suffix` names those measured beside the checks at scale, and
+   * `requests` replaces the first users' JWTs (the PostgreSQL limit at scale reads a sample).
+   */
+  figures(suffix: string, requests?: BenchRequest[]): FigureToMeasure[];
   stop(): Promise<void>;
 }
 
 /**
- * The bare verifier, and the same with one SQLite lookup, running beside the server; always on the
- * JWTs of the first users, whom the lookup table holds.
+ * The bare verifier, and the same with one lookup (SQLite, or PostgreSQL when the server runs on
+ * it), running beside the server; on the JWTs of the first users, whom the lookup table holds, or
+ * of the users `figures` is given.
  */
 async function startBareVerifiers(
   baseUrl: string,
   config: { jwt: { issuer: string } },
-  baselineDb: string,
+  lookupLimit: LookupLimit,
   bareJwtCheck: BenchRequest[],
 ): Promise<BareVerifiers> {
+  const lookupEnv =
+    typeof lookupLimit === 'string'
+      ? { LOOKUP_DB: lookupLimit }
+      : { LOOKUP_PG: lookupLimit.postgresUrl };
+  const lookupName =
+    typeof lookupLimit === 'string'
+      ? 'limit: bare verifier + 1 lookup'
+      : 'limit: bare verifier + 1 PostgreSQL lookup';
   const verifiers = await Promise.all(
-    [undefined, baselineDb].map(async (lookupDb) => {
+    [{}, lookupEnv].map(async (lookup) => {
       const verifier = startNode(
         join(BENCH_DIR, 'bare-verifier.js'),
         {
           ...process.env,
           JWKS_URL: `${baseUrl}/.well-known/jwks.json`,
           ISSUER: config.jwt.issuer,
-          LOOKUP_DB: lookupDb,
+          ...lookup,
         },
         'pipe',
       );
@@ -328,11 +419,11 @@ async function startBareVerifiers(
     }),
   );
   return {
-    figures: (suffix) =>
+    figures: (suffix, requests = bareJwtCheck) =>
       verifiers.map(({ verifier, url }, i) => ({
-        name: `${i === 0 ? 'limit: bare verifier' : 'limit: bare verifier + 1 lookup'}${suffix}`,
+        name: `${i === 0 ? 'limit: bare verifier' : lookupName}${suffix}`,
         kind: `${suffix ? 'scale-' : ''}${i === 0 ? 'limit-jwt' : 'limit-lookup'}`,
-        sample: () => measure(url, bareJwtCheck, { ...checkLoad, expectBody: VALID }, verifier.pid),
+        sample: () => measure(url, requests, { ...checkLoad, expectBody: VALID }, verifier.pid),
       })),
     stop: async () => {
       for (const { verifier } of verifiers) await verifier.stop();
@@ -435,6 +526,7 @@ async function measureAtScale(
   pid: number,
   passwordHash: string,
   limits: BareVerifiers,
+  lookupLimit: LookupLimit,
 ): Promise<Row[]> {
   log(`seeding up to ${SCALE_USERS} users and user tokens`);
   const started = Date.now();
@@ -443,13 +535,17 @@ async function measureAtScale(
   logMemory('after the seed at scale', pid);
   const sample = Array.from({ length: SAMPLE }, () => 1 + Math.floor(Math.random() * SCALE_USERS));
   const scenario = scenarios(population, minter, sample);
+  // The PostgreSQL limit's table holds as many accounts as users at scale too, read over the same
+  // sample; the SQLite limit's keeps the first users'.
+  const limitRequests = typeof lookupLimit === 'string' ? undefined : scenario.bareJwtCheck;
+  if (limitRequests) await growPostgresLimitTable(store, USERS + 1, SCALE_USERS);
   const suffix = ` at ${SCALE_USERS.toLocaleString('en')}`;
   const checks = checkFigures(baseUrl, scenario, pid, suffix).map((figure) => ({
     ...figure,
     kind: `scale-${figure.kind}`,
     comparedTo: figure.name.slice(0, -suffix.length),
   }));
-  return inRounds([...limits.figures(` (beside the checks${suffix})`), ...checks]);
+  return inRounds([...limits.figures(` (beside the checks${suffix})`, limitRequests), ...checks]);
 }
 
 /**
@@ -461,6 +557,11 @@ async function memoryAfterRun(pid: number): Promise<BenchReport['memory']> {
   await new Promise((resolve) => setTimeout(resolve, SETTLE_SECONDS * 1000));
   const settled = processMemoryMb(pid);
   return { rightAfterMb: rightAfter.rssMb, settledMb: settled.rssMb, peakMb: settled.peakRssMb };
+}
+
+/** a[0], b[0], a[1], b[1], …: two kinds of request taken in turns. */
+function interleave<T>(a: T[], b: T[]): T[] {
+  return a.flatMap((item, i) => (i < b.length ? [item, b[i]] : [item]));
 }
 
 function range(from: number, to: number): number[] {
