@@ -1,12 +1,15 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DataSource } from 'typeorm';
 import { createApp } from './app.setup.js';
 import { ConfigValidationError, loadAppConfig } from './config/app-config.js';
 import { loadDotEnv } from './config/environment.js';
+import { checkSpeedUps } from './database/speed-up-check.js';
 
 async function bootstrap(): Promise<void> {
   loadDotEnv();
   const config = loadAppConfig(process.env);
   const app = await createApp(config);
+  await checkSpeedUps(app.get(DataSource));
   stopGracefullyOnSignals(app);
   await app.listen({ port: config.port, host: config.host });
 }

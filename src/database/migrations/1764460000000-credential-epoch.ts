@@ -45,7 +45,7 @@ const ADVANCE = `UPDATE "credential_epoch" SET "value" = "value" + 1`;
 export type EpochTriggers = [table: string, events: string[]][];
 
 /** The writes that can change what a check keeps, by table. */
-const TRIGGERS: EpochTriggers = [
+export const TRIGGERS: EpochTriggers = [
   ['user', ['UPDATE OF "enabled", "credentialsChangedAt"', 'DELETE']],
   ['revoked_token', ['INSERT', 'UPDATE', 'DELETE']],
   ['group', ['INSERT', 'UPDATE', 'DELETE']],
@@ -57,7 +57,7 @@ const TRIGGERS: EpochTriggers = [
  * watches TRUNCATE (it fires no DELETE trigger there); on SQLite, whose triggers take one event,
  * one a write (a DELETE of every row runs them, and SQLite has no TRUNCATE).
  */
-function triggersOn(
+export function triggersOn(
   postgres: boolean,
   triggers: EpochTriggers,
 ): { name: string; table: string; events: string[] }[] {

@@ -5,7 +5,7 @@ import {
   type EpochTriggers,
 } from './1764460000000-credential-epoch.js';
 
-const TRIGGERS: EpochTriggers = [['service_client', ['INSERT', 'UPDATE', 'DELETE']]];
+export const TRIGGERS: EpochTriggers = [['service_client', ['INSERT', 'UPDATE', 'DELETE']]];
 
 /**
  * A service client created, disabled, given a new secret or deleted moves the credential epoch,
