@@ -31,6 +31,8 @@ const findAccount = LOOKUP_DB
 const pool = LOOKUP_PG
   ? new pg.Pool({ connectionString: LOOKUP_PG, max: PG_POOL_SIZE, keepAlive: true })
   : null;
+// An idle connection that breaks (the database dropped at the end of a run) must not end the limit.
+pool?.on('error', () => undefined);
 
 /**
  * The subject's account is enabled: one indexed read, from SQLite (synchronous, as before) or

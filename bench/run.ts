@@ -14,6 +14,8 @@
  *                                      matches the import's ("--only import") measures it alone,
  *                                      without starting the server
  *   npm run bench -- --rounds N        samples each figure N times (3), taking turns; keeps medians
+ *   npm run bench -- --users N         N users (1,000); --scale-users N at scale (1,000,000)
+ *   npm run bench -- --seconds 2 --warmup 1 --rounds 1   a smoke run
  *   npm run bench -- --node-args="…"   starts the server's node with these options
  */
 import { execFile } from 'node:child_process';
