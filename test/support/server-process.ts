@@ -72,20 +72,17 @@ export const LAUNCHER = resolve('bin', 'gatehouse-server');
 /**
  * How `npm run start:prod` starts a build: `command` (the launcher) with `env` added to the
  * environment, which points it at this node and at `buildDir`'s entry point (the tests' own build,
- * or `dist` as start:prod has it). `nodeArgs` is empty: the launcher adds node's options itself,
- * and startServerProcess takes more in its place.
+ * or `dist` as start:prod has it).
  */
 export interface StartProdCommand {
   command: string;
   env: Record<string, string>;
-  nodeArgs: string[];
 }
 
 export function startProdCommand(buildDir = 'dist'): StartProdCommand {
   return {
     command: LAUNCHER,
     env: launcherEnv(join(resolve(buildDir), 'src', 'main.js')),
-    nodeArgs: [],
   };
 }
 

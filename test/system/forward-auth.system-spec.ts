@@ -3,13 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  BUILD_DIR,
-  buildServer,
-  startProdCommand,
-  startServerProcess,
-  type ServerProcess,
-} from '../support/server-process.js';
+import { buildServer, startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { baseEnv, freePort, waitUntilOk } from './support/processes.js';
 
 /**
@@ -124,16 +118,14 @@ const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'gatehouse-nginx-'));
   await buildServer();
-  const { env, nodeArgs } = startProdCommand(BUILD_DIR);
   gatehouse = await startServerProcess(
     {
-      ...env,
       DATABASE_URL: `sqlite:${join(scratch, 'gatehouse.sqlite')}`,
       ADMIN_USERNAME: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,
       TRUST_PROXY: '127.0.0.1',
     },
-    nodeArgs,
+    [],
   );
   await waitUntilOk(`${gatehouse.baseUrl}/health/ready`, () => gatehouse.output());
 

@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startProdCommand } from '../support/server-process.js';
 import { commandsOf, extractScript, firstMismatch } from './readme-script.js';
@@ -49,8 +49,8 @@ describe('README: the examples, pasted into bash on a fresh install', () => {
     const port = await freePort();
     baseUrl = `http://localhost:${port}`;
     databaseUrl = `sqlite:${join(scratch, 'gatehouse.sqlite')}`;
-    const { env, nodeArgs } = startProdCommand('dist');
-    server = spawn(process.execPath, [...nodeArgs, resolve('dist', 'src', 'main.js')], {
+    const { command, env } = startProdCommand('dist');
+    server = spawn(command, [], {
       cwd: PROJECT,
       env: { ...baseEnv(), ...env, PORT: String(port), DATABASE_URL: databaseUrl },
       stdio: ['ignore', 'pipe', 'pipe'],
