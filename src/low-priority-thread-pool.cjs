@@ -1,4 +1,4 @@
-// Loaded before the server with `node --require` (npm start, start:prod, the Docker image).
+// Loaded before the server with `node --require` by the launcher, bin/gatehouse-server.
 //
 // bcrypt runs on libuv's thread pool. libuv starts that pool's threads on first use, and on Linux
 // a new thread takes the scheduling priority of the thread that starts it. So the pool is started
