@@ -1,40 +1,54 @@
 import { LRUCache } from 'lru-cache';
-import type { DataSource } from 'typeorm';
-import { PreparedRead } from './prepared-read.js';
 
 /**
- * What a check read about a credential or its user, kept while the credential epoch stands still:
- * a counter that the database's own triggers move, in the transaction that makes the change,
- * whenever such an answer may change (see migration CredentialEpoch). A kept answer costs one read
- * of a one-row table instead of the check's own read: on SQLite that saved a quarter of an
- * access-JWT check. Strict, not short-lived: the epoch is read on every use, so a revocation or a
+ * One read of the credential epoch: a counter that the database's own triggers move, in the
+ * transaction that makes the change, whenever an answer a check keeps may change (see migration
+ * CredentialEpoch). Read at most once, when first asked, and shared by the reads of one request:
+ * the request then answers as of that moment, which is after it arrived.
+ */
+export class EpochSnapshot {
+  private epoch: Promise<string> | null = null;
+
+  private constructor(private readonly read: () => Promise<string>) {}
+
+  /** A snapshot that reads the epoch when first asked. */
+  static reading(read: () => Promise<string>): EpochSnapshot {
+    return new EpochSnapshot(read);
+  }
+
+  /** A snapshot of an epoch already read, in the same statement as what it came with. */
+  static of(epoch: unknown): EpochSnapshot {
+    return new EpochSnapshot(() => Promise.resolve(String(epoch)));
+  }
+
+  value(): Promise<string> {
+    return (this.epoch ??= this.read());
+  }
+}
+
+/**
+ * What a check read about a credential or its user, kept while the credential epoch stands still.
+ * A kept answer costs a read of a one-row table, or none when the epoch came with another read
+ * (a session's), instead of the check's own read: on SQLite that saved a quarter of an access-JWT
+ * check. Strict, not short-lived: the epoch is read for every request, so a revocation or a
  * disabled user counts from its commit on, whichever instance or writer made it.
  */
 export class CredentialStateCache<V> {
-  private readonly epoch: PreparedRead;
   private readonly kept: LRUCache<string | number, { epoch: string; value: V }>;
 
-  constructor(dataSource: DataSource, max: number) {
-    this.epoch = new PreparedRead(
-      dataSource,
-      () => `SELECT "value" AS "epoch" FROM "credential_epoch" WHERE "id" = 1`,
-    );
+  constructor(max: number) {
     this.kept = new LRUCache({ max });
   }
 
   /** `read`'s answer for `key`: the kept one while the epoch stands still, else read anew. */
-  async get(key: string | number, read: () => Promise<V>): Promise<V> {
-    // Read before `read`, so that an answer is never older than the epoch it is kept under.
-    const epoch = await this.currentEpoch();
+  async get(key: string | number, snapshot: EpochSnapshot, read: () => Promise<V>): Promise<V> {
+    // The epoch is read before `read`, so that an answer is never older than the epoch it is
+    // kept under.
+    const epoch = await snapshot.value();
     const kept = this.kept.get(key);
     if (kept?.epoch === epoch) return kept.value;
     const value = await read();
     this.kept.set(key, { epoch, value });
     return value;
-  }
-
-  private async currentEpoch(): Promise<string> {
-    const [row] = await this.epoch.rows([]);
-    return String(this.epoch.value(row, 'epoch'));
   }
 }

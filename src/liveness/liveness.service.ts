@@ -9,13 +9,15 @@ import {
   ACCESS_TOKEN_LIVENESS_COLUMNS,
   CREDENTIAL_LIVENESS_COLUMNS,
 } from '../users/user-status.js';
-import { CredentialStateCache } from './credential-state-cache.js';
+import { CredentialStateCache, EpochSnapshot } from './credential-state-cache.js';
 import { PreparedRead, sqlBoolean } from './prepared-read.js';
 
 /** Answers kept of each kind, a few hundred bytes each. */
 const KEPT = 10_000;
 /** Service clients kept: a few, and the unknown ids guessed at them. */
 const CLIENTS_KEPT = 1_000;
+/** The credential epoch's one row. */
+const EPOCH = `SELECT "value" AS "epoch" FROM "credential_epoch" WHERE "id" = 1`;
 /** How deep below a user's group the session API looks for subgroups. */
 const MAX_GROUP_DEPTH = 32;
 
@@ -33,6 +35,12 @@ export interface AccessTokenSubject {
   user: User;
   revoked: boolean;
   keyWithdrawn: boolean;
+}
+
+/** A session with its user, and the credential epoch read in the same statement. */
+export interface SessionRead {
+  session: Session;
+  snapshot: EpochSnapshot;
 }
 
 /** The user's groups and every group below them, the user's own marked. */
@@ -53,7 +61,9 @@ export type Detail = 'user' | 'liveness';
  * where that pays (CredentialStateCache). Services ask for what they decide on and build no SQL.
  *
  * A kept answer costs one read of the epoch's one-row table instead of the check's own read: on
- * SQLite that is a quarter of an access-JWT check, and group trees are a recursive read.
+ * SQLite that is a quarter of an access-JWT check, and group trees are a recursive read. A request
+ * that asks more than once shares one read of the epoch (an EpochSnapshot: introspection's client
+ * and token); a session's read brings the epoch along, so that validating one is one round trip.
  */
 @Injectable()
 export class LivenessService {
@@ -63,6 +73,7 @@ export class LivenessService {
   private readonly groupsRead: PreparedRead;
   private readonly clientRead: PreparedRead;
   private readonly liveKidsRead: PreparedRead;
+  private readonly epochRead: PreparedRead;
   private readonly keptSubjects: CredentialStateCache<AccessTokenSubject | null>;
   private readonly keptGroups: CredentialStateCache<GroupsReached>;
   private readonly keptClients: CredentialStateCache<ServiceClient | null>;
@@ -94,8 +105,9 @@ export class LivenessService {
     };
     this.sessionRead = read(
       (columns) =>
-        `SELECT ${columns(Session, 'session')}, ${columns(User, 'user')} FROM "session" "session" ` +
-        `JOIN "user" "user" ON "user"."id" = "session"."userId" WHERE "session"."id" = ?`,
+        `SELECT ${columns(Session, 'session')}, ${columns(User, 'user')}, (${EPOCH}) AS "epoch" ` +
+        `FROM "session" "session" JOIN "user" "user" ON "user"."id" = "session"."userId" ` +
+        `WHERE "session"."id" = ?`,
     );
     this.groupsRead = read(
       (columns) =>
@@ -114,9 +126,18 @@ export class LivenessService {
         `WHERE "client"."clientId" = ?`,
     );
     this.liveKidsRead = read(() => `SELECT "kid" FROM "signing_key" WHERE "withdrawnAt" IS NULL`);
-    this.keptSubjects = new CredentialStateCache(dataSource, KEPT);
-    this.keptGroups = new CredentialStateCache(dataSource, KEPT);
-    this.keptClients = new CredentialStateCache(dataSource, CLIENTS_KEPT);
+    this.epochRead = read(() => `${EPOCH}`);
+    this.keptSubjects = new CredentialStateCache(KEPT);
+    this.keptGroups = new CredentialStateCache(KEPT);
+    this.keptClients = new CredentialStateCache(CLIENTS_KEPT);
+  }
+
+  /** A read of the credential epoch, made when first needed, for the reads of one request. */
+  snapshot(): EpochSnapshot {
+    return EpochSnapshot.reading(async () => {
+      const [row] = await this.epochRead.rows([]);
+      return String(this.epochRead.value(row, 'epoch'));
+    });
   }
 
   /**
@@ -129,11 +150,12 @@ export class LivenessService {
     userId: number,
     jti: string,
     kid: string,
+    snapshot = this.snapshot(),
   ): Promise<AccessTokenSubject | null> {
     const readNow = () =>
       this.readAccessTokenSubject(this.accessTokenReads[detail], userId, jti, kid);
     if (detail === 'user') return readNow();
-    return this.keptSubjects.get(`${userId}:${jti}:${kid}`, readNow);
+    return this.keptSubjects.get(`${userId}:${jti}:${kid}`, snapshot, readNow);
   }
 
   /** The user token with this SHA-256 and its user (with `detail`'s columns), or null. */
@@ -147,22 +169,22 @@ export class LivenessService {
   }
 
   /** The session with this sid and its user, or null. */
-  async session(sid: number): Promise<Session | null> {
+  async session(sid: number): Promise<SessionRead | null> {
     const [row] = await this.sessionRead.rows([sid]);
     if (!row) return null;
     const session = this.sessionRead.entity(Session, 'session', row);
     session.user = this.sessionRead.entity(User, 'user', row);
-    return session;
+    return { session, snapshot: EpochSnapshot.of(this.sessionRead.value(row, 'epoch')) };
   }
 
   /** The user's groups and every group below them (kept). */
-  groupsOf(userId: number): Promise<GroupsReached> {
-    return this.keptGroups.get(userId, () => this.readGroups(userId));
+  groupsOf(userId: number, snapshot = this.snapshot()): Promise<GroupsReached> {
+    return this.keptGroups.get(userId, snapshot, () => this.readGroups(userId));
   }
 
   /** The service client with this id, enabled or not, or null (kept). */
-  serviceClient(clientId: string): Promise<ServiceClient | null> {
-    return this.keptClients.get(clientId, async () => {
+  serviceClient(clientId: string, snapshot = this.snapshot()): Promise<ServiceClient | null> {
+    return this.keptClients.get(clientId, snapshot, async () => {
       const [row] = await this.clientRead.rows([clientId]);
       return row ? this.clientRead.entity(ServiceClient, 'client', row) : null;
     });

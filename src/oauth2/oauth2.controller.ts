@@ -92,7 +92,11 @@ export class OAuth2Controller {
     @Body() form: TokenForm,
   ): Promise<IntrospectionResponse> {
     const token = tokenOf(form);
-    const identity = await this.tokenCheck.identify(token, request.serviceClient!.name);
+    const identity = await this.tokenCheck.identify(
+      token,
+      request.serviceClient!.name,
+      request.snapshot,
+    );
     if (!identity) return { active: false };
     return {
       active: true,

@@ -1,12 +1,20 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { basicCredentials } from '../identity/request-credentials.js';
+import type { EpochSnapshot } from '../liveness/credential-state-cache.js';
+import { LivenessService } from '../liveness/liveness.service.js';
 import type { ServiceClient } from './entities/service-client.entity.js';
 import { OAuth2Exception } from './oauth2-error.js';
 import { ServiceClientsService } from './service-clients.service.js';
 
-/** The request of a route behind ServiceClientGuard, with the client it authenticated. */
-export type ClientRequest = FastifyRequest & { serviceClient?: ServiceClient };
+/**
+ * The request of a route behind ServiceClientGuard, with the client it authenticated and the
+ * credential epoch it read doing so, for the check that follows to share.
+ */
+export type ClientRequest = FastifyRequest & {
+  serviceClient?: ServiceClient;
+  snapshot?: EpochSnapshot;
+};
 
 /**
  * Client authentication for introspection (RFC 7662 §2.1): Basic `client_id:client_secret` of an
@@ -14,14 +22,19 @@ export type ClientRequest = FastifyRequest & { serviceClient?: ServiceClient };
  */
 @Injectable()
 export class ServiceClientGuard implements CanActivate {
-  constructor(private readonly clients: ServiceClientsService) {}
+  constructor(
+    private readonly clients: ServiceClientsService,
+    private readonly liveness: LivenessService,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<ClientRequest>();
     const credentials = basicCredentials(request);
-    const client = credentials && (await this.clients.authenticate(credentials));
+    const snapshot = this.liveness.snapshot();
+    const client = credentials && (await this.clients.authenticate(credentials, snapshot));
     if (!client) throw OAuth2Exception.invalidClient();
     request.serviceClient = client;
+    request.snapshot = snapshot;
     return true;
   }
 }

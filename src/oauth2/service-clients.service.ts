@@ -6,6 +6,7 @@ import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.service.js';
 import { hashesMatch, hashSecret } from '../common/secret-hash.js';
 import type { BasicCredentials } from '../identity/request-credentials.js';
+import type { EpochSnapshot } from '../liveness/credential-state-cache.js';
 import { LivenessService } from '../liveness/liveness.service.js';
 import type { IssuedClientDto, ServiceClientDto } from './dto/service-client.dto.js';
 import { ServiceClient } from './entities/service-client.entity.js';
@@ -87,12 +88,15 @@ export class ServiceClientsService {
    * read through LivenessService, which keeps it: a service that introspects on every request of
    * its own costs one read of the credential epoch, not a lookup.
    */
-  async authenticate(credentials: BasicCredentials): Promise<ServiceClient | null> {
+  async authenticate(
+    credentials: BasicCredentials,
+    snapshot?: EpochSnapshot,
+  ): Promise<ServiceClient | null> {
     const clientId = formDecoded(credentials.username);
     const secret = formDecoded(credentials.password);
     const client =
       clientId !== null && clientId.length <= 32
-        ? await this.liveness.serviceClient(clientId)
+        ? await this.liveness.serviceClient(clientId, snapshot)
         : null;
     const matches = hashesMatch(client?.secretHash ?? NO_SUCH_HASH, hashSecret(secret ?? ''));
     return client && matches && client.enabled ? client : null;

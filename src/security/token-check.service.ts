@@ -6,6 +6,7 @@ import { looksLikeJwt, sessionFromSidWithSecret } from '../identity/request-cred
 import { SessionsService } from '../sessions/sessions.service.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
 import type { Privilege, User } from '../users/entities/user.entity.js';
+import type { EpochSnapshot } from '../liveness/credential-state-cache.js';
 
 /** Longer than any token Gatehouse issues; anything longer is refused without parsing. */
 const MAX_TOKEN_LENGTH = 8_192;
@@ -62,11 +63,15 @@ export class TokenCheckService {
   /**
    * The identity behind `token` when it is live (for `service`, when an access JWT names
    * audiences), else null: the one check with its answer, for introspection and forward
-   * authentication. Counted like isValid.
+   * authentication. Counted like isValid. `snapshot`: the epoch this request has read already.
    */
-  async identify(token: string, service: string): Promise<CheckedIdentity | null> {
+  async identify(
+    token: string,
+    service: string,
+    snapshot?: EpochSnapshot,
+  ): Promise<CheckedIdentity | null> {
     const kind = this.kindOf(token);
-    const identity = await this.identityOf(kind, token, service);
+    const identity = await this.identityOf(kind, token, service, snapshot);
     this.metrics.countTokenCheck(kind, identity !== null, service);
     return identity;
   }
@@ -75,11 +80,12 @@ export class TokenCheckService {
     kind: TokenKind,
     token: string,
     service: string,
+    snapshot?: EpochSnapshot,
   ): Promise<CheckedIdentity | null> {
     switch (kind) {
       case 'access-jwt': {
         // The kept answer isLive reads: a check on every proxied request reads no user row.
-        const live = await this.accessTokens.holderOf(token, service);
+        const live = await this.accessTokens.holderOf(token, service, snapshot);
         if (!live) return null;
         const { claims, user } = live;
         const aud = claims.aud === undefined ? null : [claims.aud].flat();

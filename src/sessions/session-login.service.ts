@@ -11,6 +11,7 @@ import type { AuthenticationResponseDto, LoginResponseDto } from './dto/session-
 import { RsaLoginService } from './rsa-login.service.js';
 import type { SessionCredential } from '../identity/request-credentials.js';
 import { type SessionClient, SessionsService } from './sessions.service.js';
+import type { EpochSnapshot } from '../liveness/credential-state-cache.js';
 
 /** Who is logging in from where, and which session they hold already (`?sid=` and the cookie). */
 export interface LoginContext {
@@ -84,9 +85,13 @@ export class SessionLoginService {
     return this.open(user, context);
   }
 
-  async authenticationResponse(user: User): Promise<AuthenticationResponseDto> {
+  /** The session API's answer for `user`; `snapshot` is the epoch their session was read at. */
+  async authenticationResponse(
+    user: User,
+    snapshot?: EpochSnapshot,
+  ): Promise<AuthenticationResponseDto> {
     return {
-      user: await this.sessions.describeUser(user),
+      user: await this.sessions.describeUser(user, snapshot),
       ...genericResponse('OK', 'Successfully validated given SID'),
     };
   }

@@ -106,8 +106,8 @@ export class SessionsController {
     type: GenericResponseDto,
     description: 'NOTFOUND "No such session": no live session for this sid and secret',
   })
-  validate(@CurrentUser() { user }: LiveSession): Promise<AuthenticationResponseDto> {
-    return this.sessionLogin.authenticationResponse(user);
+  validate(@CurrentUser() { user, snapshot }: LiveSession): Promise<AuthenticationResponseDto> {
+    return this.sessionLogin.authenticationResponse(user, snapshot);
   }
 
   @Post('logout/:sid')

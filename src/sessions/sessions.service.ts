@@ -5,6 +5,7 @@ import { Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { hashesMatch, hashSecret } from '../common/secret-hash.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
+import type { EpochSnapshot } from '../liveness/credential-state-cache.js';
 import { LivenessService } from '../liveness/liveness.service.js';
 import { Clock } from '../clock/clock.service.js';
 import { AppConfig } from '../config/app-config.js';
@@ -26,6 +27,8 @@ export function newSessionSecret(): string {
 export interface LiveSession {
   session: Session;
   user: User;
+  /** The credential epoch as the session was read: what the request reads next is kept under it. */
+  snapshot: EpochSnapshot;
 }
 
 export interface SessionClient {
@@ -77,12 +80,13 @@ export class SessionsService {
 
   /** The live session with this sid and secret, or null; its last use is recorded. */
   async authenticate(credential: SessionCredential): Promise<LiveSession | null> {
-    const session = await this.liveness.session(credential.sid);
-    if (!session) return null;
+    const read = await this.liveness.session(credential.sid);
+    if (!read) return null;
+    const { session, snapshot } = read;
     if (!hashesMatch(session.secretHash, hashSecret(credential.secret))) return null;
     if (!this.isLive(session)) return null;
     await this.recordUse(session);
-    return { session, user: session.user! };
+    return { session, user: session.user!, snapshot };
   }
 
   /** Ends this session, or every session of its user; recorded as a `session.end` audit event. */
@@ -100,20 +104,20 @@ export class SessionsService {
   }
 
   /** The session API's User: profile and groups (each with its subtree), never the password. */
-  async describeUser(user: User): Promise<SessionUserDto> {
+  async describeUser(user: User, snapshot?: EpochSnapshot): Promise<SessionUserDto> {
     return {
       id: user.id,
       firstName: user.firstName,
       lastName: user.lastName,
       description: user.description,
       email: user.email,
-      groups: await this.groupTreesOf(user.id),
+      groups: await this.groupTreesOf(user.id, snapshot),
       login: user.username,
     };
   }
 
-  private async groupTreesOf(userId: number): Promise<GroupDto[]> {
-    const { memberOf, reached } = await this.liveness.groupsOf(userId);
+  private async groupTreesOf(userId: number, snapshot?: EpochSnapshot): Promise<GroupDto[]> {
+    const { memberOf, reached } = await this.liveness.groupsOf(userId, snapshot);
     return groupTrees(memberOf, reached);
   }
 

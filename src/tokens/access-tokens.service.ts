@@ -8,6 +8,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { hasJwtShape, looksLikeJwt } from '../identity/request-credentials.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
+import type { EpochSnapshot } from '../liveness/credential-state-cache.js';
 import {
   type AccessTokenSubject,
   type Detail,
@@ -144,14 +145,16 @@ export class AccessTokensService {
   /**
    * The live token's claims and who holds it, from the same kept answer as isLive: for checks
    * on every request (forward authentication, introspection) that need the holder, not the user.
+   * `snapshot`: the epoch this request has read already, if it has.
    */
   async holderOf(
     token: string,
     audience?: string,
+    snapshot?: EpochSnapshot,
   ): Promise<{ claims: AccessTokenClaims; user: TokenHolder } | null> {
     const signed = await this.verifySignature(token);
     if (signed === null || !isAcceptable(signed.claims, audience)) return null;
-    const subject = await this.subjectOf('liveness', signed);
+    const subject = await this.subjectOf('liveness', signed, snapshot);
     return isLiveSubject(subject, signed.claims)
       ? { claims: signed.claims, user: subject.user }
       : null;
@@ -160,12 +163,14 @@ export class AccessTokensService {
   private async subjectOf(
     detail: Detail,
     { claims, kid }: SignedClaims,
+    snapshot?: EpochSnapshot,
   ): Promise<AccessTokenSubject | null> {
     const subject = await this.liveness.accessTokenSubject(
       detail,
       Number(claims.sub),
       claims.jti,
       kid,
+      snapshot,
     );
     if (subject?.keyWithdrawn) this.keys.forgetWithdrawn(kid);
     return subject;
