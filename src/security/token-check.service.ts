@@ -46,18 +46,21 @@ export class TokenCheckService {
   ) {}
 
   /**
-   * Whether `token` is live, for the Security API: an access JWT takes the liveness path that does
-   * not read the user, which is all a yes or no needs. Counted for /metrics by kind and outcome; a
-   * check, not an event, so never audited.
+   * Whether `token` is live, for the Security API: access JWTs and user tokens take the liveness
+   * paths that read only what deciding takes, not the whole user, which is all a yes or no needs.
+   * Counted for /metrics by kind and outcome; a check, not an event, so never audited.
    */
   async isValid(token: string, service: string): Promise<boolean> {
     const kind = this.kindOf(token);
-    const valid =
-      kind === 'access-jwt'
-        ? await this.accessTokens.isLive(token, service)
-        : (await this.identityOf(kind, token, service)) !== null;
+    const valid = await this.isLive(kind, token, service);
     this.metrics.countTokenCheck(kind, valid, service);
     return valid;
+  }
+
+  private async isLive(kind: TokenKind, token: string, service: string): Promise<boolean> {
+    if (kind === 'access-jwt') return this.accessTokens.isLive(token, service);
+    if (kind === 'user-token') return this.userTokens.isLive(token);
+    return (await this.identityOf(kind, token, service)) !== null;
   }
 
   /**
