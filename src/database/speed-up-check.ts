@@ -92,7 +92,7 @@ function threadNices(): number[] {
 }
 
 /** A thread's nice value: field 19 of its stat line, counted after the parenthesised name. */
-function niceOf(statPath: string): number {
+export function niceOf(statPath: string): number {
   const stat = readFileSync(statPath, 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
 }

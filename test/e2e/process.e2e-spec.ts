@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { niceOf } from '../../src/database/speed-up-check.js';
 import { basic } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
@@ -8,12 +9,6 @@ import {
   startServerProcess,
   stopServerProcess,
 } from '../support/server-process.js';
-
-/** A thread's nice value, from its /proc stat line. */
-function niceOf(statPath: string): number {
-  const stat = readFileSync(statPath, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-}
 
 describe('the server process', () => {
   let database: TestDatabase;
