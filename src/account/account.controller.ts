@@ -1,6 +1,9 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBody,
+  ApiConflictResponse,
+  ApiServiceUnavailableResponse,
   ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
@@ -20,7 +23,13 @@ import { ErrorResponseDto } from '../common/dialects/error-response.dto.js';
 import { ProfileDto, UpdateProfileDto } from '../users/dto/profile.dto.js';
 import { Actor, type RequestActor } from '../identity/request-actor.decorator.js';
 import { Authenticated } from '../identity/authenticated.decorator.js';
-import { HashesPassword } from '../identity/limited-route.decorator.js';
+import { HashesPassword, LoginRoute } from '../identity/limited-route.decorator.js';
+import {
+  RecoveryCodesDto,
+  StartTotpEnrolmentDto,
+  TotpCodeDto,
+  TotpEnrolmentDto,
+} from '../second-factor/dto/second-factor.dto.js';
 
 const badRequest = { type: ErrorResponseDto, description: 'A malformed body or id' };
 
@@ -80,6 +89,79 @@ export class AccountController {
   })
   changePassword(@Actor() actor: RequestActor, @Body() dto: ChangePasswordDto): Promise<void> {
     return this.account.changePassword(actor, dto);
+  }
+
+  @Post('totp')
+  @ApiOperation({
+    summary: 'Start enrolling a TOTP second factor',
+    description:
+      'Proves the current password again (failures count towards the lockout), then answers a ' +
+      'new secret, its otpauth:// key URI and that URI as a QR code (SVG) for an authenticator ' +
+      'app. Nothing changes for logins until POST /api/me/totp/confirm; starting again replaces ' +
+      'a pending secret.',
+  })
+  @ApiOkResponse({ type: TotpEnrolmentDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A missing or malformed password' })
+  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'password is wrong' })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'A second factor is on already' })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponseDto,
+    description: 'Locked after failed attempts (Retry-After)',
+  })
+  @ApiServiceUnavailableResponse({
+    type: ErrorResponseDto,
+    description: 'TOTP_ENCRYPTION_KEY is not set (PostgreSQL)',
+  })
+  @HttpCode(200)
+  startSecondFactor(
+    @Actor() actor: RequestActor,
+    @Body() dto: StartTotpEnrolmentDto,
+  ): Promise<TotpEnrolmentDto> {
+    return this.account.startSecondFactor(actor, dto.password);
+  }
+
+  @Post('totp/confirm')
+  @LoginRoute()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Turn the TOTP second factor on with its first code',
+    description:
+      'Answers ten recovery codes, each good for one login instead of a TOTP, shown this once ' +
+      'and stored hashed. From then on every password login needs a code as well.',
+  })
+  @ApiOkResponse({ type: RecoveryCodesDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A missing or malformed code' })
+  @ApiForbiddenResponse({
+    type: ErrorResponseDto,
+    description: 'Not a current code of the secret being enrolled',
+  })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'No enrolment is pending' })
+  confirmSecondFactor(
+    @Actor() actor: RequestActor,
+    @Body() dto: TotpCodeDto,
+  ): Promise<RecoveryCodesDto> {
+    return this.account.confirmSecondFactor(actor, dto.code);
+  }
+
+  @Delete('totp')
+  @LoginRoute()
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Turn the TOTP second factor off with a code',
+    description:
+      'A current TOTP or an unused recovery code; a wrong one counts towards the lockout, as at ' +
+      'a login.',
+  })
+  @ApiBody({ type: TotpCodeDto })
+  @ApiNoContentResponse({ description: 'Turned off; its recovery codes are gone with it' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A missing or malformed code' })
+  @ApiForbiddenResponse({
+    type: ErrorResponseDto,
+    description: 'Not a current TOTP or an unused recovery code',
+  })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'No second factor is on' })
+  disableSecondFactor(@Actor() actor: RequestActor, @Body() dto: TotpCodeDto): Promise<void> {
+    return this.account.disableSecondFactor(actor, dto.code);
   }
 
   @Get('user-tokens')

@@ -1,7 +1,11 @@
 import { ForbiddenException, Injectable, NotFoundException } from '@nestjs/common';
+import { TooManyAttemptsException } from '../common/errors/too-many-attempts.exception.js';
+import { LoginLockoutService } from '../identity/login-lockout.service.js';
+import type { RecoveryCodesDto, TotpEnrolmentDto } from '../second-factor/dto/second-factor.dto.js';
+import { SecondFactorService } from '../second-factor/second-factor.service.js';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { AuditService } from '../audit/audit.service.js';
+import { type AuditEventType, AuditService } from '../audit/audit.service.js';
 import { User } from '../users/entities/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { PasswordCheckService } from '../identity/password-check.service.js';
@@ -22,6 +26,8 @@ export class AccountService {
     private readonly passwords: PasswordCheckService,
     private readonly credentials: UserCredentialsService,
     private readonly audit: AuditService,
+    private readonly secondFactor: SecondFactorService,
+    private readonly lockout: LoginLockoutService,
     @InjectRepository(User) private readonly userRepository: Repository<User>,
   ) {}
 
@@ -31,7 +37,7 @@ export class AccountService {
       relations: { groups: true },
     });
     if (!user) throw new NotFoundException('No such user');
-    return toProfileDto(user);
+    return toProfileDto(user, await this.secondFactor.isOn(userId));
   }
 
   async updateProfile(actor: RequestActor, dto: UpdateProfileDto): Promise<ProfileDto> {
@@ -80,23 +86,94 @@ export class AccountService {
 
   /** Refuses (403, audited) an old password that is not the caller's current one. */
   private async checkOldPassword(actor: RequestActor, oldPassword: string): Promise<void> {
-    const { user } = actor.caller;
-    const verified = await this.passwords.check(user.username, oldPassword, {
-      api: SELF_SERVICE,
-      address: actor.address,
-      agent: actor.agent,
+    if (await this.isCurrentPassword(actor, oldPassword)) return;
+    await this.recordSelfService(actor, 'password.change', 'failure', {
+      reason: 'wrong old password',
     });
-    if (verified?.id === user.id) return;
-    await this.audit.record({
-      type: 'password.change',
-      outcome: 'failure',
+    throw new ForbiddenException('oldPassword is not the current password');
+  }
+
+  /**
+   * Starts enrolling a TOTP second factor, once the current password is proved again (a stolen
+   * token or session alone cannot add the thief's factor); the account is as it was until a
+   * first code confirms it.
+   */
+  async startSecondFactor(actor: RequestActor, password: string): Promise<TotpEnrolmentDto> {
+    this.secondFactor.assertAvailable();
+    if (!(await this.isCurrentPassword(actor, password))) {
+      await this.recordSelfService(actor, 'second-factor.enrol', 'failure', {
+        reason: 'wrong password',
+      });
+      throw new ForbiddenException('password is not the current password');
+    }
+    const { user } = actor.caller;
+    const enrolment = await this.secondFactor.startEnrolment(user.id, user.username);
+    await this.recordSelfService(actor, 'second-factor.enrol', 'success');
+    return enrolment;
+  }
+
+  /** Turns the pending second factor on with its first code; the recovery codes, shown this once. */
+  async confirmSecondFactor(actor: RequestActor, code: string): Promise<RecoveryCodesDto> {
+    const recoveryCodes = await this.secondFactor.confirm(actor.caller.user.id, code);
+    if (!recoveryCodes) {
+      await this.recordSelfService(actor, 'second-factor.enable', 'failure', {
+        reason: 'wrong code',
+      });
+      throw new ForbiddenException('code is not a current code of the secret being enrolled');
+    }
+    await this.recordSelfService(actor, 'second-factor.enable', 'success');
+    return { recoveryCodes };
+  }
+
+  /**
+   * Turns the second factor off with one of its codes. A wrong code counts towards the account's
+   * lock, as at a login: a stolen session must not get to guess codes without end.
+   */
+  async disableSecondFactor(actor: RequestActor, code: string): Promise<void> {
+    const subject = { userId: actor.caller.user.id };
+    const lockedFor = await this.lockout.lockedForSeconds(subject);
+    if (lockedFor > 0) throw new TooManyAttemptsException(lockedFor);
+    if (await this.secondFactor.disable(subject.userId, code)) {
+      await this.recordSelfService(actor, 'second-factor.disable', 'success');
+      return;
+    }
+    const lockedNow = await this.lockout.recordFailure(subject);
+    await this.recordSelfService(actor, 'second-factor.disable', 'failure', {
+      reason: 'wrong code',
+      locked: lockedNow > 0,
+    });
+    if (lockedNow > 0) throw new TooManyAttemptsException(lockedNow);
+    throw new ForbiddenException('code is not a current TOTP or an unused recovery code');
+  }
+
+  /** The one password check, for a caller who is signed in already (no second factor asked). */
+  private async isCurrentPassword(actor: RequestActor, password: string): Promise<boolean> {
+    const { user } = actor.caller;
+    const verified = await this.passwords.check(
+      user.username,
+      password,
+      { api: SELF_SERVICE, address: actor.address, agent: actor.agent },
+      'signed-in',
+    );
+    return verified?.id === user.id;
+  }
+
+  private recordSelfService(
+    actor: RequestActor,
+    type: AuditEventType,
+    outcome: 'success' | 'failure',
+    detail?: Record<string, string | boolean>,
+  ): Promise<void> {
+    const { user } = actor.caller;
+    return this.audit.record({
+      type,
+      outcome,
       api: SELF_SERVICE,
       userId: user.id,
       username: user.username,
       ...clientFields(actor),
-      detail: { reason: 'wrong old password' },
+      detail,
     });
-    throw new ForbiddenException('oldPassword is not the current password');
   }
 
   listUserTokens(actor: RequestActor): Promise<UserTokenSummaryDto[]> {

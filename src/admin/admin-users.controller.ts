@@ -122,6 +122,25 @@ export class AdminUsersController {
     return this.users.resetPassword(actor, id, dto.password);
   }
 
+  @Delete(':id/totp')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: "Reset a user's second factor",
+    description:
+      'Removes their TOTP second factor (on or pending) and its recovery codes, for a user who ' +
+      'lost both; their next password login needs no code, and they may enrol again.',
+  })
+  @userId()
+  @ApiNoContentResponse({ description: 'Reset (also when none was on)' })
+  @ApiBadRequestResponse(badRequest)
+  @ApiNotFoundResponse(noSuchUser)
+  resetSecondFactor(
+    @Actor() actor: RequestActor,
+    @Param('id', PositiveIntPipe) id: number,
+  ): Promise<void> {
+    return this.users.resetSecondFactor(actor, id);
+  }
+
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({

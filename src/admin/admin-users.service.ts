@@ -5,6 +5,7 @@ import type { RequestActor } from '../identity/request-actor.decorator.js';
 import { actorFields } from '../identity/request-actor.decorator.js';
 import { toProfileDto } from '../users/profile.js';
 import { AuditService } from '../audit/audit.service.js';
+import { SecondFactorService } from '../second-factor/second-factor.service.js';
 import { DEFAULT_PAGE_SIZE } from '../common/validation/query-values.js';
 import { Group } from '../users/entities/group.entity.js';
 import { User } from '../users/entities/user.entity.js';
@@ -30,8 +31,8 @@ function likePrefix(prefix: string): string {
   return `${prefix.replace(/[!%_]/g, (character) => LIKE_ESCAPE + character)}%`;
 }
 
-function toAdminUserDto(user: User): AdminUserDto {
-  return Object.assign(toProfileDto(user), {
+function toAdminUserDto(user: User, secondFactor: boolean): AdminUserDto {
+  return Object.assign(toProfileDto(user, secondFactor), {
     enabled: user.enabled,
     lockedUntil:
       user.lockedUntil && user.lockedUntil > new Date() ? user.lockedUntil.toISOString() : null,
@@ -44,6 +45,7 @@ export class AdminUsersService {
   constructor(
     private readonly store: UsersService,
     private readonly audit: AuditService,
+    private readonly secondFactor: SecondFactorService,
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectRepository(Group) private readonly groups: Repository<Group>,
   ) {}
@@ -67,9 +69,13 @@ export class AdminUsersService {
       skip: offset,
       take: limit,
     });
-    const withGroups = await this.withGroups(users.map((user) => user.id));
+    const ids = users.map((user) => user.id);
+    const withGroups = await this.withGroups(ids);
+    const secondFactorOn = await this.secondFactor.onAmong(ids);
     return {
-      items: users.map((user) => toAdminUserDto(withGroups.get(user.id) ?? user)),
+      items: users.map((user) =>
+        toAdminUserDto(withGroups.get(user.id) ?? user, secondFactorOn.has(user.id)),
+      ),
       total,
       limit,
       offset,
@@ -77,7 +83,8 @@ export class AdminUsersService {
   }
 
   async get(id: number): Promise<AdminUserDto> {
-    return toAdminUserDto(await this.existing(id));
+    const user = await this.existing(id);
+    return toAdminUserDto(user, await this.secondFactor.isOn(id));
   }
 
   /**
@@ -107,7 +114,7 @@ export class AdminUsersService {
     set('enabled', dto.enabled);
     if (dto.groups !== undefined) set('groups', await this.groupsByIds(dto.groups));
 
-    if (changed.length === 0) return toAdminUserDto(user);
+    if (changed.length === 0) return this.get(id);
     const ended = await this.store.update(user, changes);
     await this.recordChange(actor, id, {
       action: 'user.update',
@@ -140,6 +147,24 @@ export class AdminUsersService {
         sessionsEnded: ended.sessions,
         userTokensRevoked: ended.userTokens,
       },
+    });
+  }
+
+  /**
+   * Removes a user's second factor, on or pending, with its recovery codes: for a user who lost
+   * their authenticator and recovery codes. Their next password login needs no code.
+   */
+  async resetSecondFactor(actor: RequestActor, id: number): Promise<void> {
+    const user = await this.existing(id);
+    const wasOn = await this.secondFactor.remove(id);
+    await this.audit.record({
+      type: 'second-factor.disable',
+      outcome: 'success',
+      api: ADMIN_API,
+      userId: id,
+      username: user.username,
+      ...actorFields(actor),
+      detail: { action: 'reset', wasOn },
     });
   }
 

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { SecondFactorModule } from '../second-factor/second-factor.module.js';
 import { TokensModule } from '../tokens/tokens.module.js';
 import { Group } from '../users/entities/group.entity.js';
 import { User } from '../users/entities/user.entity.js';
@@ -17,7 +18,13 @@ import { AdminUsersService } from './admin-users.service.js';
 
 /** The administration API under /api/admin, for admins only (@Authenticated('admin')). */
 @Module({
-  imports: [TypeOrmModule.forFeature([User, Group]), TokensModule, UsersModule, UsersImportModule],
+  imports: [
+    TypeOrmModule.forFeature([User, Group]),
+    TokensModule,
+    UsersModule,
+    UsersImportModule,
+    SecondFactorModule,
+  ],
   controllers: [
     AdminUsersController,
     AdminImportController,

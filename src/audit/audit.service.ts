@@ -32,6 +32,12 @@ export const AUDIT_EVENT_TYPES = [
   'password.change',
   /** Any change through the admin API; the detail says what. */
   'admin.change',
+  /** A TOTP enrolment started (the password proved again). */
+  'second-factor.enrol',
+  /** A second factor turned on by its first code. */
+  'second-factor.enable',
+  /** A second factor turned off by its user (with a code) or reset by an admin. */
+  'second-factor.disable',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 export const AUDIT_OUTCOMES = ['success', 'failure'] as const;
@@ -84,6 +90,10 @@ export class AuditService {
     if (event.type === 'login') {
       this.metrics.countLogin(event.api ?? 'unknown', event.outcome);
       if (event.detail?.locked === true) this.metrics.countLockout(event.api ?? 'unknown');
+      const { secondFactor } = event.detail ?? {};
+      if (event.outcome === 'failure' && typeof secondFactor === 'string') {
+        this.metrics.countSecondFactorFailure(event.api ?? 'unknown', secondFactor);
+      }
     }
     try {
       await this.events.insert({

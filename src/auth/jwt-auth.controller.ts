@@ -10,9 +10,10 @@ import type { FastifyRequest } from 'fastify';
 import { loginAttemptOf } from '../identity/login-attempt.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
 import { JWT_API_WORDS } from '../common/dialects/jwt.dialect.js';
-import { AccessTokenResponseDto, CredentialsDto } from './dto/credentials.dto.js';
+import { AccessTokenResponseDto, JwtApiCredentialsDto } from './dto/credentials.dto.js';
 import { PasswordLoginService } from './password-login.service.js';
 import { LoginRoute } from '../identity/limited-route.decorator.js';
+import { SECOND_FACTOR_REQUIRED_HEADERS } from '../common/errors/second-factor-required.exception.js';
 
 /** The JWT API document's error body. */
 const jwtError = {
@@ -67,17 +68,34 @@ export class JwtAuthController {
     },
   })
   @ApiUnauthorizedResponse({
-    description: 'Wrong password, or no such (enabled) user',
-    schema: wrongCredentials,
+    description:
+      'Wrong password, no such (enabled) user, or a wrong or used otp; the right password of a user with a second factor on without otp: `A second factor is required!`, with Gatehouse-OTP: required',
+    content: {
+      'application/json': {
+        schema: { oneOf: [wrongCredentials, jwtError] },
+        examples: {
+          wrongCredentials: { value: wrongCredentials.example },
+          secondFactorRequired: {
+            value: {
+              code: 401,
+              message: JWT_API_WORDS.secondFactorRequired,
+              description: 'Send the TOTP or recovery code of the account in otp.',
+            },
+          },
+        },
+      },
+    },
+    headers: SECOND_FACTOR_REQUIRED_HEADERS,
   })
   async authenticate(
-    @Body() dto: CredentialsDto,
+    @Body() dto: JwtApiCredentialsDto,
     @Req() request: FastifyRequest,
   ): Promise<AccessTokenResponseDto> {
     const { token } = await this.passwordLogin.loginForAccessToken(
       dto.username,
       dto.password,
       loginAttemptOf('jwt', request),
+      { code: dto.otp ?? null, field: 'otp' },
     );
     return { access_token: token };
   }

@@ -2,7 +2,10 @@ import { Injectable, UnauthorizedException } from '@nestjs/common';
 import type { LoginAttempt } from '../identity/login-attempt.js';
 import { AccessTokensService } from '../tokens/access-tokens.service.js';
 import type { User } from '../users/entities/user.entity.js';
-import { PasswordCheckService } from '../identity/password-check.service.js';
+import {
+  PasswordCheckService,
+  type SecondFactorInput,
+} from '../identity/password-check.service.js';
 
 /** A username and password exchanged for an access JWT: the JWT API and the Security API. */
 @Injectable()
@@ -16,8 +19,9 @@ export class PasswordLoginService {
     username: string,
     password: string,
     attempt: LoginAttempt,
+    secondFactor: SecondFactorInput,
   ): Promise<{ user: User; token: string }> {
-    const user = await this.passwords.check(username, password, attempt);
+    const user = await this.passwords.check(username, password, attempt, secondFactor);
     if (!user) throw new UnauthorizedException('Invalid username or password');
     return { user, token: await this.accessTokens.issue(user, attempt.api) };
   }

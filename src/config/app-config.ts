@@ -132,6 +132,26 @@ class EnvironmentVariables {
   @WholeNumber({ min: 0, max: 2_147_483, unit: 'seconds' }) PURGE_INTERVAL_SECONDS = 3_600;
   @WholeNumber({ min: 1, max: 3_600, unit: 'seconds' }) REQUEST_TIMEOUT_SECONDS = 30;
   @WholeNumber({ min: 1, unit: 'bytes' }) IMPORT_MAX_BYTES = 64 * 1024 * 1024;
+
+  @IsOptional()
+  @ValidateBy({
+    name: 'aes256Key',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' &&
+        /^[A-Za-z0-9+/]{43}=$/.test(value) &&
+        Buffer.from(value, 'base64').length === 32,
+      // The value is a secret: the message never shows it.
+      defaultMessage: () =>
+        'TOTP_ENCRYPTION_KEY must be 32 bytes in base64 (openssl rand -base64 32)',
+    },
+  })
+  TOTP_ENCRYPTION_KEY?: string;
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  @Matches(/^[^:]+$/, { message: 'must not contain a colon' })
+  TOTP_ISSUER = 'Gatehouse';
 }
 
 export class AppConfig {
@@ -186,6 +206,12 @@ export class AppConfig {
   readonly requestTimeoutMs: number;
   /** The largest body `POST /api/admin/users/import` reads, beyond the JSON limit of other routes. */
   readonly importMaxBytes: number;
+  readonly totp: {
+    /** The AES-256 key second-factor secrets are encrypted with; null: a key file (SQLite) or none. */
+    encryptionKey: Buffer | null;
+    /** The label authenticator apps show the account under. */
+    issuer: string;
+  };
 }
 
 function firstError(vars: EnvironmentVariables): string | null {
@@ -277,5 +303,11 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     purgeIntervalSeconds: vars.PURGE_INTERVAL_SECONDS,
     requestTimeoutMs: vars.REQUEST_TIMEOUT_SECONDS * 1000,
     importMaxBytes: vars.IMPORT_MAX_BYTES,
+    totp: {
+      encryptionKey: vars.TOTP_ENCRYPTION_KEY
+        ? Buffer.from(vars.TOTP_ENCRYPTION_KEY, 'base64')
+        : null,
+      issuer: vars.TOTP_ISSUER,
+    },
   });
 }

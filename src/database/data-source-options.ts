@@ -11,6 +11,8 @@ import { RevokedToken } from '../tokens/entities/revoked-token.entity.js';
 import { SigningKey } from '../tokens/entities/signing-key.entity.js';
 import { AuditEvent } from '../audit/audit-event.entity.js';
 import { ServiceClient } from '../oauth2/entities/service-client.entity.js';
+import { RecoveryCode } from '../second-factor/entities/recovery-code.entity.js';
+import { TotpFactor } from '../second-factor/entities/totp-factor.entity.js';
 import { migrations } from './migrations/index.js';
 
 export const entities = [
@@ -24,6 +26,8 @@ export const entities = [
   RevokedToken,
   AuditEvent,
   ServiceClient,
+  TotpFactor,
+  RecoveryCode,
 ];
 
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;

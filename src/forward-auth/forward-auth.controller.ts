@@ -15,6 +15,10 @@ import {
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import {
+  SECOND_FACTOR_HEADER,
+  SECOND_FACTOR_REQUIRED_HEADERS,
+} from '../common/errors/second-factor-required.exception.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
 import { ForwardAuthService, type ForwardIdentity } from './forward-auth.service.js';
@@ -90,8 +94,10 @@ function documented(summary: string): MethodDecorator {
     }),
     ApiBadRequestResponse({ description: 'A rule of the query is not one Gatehouse knows' }),
     ApiUnauthorizedResponse({
-      description: 'No live credential',
+      description:
+        'No live credential; Basic: the right password of a user with a second factor on, without a good X-OTP code, also sends Gatehouse-OTP: required',
       headers: {
+        ...SECOND_FACTOR_REQUIRED_HEADERS,
         'WWW-Authenticate': header(
           'Bearer, and Basic when FORWARD_AUTH_BASIC is on',
           BEARER_CHALLENGE,
@@ -179,6 +185,9 @@ export class ForwardAuthController {
     reply.code(decision.status).headers(NO_STORE);
     if (decision.status === 200) reply.headers(identityHeaders(decision.identity));
     if (decision.status === 401) reply.header('www-authenticate', this.challenge);
+    if (decision.status === 401 && decision.secondFactorRequired) {
+      reply.header(SECOND_FACTOR_HEADER, 'required');
+    }
     await reply.send();
   }
 }

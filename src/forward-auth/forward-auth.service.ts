@@ -1,10 +1,12 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { SecondFactorRequiredException } from '../common/errors/second-factor-required.exception.js';
 import { AppConfig } from '../config/app-config.js';
 import { loginAttemptOf } from '../identity/login-attempt.js';
 import { PasswordCheckService } from '../identity/password-check.service.js';
 import {
   basicCredentials,
+  basicSecondFactor,
   bearerToken,
   hasBasicAuthorization,
   parseSid,
@@ -35,7 +37,9 @@ export interface ForwardRules {
 }
 
 export type ForwardDecision =
-  { status: 200; identity: ForwardIdentity } | { status: 401 } | { status: 403 };
+  | { status: 200; identity: ForwardIdentity }
+  | { status: 401; secondFactorRequired?: true }
+  | { status: 403 };
 
 /**
  * Forward authentication (SPEC §6): the credential of the request a proxy forwards, checked by
@@ -52,7 +56,15 @@ export class ForwardAuthService {
 
   async decide(request: FastifyRequest, ownQuerySid: boolean): Promise<ForwardDecision> {
     const rules = rulesOf(request.query);
-    const identity = await this.identify(request, ownQuerySid);
+    let identity: ForwardIdentity | null;
+    try {
+      identity = await this.identify(request, ownQuerySid);
+    } catch (error) {
+      if (error instanceof SecondFactorRequiredException) {
+        return { status: 401, secondFactorRequired: true };
+      }
+      throw error;
+    }
     if (!identity) return { status: 401 };
     return admits(rules, identity) ? { status: 200, identity } : { status: 403 };
   }
@@ -86,6 +98,7 @@ export class ForwardAuthService {
       credentials.username,
       credentials.password,
       loginAttemptOf('forward-auth', request),
+      basicSecondFactor(request),
     );
     return user
       ? {

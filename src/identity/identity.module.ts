@@ -1,4 +1,5 @@
 import { Global, Module } from '@nestjs/common';
+import { SecondFactorModule } from '../second-factor/second-factor.module.js';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
 import { UserToken } from '../auth/entities/user-token.entity.js';
@@ -32,6 +33,7 @@ import { UserCredentialsService } from './user-credentials.service.js';
     UsersModule,
     AuthModule,
     SessionsModule,
+    SecondFactorModule,
   ],
   providers: [
     PasswordCheckService,

@@ -28,6 +28,18 @@ const SID = /^[1-9][0-9]{0,9}$/;
 const SID_WITH_SECRET = /^([1-9][0-9]{0,9})([0-9a-f]{64})$/;
 const SECRET = /^[0-9a-f]{64}$/;
 
+/** The header that carries a second-factor code where the credentials are Basic (SPEC §7). */
+export const SECOND_FACTOR_CODE_HEADER = 'x-otp';
+
+/**
+ * The second-factor code of a request whose credentials are Basic, from `X-OTP` (null when it has
+ * none; a repeated header is no code), and where such a request sends one.
+ */
+export function basicSecondFactor(request: Headers): { code: string | null; field: string } {
+  const code = request.headers[SECOND_FACTOR_CODE_HEADER];
+  return { code: typeof code === 'string' ? code : null, field: 'the X-OTP header' };
+}
+
 /** Whether the request authenticates with `Authorization: Basic` (whatever its content). */
 export function hasBasicAuthorization(request: Headers): boolean {
   return /^Basic\s/i.test(request.headers.authorization ?? '');

@@ -11,6 +11,7 @@ const TOKEN_CHECKS = 'gatehouse_token_checks_total';
 const SESSION_VALIDATIONS = 'gatehouse_session_validations_total';
 const LOCKOUTS = 'gatehouse_lockouts_total';
 const TOKEN_REVOCATIONS = 'gatehouse_token_revocations_total';
+const SECOND_FACTOR_FAILURES = 'gatehouse_second_factor_failures_total';
 const REQUEST_DURATION = 'gatehouse_http_request_duration_seconds';
 
 /** Every metric Gatehouse defines; prom-client's defaults (process, heap, event loop) come on top. */
@@ -39,6 +40,11 @@ export const metricProviders = [
     name: TOKEN_REVOCATIONS,
     help: 'Credentials revoked through RFC 7009, by kind and by the service client (self: the token itself)',
     labelNames: ['kind', 'service'],
+  }),
+  makeCounterProvider({
+    name: SECOND_FACTOR_FAILURES,
+    help: 'Password logins refused for their second factor (right password), by API and reason (missing, wrong)',
+    labelNames: ['api', 'reason'],
   }),
   makeHistogramProvider({
     name: REQUEST_DURATION,
@@ -74,6 +80,8 @@ export class MetricsService {
     @InjectMetric(LOCKOUTS) private readonly lockouts: Counter<'api'>,
     @InjectMetric(TOKEN_REVOCATIONS)
     private readonly tokenRevocations: Counter<'kind' | 'service'>,
+    @InjectMetric(SECOND_FACTOR_FAILURES)
+    private readonly secondFactorFailures: Counter<'api' | 'reason'>,
     @InjectMetric(REQUEST_DURATION)
     private readonly requestDuration: Histogram<'method' | 'route' | 'status'>,
   ) {}
@@ -84,6 +92,11 @@ export class MetricsService {
 
   countLockout(api: string): void {
     this.lockouts.inc({ api });
+  }
+
+  /** `reason`: 'missing' (no code) or 'wrong' (a wrong, used or replayed code). */
+  countSecondFactorFailure(api: string, reason: string): void {
+    this.secondFactorFailures.inc({ api, reason });
   }
 
   countTokenCheck(kind: TokenKind, valid: boolean, service: string): void {

@@ -10,19 +10,20 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { loginAttemptOf } from '../identity/login-attempt.js';
-import { CredentialsDto } from '../auth/dto/credentials.dto.js';
 import { PasswordLoginService } from '../auth/password-login.service.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
 import type { User } from '../users/entities/user.entity.js';
 import {
   SecurityAuthenticationResponseDto,
+  SecurityCredentialsDto,
   CheckTokenDto,
   CheckTokenResponseDto,
   PrivilegeTokenResponseDto,
 } from './dto/security.dto.js';
 import { TokenCheckService } from './token-check.service.js';
 import { LoginRoute } from '../identity/limited-route.decorator.js';
+import { SECOND_FACTOR_REQUIRED_HEADERS } from '../common/errors/second-factor-required.exception.js';
 
 /** The Security API's error body: `{statusCode, message}`. */
 const failure = (statusCode: number, message: string) => ({
@@ -51,15 +52,21 @@ export class SecurityController {
   })
   @ApiOkResponse({ type: SecurityAuthenticationResponseDto })
   @ApiBadRequestResponse(badBody)
-  @ApiUnauthorizedResponse(failure(401, 'Invalid username or password'))
+  @ApiUnauthorizedResponse({
+    ...failure(401, 'Invalid username or password'),
+    description:
+      'Wrong credentials, or a wrong or used otpToken; the right password of a user with a second factor on without otpToken: Gatehouse-OTP: required, and the message says a second factor is required',
+    headers: SECOND_FACTOR_REQUIRED_HEADERS,
+  })
   async authenticate(
-    @Body() dto: CredentialsDto,
+    @Body() dto: SecurityCredentialsDto,
     @Req() request: FastifyRequest,
   ): Promise<SecurityAuthenticationResponseDto> {
     const { user, token } = await this.passwordLogin.loginForAccessToken(
       dto.username,
       dto.password,
       loginAttemptOf('security', request),
+      { code: dto.otpToken ?? null, field: 'otpToken' },
     );
     return { id: { userId: user.id, username: user.username }, token, privilege: user.privilege };
   }

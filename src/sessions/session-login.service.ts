@@ -44,10 +44,12 @@ export class SessionLoginService {
   ) {}
 
   async withPassword(dto: LoginRequestDto, context: LoginContext): Promise<SessionLogin> {
-    const user = await this.passwords.check(dto.login, dto.password, {
-      ...attemptOf(context),
-      limitCounted: context.limitCounted,
-    });
+    const user = await this.passwords.check(
+      dto.login,
+      dto.password,
+      { ...attemptOf(context), limitCounted: context.limitCounted },
+      { code: dto.otp ?? null, field: 'otp' },
+    );
     if (!user) throw sessionApiFailures.wrongCredentials();
     return this.open(user, context);
   }

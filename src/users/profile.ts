@@ -1,8 +1,11 @@
 import type { User } from './entities/user.entity.js';
 import type { ProfileDto } from './dto/profile.dto.js';
 
-/** A user (loaded with its groups) as ProfileDto: every field but the password hash and lockout state. */
-export function toProfileDto(user: User): ProfileDto {
+/**
+ * A user (loaded with its groups) as ProfileDto: every field but the password hash and lockout
+ * state, and whether their second factor is on.
+ */
+export function toProfileDto(user: User, secondFactor: boolean): ProfileDto {
   return {
     id: user.id,
     username: user.username,
@@ -16,6 +19,7 @@ export function toProfileDto(user: User): ProfileDto {
     groups: (user.groups ?? [])
       .map((group) => ({ id: group.id, name: group.name }))
       .sort((a, b) => a.id - b.id),
+    secondFactor,
     lastLoginTime: user.lastLoginTime?.toISOString() ?? null,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),

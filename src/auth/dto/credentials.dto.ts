@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsDefined, IsString, MaxLength, MinLength } from 'class-validator';
+import { SECOND_FACTOR_CODE_DOC } from '../../second-factor/dto/second-factor.dto.js';
+import { IsDefined, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 
 /** `{username, password}`, the body of `POST /v1/auth` and `POST /api/v1/security/authentication`. */
 export class CredentialsDto {
@@ -16,6 +17,15 @@ export class CredentialsDto {
   @MinLength(1)
   @MaxLength(1024)
   password: string;
+}
+
+/** `POST /v1/auth`: the credentials, and `otp` for a user with a second factor. */
+export class JwtApiCredentialsDto extends CredentialsDto {
+  @ApiProperty(SECOND_FACTOR_CODE_DOC)
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  otp?: string;
 }
 
 export class AccessTokenResponseDto {

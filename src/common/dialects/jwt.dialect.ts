@@ -1,5 +1,6 @@
 import { HttpStatus, type HttpException } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
+import { SecondFactorRequiredException } from '../errors/second-factor-required.exception.js';
 import { type FieldIssue, RequestValidationError } from '../validation/request-validation.error.js';
 import { errorMessage, type ErrorDialect } from './error-dialect.js';
 
@@ -11,6 +12,7 @@ export const JWT_API_WORDS = {
   unparsableBodyDescription:
     'Please verify that the JSON provided in the request body has a valid format and try again.',
   wrongCredentials: 'Invalid username or password!',
+  secondFactorRequired: 'A second factor is required!',
 } as const;
 
 /** Fastify's code for a JSON body that does not parse (the cause Nest keeps on its 400). */
@@ -56,6 +58,16 @@ export const jwtDialect: ErrorDialect = {
           code: status,
           message: JWT_API_WORDS.unparsableBody,
           description: JWT_API_WORDS.unparsableBodyDescription,
+        },
+      };
+    }
+    if (error instanceof SecondFactorRequiredException) {
+      return {
+        status,
+        body: {
+          code: status,
+          message: JWT_API_WORDS.secondFactorRequired,
+          description: `Send the TOTP or recovery code of the account in ${error.codeField}.`,
         },
       };
     }

@@ -5,6 +5,10 @@ import {
 } from '@nestjs/common';
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../../database/database-errors.js';
+import {
+  SECOND_FACTOR_HEADER,
+  SecondFactorRequiredException,
+} from '../errors/second-factor-required.exception.js';
 import { TooManyAttemptsException } from '../errors/too-many-attempts.exception.js';
 import { dialectOf } from './dialects.js';
 
@@ -37,6 +41,9 @@ export function sendError(
   const { status, body, contentType, headers } = dialectOf(request).reply(exception, request);
   if (exception instanceof TooManyAttemptsException) {
     reply.header('Retry-After', String(exception.retryAfterSeconds));
+  }
+  if (exception instanceof SecondFactorRequiredException) {
+    reply.header(SECOND_FACTOR_HEADER, 'required');
   }
   return reply
     .status(status)

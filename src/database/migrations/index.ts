@@ -12,6 +12,7 @@ import { SigningKeyLifecycle1764810000000 } from './1764810000000-signing-key-li
 import { LongerPasswordHash1764900000000 } from './1764900000000-longer-password-hash.js';
 import { ServiceClients1765000000000 } from './1765000000000-service-clients.js';
 import { ServiceClientEpoch1765100000000 } from './1765100000000-service-client-epoch.js';
+import { Totp1765200000000 } from './1765200000000-totp.js';
 
 /** Every migration, oldest first; listed here so that the app, the CLI and the tests run the same set. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   LongerPasswordHash1764900000000,
   ServiceClients1765000000000,
   ServiceClientEpoch1765100000000,
+  Totp1765200000000,
 ];

@@ -5,7 +5,7 @@ import { AccessTokensService } from '../../tokens/access-tokens.service.js';
 import type { User } from '../../users/entities/user.entity.js';
 import { loginAttemptOf } from '../login-attempt.js';
 import { PasswordCheckService } from '../password-check.service.js';
-import { looksLikeJwt } from '../request-credentials.js';
+import { basicSecondFactor, looksLikeJwt } from '../request-credentials.js';
 import { Rfc7617BasicStrategy } from './rfc7617-basic.strategy.js';
 
 /**
@@ -31,8 +31,12 @@ export class BasicOrTokenStrategy extends PassportStrategy(Rfc7617BasicStrategy,
       return (await this.accessTokens.verify(username))?.user ?? false;
     }
     return (
-      (await this.passwords.check(username, password, loginAttemptOf('rest-auth', request))) ??
-      false
+      (await this.passwords.check(
+        username,
+        password,
+        loginAttemptOf('rest-auth', request),
+        basicSecondFactor(request),
+      )) ?? false
     );
   }
 }

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import type { User } from '../../users/entities/user.entity.js';
 import { loginAttemptOf } from '../login-attempt.js';
 import { PasswordCheckService } from '../password-check.service.js';
+import { basicSecondFactor } from '../request-credentials.js';
 import { Rfc7617BasicStrategy } from './rfc7617-basic.strategy.js';
 
 /** `Authorization: Basic` with a username and password: the user-token API's login. */
@@ -19,8 +20,12 @@ export class BasicStrategy extends PassportStrategy(Rfc7617BasicStrategy, 'basic
     request: FastifyRequest,
   ): Promise<User | false> {
     return (
-      (await this.passwords.check(username, password, loginAttemptOf('user-token', request))) ??
-      false
+      (await this.passwords.check(
+        username,
+        password,
+        loginAttemptOf('user-token', request),
+        basicSecondFactor(request),
+      )) ?? false
     );
   }
 }

@@ -1,5 +1,16 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsDefined, IsString, MaxLength } from 'class-validator';
+import { IsDefined, IsOptional, IsString, MaxLength } from 'class-validator';
+import { CredentialsDto } from '../../auth/dto/credentials.dto.js';
+import { SECOND_FACTOR_CODE_DOC } from '../../second-factor/dto/second-factor.dto.js';
+
+/** `authentication`'s body: the credentials, and `otpToken` as the CTO Registry's later document names the code. */
+export class SecurityCredentialsDto extends CredentialsDto {
+  @ApiProperty(SECOND_FACTOR_CODE_DOC)
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  otpToken?: string;
+}
 
 export class SecurityAuthenticationResponseDto {
   @ApiProperty({

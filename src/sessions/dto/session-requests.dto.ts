@@ -1,6 +1,16 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsDefined, IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  IsDefined,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import { INT32_MAX } from '../../common/validation/positive-int.pipe.js';
+import { SECOND_FACTOR_CODE_DOC } from '../../second-factor/dto/second-factor.dto.js';
 
 export class LoginRequestDto {
   @ApiProperty({ example: 'hawk', description: 'The username' })
@@ -16,6 +26,12 @@ export class LoginRequestDto {
   @MinLength(1)
   @MaxLength(1024)
   password: string;
+
+  @ApiProperty(SECOND_FACTOR_CODE_DOC)
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  otp?: string;
 }
 
 export class LoginWithRsaRequestDto {

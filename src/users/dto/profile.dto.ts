@@ -31,6 +31,11 @@ export class ProfileDto {
   publicKey: string | null;
   @ApiProperty({ type: [GroupRefDto] }) groups: GroupRefDto[];
   @ApiProperty({
+    example: false,
+    description: 'Whether a TOTP second factor is on: password logins need a code as well',
+  })
+  secondFactor: boolean;
+  @ApiProperty({
     type: String,
     example: '2026-11-23T16:00:00.000Z',
     nullable: true,
