@@ -2,6 +2,7 @@ import { Body, Controller, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBasicAuth,
+  ApiHeader,
   ApiBody,
   ApiCreatedResponse,
   ApiExtraModels,
@@ -29,6 +30,8 @@ import type { User } from '../users/entities/user.entity.js';
 import { CreateUserTokenDto } from './dto/create-user-token.dto.js';
 import { UserTokenDto } from './dto/user-token-response.dto.js';
 import { LoginFormGuard } from './guards/login-form.guard.js';
+import { SECOND_FACTOR_REQUIRED_HEADERS } from '../common/errors/second-factor-required.exception.js';
+import { SECOND_FACTOR_CODE_HEADER_DOC } from '../second-factor/dto/second-factor.dto.js';
 import { UserTokensService } from './user-tokens.service.js';
 import { LoginRoute } from '../identity/limited-route.decorator.js';
 
@@ -56,6 +59,7 @@ export class LoginController {
   // Basic, or nothing: the session form takes its credentials in the body.
   @ApiSecurity({})
   @ApiBasicAuth('basic')
+  @ApiHeader(SECOND_FACTOR_CODE_HEADER_DOC)
   @ApiExtraModels(CreateUserTokenDto, LoginRequestDto)
   @ApiBody({
     required: false,
@@ -97,7 +101,8 @@ export class LoginController {
   })
   @ApiUnauthorizedResponse({
     description:
-      'Authorization failed (Basic), or NOTFOUND "Did not find a user with given credentials" (session: wrong password, unknown or disabled user)',
+      'Authorization failed (Basic), or NOTFOUND "Did not find a user with given credentials" (session: wrong password, unknown or disabled user, a wrong or used otp). The right password of a user with a second factor on without a code (X-OTP with Basic, otp in the session form): Gatehouse-OTP: required, and AUTHREQUIRED in the session form',
+    headers: SECOND_FACTOR_REQUIRED_HEADERS,
   })
   @ApiNotAcceptableResponse({
     description: 'Basic form: the Accept header rules out application/json',

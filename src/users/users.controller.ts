@@ -15,6 +15,7 @@ import { AuthGuard } from '@nestjs/passport';
 import {
   ApiBadRequestResponse,
   ApiBasicAuth,
+  ApiHeader,
   ApiBearerAuth,
   ApiForbiddenResponse,
   ApiCreatedResponse,
@@ -40,20 +41,30 @@ import type { User } from './entities/user.entity.js';
 import { RegistrationGuard } from './guards/registration.guard.js';
 import { UsersService } from './users.service.js';
 import { ApiRateLimitedResponse, HashesPassword } from '../identity/limited-route.decorator.js';
+import { SECOND_FACTOR_REQUIRED_HEADERS } from '../common/errors/second-factor-required.exception.js';
+import { SECOND_FACTOR_CODE_HEADER_DOC } from '../second-factor/dto/second-factor.dto.js';
 
 /** `duration` of the REST-auth API's tokens, as its document shows. */
 export const REST_AUTH_TOKEN_TTL_SECONDS = 600;
 
 /** Basic credentials: a password (a password check, so rate-limited), or a token as username. */
 const BasicOrToken = () =>
-  applyDecorators(UseGuards(AuthGuard('basic-or-token')), ApiRateLimitedResponse());
-/** The REST-auth document's 401: a text page and a Basic challenge. */
+  applyDecorators(
+    UseGuards(AuthGuard('basic-or-token')),
+    ApiRateLimitedResponse(),
+    ApiHeader(SECOND_FACTOR_CODE_HEADER_DOC),
+  );
+/**
+ * The REST-auth document's 401: a text page and a Basic challenge; the right password of a user
+ * with a second factor on, without a code, adds Gatehouse-OTP: required.
+ */
 const unauthorized = {
   description: 'Unauthorized Access',
   headers: {
     'WWW-Authenticate': {
       schema: { type: 'string', example: 'Basic realm="Authentication Required"' },
     },
+    ...SECOND_FACTOR_REQUIRED_HEADERS,
   },
   content: { 'text/html': { schema: { type: 'string', example: 'Unauthorized Access' } } },
 };
@@ -97,6 +108,7 @@ export class UsersController {
   })
   @ApiSecurity({})
   @ApiBasicAuth('basic')
+  @ApiHeader(SECOND_FACTOR_CODE_HEADER_DOC)
   @ApiCreatedResponse({
     type: UsernameResponseDto,
     headers: {

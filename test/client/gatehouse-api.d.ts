@@ -618,6 +618,50 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/me/totp': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start enrolling a TOTP second factor
+     * @description Proves the current password again (failures count towards the lockout), then answers a new secret, its otpauth:// key URI and that URI as a QR code (SVG) for an authenticator app. Nothing changes for logins until POST /api/me/totp/confirm; starting again replaces a pending secret.
+     */
+    post: operations['AccountController_startSecondFactor'];
+    /**
+     * Turn the TOTP second factor off with a code
+     * @description A current TOTP or an unused recovery code; a wrong one counts towards the lockout, as at a login.
+     */
+    delete: operations['AccountController_disableSecondFactor'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/me/totp/confirm': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Turn the TOTP second factor on with its first code
+     * @description Answers ten recovery codes, each good for one login instead of a TOTP, shown this once and stored hashed. From then on every password login needs a code as well.
+     */
+    post: operations['AccountController_confirmSecondFactor'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/me/user-tokens': {
     parameters: {
       query?: never;
@@ -757,6 +801,26 @@ export interface paths {
      */
     post: operations['AdminUsersController_resetPassword'];
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/users/{id}/totp': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Reset a user's second factor
+     * @description Removes their TOTP second factor (on or pending) and its recovery codes, for a user who lost both; their next password login needs no code, and they may enrol again.
+     */
+    delete: operations['AdminUsersController_resetSecondFactor'];
     options?: never;
     head?: never;
     patch?: never;
@@ -1014,7 +1078,10 @@ export interface components {
         | 'session.start'
         | 'session.end'
         | 'password.change'
-        | 'admin.change';
+        | 'admin.change'
+        | 'second-factor.enrol'
+        | 'second-factor.enable'
+        | 'second-factor.disable';
       /**
        * @example failure
        * @enum {string}
@@ -1069,11 +1136,16 @@ export interface components {
       /** @example Not Found */
       error: string;
     };
-    CredentialsDto: {
+    SecurityCredentialsDto: {
       /** @example BR0001 */
       username: string;
       /** @example br123 */
       password: string;
+      /**
+       * @description The second-factor code, for a user who has one on: the current TOTP (6 digits) or an unused recovery code (xxxxx-xxxxx)
+       * @example 492039
+       */
+      otpToken?: string;
     };
     SecurityAuthenticationResponseDto: {
       /**
@@ -1232,6 +1304,11 @@ export interface components {
       login: string;
       /** @example newpwd-2020 */
       password: string;
+      /**
+       * @description The second-factor code, for a user who has one on: the current TOTP (6 digits) or an unused recovery code (xxxxx-xxxxx)
+       * @example 492039
+       */
+      otp?: string;
     };
     UserTokenDto: {
       /** @example Client API Access */
@@ -1316,6 +1393,17 @@ export interface components {
     LogoutResponseDto: {
       /** @example true */
       success: boolean;
+    };
+    JwtApiCredentialsDto: {
+      /** @example BR0001 */
+      username: string;
+      /** @example br123 */
+      password: string;
+      /**
+       * @description The second-factor code, for a user who has one on: the current TOTP (6 digits) or an unused recovery code (xxxxx-xxxxx)
+       * @example 492039
+       */
+      otp?: string;
     };
     AccessTokenResponseDto: {
       /** @example eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1ZGFmNDdmMWQzY2IyNjAwMTliNWVkYjkiLCJzdWJfdHlwZSI6ImFkbWluIiwiaXNzIjoib2NhcmlvdCIsImlhdCI6MTU3MTg0OTc3MSwic2NvcGUiOiJwaHlzaWNhbGFjdGl2aXRpZXM6cmVhZCBzbGVlcDpyZWFkIG1lYXN1cmVtZW50czpyZWFkIiwiZXhwIjoxNTcxOTM2MTcxfQ.WduK8favKAufML3t */
@@ -1405,6 +1493,11 @@ export interface components {
       publicKey: string | null;
       groups: components['schemas']['GroupRefDto'][];
       /**
+       * @description Whether a TOTP second factor is on: password logins need a code as well
+       * @example false
+       */
+      secondFactor: boolean;
+      /**
        * Format: date-time
        * @example 2026-11-23T16:00:00.000Z
        */
@@ -1441,6 +1534,47 @@ export interface components {
        * @example newpwd-2020
        */
       newPassword: string;
+    };
+    StartTotpEnrolmentDto: {
+      /**
+       * @description My current password
+       * @example correct-horse-battery
+       */
+      password: string;
+    };
+    TotpEnrolmentDto: {
+      /**
+       * @description The secret in base32, for an authenticator app that takes it typed in
+       * @example JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+       */
+      secret: string;
+      /**
+       * @description The key URI authenticator apps read (the QR code holds it)
+       * @example otpauth://totp/Gatehouse:ann?issuer=Gatehouse&secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&algorithm=SHA1&digits=6&period=30
+       */
+      otpauthUri: string;
+      /**
+       * @description The key URI as a QR code, an SVG document
+       * @example <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 53 53">…</svg>
+       */
+      qrCodeSvg: string;
+    };
+    TotpCodeDto: {
+      /**
+       * @description A TOTP (6 digits) or a recovery code (xxxxx-xxxxx)
+       * @example 492039
+       */
+      code: string;
+    };
+    RecoveryCodesDto: {
+      /**
+       * @description Ten codes of one use each, shown this once: keep them somewhere safe
+       * @example [
+       *       "k3m7q-x2bta",
+       *       "p4nzr-7hw2c"
+       *     ]
+       */
+      recoveryCodes: string[];
     };
     UserTokenSummaryDto: {
       /** @example 17 */
@@ -1519,6 +1653,11 @@ export interface components {
        */
       publicKey: string | null;
       groups: components['schemas']['GroupRefDto'][];
+      /**
+       * @description Whether a TOTP second factor is on: password logins need a code as well
+       * @example false
+       */
+      secondFactor: boolean;
       /**
        * Format: date-time
        * @example 2026-11-23T16:00:00.000Z
@@ -1798,7 +1937,10 @@ export interface operations {
           | 'session.start'
           | 'session.end'
           | 'password.change'
-          | 'admin.change';
+          | 'admin.change'
+          | 'second-factor.enrol'
+          | 'second-factor.enable'
+          | 'second-factor.disable';
         outcome?: 'success' | 'failure';
         /** @description The user concerned */
         userId?: number;
@@ -1940,7 +2082,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['CredentialsDto'];
+        'application/json': components['schemas']['SecurityCredentialsDto'];
       };
     };
     responses: {
@@ -1963,8 +2105,11 @@ export interface operations {
           };
         };
       };
+      /** @description Wrong credentials, or a wrong or used otpToken; the right password of a user with a second factor on without otpToken: Gatehouse-OTP: required, and the message says a second factor is required */
       401: {
         headers: {
+          /** @description required: the password was right, and the account needs a second-factor code */
+          'Gatehouse-OTP'?: 'required';
           [name: string]: unknown;
         };
         content: {
@@ -2128,6 +2273,8 @@ export interface operations {
         scope?: string[];
       };
       header?: {
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        'X-OTP'?: string;
         /** @description The bare sid */
         'X-Session-Id'?: string;
         /** @description The original request's URI (nginx); its sid query names the session */
@@ -2166,9 +2313,11 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description No live credential */
+      /** @description No live credential; Basic: the right password of a user with a second factor on, without a good X-OTP code, also sends Gatehouse-OTP: required */
       401: {
         headers: {
+          /** @description required: the password was right, and the account needs a second-factor code */
+          'Gatehouse-OTP'?: 'required';
           /** @description Bearer, and Basic when FORWARD_AUTH_BASIC is on */
           'WWW-Authenticate': string;
           /** @description Never cacheable */
@@ -2219,6 +2368,8 @@ export interface operations {
         scope?: string[];
       };
       header?: {
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        'X-OTP'?: string;
         /** @description The bare sid */
         'X-Session-Id'?: string;
         /** @description The original request's URI (nginx); its sid query names the session */
@@ -2260,9 +2411,11 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description No live credential */
+      /** @description No live credential; Basic: the right password of a user with a second factor on, without a good X-OTP code, also sends Gatehouse-OTP: required */
       401: {
         headers: {
+          /** @description required: the password was right, and the account needs a second-factor code */
+          'Gatehouse-OTP'?: 'required';
           /** @description Bearer, and Basic when FORWARD_AUTH_BASIC is on */
           'WWW-Authenticate': string;
           /** @description Never cacheable */
@@ -3108,7 +3261,10 @@ export interface operations {
   UsersController_register: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        'X-OTP'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -3149,6 +3305,8 @@ export interface operations {
       401: {
         headers: {
           'WWW-Authenticate'?: string;
+          /** @description required: the password was right, and the account needs a second-factor code */
+          'Gatehouse-OTP'?: 'required';
           [name: string]: unknown;
         };
         content: {
@@ -3321,6 +3479,8 @@ export interface operations {
       401: {
         headers: {
           'WWW-Authenticate'?: string;
+          /** @description required: the password was right, and the account needs a second-factor code */
+          'Gatehouse-OTP'?: 'required';
           [name: string]: unknown;
         };
         content: {
@@ -3388,7 +3548,10 @@ export interface operations {
   UsersController_token: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        'X-OTP'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -3408,6 +3571,8 @@ export interface operations {
       401: {
         headers: {
           'WWW-Authenticate'?: string;
+          /** @description required: the password was right, and the account needs a second-factor code */
+          'Gatehouse-OTP'?: 'required';
           [name: string]: unknown;
         };
         content: {
@@ -3442,7 +3607,10 @@ export interface operations {
   UsersController_resource: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        'X-OTP'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -3460,6 +3628,8 @@ export interface operations {
       401: {
         headers: {
           'WWW-Authenticate'?: string;
+          /** @description required: the password was right, and the account needs a second-factor code */
+          'Gatehouse-OTP'?: 'required';
           [name: string]: unknown;
         };
         content: {
@@ -3542,7 +3712,10 @@ export interface operations {
         /** @description Session form: a sid to re-use (cookie must match) */
         sid?: unknown;
       };
-      header?: never;
+      header?: {
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        'X-OTP'?: string;
+      };
       path?: never;
       cookie?: never;
     };
@@ -3581,9 +3754,11 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Authorization failed (Basic), or NOTFOUND "Did not find a user with given credentials" (session: wrong password, unknown or disabled user) */
+      /** @description Authorization failed (Basic), or NOTFOUND "Did not find a user with given credentials" (session: wrong password, unknown or disabled user, a wrong or used otp). The right password of a user with a second factor on without a code (X-OTP with Basic, otp in the session form): Gatehouse-OTP: required, and AUTHREQUIRED in the session form */
       401: {
         headers: {
+          /** @description required: the password was right, and the account needs a second-factor code */
+          'Gatehouse-OTP'?: 'required';
           [name: string]: unknown;
         };
         content?: never;
@@ -3779,7 +3954,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['CredentialsDto'];
+        'application/json': components['schemas']['JwtApiCredentialsDto'];
       };
     };
     responses: {
@@ -3805,16 +3980,24 @@ export interface operations {
           };
         };
       };
-      /** @description Wrong password, or no such (enabled) user */
+      /** @description Wrong password, no such (enabled) user, or a wrong or used otp; the right password of a user with a second factor on without otp: `A second factor is required!`, with Gatehouse-OTP: required */
       401: {
         headers: {
+          /** @description required: the password was right, and the account needs a second-factor code */
+          'Gatehouse-OTP'?: 'required';
           [name: string]: unknown;
         };
         content: {
-          'application/json': {
-            code: number;
-            message: string;
-          };
+          'application/json':
+            | {
+                code: number;
+                message: string;
+              }
+            | {
+                code: number;
+                message: string;
+                description: string;
+              };
         };
       };
       /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
@@ -4650,6 +4833,313 @@ export interface operations {
        *
        *     Too many attempts from this address, or on this account
        */
+      429: {
+        headers: {
+          /** @description Seconds until the client may try again */
+          'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  AccountController_startSecondFactor: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['StartTotpEnrolmentDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TotpEnrolmentDto'];
+        };
+      };
+      /** @description A missing or malformed password */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No live access JWT, user token or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description password is wrong */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A second factor is on already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Locked after failed attempts (Retry-After) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description TOTP_ENCRYPTION_KEY is not set (PostgreSQL) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  AccountController_disableSecondFactor: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TotpCodeDto'];
+      };
+    };
+    responses: {
+      /** @description Turned off; its recovery codes are gone with it */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A missing or malformed code */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No live access JWT, user token or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not a current TOTP or an unused recovery code */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description No second factor is on */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Too many attempts from this address, or on this account */
+      429: {
+        headers: {
+          /** @description Seconds until the client may try again */
+          'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  AccountController_confirmSecondFactor: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TotpCodeDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RecoveryCodesDto'];
+        };
+      };
+      /** @description A missing or malformed code */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No live access JWT, user token or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description Not a current code of the secret being enrolled */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description No enrolment is pending */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Too many attempts from this address, or on this account */
       429: {
         headers: {
           /** @description Seconds until the client may try again */
@@ -5516,6 +6006,115 @@ export interface operations {
         content?: never;
       };
       /** @description A malformed id, or a password the policy refuses */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
+        };
+      };
+      /** @description No live access JWT or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The caller is not an admin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No user (or group) has this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  AdminUsersController_resetSecondFactor: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path: {
+        /** @description The user id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Reset (also when none was on) */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A malformed id, query or body */
       400: {
         headers: {
           [name: string]: unknown;

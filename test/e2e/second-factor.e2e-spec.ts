@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { generateSync } from 'otplib';
 import type { Response, Test } from 'supertest';
 import { RecoveryCode } from '../../src/second-factor/entities/recovery-code.entity.js';
@@ -7,6 +9,7 @@ import { TotpSecrets } from '../../src/second-factor/totp-secrets.service.js';
 import { User } from '../../src/users/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { controlClock, type TestClock } from '../support/clock.js';
+import { createTestDatabase } from '../support/database.js';
 import { registerUser, uniqueName, type TestUser } from '../support/fixtures.js';
 
 /**
@@ -503,7 +506,7 @@ describe('the lock', () => {
     const burst = await Promise.all(
       Array.from({ length: 4 }, () => PATHS[1].login(user, PASSWORD, code)),
     );
-    expect(burst.map((res) => res.status).sort()).toEqual([200, 401, 401, 401]);
+    expect(burst.map((res) => res.status).sort((a, b) => a - b)).toEqual([200, 401, 401, 401]);
     await unlock(user);
   });
 
@@ -512,7 +515,7 @@ describe('the lock', () => {
     const burst = await Promise.all(
       Array.from({ length: 4 }, () => PATHS[0].login(user, PASSWORD, recoveryCodes[0])),
     );
-    expect(burst.map((res) => res.status).sort()).toEqual([200, 401, 401, 401]);
+    expect(burst.map((res) => res.status).sort((a, b) => a - b)).toEqual([200, 401, 401, 401]);
   });
 });
 
@@ -661,3 +664,103 @@ function base32Decode(text: string): Uint8Array {
   }
   return Uint8Array.from(bytes);
 }
+
+describe('the key that protects the secrets', () => {
+  const onPostgres = process.env.DATABASE_URL?.startsWith('postgres') ?? false;
+
+  /** A user enrolled on `app`, and its secret. */
+  async function enrolOn(app: TestApp): Promise<{ user: TestUser; secret: string }> {
+    const user = await registerUser(app, uniqueName('tf-key'), PASSWORD);
+    const login = await app
+      .http()
+      .post('/v1/auth')
+      .send({ username: user.username, password: PASSWORD });
+    const auth = bearer(login.body.access_token as string);
+    const start = await app
+      .http()
+      .post('/api/me/totp')
+      .set('Authorization', auth)
+      .send({ password: PASSWORD });
+    expect(start.status).toBe(200);
+    const secret = start.body.secret as string;
+    const confirm = await app
+      .http()
+      .post('/api/me/totp/confirm')
+      .set('Authorization', auth)
+      .send({ code: generateSync({ secret, epoch: Math.floor(Date.now() / 1000) - 30 }) });
+    expect(confirm.status).toBe(200);
+    return { user, secret };
+  }
+
+  const loginWithCode = (app: TestApp, user: TestUser, secret: string) =>
+    app
+      .http()
+      .post('/v1/auth')
+      .send({
+        username: user.username,
+        password: PASSWORD,
+        otp: generateSync({ secret, epoch: Math.floor(Date.now() / 1000) }),
+      });
+
+  it.skipIf(onPostgres)(
+    'on SQLite without TOTP_ENCRYPTION_KEY: generated into totp.key (0600) beside the database, and read again at restart',
+    async () => {
+      const database = await createTestDatabase();
+      const first = await startTestApp({}, database);
+      const { user, secret } = await enrolOn(first);
+      await first.close();
+      const keyFile = join(dirname(database.url.slice('sqlite:'.length)), 'totp.key');
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+      expect(Buffer.from(readFileSync(keyFile, 'utf8').trim(), 'base64')).toHaveLength(32);
+
+      const restarted = await startTestApp({}, database);
+      try {
+        expect((await loginWithCode(restarted, user, secret)).status).toBe(200);
+      } finally {
+        await restarted.close();
+        await database.drop();
+      }
+    },
+  );
+
+  it.runIf(onPostgres)(
+    'on PostgreSQL without TOTP_ENCRYPTION_KEY: enrolment answers 503 naming the setting, and logins go on',
+    async () => {
+      const app = await startTestApp();
+      try {
+        const user = await registerUser(app, uniqueName('tf-key'), PASSWORD);
+        const login = await app
+          .http()
+          .post('/v1/auth')
+          .send({ username: user.username, password: PASSWORD });
+        expect(login.status).toBe(200);
+        const res = await app
+          .http()
+          .post('/api/me/totp')
+          .set('Authorization', bearer(login.body.access_token as string))
+          .send({ password: PASSWORD });
+        expect(res.status).toBe(503);
+        expect(res.body.message).toContain('TOTP_ENCRYPTION_KEY');
+      } finally {
+        await app.close();
+      }
+    },
+  );
+
+  it('with another key than the secrets were stored with: enrolled users are refused (503), never let in', async () => {
+    const database = await createTestDatabase();
+    const first = await startTestApp({ TOTP_ENCRYPTION_KEY }, database);
+    const { user, secret } = await enrolOn(first);
+    await first.close();
+    const otherKey = randomBytes(32).toString('base64');
+    const second = await startTestApp({ TOTP_ENCRYPTION_KEY: otherKey }, database);
+    try {
+      const res = await loginWithCode(second, user, secret);
+      expect(res.status).toBe(503);
+      expect(JSON.stringify(res.body)).not.toContain(otherKey);
+    } finally {
+      await second.close();
+      await database.drop();
+    }
+  });
+});

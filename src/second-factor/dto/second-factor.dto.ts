@@ -10,6 +10,15 @@ export const SECOND_FACTOR_CODE_DOC = {
   example: '492039',
 } as const;
 
+/** Where a route that takes Basic credentials takes the second-factor code (SPEC §7). */
+export const SECOND_FACTOR_CODE_HEADER_DOC = {
+  name: 'X-OTP',
+  required: false,
+  description:
+    'With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code',
+  schema: { type: 'string', maxLength: 64, example: '492039' },
+} as const;
+
 /** `POST /api/me/totp`: the current password, so that a stolen token or session cannot enrol. */
 export class StartTotpEnrolmentDto {
   @ApiProperty({ example: 'correct-horse-battery', description: 'My current password' })
