@@ -6,6 +6,8 @@ export interface BenchRequest {
   path: string;
   headers?: Record<string, string>;
   body?: string;
+  /** A body made as the request is sent, for what holds at that moment (a TOTP code). */
+  renderBody?: () => string;
 }
 
 export interface LoadOptions {
@@ -132,7 +134,7 @@ export async function drive(
             method: chosen.method,
             path: chosen.path,
             headers: { ...chosen.headers },
-            body: chosen.body,
+            body: chosen.renderBody?.() ?? chosen.body,
           };
         },
         onResponse: (status, body) => {

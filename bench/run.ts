@@ -36,8 +36,15 @@ import { drive, measure, processMemoryMb, toFigure } from './load.js';
 import type { BenchRequest, Figure, LoadOptions } from './load.js';
 import { firstLine, freePort, startNode, startProcess, waitUntilReady } from './processes.js';
 import { report, type BenchReport, type Row } from './report.js';
-import { BenchPopulation, seedUsers } from './seed.js';
-import { assertAnswered, scenarios, TokenMinter, type Scenarios } from './scenarios.js';
+import { BenchPopulation, seedSecondFactors, seedUsers } from './seed.js';
+import {
+  assertAnswered,
+  type Scenario,
+  scenarios,
+  secondFactorLogin,
+  TokenMinter,
+  type Scenarios,
+} from './scenarios.js';
 import { measureTwoInstances, TWO_INSTANCES_FIGURE } from './two-instances.js';
 
 const { values: options } = parseArgs({
@@ -57,6 +64,8 @@ const { values: options } = parseArgs({
 const USERS = Number(options.users);
 const SCALE_USERS = Number(options['scale-users']);
 const SAMPLE = 2_000;
+/** Users logging in with a TOTP code: enough that none comes round twice in a 30-second step. */
+const SECOND_FACTOR_USERS = 2_000;
 const SETTLE_SECONDS = 10;
 const ROUNDS = Number(options.rounds);
 const timing = { seconds: Number(options.seconds), warmupSeconds: Number(options.warmup) };
@@ -149,7 +158,19 @@ async function benchmark(): Promise<BenchReport> {
     logMemory('after the checks at scale', server.pid);
   }
   await limits.stop();
-  rows.push(...(await inRounds(loginFigures(baseUrl, atThousand, server.pid, config.bcryptCost))));
+  // Users with a second factor on, after every seeded id (the scale's too), so that the other
+  // logins go on without codes.
+  const enrolledFrom = (options.scale ? SCALE_USERS : USERS) + 1;
+  const enrolled = range(enrolledFrom, enrolledFrom + SECOND_FACTOR_USERS - 1);
+  await seedUsers(store, population, passwordHash, enrolled[0], enrolled.at(-1)!);
+  await seedSecondFactors(store, population, await sealerOf(config), enrolled[0], enrolled.at(-1)!);
+  rows.push(
+    ...(await inRounds(
+      loginFigures(baseUrl, atThousand, server.pid, config.bcryptCost, [
+        secondFactorLogin(population, enrolled),
+      ]),
+    )),
+  );
   logMemory('after the logins', server.pid);
   for (const check of STORM_CHECKS) {
     const storm = await measureStorm(baseUrl, atThousand, check);
@@ -207,6 +228,8 @@ async function startServer(databaseUrl: string, applicationName: string) {
     HOST: '127.0.0.1',
     PORT: String(await freePort()),
     LOGIN_ATTEMPTS_PER_MINUTE: '1000000000',
+    // A key of the run's own, which seals the seeded users' second-factor secrets too.
+    TOTP_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   };
   const config = loadAppConfig(serverEnv);
   // The server runs as `npm run start:prod` runs it, through the launcher, with more node options.
@@ -222,6 +245,17 @@ async function startServer(databaseUrl: string, applicationName: string) {
   const baseUrl = `http://127.0.0.1:${serverEnv.PORT}`;
   await waitUntilReady(`${baseUrl}/health/ready`, server);
   return { server, baseUrl, config };
+}
+
+/** How the server seals a second-factor secret under the key it was started with. */
+async function sealerOf(config: object): Promise<(userId: number, secret: Buffer) => string> {
+  const { TotpSecrets } = (await import(
+    pathToFileURL(join(DIST, 'second-factor/totp-secrets.service.js')).href
+  )) as {
+    TotpSecrets: new (config: object) => { encrypt(userId: number, secret: Buffer): string };
+  };
+  const secrets = new TotpSecrets(config);
+  return (userId, secret) => secrets.encrypt(userId, secret);
 }
 
 /** A PostgreSQL URL whose connections pg_stat_activity shows as `name`; a SQLite one as it is. */
@@ -470,6 +504,7 @@ function loginFigures(
   scenario: Scenarios,
   pid: number,
   bcryptCost: number,
+  moreLogins: Scenario[] = [],
 ): FigureToMeasure[] {
   return [
     {
@@ -477,7 +512,7 @@ function loginFigures(
       kind: 'limit-bcrypt',
       sample: () => measureBcrypt(bcryptCost),
     },
-    ...scenario.logins.map((login) => ({
+    ...[...scenario.logins, ...moreLogins].map((login) => ({
       name: login.name,
       kind: 'login',
       prepare: () => assertAnswered(baseUrl, login),

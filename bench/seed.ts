@@ -34,6 +34,11 @@ export class BenchPopulation {
     return { clientId: 'bench-client', secret: this.derive('client', 0) };
   }
 
+  /** The 20-byte TOTP secret of user i, for the users seeded with a second factor on. */
+  totpSecret(index: number): Buffer {
+    return Buffer.from(this.derive('totp', index), 'hex').subarray(0, 20);
+  }
+
   /** Session ids follow user ids, so that user i's session is sid i. */
   sessionId(index: number): number {
     return index;
@@ -105,6 +110,29 @@ export async function seedUsers(
     );
   }
   if (store.kind === 'postgres') await advancePostgresSequences(store);
+}
+
+/**
+ * A TOTP second factor on for users [from, to], its secret sealed as the server seals it
+ * (`seal`, the server's own TotpSecrets.encrypt under the key it was started with).
+ */
+export async function seedSecondFactors(
+  store: BenchStore,
+  population: BenchPopulation,
+  seal: (userId: number, secret: Buffer) => string,
+  from: number,
+  to: number,
+): Promise<void> {
+  const now = new Date();
+  const rows: unknown[][] = [];
+  for (let index = from; index <= to; index++) {
+    rows.push([index, seal(index, population.totpSecret(index)), now, null, now]);
+  }
+  await store.insertRows(
+    'totp_factor',
+    ['userId', 'encryptedSecret', 'enabledAt', 'lastUsedStep', 'createdAt'],
+    rows,
+  );
 }
 
 /** A small tree: two roots, each with three children. */

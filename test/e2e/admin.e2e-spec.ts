@@ -212,6 +212,7 @@ describe('users', () => {
         'privilege',
         'publicKey',
         'scope',
+        'secondFactor',
         'updatedAt',
         'username',
       ].sort(),
@@ -219,6 +220,7 @@ describe('users', () => {
     expect(res.body).toMatchObject({
       id: user.id,
       username: user.username,
+      secondFactor: false,
       privilege: 'user',
       firstName: 'Tony',
       email: 'tony@example.com',

@@ -94,6 +94,7 @@ describe('profile', () => {
         'privilege',
         'publicKey',
         'scope',
+        'secondFactor',
         'updatedAt',
         'username',
       ].sort(),
@@ -101,6 +102,7 @@ describe('profile', () => {
     expect(res.body).toMatchObject({
       username: user.username,
       privilege: 'user',
+      secondFactor: false,
       firstName: 'Tony',
       email: 'tony@example.com',
       groups: [],
@@ -339,7 +341,8 @@ describe('OpenAPI', () => {
     const operations = Object.entries(doc.paths)
       .filter(([path]) => path === '/api/me' || path.startsWith('/api/me/'))
       .flatMap(([, methods]) => Object.values(methods));
-    expect(operations).toHaveLength(8);
+    // Profile (2), public key, password, user tokens (2), sessions (2), second factor (3).
+    expect(operations).toHaveLength(11);
     for (const op of operations) {
       expect(op.tags).toEqual(['Self-service']);
       expect(typeof op.summary).toBe('string');

@@ -1,5 +1,13 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -86,6 +94,7 @@ describe('README: the examples, pasted into bash on a fresh install', () => {
       'npx gatehouse users:create',
       '/api/admin/users',
       '/api/me',
+      '/api/me/totp',
       '/api/admin/audit-events',
       '/metrics',
     ]) {
@@ -99,14 +108,20 @@ describe('README: the examples, pasted into bash on a fresh install', () => {
 
   it('runs to the end against a fresh server, printing the answers its comments show', async () => {
     // The project directory as the README has it, without writing into the real one: the CLI is
-    // a local bin there (as `npx gatehouse` finds it in a clone), and hawk.key and the cookie jar
-    // land in the scratch directory.
+    // a local bin there (as `npx gatehouse` finds it in a clone), the installed packages are
+    // there (the second-factor example computes its code with one), and hawk.key and the cookie
+    // jar land in the scratch directory.
     const cwd = join(scratch, 'project');
     mkdirSync(join(cwd, 'node_modules', '.bin'), { recursive: true });
     symlinkSync(
       join(PROJECT, 'bin', 'gatehouse.js'),
       join(cwd, 'node_modules', '.bin', 'gatehouse'),
     );
+    for (const entry of readdirSync(join(PROJECT, 'node_modules'))) {
+      if (entry !== '.bin') {
+        symlinkSync(join(PROJECT, 'node_modules', entry), join(cwd, 'node_modules', entry));
+      }
+    }
     const file = join(scratch, 'readme.sh');
     writeFileSync(
       file,
