@@ -173,4 +173,21 @@ describe('loadAppConfig', () => {
       'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC',
     );
   });
+
+  it('takes TOTP_ENCRYPTION_KEY only as 32 bytes of base64, and never shows the value refused', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadAppConfig({ TOTP_ENCRYPTION_KEY: key }).totp.encryptionKey).toEqual(
+      Buffer.alloc(32, 7),
+    );
+    expect(loadAppConfig({}).totp).toEqual({ encryptionKey: null, issuer: 'Gatehouse' });
+    const short = Buffer.alloc(16, 7).toString('base64');
+    for (const value of [short, 'not base64 at all, not at all, not at all!!', `${key}x`]) {
+      const message = errorFor({ TOTP_ENCRYPTION_KEY: value });
+      expect(message).toBe(
+        'Invalid configuration: TOTP_ENCRYPTION_KEY must be 32 bytes in base64 (openssl rand -base64 32)',
+      );
+      expect(message).not.toContain(value);
+    }
+    expect(errorFor({ TOTP_ISSUER: 'Acme:Corp' })).toMatch(/^Invalid configuration: TOTP_ISSUER/);
+  });
 });
