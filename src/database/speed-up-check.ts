@@ -1,11 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import {
-  TRIGGERS as CREDENTIAL_EPOCH_TRIGGERS,
-  triggersOn,
-} from './migrations/1764460000000-credential-epoch.js';
-import { TRIGGERS as SERVICE_CLIENT_EPOCH_TRIGGERS } from './migrations/1765100000000-service-client-epoch.js';
+import { allEpochTriggers } from './credential-epoch-triggers.js';
 
 /** The lowest scheduling priority, at which bin/gatehouse-server's preload starts libuv's pool. */
 const LOWEST_PRIORITY = 19;
@@ -15,7 +11,7 @@ const LOWEST_PRIORITY = 19;
  * one line. The credential epoch's triggers must all exist: checks keep what they read for as long
  * as the epoch stands still, so a write that no trigger sees (SQLite drops a table's triggers when
  * TypeORM rebuilds it) would go unnoticed by every check; the server refuses to start without
- * them. libuv's thread pool should run at nice 19 (bin/gatehouse-server's preload), or a login
+ * them. Which triggers there are is credential-epoch-triggers.ts's to say, for every migration. libuv's thread pool should run at nice 19 (bin/gatehouse-server's preload), or a login
  * storm slows the checks down: only worth a warning, the server still serves.
  */
 export async function checkSpeedUps(dataSource: DataSource): Promise<void> {
@@ -30,18 +26,17 @@ export async function checkSpeedUps(dataSource: DataSource): Promise<void> {
 /** "n/n present", or an error naming the missing triggers (main.ts prints it as one line). */
 async function epochTriggersPresent(dataSource: DataSource): Promise<string> {
   const postgres = dataSource.options.type === 'postgres';
-  const expected = triggersOn(postgres, [
-    ...CREDENTIAL_EPOCH_TRIGGERS,
-    ...SERVICE_CLIENT_EPOCH_TRIGGERS,
-  ]).map(({ name }) => name);
+  const expected = allEpochTriggers(postgres);
   const present = new Set(await triggerNames(dataSource, postgres));
-  const missing = expected.filter((name) => !present.has(name));
-  if (missing.length > 0)
+  const missing = expected.filter(({ name }) => !present.has(name));
+  if (missing.length > 0) {
+    const migrations = [...new Set(missing.map(({ migration }) => migration))];
     throw new Error(
-      `credential epoch triggers missing: ${missing.join(', ')}. Checks would not see the ` +
-        `writes they watch (a table rebuilt on SQLite loses its triggers): create them again ` +
-        `as the migrations CredentialEpoch1764460000000 and ServiceClientEpoch1765100000000 do.`,
+      `credential epoch triggers missing: ${missing.map(({ name }) => name).join(', ')}. ` +
+        `Checks would not see the writes they watch (a table rebuilt on SQLite loses its ` +
+        `triggers): create them again as the migrations ${migrations.join(', ')} do.`,
     );
+  }
   return `${expected.length}/${expected.length} present`;
 }
 

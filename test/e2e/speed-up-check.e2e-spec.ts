@@ -1,12 +1,17 @@
 import { readFileSync } from 'node:fs';
+import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import {
-  TRIGGERS as CREDENTIAL_EPOCH_TRIGGERS,
-  triggersOn,
-} from '../../src/database/migrations/1764460000000-credential-epoch.js';
-import { TRIGGERS as SERVICE_CLIENT_EPOCH_TRIGGERS } from '../../src/database/migrations/1765100000000-service-client-epoch.js';
+  allEpochTriggers,
+  createEpochTriggerSql,
+  dropEpochTriggerSql,
+  type EpochTrigger,
+} from '../../src/database/credential-epoch-triggers.js';
+import { checkSpeedUps } from '../../src/database/speed-up-check.js';
+import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
+import { sql } from '../support/fixtures.js';
 import {
   buildServer,
   runServerToExit,
@@ -16,10 +21,8 @@ import {
 } from '../support/server-process.js';
 
 const postgres = process.env.DATABASE_URL?.startsWith('postgres') ?? false;
-const EXPECTED_TRIGGERS = triggersOn(postgres, [
-  ...CREDENTIAL_EPOCH_TRIGGERS,
-  ...SERVICE_CLIENT_EPOCH_TRIGGERS,
-]).length;
+const EPOCH_TRIGGERS = allEpochTriggers(postgres);
+const PRESENT = `${EPOCH_TRIGGERS.length}/${EPOCH_TRIGGERS.length} present`;
 
 /** The server's one line about its speed-ups, with its level. */
 function speedUpLine(server: ServerProcess): { level: string; msg: string } {
@@ -31,23 +34,33 @@ function speedUpLine(server: ServerProcess): { level: string; msg: string } {
   return JSON.parse(line!) as { level: string; msg: string };
 }
 
-/** Drops one of the credential epoch's triggers, as a table rebuilt on SQLite would. */
-async function dropOneEpochTrigger(databaseUrl: string): Promise<string> {
-  const [{ name, table }] = triggersOn(postgres, SERVICE_CLIENT_EPOCH_TRIGGERS);
+/** Drops one of the credential epoch's triggers from outside the server, as psql would. */
+async function dropFromOutside(databaseUrl: string, trigger: EpochTrigger): Promise<void> {
   if (!postgres) {
     const sqlite = new Database(databaseUrl.slice('sqlite:'.length));
-    sqlite.exec(`DROP TRIGGER "${name}"`);
+    sqlite.exec(dropEpochTriggerSql(trigger, false));
     sqlite.close();
-    return name;
+    return;
   }
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query(`DROP TRIGGER "${name}" ON "${table}"`);
+    await client.query(dropEpochTriggerSql(trigger, true));
   } finally {
     await client.end();
   }
-  return name;
+}
+
+/** The trigger as the database holds it: SQLite keeps its statement, PostgreSQL rebuilds one. */
+async function definitionOf(t: TestApp, name: string): Promise<string> {
+  const [row] = await sql(
+    t,
+    postgres
+      ? `SELECT pg_get_triggerdef(t.oid) AS "definition" FROM pg_trigger t WHERE t.tgname = $1`
+      : `SELECT "sql" AS "definition" FROM sqlite_master WHERE "type" = 'trigger' AND "name" = $1`,
+    [name],
+  );
+  return String(row.definition);
 }
 
 describe('the check of the speed-ups at start', () => {
@@ -67,8 +80,7 @@ describe('the check of the speed-ups at start', () => {
           level: 'info',
           msg: expect.stringMatching(
             new RegExp(
-              `^speed-ups: epoch triggers ${EXPECTED_TRIGGERS}/${EXPECTED_TRIGGERS} present, ` +
-                `thread pool at nice 19 \\(\\d+ threads\\)$`,
+              `^speed-ups: epoch triggers ${PRESENT}, thread pool at nice 19 \\(\\d+ threads\\)$`,
             ),
           ) as string,
         });
@@ -80,21 +92,41 @@ describe('the check of the speed-ups at start', () => {
     },
   );
 
-  it('started with node alone, it warns that the thread pool is not at nice 19 and still serves; without one epoch trigger it refuses to start, naming it', async () => {
-    const server = await startServerProcess({ DATABASE_URL: database.url });
+  it('without its thread pool at nice 19 it warns and still serves; without any one epoch trigger of any migration the start is refused, naming it and its migration', async () => {
+    const t = await startTestApp({}, database);
+    const warn = vi.spyOn(Logger.prototype, 'warn');
     try {
-      expect(speedUpLine(server)).toMatchObject({
-        level: 'warn',
-        msg: expect.stringMatching(
-          `^speed-ups: epoch triggers ${EXPECTED_TRIGGERS}/${EXPECTED_TRIGGERS} present, thread pool (NOT at nice 19|priority not lowered)`,
-        ) as string,
-      });
-      expect((await fetch(`${server.baseUrl}/health/ready`)).status).toBe(200);
-    } finally {
-      await stopServerProcess(server);
-    }
+      await checkSpeedUps(t.db);
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringMatching(
+          `^speed-ups: epoch triggers ${PRESENT}, thread pool (NOT at nice 19|priority not lowered)`,
+        ),
+      );
+      await t.http().get('/health/ready').expect(200);
 
-    const dropped = await dropOneEpochTrigger(database.url);
+      // Each in turn, as a table rebuilt on SQLite would lose it, then made again from the
+      // registry: the same trigger the migration made.
+      for (const trigger of EPOCH_TRIGGERS) {
+        const made = await definitionOf(t, trigger.name);
+        await t.db.query(dropEpochTriggerSql(trigger, postgres));
+        await expect(checkSpeedUps(t.db), trigger.name).rejects.toThrow(
+          new RegExp(
+            `^credential epoch triggers missing: ${trigger.name}\\. .*the migrations ${trigger.migration} do\\.$`,
+          ),
+        );
+        await t.db.query(createEpochTriggerSql(trigger, postgres));
+        expect(await definitionOf(t, trigger.name)).toBe(made);
+      }
+      await checkSpeedUps(t.db);
+    } finally {
+      warn.mockRestore();
+      await t.close();
+    }
+  });
+
+  it('a server started without an epoch trigger exits with one line naming it', async () => {
+    const dropped = EPOCH_TRIGGERS.find(({ name }) => name === 'credential_epoch_user_version')!;
+    await dropFromOutside(database.url, dropped);
     const { code, stdout, stderr } = await runServerToExit({
       DATABASE_URL: database.url,
       BCRYPT_COST: '4',
@@ -103,7 +135,7 @@ describe('the check of the speed-ups at start', () => {
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      new RegExp(`^Startup failed: credential epoch triggers missing: ${dropped}\\. `),
+      new RegExp(`^Startup failed: credential epoch triggers missing: ${dropped.name}\\. `),
     );
     expect(stdout).not.toContain('speed-ups:');
   }, 60_000);

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { createEpochTriggers, dropEpochTriggers } from '../credential-epoch-triggers.js';
 import { isPostgres, timestampType } from './column-types.js';
 
 /**
@@ -8,7 +9,7 @@ import { isPostgres, timestampType } from './column-types.js';
  * an instance not yet upgraded) takes the default and signs at once, as it did before.
  *
  * A withdrawal changes what an access-JWT check keeps, so it moves the credential epoch, by a
- * trigger of its own (see migration CredentialEpoch). Plain ALTER TABLE on both databases, so that
+ * trigger of its own (credential-epoch-triggers.ts). Plain ALTER TABLE on both databases, so that
  * SQLite rebuilds no table.
  */
 export class SigningKeyLifecycle1764810000000 implements MigrationInterface {
@@ -23,37 +24,13 @@ export class SigningKeyLifecycle1764810000000 implements MigrationInterface {
     );
     await queryRunner.query(`UPDATE "signing_key" SET "activatesAt" = "createdAt"`);
     await queryRunner.query(`ALTER TABLE "signing_key" ADD COLUMN "withdrawnAt" ${timestamp}`);
-    const advance = `UPDATE "credential_epoch" SET "value" = "value" + 1`;
-    for (const { name, events } of triggersOn(postgres))
-      await queryRunner.query(
-        `CREATE TRIGGER "${name}" AFTER ${events} ON "signing_key" ` +
-          (postgres
-            ? `FOR EACH STATEMENT EXECUTE FUNCTION "credential_epoch_advance"()`
-            : `BEGIN ${advance}; END`),
-      );
+    await createEpochTriggers(queryRunner, this.name);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    const postgres = isPostgres(queryRunner);
     // SQLite drops a column only when no trigger names it.
-    for (const { name } of triggersOn(postgres))
-      await queryRunner.query(`DROP TRIGGER "${name}"${postgres ? ' ON "signing_key"' : ''}`);
+    await dropEpochTriggers(queryRunner, this.name);
     await queryRunner.query(`ALTER TABLE "signing_key" DROP COLUMN "withdrawnAt"`);
     await queryRunner.query(`ALTER TABLE "signing_key" DROP COLUMN "activatesAt"`);
   }
-}
-
-/** A withdrawal, or a key's removal: one statement trigger on PostgreSQL, one an event on SQLite. */
-function triggersOn(postgres: boolean): { name: string; events: string }[] {
-  return postgres
-    ? [
-        {
-          name: 'credential_epoch_signing_key',
-          events: 'UPDATE OF "withdrawnAt" OR DELETE OR TRUNCATE',
-        },
-      ]
-    : [
-        { name: 'credential_epoch_signing_key_0', events: 'UPDATE OF "withdrawnAt"' },
-        { name: 'credential_epoch_signing_key_1', events: 'DELETE' },
-      ];
 }

@@ -1,11 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import {
-  createEpochTriggers,
-  dropEpochTriggers,
-  type EpochTriggers,
-} from './1764460000000-credential-epoch.js';
-
-export const TRIGGERS: EpochTriggers = [['service_client', ['INSERT', 'UPDATE', 'DELETE']]];
+import { createEpochTriggers, dropEpochTriggers } from '../credential-epoch-triggers.js';
 
 /**
  * A service client created, disabled, given a new secret or deleted moves the credential epoch,
@@ -16,10 +10,10 @@ export class ServiceClientEpoch1765100000000 implements MigrationInterface {
   name = 'ServiceClientEpoch1765100000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await createEpochTriggers(queryRunner, TRIGGERS);
+    await createEpochTriggers(queryRunner, this.name);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await dropEpochTriggers(queryRunner, TRIGGERS);
+    await dropEpochTriggers(queryRunner, this.name);
   }
 }
