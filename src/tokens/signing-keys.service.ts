@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { LRUCache } from 'lru-cache';
 import { In, IsNull, Not, Repository } from 'typeorm';
 import { Clock } from '../clock/clock.service.js';
 import { AppConfig } from '../config/app-config.js';
@@ -34,8 +35,11 @@ export interface RotatedKey {
 const RSA_MODULUS_BITS = 2048;
 /** An arbitrary constant naming the first-key lock among PostgreSQL advisory locks. */
 const FIRST_KEY_LOCK = 4_712_031_978;
-/** The width of the kid column: a longer kid cannot be one of ours. */
-const KID_MAX_LENGTH = 64;
+/** A kid as describeKey makes it, the base64url SHA-256 of the key: nothing else can be one of ours. */
+const KID_SHAPE = /^[A-Za-z0-9_-]{43}$/;
+/** Kids looked up and found to name no usable key, remembered for a while. */
+const UNKNOWN_KIDS_KEPT = 1_000;
+const UNKNOWN_KID_KEPT_MS = 60_000;
 
 /**
  * The RS256 key store. A key supplied by configuration signs when present; otherwise the latest
@@ -49,6 +53,16 @@ export class SigningKeysService implements OnModuleInit {
   /** The keys that verify (withdrawn ones are left out), latest activation first. */
   private keys = new Map<string, LoadedKey>();
   private suppliedKey: LoadedKey | null = null;
+  /**
+   * A kid is the thumbprint of its key, so a kid that names no key now can only ever name a key
+   * made after this lookup, whose tokens no one could have held before it: remembering the miss
+   * refuses no token a rotation makes. It saves a token that is not ours (a forged or withdrawn
+   * kid, sent again and again) the database lookup each time.
+   */
+  private readonly unknownKids = new LRUCache<string, true>({
+    max: UNKNOWN_KIDS_KEPT,
+    ttl: UNKNOWN_KID_KEPT_MS,
+  });
 
   constructor(
     private readonly config: AppConfig,
@@ -80,12 +94,16 @@ export class SigningKeysService implements OnModuleInit {
 
   /**
    * The key that verifies tokens carrying `kid`, or null. An unknown kid may be a key another
-   * instance just rotated in: one primary-key lookup tells, and only then are the keys reloaded.
+   * instance just rotated in: one primary-key lookup tells, and only then are the keys reloaded;
+   * a kid that lookup found no key for is not looked up again for a while.
    */
   async verificationKey(kid: string): Promise<LoadedKey | null> {
     const known = this.keys.get(kid);
-    if (known || kid.length > KID_MAX_LENGTH) return known ?? null;
-    if (!(await this.repository.existsBy({ kid, withdrawnAt: IsNull() }))) return null;
+    if (known || !KID_SHAPE.test(kid) || this.unknownKids.has(kid)) return known ?? null;
+    if (!(await this.repository.existsBy({ kid, withdrawnAt: IsNull() }))) {
+      this.unknownKids.set(kid, true);
+      return null;
+    }
     await this.reload();
     return this.keys.get(kid) ?? null;
   }

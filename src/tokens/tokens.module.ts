@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { User } from '../users/entities/user.entity.js';
+import { AccessTokenVerifier } from './access-token-verifier.js';
 import { AccessTokensService } from './access-tokens.service.js';
 import { RevokedToken } from './entities/revoked-token.entity.js';
 import { SigningKey } from './entities/signing-key.entity.js';
@@ -13,7 +14,7 @@ import { JwtStrategy } from './strategies/jwt.strategy.js';
 @Module({
   imports: [JwtModule.register({}), TypeOrmModule.forFeature([SigningKey, RevokedToken, User])],
   controllers: [JwksController],
-  providers: [SigningKeysService, AccessTokensService, JwtStrategy],
+  providers: [SigningKeysService, AccessTokenVerifier, AccessTokensService, JwtStrategy],
   exports: [SigningKeysService, AccessTokensService],
 })
 export class TokensModule {}

@@ -8,6 +8,7 @@ import { controlClock, type TestClock } from '../support/clock.js';
 import { accessTokenFor, tokenStatus } from '../support/credentials.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { scratchSchema, type ScratchSchema } from '../support/migrations.js';
+import { SigningKeysService } from '../../src/tokens/signing-keys.service.js';
 import { decodeJwt, registerUser, type TestUser } from '../support/fixtures.js';
 import { buildServer, CLI_JS, runServerToExit } from '../support/server-process.js';
 
@@ -248,6 +249,48 @@ describe('an emergency rotation', () => {
       expect(await publishedKids(t)).toEqual([kid]);
       expect(kidOf(await accessTokenFor(t, user))).toBe(kid);
     }
+  });
+});
+
+describe('a kid that names no key', () => {
+  /** The SQL statements `t` sends that read the signing keys, counted while `run` runs. */
+  async function keyReads(t: TestApp, run: () => Promise<void>): Promise<number> {
+    const logged = vi.spyOn(t.db.logger, 'logQuery');
+    try {
+      await run();
+      return logged.mock.calls.filter(([query]) => query.includes('signing_key')).length;
+    } finally {
+      logged.mockRestore();
+    }
+  }
+
+  it('is looked up once, not for every token naming it, and a key rotated in later is still found at once', async () => {
+    const [header, payload, signature] = (await accessTokenFor(a, user)).split('.');
+    const withKid = (kid: string) =>
+      `${Buffer.from(
+        JSON.stringify({
+          ...(JSON.parse(Buffer.from(header, 'base64url').toString()) as object),
+          kid,
+        }),
+      ).toString('base64url')}.${payload}.${signature}`;
+    const unknown = withKid('A'.repeat(43));
+    expect(
+      await keyReads(a, async () => {
+        for (let i = 0; i < 5; i += 1) expect(await tokenStatus(a, unknown)).toBe('invalid');
+      }),
+    ).toBe(1);
+    // A kid that cannot be a key's thumbprint is not looked up at all.
+    expect(
+      await keyReads(a, async () =>
+        expect(await tokenStatus(a, withKid('no-such-key'))).toBe('invalid'),
+      ),
+    ).toBe(0);
+
+    // A key another instance rotates in signs at once there, and a finds it on its first token.
+    const { kid } = await b.app.get(SigningKeysService).rotate({ now: true });
+    const rotated = await accessTokenFor(b, user);
+    expect(kidOf(rotated)).toBe(kid);
+    expect(await tokenStatus(a, rotated)).toBe('valid');
   });
 });
 
