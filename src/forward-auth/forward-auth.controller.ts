@@ -26,8 +26,6 @@ import { ForwardAuthService, type ForwardIdentity } from './forward-auth.service
 
 const BEARER_CHALLENGE = 'Bearer realm="gatehouse"';
 const BASIC_CHALLENGE = 'Basic realm="gatehouse", charset="UTF-8"';
-/** Each answer is about one request at one moment: no proxy or browser may keep it. */
-const NO_STORE = { 'cache-control': 'no-store' };
 
 /** The Envoy ext_authz route: the original path is appended after /auth/forward/. */
 const WILDCARD = 'forward/*';
@@ -49,10 +47,53 @@ const IDENTITY_HEADERS = {
   'X-Auth-Scope': header("The credential's scope, space-separated", 'profile:read profile:write'),
   'Cache-Control': header('Never cacheable', 'no-store'),
 };
+const NO_STORE_HEADER = { 'Cache-Control': header('Never cacheable', 'no-store') };
+
+const RULE_PROBLEMS =
+  'a rule name Gatehouse does not know (misspelt, in another case, `privilege[]`), ' +
+  '`privilege` given twice, or a value it does not take';
+
+/** Where each route reads the proxy's rules, as its document says. */
+const RULES_IN = {
+  query: [
+    ApiQuery({
+      name: 'privilege',
+      required: false,
+      enum: ['user', 'admin'],
+      description: 'admin admits admins only; user (the default) any signed-in user. At most once',
+    }),
+    ApiQuery({
+      name: 'scope',
+      required: false,
+      type: [String],
+      description: 'Each one given must be in the credential scope',
+    }),
+    ApiBadRequestResponse({
+      description: `A rule of the query that is not one: ${RULE_PROBLEMS}`,
+      headers: NO_STORE_HEADER,
+    }),
+  ],
+  header: [
+    ApiHeader({
+      name: 'X-Gatehouse-Rules',
+      required: false,
+      description:
+        'The rules, set by the proxy, in the syntax of /auth/forward’s query ' +
+        '(`privilege=admin&scope=orders:read`); none: any signed-in user. The query of this route ' +
+        'is the original request’s and is never read as rules',
+      schema: { type: 'string', example: 'privilege=admin' },
+    }),
+    ApiBadRequestResponse({
+      description: `A rule of X-Gatehouse-Rules that is not one: ${RULE_PROBLEMS}`,
+      headers: NO_STORE_HEADER,
+    }),
+  ],
+};
 
 /** The forward-auth operations' documentation: any method is served, GET is documented. */
-function documented(summary: string): MethodDecorator {
+function documented(summary: string, rulesIn: keyof typeof RULES_IN): MethodDecorator {
   const decorators = [
+    ...RULES_IN[rulesIn],
     ApiOperation({
       summary,
       description:
@@ -66,18 +107,6 @@ function documented(summary: string): MethodDecorator {
     ApiCookieAuth('session'),
     ApiBasicAuth('basic'),
     ApiHeader(SECOND_FACTOR_CODE_HEADER_DOC),
-    ApiQuery({
-      name: 'privilege',
-      required: false,
-      enum: ['user', 'admin'],
-      description: 'admin admits admins only; user (the default) any signed-in user',
-    }),
-    ApiQuery({
-      name: 'scope',
-      required: false,
-      type: [String],
-      description: 'Each one given must be in the credential scope',
-    }),
     ApiHeader({ name: 'X-Session-Id', required: false, description: 'The bare sid' }),
     ApiHeader({
       name: 'X-Original-URI',
@@ -94,7 +123,6 @@ function documented(summary: string): MethodDecorator {
       headers: IDENTITY_HEADERS,
       content: { 'text/plain': { schema: { type: 'string', maxLength: 0, example: '' } } },
     }),
-    ApiBadRequestResponse({ description: 'A rule of the query is not one Gatehouse knows' }),
     ApiUnauthorizedResponse({
       description:
         'No live credential; Basic: the right password of a user with a second factor on, without a good X-OTP code, also sends Gatehouse-OTP: required',
@@ -104,16 +132,19 @@ function documented(summary: string): MethodDecorator {
           'Bearer, and Basic when FORWARD_AUTH_BASIC is on',
           BEARER_CHALLENGE,
         ),
-        'Cache-Control': header('Never cacheable', 'no-store'),
+        ...NO_STORE_HEADER,
       },
     }),
     ApiForbiddenResponse({
       description: 'Signed in, but not an admin or without a scope the rules ask for',
-      headers: { 'Cache-Control': header('Never cacheable', 'no-store') },
+      headers: NO_STORE_HEADER,
     }),
     ApiTooManyRequestsResponse({
       description: 'Basic: the client address or the account is locked out',
-      headers: { 'Retry-After': { schema: { type: 'integer' }, required: true } },
+      headers: {
+        'Retry-After': { schema: { type: 'integer' }, required: true },
+        ...NO_STORE_HEADER,
+      },
     }),
   ];
   return (target, key, descriptor) => {
@@ -121,7 +152,10 @@ function documented(summary: string): MethodDecorator {
   };
 }
 
-/** `/auth/forward` and `/auth/forward/*`, for reverse proxies (SPEC §6). */
+/**
+ * `/auth/forward` and `/auth/forward/*`, for reverse proxies. Every answer, errors included, is
+ * `Cache-Control: no-store` (ForwardAnswersNotStored).
+ */
 @ApiTags('Forward authentication')
 @Controller('auth')
 export class ForwardAuthController {
@@ -137,14 +171,20 @@ export class ForwardAuthController {
   private readonly challenge: string | string[];
 
   @Get('forward')
-  @documented('Checks the credential of a request a reverse proxy forwards')
+  @documented('Checks the credential of a request a reverse proxy forwards', 'query')
   forward(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.answer(request, reply);
   }
 
   @Get(WILDCARD)
-  @documented('The same, with the original path appended (Envoy ext_authz)')
-  @ApiParam({ name: 'path', description: 'The original path (its query may name the sid)' })
+  @documented(
+    'The same, with the original path appended (Envoy ext_authz), the rules in X-Gatehouse-Rules',
+    'header',
+  )
+  @ApiParam({
+    name: 'path',
+    description: 'The original path (its query may name the sid, and is never read as rules)',
+  })
   forwardWithPath(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.answer(request, reply);
   }
@@ -181,10 +221,10 @@ export class ForwardAuthController {
   }
 
   private async answer(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    // On the wildcard route the request's own query is the original one (Envoy appends it).
+    // On the wildcard route the request's own path and query are the original ones (Envoy's).
     const viaPath = (request.params as Record<string, unknown> | undefined)?.['*'] !== undefined;
     const decision = await this.forwardAuth.decide(request, viaPath);
-    reply.code(decision.status).headers(NO_STORE);
+    reply.code(decision.status);
     if (decision.status === 200) reply.headers(identityHeaders(decision.identity));
     if (decision.status === 401) reply.header('www-authenticate', this.challenge);
     if (decision.status === 401 && decision.secondFactorRequired) {

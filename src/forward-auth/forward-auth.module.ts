@@ -1,15 +1,16 @@
 import { Module } from '@nestjs/common';
 import { SecurityModule } from '../security/security.module.js';
+import { ForwardAnswersNotStored } from './forward-answers-not-stored.js';
 import { ForwardAuthController } from './forward-auth.controller.js';
 import { ForwardAuthService } from './forward-auth.service.js';
 
 /**
- * Forward authentication for reverse proxies (SPEC §6): the token check and the password check
+ * Forward authentication for reverse proxies: the token check and the password check
  * of every other API, answered as nginx, Traefik, Caddy and Envoy expect.
  */
 @Module({
   imports: [SecurityModule],
   controllers: [ForwardAuthController],
-  providers: [ForwardAuthService],
+  providers: [ForwardAuthService, ForwardAnswersNotStored],
 })
 export class ForwardAuthModule {}

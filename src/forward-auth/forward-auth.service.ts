@@ -1,4 +1,4 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { SecondFactorRequiredException } from '../common/errors/second-factor-required.exception.js';
 import { AppConfig } from '../config/app-config.js';
@@ -15,6 +15,7 @@ import {
 } from '../identity/request-credentials.js';
 import { TokenCheckService } from '../security/token-check.service.js';
 import type { Privilege } from '../users/entities/user.entity.js';
+import { type ForwardRules, rulesOf } from './forward-rules.js';
 
 /** The service name forward checks are counted under in gatehouse_token_checks_total. */
 export const FORWARD_AUTH_SERVICE = 'forward-auth';
@@ -30,19 +31,13 @@ export interface ForwardIdentity {
   scope: string;
 }
 
-/** What the proxy asked for: a privilege and scopes, from the query of the forward URL. */
-export interface ForwardRules {
-  admin: boolean;
-  scopes: string[];
-}
-
 export type ForwardDecision =
   | { status: 200; identity: ForwardIdentity }
   | { status: 401; secondFactorRequired?: true }
   | { status: 403 };
 
 /**
- * Forward authentication (SPEC §6): the credential of the request a proxy forwards, checked by
+ * Forward authentication: the credential of the request a proxy forwards, checked by
  * the same check as every other (TokenCheckService, or PasswordCheckService for Basic), and the
  * proxy's rules applied to whom it names.
  */
@@ -54,11 +49,15 @@ export class ForwardAuthService {
     private readonly passwordCheck: PasswordCheckService,
   ) {}
 
-  async decide(request: FastifyRequest, ownQuerySid: boolean): Promise<ForwardDecision> {
-    const rules = rulesOf(request.query);
+  /**
+   * `viaPath`: asked on `/auth/forward/*`, whose path and query are the original request's: its
+   * rules then come from the proxy's header, and its query may name the session's sid.
+   */
+  async decide(request: FastifyRequest, viaPath: boolean): Promise<ForwardDecision> {
+    const rules = rulesOf(request, viaPath);
     let identity: ForwardIdentity | null;
     try {
-      identity = await this.identify(request, ownQuerySid);
+      identity = await this.identify(request, viaPath);
     } catch (error) {
       if (error instanceof SecondFactorRequiredException) {
         return { status: 401, secondFactorRequired: true };
@@ -131,16 +130,6 @@ function sidOfUri(uri: string): string | null {
   if (query < 0) return null;
   const sid = new URLSearchParams(uri.slice(query + 1)).get('sid');
   return sid !== null && parseSid(sid) !== null ? sid : null;
-}
-
-function rulesOf(query: unknown): ForwardRules {
-  const { privilege, scope } = (query ?? {}) as { privilege?: unknown; scope?: unknown };
-  if (privilege !== undefined && privilege !== 'admin' && privilege !== 'user')
-    throw new BadRequestException('privilege must be admin or user');
-  const scopes = [scope ?? []].flat();
-  if (!scopes.every((entry) => typeof entry === 'string' && /^\S+$/.test(entry)))
-    throw new BadRequestException('each scope must be one scope, without spaces');
-  return { admin: privilege === 'admin', scopes: scopes as string[] };
 }
 
 function admits(rules: ForwardRules, identity: ForwardIdentity): boolean {

@@ -10,11 +10,13 @@ import {
   withSession,
 } from '../support/credentials.js';
 import { decodeJwt, registerUser, sql, uniqueName } from '../support/fixtures.js';
+import { TokenCheckService } from '../../src/security/token-check.service.js';
 
 /**
- * Forward authentication (SPEC §6): /auth/forward and /auth/forward/* answer a reverse proxy
- * whether the request it forwards carries a live credential, and whose; 401 with a challenge
- * when not, 403 when the proxy's rules (privilege, scopes) refuse whom it names. Liveness is the
+ * Forward authentication: /auth/forward and /auth/forward/* answer a reverse proxy whether the
+ * request it forwards carries a live credential, and whose; 401 with a challenge when not, 403
+ * when the proxy's rules (privilege, scopes; the query of /auth/forward, X-Gatehouse-Rules on
+ * /auth/forward/*) refuse whom it names, 400 when a rule is not one. Liveness is the
  * token check's own: revocation, a disabled user, a logout count here at once.
  */
 
@@ -114,10 +116,14 @@ describe('credentials', () => {
     expectRefused(
       await forward().set('X-Original-URI', `/app?sid=${session.sid}${session.secret}`),
     );
-    // The sid of the forward URL itself counts only where Envoy appends the original URI.
-    expectRefused(
-      await forward(`/auth/forward?sid=${session.sid}`).set('Cookie', sessionCookie(session)),
+    // The sid of the forward URL itself counts only where Envoy appends the original URI; on
+    // /auth/forward the query holds the proxy's rules, and `sid` is none of them.
+    const ownSid = await forward(`/auth/forward?sid=${session.sid}`).set(
+      'Cookie',
+      sessionCookie(session),
     );
+    expect(ownSid.status).toBe(400);
+    expect(ownSid.headers['x-auth-user']).toBeUndefined();
   });
 
   it('percent-encodes a username that is not plain ASCII', async () => {
@@ -227,6 +233,113 @@ describe('rules', () => {
     expect((await ruled('privilege=root', userJwt)).status).toBe(400);
     expect((await ruled('scope=a%20b', userJwt)).status).toBe(400);
   });
+
+  /** Misspellings and repetitions a proxy's configuration may hold: none may be ignored. */
+  const NOT_RULES = [
+    'privilge=admin',
+    'Privilege=admin',
+    'PRIVILEGE=admin',
+    'privilege[]=admin',
+    'privilege%5B%5D=admin',
+    'privilege=admin&privilege=admin',
+    'privilege=user&privilege=admin',
+    'privilege=admin&privilege=user',
+    'privilege',
+    'privilege=Admin',
+    'scopes=users:write',
+    'scope=',
+    'scope=a%00b',
+    '=admin',
+    'privilege=admin&x=1',
+  ];
+
+  it('refuses a misspelt, differently cased, bracketed, unknown or repeated rule with 400, never ignoring it', async () => {
+    for (const query of NOT_RULES) {
+      for (const token of [userJwt, adminJwt]) {
+        const res = await ruled(query, token);
+        expect([query, res.status]).toEqual([query, 400]);
+        expect(res.headers['cache-control']).toBe('no-store');
+        expect(res.headers['x-auth-user']).toBeUndefined();
+      }
+      // Whatever the credential, or none: the location is misconfigured.
+      expect((await forward(`/auth/forward?${query}`)).status).toBe(400);
+    }
+  });
+
+  describe('on /auth/forward/*, where the query is the app’s own', () => {
+    const viaPath = (path: string, token: string, rules?: string) => {
+      const req = bearer(token, `/auth/forward${path}`);
+      return rules === undefined ? req : req.set('X-Gatehouse-Rules', rules);
+    };
+
+    it('never reads the app’s query as rules, of whatever name', async () => {
+      for (const query of ['privilege=admin', 'scope=users:write', ...NOT_RULES]) {
+        const res = await viaPath(`/orders/17?${query}`, userJwt);
+        expect([query, res.status]).toEqual([query, 200]);
+        expect(res.headers['x-auth-user']).toBe(user.username);
+      }
+    });
+
+    it('reads the rules from X-Gatehouse-Rules, in the same syntax', async () => {
+      expect((await viaPath('/admin?privilege=user', userJwt, 'privilege=admin')).status).toBe(403);
+      expectAdmitted(await viaPath('/admin', adminJwt, 'privilege=admin'));
+      expectAdmitted(await viaPath('/x', userJwt, 'scope=profile:read&scope=profile:write'));
+      expect((await viaPath('/x', userJwt, 'scope=profile:read&scope=users:write')).status).toBe(
+        403,
+      );
+      expectAdmitted(await viaPath('/x', userJwt, ''));
+      expectRefused(
+        await forward('/auth/forward/admin').set('X-Gatehouse-Rules', 'privilege=admin'),
+      );
+    });
+
+    it('refuses with 400 what /auth/forward refuses, in the header', async () => {
+      for (const rules of NOT_RULES) {
+        const res = await viaPath('/orders', adminJwt, rules);
+        expect([rules, res.status]).toEqual([rules, 400]);
+        expect(res.headers['cache-control']).toBe('no-store');
+      }
+      // The header given twice is not one set of rules.
+      const twice = await t
+        .http()
+        .get('/auth/forward/orders')
+        .set('Authorization', `Bearer ${adminJwt}`)
+        // Sent as two header lines (supertest's types admit an array for Cookie only).
+        .set('X-Gatehouse-Rules', ['privilege=admin', 'privilege=admin'] as unknown as string);
+      expect(twice.status).toBe(400);
+    });
+
+    it('leaves /auth/forward to its query: the header does not count there', async () => {
+      expectAdmitted(await bearer(userJwt).set('X-Gatehouse-Rules', 'privilege=admin'));
+    });
+  });
+});
+
+describe('no-store', () => {
+  it('is on every answer, the ones no rule or credential decided included', async () => {
+    const jwt = await accessTokenFor(t, await newUser());
+    const badJson = await t
+      .http()
+      .post('/auth/forward')
+      .set('Authorization', `Bearer ${jwt}`)
+      .set('Content-Type', 'application/json')
+      .send('{"not json');
+    expect(badJson.status).toBe(400);
+    expect(badJson.headers['cache-control']).toBe('no-store');
+
+    const identify = vi
+      .spyOn(t.app.get(TokenCheckService), 'identify')
+      .mockRejectedValue(Object.assign(new Error('Connection terminated'), { code: 'ECONNRESET' }));
+    try {
+      for (const path of ['/auth/forward', '/auth/forward/orders']) {
+        const unavailable = await bearer(jwt, path);
+        expect(unavailable.status).toBe(503);
+        expect(unavailable.headers['cache-control']).toBe('no-store');
+      }
+    } finally {
+      identify.mockRestore();
+    }
+  });
 });
 
 describe('methods and paths', () => {
@@ -311,6 +424,7 @@ describe('Basic passwords', () => {
       const limited = await basicForward(user, '10.0.1.1');
       expect(limited.status).toBe(429);
       expect(limited.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
+      expect(limited.headers['cache-control']).toBe('no-store');
       expectAdmitted(await basicForward(user, '10.0.1.2'));
     });
 
@@ -321,7 +435,9 @@ describe('Basic passwords', () => {
         status = (await basicForward(user, `10.0.2.${i}`, 'wrong-password')).status;
       }
       expect(status).toBe(429);
-      expect((await basicForward(user, '10.0.3.1')).status).toBe(429);
+      const locked = await basicForward(user, '10.0.3.1');
+      expect(locked.status).toBe(429);
+      expect(locked.headers['cache-control']).toBe('no-store');
     });
 
     it('audit a failed password as a login of forward-auth', async () => {
