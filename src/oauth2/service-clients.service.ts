@@ -5,6 +5,7 @@ import { Repository } from 'typeorm';
 import { AuditService, type AuditEventInput } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.service.js';
 import { hashesMatch, hashSecret } from '../common/secret-hash.js';
+import { holdsNul } from '../common/validation/client-text.js';
 import type { BasicCredentials } from '../identity/request-credentials.js';
 import type { EpochSnapshot } from '../liveness/credential-state-cache.js';
 import { LivenessService } from '../liveness/liveness.service.js';
@@ -95,7 +96,7 @@ export class ServiceClientsService {
     const clientId = formDecoded(credentials.username);
     const secret = formDecoded(credentials.password);
     const client =
-      clientId !== null && clientId.length <= 32
+      clientId !== null && mayBeClientId(clientId)
         ? await this.liveness.serviceClient(clientId, snapshot)
         : null;
     const matches = hashesMatch(client?.secretHash ?? NO_SUCH_HASH, hashSecret(secret ?? ''));
@@ -103,7 +104,7 @@ export class ServiceClientsService {
   }
 
   private async existing(clientId: string): Promise<ServiceClient> {
-    const client = clientId.length <= 32 ? await this.clients.findOneBy({ clientId }) : null;
+    const client = mayBeClientId(clientId) ? await this.clients.findOneBy({ clientId }) : null;
     if (!client) throw new NotFoundException('No service client has this id');
     return client;
   }
@@ -116,6 +117,15 @@ export class ServiceClientsService {
       detail: { action, clientId: client.clientId, name: client.name },
     });
   }
+}
+
+/**
+ * Whether `clientId`, as a request gives it (in Basic credentials, or an admin route's path), may
+ * name a client, and so be looked up: no longer than the column, and holding no NUL, as no text a
+ * client sends may (client-text.ts). Any other names no client: 401 or 404, never a query.
+ */
+function mayBeClientId(clientId: string): boolean {
+  return clientId.length <= 32 && !holdsNul(clientId);
 }
 
 /**

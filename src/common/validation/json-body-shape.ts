@@ -1,3 +1,5 @@
+import { holdsNul } from './client-text.js';
+
 /** Deeper than any body of the five APIs; deeper ones would exhaust the stack of the DTO mapper. */
 export const MAX_JSON_DEPTH = 32;
 
@@ -5,7 +7,7 @@ export const MAX_JSON_DEPTH = 32;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function stringProblem(value: string): string | null {
-  if (value.includes('\0')) return 'Request body must not contain NUL characters';
+  if (holdsNul(value)) return 'Request body must not contain NUL characters';
   if (LONE_SURROGATE.test(value)) return 'Request body must be well-formed Unicode';
   return null;
 }

@@ -1,6 +1,7 @@
 import { type ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import { isPlainObject } from '@nestjs/common/utils/shared.utils.js';
 import { plainToInstance } from 'class-transformer';
+import { nulIn } from './client-text.js';
 import { RequestValidationError } from './request-validation.error.js';
 import { compileStringFieldsCheck, type StringFieldsCheck } from './string-fields-check.js';
 
@@ -14,6 +15,9 @@ class GatehouseValidationPipe extends ValidationPipe {
   private readonly quickChecks = new Map<Function, StringFieldsCheck | null>();
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // Bodies are refused as they are parsed; a query reaches a route only through here. (Path
+    // parameters are each read by their own pattern, which no NUL passes: ids, sids, client ids.)
+    if (metadata.type === 'query') refuseNul(value, metadata);
     const check =
       metadata.type === 'body' && metadata.metatype && isPlainObject(value)
         ? this.quickCheckOf(metadata.metatype)
@@ -33,6 +37,14 @@ class GatehouseValidationPipe extends ValidationPipe {
     }
     return this.quickChecks.get(metatype)!;
   }
+}
+
+/** A query value (or name) holding a NUL, as a 400 naming it, in the route's dialect. */
+function refuseNul(value: unknown, metadata: ArgumentMetadata): void {
+  const field = nulIn(value, metadata.data ?? 'query');
+  if (field === null) return;
+  const message = `${field} must not contain NUL characters`;
+  throw new RequestValidationError([{ field, kind: 'invalid', constraints: ['noNul'], message }]);
 }
 
 /**
