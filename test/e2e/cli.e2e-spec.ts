@@ -3,7 +3,7 @@ import { RevokedToken } from '../../src/tokens/entities/revoked-token.entity.js'
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { decodeJwt, sql } from '../support/fixtures.js';
-import { buildServer, CLI_JS } from '../support/server-process.js';
+import { CLI_JS } from '../support/server-process.js';
 
 /**
  * The command line (issue 7), run as the built `gatehouse` binary against a database of its own:
@@ -60,8 +60,6 @@ function expectOneLineFailure(run: CliRun, code: number, message: RegExp): void 
 async function cliEvents(t: TestApp): Promise<Record<string, unknown>[]> {
   return sql(t, `SELECT * FROM "audit_event" WHERE "api" = 'cli' ORDER BY "id"`);
 }
-
-beforeAll(() => buildServer(), 180_000);
 
 // Each run boots the application context: seconds apiece on a loaded machine.
 describe('CLI: migrations:run', { timeout: 120_000 }, () => {

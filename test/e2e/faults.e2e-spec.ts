@@ -10,7 +10,6 @@ import { createRequire } from 'node:module';
 import { basic } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
-  buildServer,
   startServerProcess,
   stopServerProcess,
   type ServerProcess,
@@ -148,8 +147,6 @@ async function expectAllPresent(baseUrl: string, created: Registered[]): Promise
   });
   return missing;
 }
-
-beforeAll(() => buildServer(), 180_000);
 
 describe('fault tolerance (issue 5)', () => {
   let database: TestDatabase;

@@ -6,7 +6,6 @@ import { migrations } from '../../src/database/migrations/index.js';
 import { basic } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
-  buildServer,
   startServerProcess,
   stopServerProcess,
   type ServerProcess,
@@ -120,7 +119,6 @@ describe.skipIf(!isPostgres)('two instances on one PostgreSQL database (issue 5)
   };
 
   beforeAll(async () => {
-    await buildServer();
     database = await createTestDatabase();
     // Both at once on the empty database. LOCKOUT_BASE_SECONDS: the account lock outlasts the test.
     const [first, second] = await startPair({

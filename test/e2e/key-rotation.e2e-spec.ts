@@ -10,7 +10,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { scratchSchema, type ScratchSchema } from '../support/migrations.js';
 import { SigningKeysService } from '../../src/tokens/signing-keys.service.js';
 import { decodeJwt, registerUser, type TestUser } from '../support/fixtures.js';
-import { buildServer, CLI_JS, runServerToExit } from '../support/server-process.js';
+import { CLI_JS, runServerToExit } from '../support/server-process.js';
 
 /**
  * The published key set across a rotation, as consumers see it with the libraries they use (jose,
@@ -33,7 +33,6 @@ let clockB: TestClock;
 let user: TestUser;
 
 beforeAll(async () => {
-  await buildServer();
   database = await createTestDatabase();
   const env = { ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password };
   a = await startTestApp(env, database);

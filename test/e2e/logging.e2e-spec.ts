@@ -5,7 +5,6 @@ import pg from 'pg';
 import { basic } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
-  buildServer,
   MAIN_JS,
   startServerProcess,
   stopServerProcess,
@@ -76,9 +75,8 @@ describe('the log', () => {
   let database: TestDatabase;
   let server: ServerProcess | undefined;
   beforeAll(async () => {
-    await buildServer();
     database = await createTestDatabase();
-  }, 180_000);
+  });
   afterEach(async () => {
     await stopServerProcess(server);
     server = undefined;

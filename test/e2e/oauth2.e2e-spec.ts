@@ -15,7 +15,7 @@ import {
 } from '../support/credentials.js';
 import { decodeJwt, registerUser, sql, uniqueName, type TestUser } from '../support/fixtures.js';
 import { scratchSchema, type ScratchSchema } from '../support/migrations.js';
-import { buildServer, CLI_JS } from '../support/server-process.js';
+import { CLI_JS } from '../support/server-process.js';
 import { migrations } from '../../src/database/migrations/index.js';
 import { ServiceClientEpoch1765100000000 } from '../../src/database/migrations/1765100000000-service-client-epoch.js';
 
@@ -569,7 +569,6 @@ describe('CLI: clients:create', { timeout: 180_000 }, () => {
   let database: TestDatabase;
 
   beforeAll(async () => {
-    await buildServer();
     database = await createTestDatabase();
     t = await startTestApp(
       { ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password },

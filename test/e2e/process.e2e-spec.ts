@@ -3,7 +3,6 @@ import { niceOf } from '../../src/database/speed-up-check.js';
 import { basic } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
-  buildServer,
   CLI_JS,
   runServerToExit,
   startServerProcess,
@@ -13,9 +12,8 @@ import {
 describe('the server process', () => {
   let database: TestDatabase;
   beforeAll(async () => {
-    await buildServer();
     database = await createTestDatabase();
-  }, 180_000);
+  });
   afterAll(() => database.drop());
 
   it.each([

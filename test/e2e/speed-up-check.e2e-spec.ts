@@ -13,7 +13,6 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { sql } from '../support/fixtures.js';
 import {
-  buildServer,
   runServerToExit,
   startServerProcess,
   stopServerProcess,
@@ -66,7 +65,6 @@ async function definitionOf(t: TestApp, name: string): Promise<string> {
 describe('the check of the speed-ups at start', () => {
   let database: TestDatabase;
   beforeAll(async () => {
-    await buildServer();
     database = await createTestDatabase();
   }, 180_000);
   afterAll(() => database.drop());

@@ -1,63 +1,14 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join, resolve } from 'node:path';
 
-/** Where the tests compile the server to, inside the project so that node_modules resolves. */
+/**
+ * Where the tests' build of the server is, inside the project so that node_modules resolves:
+ * test/support/global-setup.ts compiles it once per run, before the test files that import this
+ * one start (vitest.config.ts runs them as a project with that setup).
+ */
 export const BUILD_DIR = join(process.cwd(), 'node_modules', '.cache', 'gatehouse-e2e-dist');
 export const MAIN_JS = join(BUILD_DIR, 'src', 'main.js');
 export const CLI_JS = join(BUILD_DIR, 'src', 'cli.js');
-
-/**
- * Compiles the server as `npm run build` does, into a directory of the tests' own. Several test
- * files build at once (Vitest runs them in parallel) while others may already be starting servers
- * from that directory, so tsc writes to a staging directory of its own and each file is then moved
- * into place with an atomic rename: a server never loads a half-written file.
- */
-export async function buildServer(): Promise<void> {
-  const staging = `${BUILD_DIR}.staging-${process.pid}-${randomBytes(4).toString('hex')}`;
-  try {
-    await promisify(execFile)(
-      process.execPath,
-      [
-        join('node_modules', 'typescript', 'bin', 'tsc'),
-        '-p',
-        'tsconfig.build.json',
-        '--outDir',
-        staging,
-        '--incremental',
-        'false',
-      ],
-      { timeout: 120_000 },
-    );
-    copyPlainModules('src', join(staging, 'src'));
-    publishAtomically(staging, BUILD_DIR);
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
-}
-
-/** Plain JavaScript modules in src (the thread-pool preload): nest build copies them, tsc does not. */
-function copyPlainModules(from: string, to: string): void {
-  for (const file of readdirSync(from, { recursive: true, encoding: 'utf8' })) {
-    if (!file.endsWith('.cjs')) continue;
-    mkdirSync(dirname(join(to, file)), { recursive: true });
-    copyFileSync(join(from, file), join(to, file));
-  }
-}
-
-function publishAtomically(from: string, to: string): void {
-  for (const entry of readdirSync(from, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const source = join(entry.parentPath, entry.name);
-    const target = join(to, relative(from, source));
-    mkdirSync(dirname(target), { recursive: true });
-    const temporary = `${target}.tmp-${process.pid}`;
-    copyFileSync(source, temporary);
-    renameSync(temporary, target);
-  }
-}
 
 export interface ServerProcess {
   child: ChildProcess;

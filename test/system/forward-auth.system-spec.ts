@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildServer, startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { baseEnv, freePort, waitUntilOk } from './support/processes.js';
 
 /**
@@ -117,7 +117,6 @@ const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'gatehouse-nginx-'));
-  await buildServer();
   gatehouse = await startServerProcess(
     {
       DATABASE_URL: `sqlite:${join(scratch, 'gatehouse.sqlite')}`,
