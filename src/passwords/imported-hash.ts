@@ -1,5 +1,5 @@
 /**
- * Password hashes as the services Gatehouse replaces stored them (SPEC §3, "Importing users"):
+ * Password hashes as the services Gatehouse replaces stored them (the README's security notes):
  * parsed strictly, so that what an import stores is something the login path can verify, and
  * bounded, so that no imported work factor can tie up the server at login.
  */
@@ -11,39 +11,45 @@ const BCRYPT = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/;
  * the salt. Printable ASCII is what any Werkzeug release writes.
  */
 const SALT = '([\\x21-\\x23\\x25-\\x7E]{1,64})';
-/** Werkzeug's pbkdf2: the key is as long as SHA-256's digest, 32 bytes in hex. */
-const PBKDF2 = new RegExp(`^pbkdf2:sha256:(\\d{1,9})\\$${SALT}\\$([0-9a-f]{64})$`);
+/** Werkzeug's pbkdf2: the key is as long as the digest's, in hex. */
+const PBKDF2 = new RegExp(`^pbkdf2:(sha1|sha256|sha512):(\\d{1,9})\\$${SALT}\\$([0-9a-f]+)$`);
 /** Werkzeug 3's scrypt: a 64-byte key in hex. */
 const SCRYPT = new RegExp(`^scrypt:(\\d{1,8}):(\\d{1,3}):(\\d{1,3})\\$${SALT}\\$([0-9a-f]{128})$`);
-/** argon2id in the PHC string format, version 0x13 (every library since 2016), no extra fields. */
+/**
+ * argon2id in the PHC string format, version 0x13 (every library since 2016), with m, t and p and
+ * no other field: libargon2 writes them in that order, node's argon2 as m, p, t.
+ */
 const ARGON2ID =
-  /^\$argon2id\$v=19\$m=(\d{1,7}),t=(\d{1,3}),p=(\d{1,3})\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
+  /^\$argon2id\$v=19\$([mtp]=\d{1,7},[mtp]=\d{1,7},[mtp]=\d{1,7})\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
+
+export type Pbkdf2Digest = 'sha1' | 'sha256' | 'sha512';
+
+/** The key Werkzeug stores: the digest's own length. */
+const PBKDF2_KEY_BYTES: Record<Pbkdf2Digest, number> = { sha1: 20, sha256: 32, sha512: 64 };
 
 /** The longest hash stored: the `passwordHash` column's length. */
 export const MAX_HASH_LENGTH = 255;
 
 /**
- * The work factors an imported hash may ask for. pbkdf2 and scrypt as SPEC §3 says; scrypt's
- * memory (128·n·r bytes) besides, which n and r·p alone leave at up to 8 GiB: 1 GiB admits n = 2^20
- * with the usual r = 8. argon2id: up to 256 MiB, 10 passes and 16 lanes, past every library's
- * default (PHP: 64 MiB, t=4, p=1; argon2-cffi: 64 MiB, t=3, p=4; RFC 9106's second
- * recommendation: 64 MiB, t=3, p=4). bcrypt: the configured cost or 14 (about a second at this
- * machine's speed), whichever is higher.
+ * The work factors an imported hash may ask for, so that no login of an imported user costs the
+ * server much more than a bcrypt at cost 13: pbkdf2 about twice the iterations OWASP recommends
+ * for its digest (1,300,000 for sha1, 600,000 for sha256, 210,000 for sha512); scrypt and argon2id
+ * at most 64 MiB (twice Werkzeug 3's scrypt, RFC 9106's second recommendation for argon2id), with
+ * at most 4 lanes and argon2id 10 passes. bcrypt: the configured cost or 14, whichever is higher.
  */
 export const IMPORT_BOUNDS = {
-  pbkdf2MaxIterations: 10_000_000,
-  scryptMaxN: 2 ** 20,
-  scryptMaxRP: 64,
-  scryptMaxMemoryBytes: 2 ** 30,
-  argon2MaxMemoryKib: 262_144,
+  pbkdf2MaxIterations: { sha1: 3_000_000, sha256: 1_300_000, sha512: 600_000 },
+  scryptMaxMemoryBytes: 2 ** 26,
+  scryptMaxP: 4,
+  argon2MaxMemoryKib: 65_536,
   argon2MaxPasses: 10,
-  argon2MaxLanes: 16,
+  argon2MaxLanes: 4,
   bcryptMinMaxCost: 14,
 } as const;
 
 export type ParsedHash =
   | { format: 'bcrypt'; cost: number }
-  | { format: 'pbkdf2'; iterations: number; salt: string; key: Buffer }
+  | { format: 'pbkdf2'; digest: Pbkdf2Digest; iterations: number; salt: string; key: Buffer }
   | { format: 'scrypt'; n: number; r: number; p: number; salt: string; key: Buffer }
   | { format: 'argon2id' };
 
@@ -69,7 +75,8 @@ export function readPasswordHash(hash: string, configuredCost: number): HashRead
   return {
     problem:
       'is not a hash format Gatehouse takes: bcrypt ($2a$, $2b$, $2y$), ' +
-      'pbkdf2:sha256:<iterations>$salt$hex, scrypt:<n>:<r>:<p>$salt$hex or an argon2id PHC string',
+      'pbkdf2:<sha1|sha256|sha512>:<iterations>$salt$hex, scrypt:<n>:<r>:<p>$salt$hex or an ' +
+      'argon2id PHC string',
   };
 }
 
@@ -86,19 +93,29 @@ function readBcrypt(hash: string, configuredCost: number): HashReading {
 
 function readPbkdf2(hash: string): HashReading {
   const match = PBKDF2.exec(hash);
-  if (!match) {
+  const digest = match?.[1] as Pbkdf2Digest | undefined;
+  if (!match || !digest || match[4].length !== 2 * PBKDF2_KEY_BYTES[digest]) {
     return {
-      problem: 'is not a well-formed pbkdf2:sha256:<iterations>$salt$hex hash (64 hex digits)',
+      problem:
+        'is not a well-formed pbkdf2:<sha1|sha256|sha512>:<iterations>$salt$hex hash ' +
+        '(the key as long as the digest: 40, 64 or 128 hex digits)',
     };
   }
-  const iterations = Number(match[1]);
-  if (iterations < 1 || iterations > IMPORT_BOUNDS.pbkdf2MaxIterations) {
+  const iterations = Number(match[2]);
+  const maxIterations = IMPORT_BOUNDS.pbkdf2MaxIterations[digest];
+  if (iterations < 1 || iterations > maxIterations) {
     return {
-      problem: `has ${count(iterations)} pbkdf2 iterations: 1 to ${count(IMPORT_BOUNDS.pbkdf2MaxIterations)} are taken`,
+      problem: `has ${count(iterations)} pbkdf2 ${digest} iterations: 1 to ${count(maxIterations)} are taken`,
     };
   }
   return {
-    hash: { format: 'pbkdf2', iterations, salt: match[2], key: Buffer.from(match[3], 'hex') },
+    hash: {
+      format: 'pbkdf2',
+      digest,
+      iterations,
+      salt: match[3],
+      key: Buffer.from(match[4], 'hex'),
+    },
   };
 }
 
@@ -110,19 +127,23 @@ function readScrypt(hash: string): HashReading {
     };
   }
   const [n, r, p] = [match[1], match[2], match[3]].map(Number);
-  if (n < 2 || n > IMPORT_BOUNDS.scryptMaxN || (n & (n - 1)) !== 0) {
-    return {
-      problem: `has scrypt n = ${count(n)}: a power of two from 2 to 2^20 (${count(IMPORT_BOUNDS.scryptMaxN)}) is taken`,
-    };
+  if (n < 2 || (n & (n - 1)) !== 0) {
+    return { problem: `has scrypt n = ${count(n)}: a power of two from 2 is taken` };
   }
-  if (r < 1 || p < 1 || r * p > IMPORT_BOUNDS.scryptMaxRP) {
+  if (r < 1 || p < 1 || p > IMPORT_BOUNDS.scryptMaxP) {
     return {
-      problem: `has scrypt r = ${r}, p = ${p}: r and p from 1 with r·p at most ${IMPORT_BOUNDS.scryptMaxRP} are taken`,
+      problem: `has scrypt r = ${r}, p = ${p}: r from 1 and p from 1 to ${IMPORT_BOUNDS.scryptMaxP} are taken`,
     };
   }
   if (128 * n * r > IMPORT_BOUNDS.scryptMaxMemoryBytes) {
     return {
-      problem: `needs more than 1 GiB of scrypt memory (128·n·r bytes, n = ${n}, r = ${r})`,
+      problem: `needs more than 64 MiB of scrypt memory (128·n·r bytes, n = ${count(n)}, r = ${r})`,
+    };
+  }
+  // OpenSSL, which node's scrypt calls, computes only n < 2^(16·r): past it every login would fail.
+  if (Math.log2(n) >= 16 * r) {
+    return {
+      problem: `has scrypt n = ${count(n)} with r = ${r}, which cannot be verified: n must be below 2^(16·r)`,
     };
   }
   return {
@@ -132,14 +153,15 @@ function readScrypt(hash: string): HashReading {
 
 function readArgon2id(hash: string): HashReading {
   const match = ARGON2ID.exec(hash);
-  if (!match) {
+  const params = new Map(match?.[1].split(',').map((param) => [param[0], Number(param.slice(2))]));
+  if (!match || params.size !== 3) {
     return {
       problem: 'is not a well-formed argon2id PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash)',
     };
   }
-  const [m, t, p] = [match[1], match[2], match[3]].map(Number);
-  const saltBytes = Buffer.from(match[4], 'base64').length;
-  const keyBytes = Buffer.from(match[5], 'base64').length;
+  const [m, t, p] = ['m', 't', 'p'].map((name) => params.get(name)!);
+  const saltBytes = Buffer.from(match[2], 'base64').length;
+  const keyBytes = Buffer.from(match[3], 'base64').length;
   if (p < 1 || p > IMPORT_BOUNDS.argon2MaxLanes) {
     return {
       problem: `has argon2id p = ${p}: 1 to ${IMPORT_BOUNDS.argon2MaxLanes} lanes are taken`,

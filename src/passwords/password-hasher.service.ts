@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { pbkdf2, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
 import { verify as argon2Verify } from 'argon2';
 import bcrypt from 'bcrypt';
@@ -30,6 +30,13 @@ export const BCRYPT_CONCURRENCY = Math.max(1, THREAD_POOL_SIZE - 1);
 const hashingSlot = pLimit(BCRYPT_CONCURRENCY);
 
 /**
+ * Imported hashes are derived one at a time, each on one of the slots above: a derivation may cost
+ * several bcrypts (and up to 64 MiB), so a storm of logins with imported hashes holds the others'
+ * bcrypts back by at most one derivation, and never takes more than one slot's memory.
+ */
+const importedHashSlot = pLimit(1);
+
+/**
  * The one place passwords are hashed and compared. bcrypt runs on libuv's thread pool, never on
  * the event loop, and the pool runs at the lowest scheduling priority (low-priority-thread-pool.cjs),
  * so a login storm cannot take the CPU from the token checks; calls beyond the concurrency wait
@@ -37,6 +44,7 @@ const hashingSlot = pLimit(BCRYPT_CONCURRENCY);
  */
 @Injectable()
 export class PasswordHasher {
+  private readonly logger = new Logger(PasswordHasher.name);
   /** A hash of nothing anyone knows, compared against when a user is unknown so that it costs the same. */
   private readonly dummyHash: Promise<string>;
 
@@ -123,13 +131,17 @@ export class PasswordHasher {
    * cheap (pbkdf2 at 1,000 iterations takes a millisecond) must not be told from a name no one has
    * by answering sooner. The two run side by side, so one whose hash is cheaper than bcrypt answers
    * as an unknown user does. A hash that does not read (written by hand past the import's bounds)
-   * matches nothing and costs its work to no one.
+   * matches nothing and costs its work to no one; one whose derivation fails matches nothing
+   * either, so that the login fails as with a wrong password, counted, and never as an error.
    */
   private async verifyImported(password: string, hash: string): Promise<boolean> {
     const reading = readPasswordHash(hash, this.config.bcryptCost);
     const [matches] = await Promise.all([
       'hash' in reading && reading.hash.format !== 'bcrypt'
-        ? this.matchesImported(password, reading.hash, hash)
+        ? this.matchesImported(password, reading.hash, hash).catch((error: unknown) => {
+            this.logger.warn(`An imported hash could not be checked: ${(error as Error).message}`);
+            return false;
+          })
         : false,
       this.matchesEitherForm(password, await this.dummyHash),
     ]);
@@ -155,18 +167,18 @@ export class PasswordHasher {
 
   /** Derives the key as the hash's own implementation does, compared in constant time. */
   private derivesTo(password: string, parsed: ImportedHash, hash: string): Promise<boolean> {
-    switch (parsed.format) {
-      case 'pbkdf2':
-        return hashingSlot(() =>
-          pbkdf2Key(password, parsed.salt, parsed.iterations, parsed.key.length),
-        ).then((key) => timingSafeEqual(key, parsed.key));
-      case 'scrypt':
-        return hashingSlot(() => scryptKey(password, parsed)).then((key) =>
-          timingSafeEqual(key, parsed.key),
-        );
-      case 'argon2id':
-        return hashingSlot(() => argon2Verify(hash, password));
-    }
+    return importedHashSlot(() => hashingSlot(() => derivedKeyMatches(password, parsed, hash)));
+  }
+}
+
+function derivedKeyMatches(password: string, parsed: ImportedHash, hash: string): Promise<boolean> {
+  switch (parsed.format) {
+    case 'pbkdf2':
+      return pbkdf2Key(password, parsed).then((key) => timingSafeEqual(key, parsed.key));
+    case 'scrypt':
+      return scryptKey(password, parsed).then((key) => timingSafeEqual(key, parsed.key));
+    case 'argon2id':
+      return argon2Verify(hash, password);
   }
 }
 
@@ -174,23 +186,21 @@ function isBcrypt(hash: string): boolean {
   return hash.startsWith('$2');
 }
 
-/** Werkzeug's pbkdf2:sha256: the UTF-8 bytes of the password and of the salt. */
+/** Werkzeug's pbkdf2: the UTF-8 bytes of the password and of the salt, a key the digest's length. */
 function pbkdf2Key(
   password: string,
-  salt: string,
-  iterations: number,
-  length: number,
+  { salt, iterations, digest, key }: Extract<ImportedHash, { format: 'pbkdf2' }>,
 ): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    pbkdf2(password, salt, iterations, length, 'sha256', (error, key) =>
-      error ? reject(error) : resolve(key),
+    pbkdf2(password, salt, iterations, key.length, digest, (error, derived) =>
+      error ? reject(error) : resolve(derived),
     ),
   );
 }
 
 /**
  * Werkzeug 3's scrypt, over the UTF-8 bytes of the password and the salt. OpenSSL needs
- * 128·r·(n + p + 2) bytes; the import's bounds keep that at or under about 1 GiB.
+ * 128·r·(n + p + 2) bytes; the import's bounds keep that at or under about 64 MiB.
  */
 function scryptKey(
   password: string,

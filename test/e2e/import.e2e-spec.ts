@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import bcrypt from 'bcrypt';
-import { IMPORTED_HASH_VECTORS } from '../fixtures/imported-hashes/vectors.js';
+import { AT_BOUNDS_VECTORS, IMPORTED_HASH_VECTORS } from '../fixtures/imported-hashes/vectors.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import {
   accessTokenFor,
@@ -14,10 +14,10 @@ import {
 } from '../support/credentials.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { decodeJwt, sql, uniqueName } from '../support/fixtures.js';
-import { buildServer, CLI_JS } from '../support/server-process.js';
+import { CLI_JS } from '../support/server-process.js';
 
 /**
- * Importing users (SPEC §3, "Importing users"), by the built `users:import` command and by
+ * Importing users, by the built `users:import` command and by
  * `POST /api/admin/users/import`: hashes made by each format's own reference implementation
  * (test/fixtures/imported-hashes, generate.sh) verify at login through every API and are replaced
  * by bcrypt at the first one; refused lines are named and store nothing.
@@ -25,8 +25,11 @@ import { buildServer, CLI_JS } from '../support/server-process.js';
 
 const ADMIN = { username: 'import-admin', password: 'import-admin-password-1' };
 const IMPORT_MAX_BYTES = 16_384;
+const HEX40 = 'ef'.repeat(20);
 const HEX64 = 'ab'.repeat(32);
 const HEX128 = 'cd'.repeat(64);
+/** An argon2id PHC string with these parameters (its salt and hash are well-formed, not real). */
+const argon2Of = (params: string) => `$argon2id$v=19$${params}$c29tZXNhbHQ$aGFzaGhhc2hoYXNo`;
 
 let database: TestDatabase;
 let t: TestApp;
@@ -95,7 +98,6 @@ function importOverHttp(body: string, { update = false, jwt = adminJwt } = {}) {
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  await buildServer();
   t = await startTestApp(
     {
       ADMIN_USERNAME: ADMIN.username,
@@ -250,9 +252,9 @@ describe('users:import: lines refused, skipped and updated', () => {
       'line 2: the line is not JSON',
       'line 3 (username): username is required',
       expect.stringMatching(/^line 4 \(passwordHash\): passwordHash is not a hash format/),
-      'line 5 (passwordHash): passwordHash has 10,000,001 pbkdf2 iterations: 1 to 10,000,000 are taken',
+      'line 5 (passwordHash): passwordHash has 10,000,001 pbkdf2 sha256 iterations: 1 to 1,300,000 are taken',
       expect.stringMatching(
-        /^line 6 \(passwordHash\): passwordHash has scrypt n = 2,097,152: a power of two/,
+        /^line 6 \(passwordHash\): passwordHash needs more than 64 MiB of scrypt memory/,
       ),
       expect.stringMatching(/^line 7 \(privilege\): privilege must be one of/),
       'line 8 (email): email must be an email',
@@ -417,8 +419,7 @@ describe('POST /api/admin/users/import', () => {
         {
           line: 2,
           field: 'passwordHash',
-          message:
-            'passwordHash has scrypt r = 8, p = 9: r and p from 1 with r·p at most 64 are taken',
+          message: 'passwordHash has scrypt r = 8, p = 9: r from 1 and p from 1 to 4 are taken',
         },
       ],
     });
@@ -527,5 +528,190 @@ describe('POST /api/admin/users/import', () => {
     expect(answers.map((res) => res.status)).toEqual([200, 200]);
     expect(answers.reduce((sum, res) => sum + Number(res.body.imported), 0)).toBe(50);
     expect(answers.reduce((sum, res) => sum + Number(res.body.skipped), 0)).toBe(50);
+  });
+});
+
+describe('work factors, bounded at import so that every stored hash can be checked', () => {
+  it('takes each hash at its bound and refuses it one past, naming passwordHash', async () => {
+    const atBound = [
+      `pbkdf2:sha256:1300000$salt$${HEX64}`,
+      `pbkdf2:sha1:3000000$salt$${HEX40}`,
+      `pbkdf2:sha512:600000$salt$${HEX128}`,
+      `scrypt:65536:8:4$salt$${HEX128}`,
+      `scrypt:32768:1:1$salt$${HEX128}`,
+      argon2Of('m=65536,t=10,p=4'),
+    ];
+    const pastBound: [string, string][] = [
+      [
+        `pbkdf2:sha256:1300001$salt$${HEX64}`,
+        'has 1,300,001 pbkdf2 sha256 iterations: 1 to 1,300,000 are taken',
+      ],
+      [
+        `pbkdf2:sha1:3000001$salt$${HEX40}`,
+        'has 3,000,001 pbkdf2 sha1 iterations: 1 to 3,000,000 are taken',
+      ],
+      [
+        `pbkdf2:sha512:600001$salt$${HEX128}`,
+        'has 600,001 pbkdf2 sha512 iterations: 1 to 600,000 are taken',
+      ],
+      [
+        `scrypt:65536:9:1$salt$${HEX128}`,
+        'needs more than 64 MiB of scrypt memory (128·n·r bytes, n = 65,536, r = 9)',
+      ],
+      [
+        `scrypt:16384:8:5$salt$${HEX128}`,
+        'has scrypt r = 8, p = 5: r from 1 and p from 1 to 4 are taken',
+      ],
+      [
+        `scrypt:65536:1:1$salt$${HEX128}`,
+        'has scrypt n = 65,536 with r = 1, which cannot be verified: n must be below 2^(16·r)',
+      ],
+      [argon2Of('m=65537,t=10,p=4'), 'has argon2id m = 65,537: 8·p to 65,536 KiB are taken'],
+      [argon2Of('m=65536,t=11,p=4'), 'has argon2id t = 11: 1 to 10 passes are taken'],
+      [argon2Of('m=65536,t=10,p=5'), 'has argon2id p = 5: 1 to 4 lanes are taken'],
+    ];
+    const taken = atBound.map((passwordHash) => ({
+      username: uniqueName('at-bound'),
+      passwordHash,
+    }));
+    const refused = pastBound.map(([passwordHash]) => ({
+      username: uniqueName('past-bound'),
+      passwordHash,
+    }));
+    const res = await importOverHttp(jsonLines([...taken, ...refused])).expect(422);
+    expect(res.body).toEqual({
+      imported: taken.length,
+      skipped: 0,
+      refused: refused.length,
+      refusedLines: pastBound.map(([, problem], i) => ({
+        line: taken.length + i + 1,
+        field: 'passwordHash',
+        message: `passwordHash ${problem}`,
+      })),
+    });
+    for (const { username, passwordHash } of taken)
+      expect((await storedUser(username))!.passwordHash).toBe(passwordHash);
+    for (const { username } of refused) expect(await storedUser(username)).toBeUndefined();
+  });
+
+  it('logs in with a hash at the bounds of scrypt with r = 1 (its largest n, p = 4), replacing it by bcrypt', async () => {
+    const vector = AT_BOUNDS_VECTORS.find((candidate) =>
+      candidate.hash.startsWith('scrypt:32768:1:4$'),
+    )!;
+    const username = uniqueName('r1-at-bound');
+    await importOverHttp(jsonLines([{ username, passwordHash: vector.hash }])).expect(200);
+    expect(
+      (await t.api.POST('/v1/auth', { body: { username, password: vector.wrong } })).response
+        .status,
+    ).toBe(401);
+    await accessTokenFor(t, { username, password: vector.password });
+    expect((await storedUser(username))!.passwordHash).toMatch(/^\$2b\$04\$/);
+  });
+
+  it('answers a stored hash no one can check (written past the import) as a wrong password: 401, counted and audited, never a 500', async () => {
+    const username = uniqueName('unverifiable');
+    const pbkdf2 = IMPORTED_HASH_VECTORS.find((vector) => vector.format === 'pbkdf2')!;
+    await importOverHttp(jsonLines([{ username, passwordHash: pbkdf2.hash }])).expect(200);
+    await sql(t, 'UPDATE "user" SET "passwordHash" = $1 WHERE "username" = $2', [
+      `scrypt:65536:1:1$salt$${HEX128}`,
+      username,
+    ]);
+    for (const attempt of [1, 2]) {
+      const login = await t.api.POST('/v1/auth', { body: { username, password: pbkdf2.password } });
+      expect(login.response.status).toBe(401);
+      expect((await storedUser(username))!.failedLoginCount).toBe(attempt);
+    }
+    const session = await t.api.POST('/auth/login', {
+      body: { login: username, password: pbkdf2.password },
+    });
+    expect(session.response.status).toBe(401);
+    const events = await sql(
+      t,
+      `SELECT "outcome", "detail" FROM "audit_event" WHERE "type" = 'login' AND "username" = $1`,
+      [username],
+    );
+    expect(
+      events.map((event) => ({
+        outcome: event.outcome,
+        detail: typeof event.detail === 'string' ? JSON.parse(event.detail) : event.detail,
+      })),
+    ).toEqual(
+      [1, 2, 3].map(() => ({
+        outcome: 'failure',
+        detail: expect.objectContaining({ reason: 'wrong-password' }) as unknown,
+      })),
+    );
+  });
+
+  it('starts with such a hash on the ADMIN_USERNAME account, which takes ADMIN_PASSWORD again', async () => {
+    await sql(t, 'UPDATE "user" SET "passwordHash" = $1 WHERE "username" = $2', [
+      `scrypt:65536:1:1$salt$${HEX128}`,
+      ADMIN.username,
+    ]);
+    const restarted = await startTestApp(
+      { ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password },
+      database,
+    );
+    try {
+      expect((await storedUser(ADMIN.username))!.passwordHash).toMatch(/^\$2b\$04\$/);
+      await accessTokenFor(restarted, ADMIN);
+    } finally {
+      await restarted.close();
+    }
+    adminJwt = await accessTokenFor(t, ADMIN);
+  });
+});
+
+describe('NUL characters in an import line', () => {
+  it('refuses the line naming its field, on either database, and imports the rest of the batch', async () => {
+    const pbkdf2 = IMPORTED_HASH_VECTORS.find((vector) => vector.format === 'pbkdf2')!;
+    const good = [uniqueName('nul-good'), uniqueName('nul-good')];
+    const line = (fields: object) => ({
+      username: uniqueName('nul'),
+      passwordHash: pbkdf2.hash,
+      ...fields,
+    });
+    const withNul: [string, object][] = [
+      ['description', line({ description: 'a\0b' })],
+      ['firstName', line({ firstName: 'Ada\0' })],
+      ['lastName', line({ lastName: '\0' })],
+      ['email', line({ email: 'ada\0@example.com' })],
+      ['scope', line({ scope: 'profile:read\0' })],
+      ['groups', line({ groups: ['nul-line-team', 'nul\0team'] })],
+      ['username', line({ username: 'nul\0name' })],
+      ['passwordHash', line({ passwordHash: `${pbkdf2.hash}\0` })],
+    ];
+    const res = await importOverHttp(
+      [
+        JSON.stringify({ username: good[0], passwordHash: pbkdf2.hash, groups: ['nul-team'] }),
+        ...withNul.map(([, fields]) => JSON.stringify(fields)),
+        JSON.stringify({ username: uniqueName('nul'), passwordHash: pbkdf2.hash, ['x\0']: 1 }),
+        JSON.stringify({ username: good[1], passwordHash: pbkdf2.hash, description: 'kept' }),
+      ].join('\n'),
+    ).expect(422);
+    expect(res.body).toEqual({
+      imported: 2,
+      skipped: 0,
+      refused: withNul.length + 1,
+      refusedLines: [
+        ...withNul.map(([field], i) => ({
+          line: i + 2,
+          field,
+          message: `${field} must not contain NUL characters`,
+        })),
+        { line: withNul.length + 2, field: null, message: 'a field name holds a NUL character' },
+      ],
+    });
+    expect(await groupsOf(good[0])).toEqual(['nul-team']);
+    expect(await storedUser(good[1])).toMatchObject({ description: 'kept' });
+    expect(
+      await sql(
+        t,
+        `SELECT * FROM "user" WHERE "username" LIKE 'nul-%' AND "username" NOT LIKE 'nul-good-%'`,
+      ),
+    ).toEqual([]);
+    expect(
+      await sql(t, `SELECT * FROM "group" WHERE "name" LIKE 'nul%' AND "name" <> 'nul-team'`),
+    ).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { validateSync } from 'class-validator';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { AuditService } from '../../audit/audit.service.js';
 import { AppConfig } from '../../config/app-config.js';
+import { holdsNul } from '../../common/validation/client-text.js';
 import { isUniqueViolation } from '../../database/database-errors.js';
 import { readPasswordHash } from '../../passwords/imported-hash.js';
 import { Group } from '../entities/group.entity.js';
@@ -69,10 +70,10 @@ interface CheckedLine {
 type LineReading = CheckedLine | { refusal: RefusedLine } | null;
 
 /**
- * Imports users from JSON lines (SPEC §3, "Importing users"), for the `users:import` command and
- * the admin route alike. Every line is checked whole before its batch is written, and a batch is
- * one transaction, so a refused line stores nothing and a crash leaves whole batches. Hashes are
- * stored as they came: nothing is hashed here, which is what makes it fast.
+ * Imports users from JSON lines, for the `users:import` command and the admin route alike. Every
+ * line is checked whole before its batch is written, and a batch is one transaction, so a refused
+ * line stores nothing and a crash leaves whole batches. Hashes are stored as they came: nothing is
+ * hashed here, which is what makes it fast.
  */
 @Injectable()
 export class UsersImportService {
@@ -150,6 +151,9 @@ export class UsersImportService {
       return refusal(null, 'the line is not a JSON object');
     }
     const fields = parsed as Record<string, unknown>;
+    if (Object.keys(fields).some(holdsNul)) {
+      return refusal(null, 'a field name holds a NUL character');
+    }
     // Before anything is copied: a key such as __proto__ never reaches an object's prototype.
     const unknown = Object.keys(fields).find((field) => !IMPORT_LINE_FIELDS.has(field));
     if (unknown !== undefined) {
@@ -159,6 +163,11 @@ export class UsersImportService {
       if (fields[required] === undefined || fields[required] === null) {
         return refusal(required, `${required} is required`);
       }
+    }
+    // PostgreSQL stores no NUL (SQLite would): refused here alike on both, before a batch fails.
+    const withNul = Object.keys(fields).find((field) => textHoldsNul(fields[field]));
+    if (withNul !== undefined) {
+      return refusal(withNul, `${withNul} must not contain NUL characters`);
     }
     const dto = Object.assign(new ImportUserLineDto(), fields);
     const [error] = validateSync(dto);
@@ -322,6 +331,15 @@ function selfChange(line: CheckedLine, caller: User): RefusedLine | null {
     return { line: line.line, field: 'privilege', message: 'an admin cannot demote themselves' };
   }
   return null;
+}
+
+/**
+ * A NUL in a field's text or in the strings of its array (groups); anything nested deeper is no
+ * field's shape, and the DTO refuses it.
+ */
+function textHoldsNul(value: unknown): boolean {
+  const isNulText = (text: unknown) => typeof text === 'string' && holdsNul(text);
+  return Array.isArray(value) ? value.some(isNulText) : isNulText(value);
 }
 
 function chunked<T>(items: T[]): T[][] {
