@@ -1,4 +1,15 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Put,
+} from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBody,
@@ -12,18 +23,20 @@ import {
   ApiParam,
   ApiTags,
   ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { SECOND_FACTOR_REQUIRED_HEADERS } from '../common/errors/second-factor-required.exception.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
 import { PositiveIntPipe } from '../common/validation/positive-int.pipe.js';
-import { PublicKeyDto } from '../users/dto/public-key.dto.js';
 import { AccountService } from './account.service.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
+import { OwnerProofDto, SetMyPublicKeyDto } from './dto/owner-proof.dto.js';
 import { SessionSummaryDto, UserTokenSummaryDto } from '../identity/dto/credentials.dto.js';
 import { ErrorResponseDto } from '../common/dialects/error-response.dto.js';
 import { ProfileDto, UpdateProfileDto } from '../users/dto/profile.dto.js';
 import { Actor, type RequestActor } from '../identity/request-actor.decorator.js';
 import { Authenticated } from '../identity/authenticated.decorator.js';
-import { HashesPassword, LoginRoute } from '../identity/limited-route.decorator.js';
+import { ApiRateLimitedResponse, HashesPassword } from '../identity/limited-route.decorator.js';
 import {
   RecoveryCodesDto,
   StartTotpEnrolmentDto,
@@ -32,6 +45,27 @@ import {
 } from '../second-factor/dto/second-factor.dto.js';
 
 const badRequest = { type: ErrorResponseDto, description: 'A malformed body or id' };
+
+/**
+ * The answers of a route that asks me to prove my password (and a code) again, as a login is
+ * judged: `wrong` is what a wrong proof is called; the lock's 429 with Retry-After.
+ */
+const ProofAnswers = (wrong: string) =>
+  applyDecorators(
+    ApiUnauthorizedResponse({
+      type: ErrorResponseDto,
+      description:
+        'No live access JWT, user token or session; or the right password of mine without the ' +
+        'code my second factor asks for (Gatehouse-OTP: required), which counts as a failure',
+      headers: SECOND_FACTOR_REQUIRED_HEADERS,
+    }),
+    ApiForbiddenResponse({ type: ErrorResponseDto, description: wrong }),
+    ApiTooManyRequestsResponse({
+      type: ErrorResponseDto,
+      description: 'Locked after failed attempts, or too many from this address (Retry-After)',
+    }),
+    ApiRateLimitedResponse(),
+  );
 
 @ApiTags('Self-service')
 @Dialect('default')
@@ -56,14 +90,38 @@ export class AccountController {
   }
 
   @Put('public-key')
-  @ApiOperation({ summary: 'Replace my RSA public key (for POST /auth/loginwithrsa)' })
+  @ApiOperation({
+    summary: 'Add or replace my RSA public key (for POST /auth/loginwithrsa)',
+    description:
+      'A login key is a credential: I prove my current password again, and a code while my ' +
+      'second factor is on, checked as a login is (failures count towards the lock; a success ' +
+      'resets nothing). A token or a session alone cannot add one. Audited.',
+  })
   @ApiOkResponse({ type: ProfileDto })
   @ApiBadRequestResponse({
     type: ErrorResponseDto,
-    description: 'Not an RSA public key of at least 2048 bits in SPKI PEM form',
+    description: 'A missing field, or not an RSA public key of at least 2048 bits in SPKI PEM form',
   })
-  setPublicKey(@Actor() actor: RequestActor, @Body() dto: PublicKeyDto): Promise<ProfileDto> {
-    return this.account.setPublicKey(actor, dto.publicKey);
+  @ProofAnswers('password or code is wrong')
+  setPublicKey(@Actor() actor: RequestActor, @Body() dto: SetMyPublicKeyDto): Promise<ProfileDto> {
+    return this.account.setPublicKey(actor, dto);
+  }
+
+  @Delete('public-key')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Remove my RSA public key',
+    description:
+      'With the same proof as adding one: my current password, and a code while my second ' +
+      'factor is on. POST /auth/loginwithrsa then refuses every signature of mine. Audited.',
+  })
+  @ApiBody({ type: OwnerProofDto })
+  @ApiNoContentResponse({ description: 'Removed' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A missing or malformed field' })
+  @ProofAnswers('password or code is wrong')
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'I have no RSA public key' })
+  removePublicKey(@Actor() actor: RequestActor, @Body() dto: OwnerProofDto): Promise<void> {
+    return this.account.removePublicKey(actor, dto);
   }
 
   @Post('password')
@@ -72,21 +130,18 @@ export class AccountController {
   @ApiOperation({
     summary: 'Change my password',
     description:
-      'The old password is checked as a login is (failures count towards the lockout). Every ' +
-      'other session and user token of mine ends; the session or user token this call came ' +
-      'with is kept. Every access JWT issued before the change stops working, whatever second ' +
-      'it was issued in, including the one this call came with.',
+      'The old password (and a code while my second factor is on) is checked as a login is ' +
+      '(failures count towards the lock; a success resets nothing). Every other session and ' +
+      'user token of mine ends; the session or user token this call came with is kept, its ' +
+      'timeouts running on from its start. Every access JWT issued before the change stops ' +
+      'working, whatever second it was issued in, including the one this call came with.',
   })
   @ApiNoContentResponse({ description: 'Changed' })
   @ApiBadRequestResponse({
     type: ErrorResponseDto,
     description: 'A missing field, or a new password the policy refuses',
   })
-  @ApiForbiddenResponse({ type: ErrorResponseDto, description: 'oldPassword is wrong' })
-  @ApiTooManyRequestsResponse({
-    type: ErrorResponseDto,
-    description: 'Locked after failed attempts (Retry-After)',
-  })
+  @ProofAnswers('oldPassword (or code) is wrong')
   changePassword(@Actor() actor: RequestActor, @Body() dto: ChangePasswordDto): Promise<void> {
     return this.account.changePassword(actor, dto);
   }
@@ -95,10 +150,10 @@ export class AccountController {
   @ApiOperation({
     summary: 'Start enrolling a TOTP second factor',
     description:
-      'Proves the current password again (failures count towards the lockout), then answers a ' +
-      'new secret, its otpauth:// key URI and that URI as a QR code (SVG) for an authenticator ' +
-      'app. Nothing changes for logins until POST /api/me/totp/confirm; starting again replaces ' +
-      'a pending secret.',
+      'Proves the current password again (failures count towards the lock; a right password ' +
+      'resets nothing, whatever the answer), then answers a new secret, its otpauth:// key URI ' +
+      'and that URI as a QR code (SVG) for an authenticator app. Nothing changes for logins ' +
+      'until POST /api/me/totp/confirm; starting again replaces a pending secret.',
   })
   @ApiOkResponse({ type: TotpEnrolmentDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A missing or malformed password' })
@@ -106,8 +161,9 @@ export class AccountController {
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'A second factor is on already' })
   @ApiTooManyRequestsResponse({
     type: ErrorResponseDto,
-    description: 'Locked after failed attempts (Retry-After)',
+    description: 'Locked after failed attempts, or too many from this address (Retry-After)',
   })
+  @ApiRateLimitedResponse()
   @ApiServiceUnavailableResponse({
     type: ErrorResponseDto,
     description: 'TOTP_ENCRYPTION_KEY is not set (PostgreSQL)',
@@ -121,13 +177,13 @@ export class AccountController {
   }
 
   @Post('totp/confirm')
-  @LoginRoute()
   @HttpCode(200)
   @ApiOperation({
     summary: 'Turn the TOTP second factor on with its first code',
     description:
       'Answers ten recovery codes, each good for one login instead of a TOTP, shown this once ' +
-      'and stored hashed. From then on every password login needs a code as well.',
+      'and stored hashed. From then on every password login needs a code as well. A wrong code ' +
+      'counts towards the lock, as a wrong login code does.',
   })
   @ApiOkResponse({ type: RecoveryCodesDto })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A missing or malformed code' })
@@ -136,6 +192,11 @@ export class AccountController {
     description: 'Not a current code of the secret being enrolled',
   })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'No enrolment is pending' })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponseDto,
+    description: 'Locked after failed attempts, or too many from this address (Retry-After)',
+  })
+  @ApiRateLimitedResponse()
   confirmSecondFactor(
     @Actor() actor: RequestActor,
     @Body() dto: TotpCodeDto,
@@ -144,13 +205,12 @@ export class AccountController {
   }
 
   @Delete('totp')
-  @LoginRoute()
   @HttpCode(204)
   @ApiOperation({
     summary: 'Turn the TOTP second factor off with a code',
     description:
-      'A current TOTP or an unused recovery code; a wrong one counts towards the lockout, as at ' +
-      'a login.',
+      'A current TOTP or an unused recovery code; a wrong one counts towards the lock, as at a ' +
+      'login, and a right one turns the factor off only while the account is not locked.',
   })
   @ApiBody({ type: TotpCodeDto })
   @ApiNoContentResponse({ description: 'Turned off; its recovery codes are gone with it' })
@@ -160,6 +220,11 @@ export class AccountController {
     description: 'Not a current TOTP or an unused recovery code',
   })
   @ApiConflictResponse({ type: ErrorResponseDto, description: 'No second factor is on' })
+  @ApiTooManyRequestsResponse({
+    type: ErrorResponseDto,
+    description: 'Locked after failed attempts, or too many from this address (Retry-After)',
+  })
+  @ApiRateLimitedResponse()
   disableSecondFactor(@Actor() actor: RequestActor, @Body() dto: TotpCodeDto): Promise<void> {
     return this.account.disableSecondFactor(actor, dto.code);
   }

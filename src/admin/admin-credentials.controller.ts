@@ -54,7 +54,14 @@ export class AdminCredentialsController {
   }
 
   @Delete('users/:id/credentials')
-  @ApiOperation({ summary: 'End every user token and session of a user at once' })
+  @ApiOperation({
+    summary: 'End every credential of a user at once but the password and the second factor',
+    description:
+      'For incident response: every session and user token ends, every access JWT stops ' +
+      'working, and the RSA login key is removed, all in one step. The password and the TOTP ' +
+      'second factor stay: reset those with POST /api/admin/users/{id}/password and DELETE ' +
+      '/api/admin/users/{id}/totp.',
+  })
   @userId()
   @ApiOkResponse({ type: EndedCredentialsDto })
   @ApiBadRequestResponse(badRequest)
@@ -64,6 +71,25 @@ export class AdminCredentialsController {
     @Param('id', PositiveIntPipe) id: number,
   ): Promise<EndedCredentialsDto> {
     return this.credentials.endAll(actor, id);
+  }
+
+  @Delete('users/:id/public-key')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: "Remove a user's RSA public key",
+    description:
+      'POST /auth/loginwithrsa then refuses every signature of theirs. Admins remove login ' +
+      'keys, never set one: only the user adds a key, proving their password. Audited.',
+  })
+  @userId()
+  @ApiNoContentResponse({ description: 'Removed (also when none was set)' })
+  @ApiBadRequestResponse(badRequest)
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No user has this id' })
+  removeLoginKey(
+    @Actor() actor: RequestActor,
+    @Param('id', PositiveIntPipe) id: number,
+  ): Promise<void> {
+    return this.credentials.removeLoginKey(actor, id);
   }
 
   @Delete('user-tokens/:tokenId')

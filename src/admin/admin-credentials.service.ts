@@ -1,9 +1,10 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import type { SessionSummaryDto, UserTokenSummaryDto } from '../identity/dto/credentials.dto.js';
 import type { RequestActor } from '../identity/request-actor.decorator.js';
 import { actorFields } from '../identity/request-actor.decorator.js';
+import { CredentialLifecycleService } from '../identity/credential-lifecycle.service.js';
 import { UserCredentialsService } from '../identity/user-credentials.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
@@ -29,15 +30,18 @@ interface JwtIdentity {
   expiresAt: Date;
 }
 
-/** A user's user tokens and sessions as an admin sees and ends them, and access JWTs revoked by jti. */
+/**
+ * A user's credentials as an admin sees and ends them (ending them is the credential lifecycle's
+ * where it is more than one credential), and access JWTs revoked by jti.
+ */
 @Injectable()
 export class AdminCredentialsService {
   constructor(
     private readonly config: AppConfig,
     private readonly credentials: UserCredentialsService,
+    private readonly lifecycle: CredentialLifecycleService,
     private readonly accessTokens: AccessTokensService,
     private readonly audit: AuditService,
-    private readonly dataSource: DataSource,
     @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
@@ -77,25 +81,17 @@ export class AdminCredentialsService {
     });
   }
 
-  /** Ends every user token and session of a user at once. */
-  async endAll(actor: RequestActor, userId: number): Promise<EndedCredentialsDto> {
-    await this.existingUser(userId);
-    const ended = await this.dataSource.transaction((manager) =>
-      this.credentials.endAll(manager, userId),
-    );
-    await this.audit.record({
-      type: 'token.revoke',
-      outcome: 'success',
-      api: ADMIN_API,
-      userId,
-      ...actorFields(actor),
-      detail: {
-        action: 'all-credentials',
-        sessionsEnded: ended.sessions,
-        userTokensRevoked: ended.userTokens,
-      },
-    });
-    return ended;
+  /**
+   * Ends every credential of a user but the password and the second factor: every user token,
+   * session and access JWT, and the RSA login key.
+   */
+  endAll(actor: RequestActor, userId: number): Promise<EndedCredentialsDto> {
+    return this.lifecycle.endAll(actor, userId);
+  }
+
+  /** Removes a user's RSA login key; admins remove keys, they never set one. */
+  removeLoginKey(actor: RequestActor, userId: number): Promise<void> {
+    return this.lifecycle.removeLoginKeyAsAdmin(actor, userId);
   }
 
   /**

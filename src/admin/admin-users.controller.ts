@@ -67,10 +67,12 @@ export class AdminUsersController {
 
   @Patch(':id')
   @ApiOperation({
-    summary: "Change a user's privilege, scope, groups, profile, public key or enabled",
+    summary: "Change a user's privilege, scope, groups, profile or enabled",
     description:
       'Disabling ends every user token and session of the user at once, and their access JWTs ' +
-      'stop working. An admin cannot disable or demote themselves.',
+      'stop working. An admin cannot disable or demote themselves. A credential is not changed ' +
+      'here: publicKey is refused (400); an admin removes a login key with DELETE ' +
+      '/api/admin/users/{id}/public-key and resets a password or a second factor by their routes.',
   })
   @userId()
   @ApiOkResponse({ type: AdminUserDto })

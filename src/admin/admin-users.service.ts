@@ -9,8 +9,8 @@ import { SecondFactorService } from '../second-factor/second-factor.service.js';
 import { DEFAULT_PAGE_SIZE } from '../common/validation/query-values.js';
 import { Group } from '../users/entities/group.entity.js';
 import { User } from '../users/entities/user.entity.js';
+import { CredentialLifecycleService } from '../identity/credential-lifecycle.service.js';
 import {
-  checkedPublicKey,
   checkedScope,
   type UserChanges,
   usernameKey,
@@ -39,11 +39,15 @@ function toAdminUserDto(user: User, secondFactor: boolean): AdminUserDto {
   });
 }
 
-/** The administration of users: search, read, change, password reset, delete. */
+/**
+ * The administration of users: search, read, change, delete. Resetting a credential is the
+ * credential lifecycle's (CredentialLifecycleService).
+ */
 @Injectable()
 export class AdminUsersService {
   constructor(
     private readonly store: UsersService,
+    private readonly lifecycle: CredentialLifecycleService,
     private readonly audit: AuditService,
     private readonly secondFactor: SecondFactorService,
     @InjectRepository(User) private readonly users: Repository<User>,
@@ -110,7 +114,6 @@ export class AdminUsersService {
     set('lastName', dto.lastName);
     set('email', dto.email);
     set('description', dto.description);
-    set('publicKey', dto.publicKey == null ? dto.publicKey : checkedPublicKey(dto.publicKey));
     set('enabled', dto.enabled);
     if (dto.groups !== undefined) set('groups', await this.groupsByIds(dto.groups));
 
@@ -132,40 +135,13 @@ export class AdminUsersService {
    * Sets a new password and ends every user token, session and access JWT of the user. A lock
    * from failed logins is lifted.
    */
-  async resetPassword(actor: RequestActor, id: number, password: string): Promise<void> {
-    const user = await this.existing(id);
-    const ended = await this.store.setPassword(user, password, { unlock: true });
-    await this.audit.record({
-      type: 'password.change',
-      outcome: 'success',
-      api: ADMIN_API,
-      userId: id,
-      username: user.username,
-      ...actorFields(actor),
-      detail: {
-        action: 'reset',
-        sessionsEnded: ended.sessions,
-        userTokensRevoked: ended.userTokens,
-      },
-    });
+  resetPassword(actor: RequestActor, id: number, password: string): Promise<void> {
+    return this.lifecycle.resetPassword(actor, id, password);
   }
 
-  /**
-   * Removes a user's second factor, on or pending, with its recovery codes: for a user who lost
-   * their authenticator and recovery codes. Their next password login needs no code.
-   */
-  async resetSecondFactor(actor: RequestActor, id: number): Promise<void> {
-    const user = await this.existing(id);
-    const wasOn = await this.secondFactor.remove(id);
-    await this.audit.record({
-      type: 'second-factor.disable',
-      outcome: 'success',
-      api: ADMIN_API,
-      userId: id,
-      username: user.username,
-      ...actorFields(actor),
-      detail: { action: 'reset', wasOn },
-    });
+  /** Removes a user's second factor, on or pending, with its recovery codes. */
+  resetSecondFactor(actor: RequestActor, id: number): Promise<void> {
+    return this.lifecycle.resetSecondFactor(actor, id);
   }
 
   /** Deletes a user with their user tokens, sessions and memberships; their access JWTs stop at once. */

@@ -38,6 +38,11 @@ export const AUDIT_EVENT_TYPES = [
   'second-factor.enable',
   /** A second factor turned off by its user (with a code) or reset by an admin. */
   'second-factor.disable',
+  /**
+   * Another credential added, replaced or removed (the detail's `credential`, e.g. `rsa-key`, and
+   * `action`), by its owner or an admin (`actorId`); never the credential's value.
+   */
+  'credential.change',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 export const AUDIT_OUTCOMES = ['success', 'failure'] as const;

@@ -11,6 +11,7 @@ import { LoginFailure } from '../users/entities/login-failure.entity.js';
 import { User } from '../users/entities/user.entity.js';
 import { UsersModule } from '../users/users.module.js';
 import { CallersService } from './callers.service.js';
+import { CredentialLifecycleService } from './credential-lifecycle.service.js';
 import { LoginLimiter } from './login-limiter.service.js';
 import { LoginLockoutService } from './login-lockout.service.js';
 import { PasswordCheckService } from './password-check.service.js';
@@ -21,8 +22,9 @@ import { UserCredentialsService } from './user-credentials.service.js';
 /**
  * How a request proves who it is: the one password check (per-address limit, per-account lock,
  * bcrypt, audit) and the Basic strategies built on it; who the caller of an administration or
- * self-service route is (@Authenticated), and a user's stored credentials as an owner or an admin
- * manages them. Global, so that every API's routes reach the same checks.
+ * self-service route is (@Authenticated), a user's stored credentials as an owner or an admin
+ * manages them, and the one lifecycle by which any credential is added, replaced or removed.
+ * Global, so that every API's routes reach the same checks.
  */
 @Global()
 @Module({
@@ -43,6 +45,7 @@ import { UserCredentialsService } from './user-credentials.service.js';
     BasicOrTokenStrategy,
     CallersService,
     UserCredentialsService,
+    CredentialLifecycleService,
   ],
   exports: [
     PasswordCheckService,
@@ -50,6 +53,7 @@ import { UserCredentialsService } from './user-credentials.service.js';
     LoginLimiter,
     CallersService,
     UserCredentialsService,
+    CredentialLifecycleService,
   ],
 })
 export class IdentityModule {}

@@ -5,6 +5,7 @@ import { Clock } from '../clock/clock.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { runStatement } from '../database/atomic-statement.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
+import type { StatementCondition } from '../second-factor/second-factor.service.js';
 import { LoginFailure } from '../users/entities/login-failure.entity.js';
 import { User } from '../users/entities/user.entity.js';
 
@@ -108,6 +109,18 @@ export class LoginLockoutService {
   }
 
   /**
+   * The lock's verdict as a condition another statement adds (taking a second-factor code,
+   * turning a factor on or off): that statement changes nothing while the user is locked, so the
+   * verdict and the change are one step, however many failures arrive meanwhile.
+   */
+  unlockedCondition(userId: number): StatementCondition {
+    return {
+      sql: `NOT EXISTS (SELECT 1 FROM "user" "lock" WHERE "lock"."id" = :lockUserId AND ${LOCKED('"lock"', ':lockNow')})`,
+      parameters: { lockUserId: userId, lockNow: this.clock.now() },
+    };
+  }
+
+  /**
    * Forgets the names that have not failed for longer than the longest lock, and are not locked;
    * returns how many. Names keep their count until then, as accounts do.
    */
@@ -159,6 +172,6 @@ export class LoginLockoutService {
   }
 }
 
-/** Whether the row in `table` is locked at the statement's `:now`. */
-const LOCKED = (table: string) =>
-  `(${table}."failedLoginCount" >= ${LOCKOUT_THRESHOLD} AND ${table}."lockedUntil" > :now)`;
+/** Whether the row in `table` is locked at the statement's `now` parameter. */
+const LOCKED = (table: string, now = ':now') =>
+  `(${table}."failedLoginCount" >= ${LOCKOUT_THRESHOLD} AND ${table}."lockedUntil" > ${now})`;

@@ -59,9 +59,10 @@ export class UserCredentialsService {
 
   /**
    * Deletes every user token and session of a user, inside the caller's transaction, but for
-   * `keep`: the credential a self-service password change came with, which is dated at the change
-   * as if issued then (its caller has just proved the password), so that the credentials-changed
-   * rule (isCredentialLive) spares it.
+   * `keep`: the credential a self-service password change came with, whose caller has just proved
+   * the password, so that the credentials-changed rule (isCredentialLive) spares it. A kept user
+   * token is dated at the change as if issued then; a kept session is marked as used at the
+   * change, its start left as it was so that its absolute timeout runs on.
    */
   async endAll(
     manager: EntityManager,
@@ -88,7 +89,7 @@ async function dateAtChange(
   { credential, changedAt }: KeptCredential,
 ): Promise<void> {
   if (credential.kind === 'session') {
-    await manager.update(Session, { id: credential.id, userId }, { createdAt: changedAt });
+    await manager.update(Session, { id: credential.id, userId }, { lastSeenAt: changedAt });
   } else if (credential.kind === 'user-token') {
     await manager.update(UserToken, { id: credential.id, userId }, { creationTime: changedAt });
   }

@@ -26,6 +26,35 @@ const RECOVERY_CODE = /^[a-z2-7]{10}$/;
 /** What a login's code proved: which kind of code let it in, or why none did. */
 export type SecondFactorVerdict = 'not-enrolled' | 'totp' | 'recovery-code' | 'missing' | 'wrong';
 
+/** A condition in SQL, with its parameters, that a statement taking a code adds to its WHERE. */
+export interface StatementCondition {
+  sql: string;
+  parameters: Record<string, unknown>;
+}
+
+/**
+ * A code as judged, before anything is taken. A good one comes with `take`, which takes it in
+ * one statement that also asks `condition` (the lock's verdict, so that nothing is taken once
+ * the account is locked): what taking it gave, or null when it was not taken (another request
+ * took it first, or the condition did not hold).
+ */
+export interface CodeJudgement<T = true> {
+  verdict: SecondFactorVerdict;
+  take?: (condition: StatementCondition) => Promise<T | null>;
+}
+
+/** A good code, found but not taken: the step of a TOTP, or the keyed hash of a recovery code. */
+type GoodCode = { kind: 'totp'; step: number } | { kind: 'recovery-code'; hash: string };
+
+const WRONG: CodeJudgement<never> = { verdict: 'wrong' };
+
+/** The factor's last used step is before `:step`: a code of that step has not been taken yet. */
+const STEP_UNUSED = '("lastUsedStep" IS NULL OR "lastUsedStep" < :step)';
+/** The recovery code of hash `:hash` is the user's and unused. */
+const RECOVERY_CODE_UNUSED =
+  'EXISTS (SELECT 1 FROM "totp_recovery_code" "code" WHERE "code"."userId" = :userId ' +
+  'AND "code"."codeHash" = :hash AND "code"."usedAt" IS NULL)';
+
 export interface TotpEnrolment {
   secret: string;
   otpauthUri: string;
@@ -49,10 +78,11 @@ function newRecoveryCode(): string {
 }
 
 /**
- * The TOTP second factor (SPEC §7): enrolment, confirmation, turning off, and the check of a
- * login's code. A TOTP code is taken once (none of its step or an earlier one again) and a
- * recovery code once ever, each by one statement that reads and writes at once, so that two
- * requests racing with one code cannot both pass.
+ * The TOTP second factor: enrolment, confirmation, turning off, and the judging of a code. A
+ * code is judged first and taken only when the caller says so, once the lock has let the attempt
+ * through: a TOTP is taken once (none of its step or an earlier one again) and a recovery code
+ * once ever, each by one statement that reads and writes at once, so that two requests racing
+ * with one code cannot both pass.
  */
 @Injectable()
 export class SecondFactorService {
@@ -80,12 +110,18 @@ export class SecondFactorService {
     return new Set(rows.map((row) => row.userId));
   }
 
-  /** The code a password login of `userId` carried (null: none), judged and, when good, used up. */
-  async verifyAtLogin(userId: number, code: string | null): Promise<SecondFactorVerdict> {
+  /**
+   * The code a password login or a re-proof of `userId` carried (null: none), judged; a good one
+   * is taken only by the judgement's `take`.
+   */
+  async judge(userId: number, code: string | null): Promise<CodeJudgement> {
     const factor = await this.factors.findOneBy({ userId, enabledAt: Not(IsNull()) });
-    if (!factor) return 'not-enrolled';
-    if (code === null || code === '') return 'missing';
-    return (await this.useCode(factor, code)) ?? 'wrong';
+    if (!factor) return { verdict: 'not-enrolled' };
+    if (code === null || code === '') return { verdict: 'missing' };
+    const good = await this.goodCode(factor, code);
+    return good
+      ? { verdict: good.kind, take: (condition) => this.take(good, userId, condition) }
+      : WRONG;
   }
 
   /**
@@ -123,51 +159,32 @@ export class SecondFactorService {
   }
 
   /**
-   * Turns the pending factor on with a first code of its secret, and answers its ten recovery
-   * codes (their clear text exists only in this answer); null when the code is not a current one
-   * of the secret; 409 when no enrolment is pending.
+   * A first code of the pending secret, judged; taking it turns the factor on and answers its
+   * ten recovery codes (their clear text exists only in that answer). 409 when no enrolment is
+   * pending.
    */
-  async confirm(userId: number, code: string): Promise<string[] | null> {
+  async judgeConfirmation(userId: number, code: string): Promise<CodeJudgement<string[]>> {
     const pending = await this.factors.findOneBy({ userId, enabledAt: IsNull() });
     if (!pending) {
       throw new ConflictException('No enrolment is pending: start one with POST /api/me/totp');
     }
     const read = readCode(code);
     const step = read?.kind === 'totp' ? this.stepOf(pending, read.value) : null;
-    if (step === null) return null;
-    const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-    const confirmed = await this.dataSource.transaction(async (manager) => {
-      // The secret the code was checked against, still pending: a re-enrolment meanwhile loses.
-      const { affected } = await manager.update(
-        TotpFactor,
-        { userId, enabledAt: IsNull(), encryptedSecret: pending.encryptedSecret },
-        { enabledAt: this.clock.now(), lastUsedStep: step },
-      );
-      if (!affected) return false;
-      await manager.delete(RecoveryCode, { userId });
-      await manager.insert(
-        RecoveryCode,
-        codes.map((each) => ({
-          userId,
-          codeHash: this.secrets.recoveryCodeHash(readCode(each)!.value),
-          usedAt: null,
-        })),
-      );
-      return true;
-    });
-    return confirmed ? codes : null;
+    if (step === null) return WRONG;
+    return { verdict: 'totp', take: (condition) => this.turnOn(pending, step, condition) };
   }
 
   /**
-   * Turns the factor off with one of its codes (TOTP or recovery): false when the code is not a
-   * good one; 409 when no factor is on.
+   * A code (TOTP or recovery) to turn the factor off with, judged; taking it removes the factor
+   * with its recovery codes. 409 when no factor is on.
    */
-  async disable(userId: number, code: string): Promise<boolean> {
+  async judgeRemoval(userId: number, code: string): Promise<CodeJudgement> {
     const factor = await this.factors.findOneBy({ userId, enabledAt: Not(IsNull()) });
     if (!factor) throw new ConflictException('No second factor is on');
-    if (!(await this.useCode(factor, code))) return false;
-    await this.remove(userId);
-    return true;
+    const good = await this.goodCode(factor, code);
+    return good
+      ? { verdict: good.kind, take: (condition) => this.removeWith(good, userId, condition) }
+      : WRONG;
   }
 
   /** Removes a user's factor, on or pending, with its recovery codes; whether one was on. */
@@ -180,28 +197,101 @@ export class SecondFactorService {
     return wasOn;
   }
 
-  /** Uses `code` up if it is good for `factor`: which kind it was, or null. */
-  private async useCode(
-    factor: TotpFactor,
-    code: string,
-  ): Promise<'totp' | 'recovery-code' | null> {
+  /** `code` when it is good for `factor` and not taken yet, as the statements that take it need it. */
+  private async goodCode(factor: TotpFactor, code: string): Promise<GoodCode | null> {
     const read = readCode(code);
     if (read?.kind === 'totp') {
       const step = this.stepOf(factor, read.value);
-      return step !== null && (await this.claimStep(factor.userId, step)) ? 'totp' : null;
+      const unused = step !== null && (factor.lastUsedStep ?? -1) < step;
+      return unused ? { kind: 'totp', step } : null;
     }
     if (read?.kind === 'recovery-code') {
-      const { affected } = await this.recoveryCodes.update(
-        {
-          userId: factor.userId,
-          codeHash: this.secrets.recoveryCodeHash(read.value),
-          usedAt: IsNull(),
-        },
-        { usedAt: this.clock.now() },
-      );
-      return affected ? 'recovery-code' : null;
+      const hash = this.secrets.recoveryCodeHash(read.value);
+      const unused = await this.recoveryCodes.existsBy({
+        userId: factor.userId,
+        codeHash: hash,
+        usedAt: IsNull(),
+      });
+      return unused ? { kind: 'recovery-code', hash } : null;
     }
     return null;
+  }
+
+  /** Takes a good code of a factor that is on, while `condition` holds. */
+  private async take(
+    good: GoodCode,
+    userId: number,
+    condition: StatementCondition,
+  ): Promise<true | null> {
+    const { affected } =
+      good.kind === 'totp'
+        ? await this.statement(
+            `UPDATE "totp_factor" SET "lastUsedStep" = :step WHERE "userId" = :userId ` +
+              `AND "enabledAt" IS NOT NULL AND ${STEP_UNUSED} AND ${condition.sql}`,
+            { userId, step: good.step },
+            condition,
+          )
+        : await this.statement(
+            `UPDATE "totp_recovery_code" SET "usedAt" = :now WHERE "userId" = :userId ` +
+              `AND "codeHash" = :hash AND "usedAt" IS NULL AND ${condition.sql}`,
+            { userId, hash: good.hash },
+            condition,
+          );
+    return affected > 0 ? true : null;
+  }
+
+  /**
+   * Removes the factor in the statement that takes its code, while `condition` holds; its
+   * recovery codes go after it.
+   */
+  private async removeWith(
+    good: GoodCode,
+    userId: number,
+    condition: StatementCondition,
+  ): Promise<true | null> {
+    const unused = good.kind === 'totp' ? STEP_UNUSED : RECOVERY_CODE_UNUSED;
+    const { affected } = await this.statement(
+      `DELETE FROM "totp_factor" WHERE "userId" = :userId AND "enabledAt" IS NOT NULL ` +
+        `AND ${unused} AND ${condition.sql}`,
+      good.kind === 'totp' ? { userId, step: good.step } : { userId, hash: good.hash },
+      condition,
+    );
+    if (!affected) return null;
+    await this.recoveryCodes.delete({ userId });
+    return true;
+  }
+
+  /**
+   * Turns `pending` on with the code of `step`, while `condition` holds and its secret is still
+   * the pending one (a re-enrolment meanwhile wins), and gives it ten new recovery codes.
+   */
+  private async turnOn(
+    pending: TotpFactor,
+    step: number,
+    condition: StatementCondition,
+  ): Promise<string[] | null> {
+    const { userId } = pending;
+    const { affected } = await this.statement(
+      `UPDATE "totp_factor" SET "enabledAt" = :now, "lastUsedStep" = :step ` +
+        `WHERE "userId" = :userId AND "enabledAt" IS NULL ` +
+        `AND "encryptedSecret" = :encryptedSecret AND ${condition.sql}`,
+      { userId, step, encryptedSecret: pending.encryptedSecret },
+      condition,
+    );
+    if (!affected) return null;
+    const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
+    await this.dataSource.transaction(async (manager) => {
+      await manager.delete(RecoveryCode, { userId });
+      await manager.insert(
+        RecoveryCode,
+        codes.map((each) => ({
+          userId,
+          codeHash: this.secrets.recoveryCodeHash(readCode(each)!.value),
+          usedAt: null,
+        })),
+      );
+    });
+    return codes;
   }
 
   /** The step whose code `code` is, within the skew allowed around now; null when none. */
@@ -220,14 +310,15 @@ export class SecondFactorService {
       : TOTP.counter({ period: TOTP_PARAMETERS.period, timestamp }) + delta;
   }
 
-  /** Records `step` as used unless it or a later one was: whether this request may use it. */
-  private async claimStep(userId: number, step: number): Promise<boolean> {
-    const { affected } = await runStatement(
-      this.dataSource,
-      `UPDATE "totp_factor" SET "lastUsedStep" = :step WHERE "userId" = :userId ` +
-        `AND "enabledAt" IS NOT NULL AND ("lastUsedStep" IS NULL OR "lastUsedStep" < :step)`,
-      { userId, step },
-    );
-    return affected > 0;
+  private statement(
+    sql: string,
+    parameters: Record<string, unknown>,
+    condition: StatementCondition,
+  ) {
+    return runStatement(this.dataSource, sql, {
+      ...parameters,
+      ...condition.parameters,
+      now: this.clock.now(),
+    });
   }
 }

@@ -119,17 +119,11 @@ export class TokenCheckService {
         const credential = sessionFromSidWithSecret(token);
         const live = credential && (await this.sessions.authenticate(credential));
         if (!live) return null;
-        const { createdAt, lastSeenAt } = live.session;
-        const { idleTimeoutMs, absoluteTimeoutMs } = this.config.sessions;
-        const endsMs = Math.min(
-          lastSeenAt.getTime() + idleTimeoutMs,
-          createdAt.getTime() + absoluteTimeoutMs,
-        );
         return {
           ...this.userFields(live.user),
           kind,
-          iat: seconds(createdAt),
-          exp: Math.floor(endsMs / 1000),
+          iat: seconds(live.session.createdAt),
+          exp: seconds(this.sessions.endsAt(live.session)),
           audience: null,
         };
       }

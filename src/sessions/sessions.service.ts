@@ -121,32 +121,52 @@ export class SessionsService {
     return groupTrees(memberOf, reached);
   }
 
-  /** Deletes the sessions past their idle or absolute timeout; returns how many. */
+  /** Deletes the sessions past their idle or absolute timeout (see endsAt); returns how many. */
   async purgeExpired(): Promise<number> {
-    const { lastSeenSince, createdSince } = this.timeoutCutoffs(this.clock.nowMs());
+    const { lastSeenBefore, createdBefore } = this.endedCutoffs(this.clock.nowMs());
     return deleteInBatches(
       this.sessions,
-      '"lastSeenAt" < :lastSeenSince OR "createdAt" < :createdSince',
-      {
-        lastSeenSince: new Date(lastSeenSince),
-        createdSince: new Date(createdSince),
-      },
+      '"lastSeenAt" < :lastSeenBefore OR "createdAt" < :createdBefore',
+      { lastSeenBefore: new Date(lastSeenBefore), createdBefore: new Date(createdBefore) },
     );
   }
 
-  private isLive(session: Session): boolean {
-    const { lastSeenSince, createdSince } = this.timeoutCutoffs(this.clock.nowMs());
-    return (
-      session.lastSeenAt.getTime() >= lastSeenSince &&
-      session.createdAt.getTime() >= createdSince &&
-      isCredentialLive(session.user ?? null, session.createdAt)
-    );
-  }
-
-  /** The earliest last use and the earliest start (ms) a session may have and still be live at `now`. */
-  private timeoutCutoffs(now: number): { lastSeenSince: number; createdSince: number } {
+  /**
+   * When a session ends if it is not used again: its idle timeout after its last use, or its
+   * absolute timeout after its start, whichever comes first. The one rule of a session's end:
+   * what validates it, what a token check answers as its `exp`, and what the purge deletes.
+   */
+  endsAt(session: Pick<Session, 'createdAt' | 'lastSeenAt'>): Date {
     const { idleTimeoutMs, absoluteTimeoutMs } = this.config.sessions;
-    return { lastSeenSince: now - idleTimeoutMs, createdSince: now - absoluteTimeoutMs };
+    return new Date(
+      Math.min(
+        session.lastSeenAt.getTime() + idleTimeoutMs,
+        session.createdAt.getTime() + absoluteTimeoutMs,
+      ),
+    );
+  }
+
+  /**
+   * Live: not past its end, and its user enabled with no password change since it was last
+   * proved. A password change deletes the user's other sessions in its transaction and marks
+   * the one it keeps as used at the change; a session that escaped the deletion (opened while
+   * the change ran) was never used since, and ends here. The kept one keeps its start, so that
+   * its absolute timeout runs on.
+   */
+  private isLive(session: Session): boolean {
+    return (
+      this.clock.nowMs() <= this.endsAt(session).getTime() &&
+      isCredentialLive(session.user ?? null, session.lastSeenAt)
+    );
+  }
+
+  /**
+   * endsAt as the purge's statement asks it: a session has ended at `now` when its last use is
+   * before the first cutoff or its start before the second.
+   */
+  private endedCutoffs(now: number): { lastSeenBefore: number; createdBefore: number } {
+    const { idleTimeoutMs, absoluteTimeoutMs } = this.config.sessions;
+    return { lastSeenBefore: now - idleTimeoutMs, createdBefore: now - absoluteTimeoutMs };
   }
 
   private async recordUse(session: Session): Promise<void> {

@@ -3,11 +3,11 @@ import {
   BadRequestException,
   Body,
   Controller,
-  ForbiddenException,
   Get,
   Param,
   Post,
   Put,
+  Req,
   Res,
   UseGuards,
 } from '@nestjs/common';
@@ -16,7 +16,6 @@ import {
   ApiBadRequestResponse,
   ApiBasicAuth,
   ApiHeader,
-  ApiBearerAuth,
   ApiForbiddenResponse,
   ApiCreatedResponse,
   ApiOkResponse,
@@ -25,7 +24,7 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
 import { PositiveIntPipe } from '../common/validation/positive-int.pipe.js';
@@ -40,7 +39,15 @@ import {
 import type { User } from './entities/user.entity.js';
 import { RegistrationGuard } from './guards/registration.guard.js';
 import { UsersService } from './users.service.js';
-import { ApiRateLimitedResponse, HashesPassword } from '../identity/limited-route.decorator.js';
+import {
+  basicOwnerOf,
+  CredentialLifecycleService,
+} from '../identity/credential-lifecycle.service.js';
+import {
+  ApiRateLimitedResponse,
+  HashesPassword,
+  LoginRoute,
+} from '../identity/limited-route.decorator.js';
 import { SECOND_FACTOR_REQUIRED_HEADERS } from '../common/errors/second-factor-required.exception.js';
 import { SECOND_FACTOR_CODE_HEADER_DOC } from '../second-factor/dto/second-factor.dto.js';
 
@@ -97,6 +104,7 @@ export class UsersController {
   constructor(
     private readonly users: UsersService,
     private readonly accessTokens: AccessTokensService,
+    private readonly lifecycle: CredentialLifecycleService,
   ) {}
 
   @Post('users')
@@ -159,28 +167,33 @@ export class UsersController {
   }
 
   @Put('users/:id/public-key')
-  @UseGuards(AuthGuard(['basic-or-token', 'jwt']))
-  @ApiRateLimitedResponse()
+  @LoginRoute()
   @ApiBasicAuth('basic')
-  @ApiBearerAuth('jwt')
-  @ApiOperation({ summary: "Replace a user's RSA public key (as that user, or as an admin)" })
+  @ApiHeader(SECOND_FACTOR_CODE_HEADER_DOC)
+  @ApiOperation({
+    summary: "Add or replace my RSA public key (Basic with the user's password)",
+    description:
+      'A login key is a credential: only the user adds or replaces it, proving the password ' +
+      '(never a token as username) and, while a second factor is on, a code in X-OTP. Checked ' +
+      'as a login is (failures count towards the lock; a success resets nothing). Admins ' +
+      'remove keys (DELETE /api/admin/users/{id}/public-key), never set one. Audited.',
+  })
   @ApiOkResponse({ type: UsernameResponseDto })
-  @ApiBadRequestResponse(
-    failure('Bad Request', 'Not an RSA public key of at least 2048 bits, or no such user'),
-  )
-  @ApiUnauthorizedResponse(unauthorized)
-  @ApiForbiddenResponse(failure('Forbidden', "Only the user or an admin may change a user's key"))
+  @ApiBadRequestResponse(failure('Bad Request', 'Not an RSA public key of at least 2048 bits'))
+  @ApiUnauthorizedResponse({
+    ...unauthorized,
+    description:
+      'Unauthorized Access: no Basic password, a token as username, wrong credentials, or the ' +
+      'right password without the code a second factor asks for (Gatehouse-OTP: required)',
+  })
+  @ApiForbiddenResponse(failure('Forbidden', 'Only the user may set their own key'))
   async setPublicKey(
-    @CurrentUser() caller: User,
+    @Req() request: FastifyRequest,
     @Param('id', PositiveIntPipe) id: number,
     @Body() dto: PublicKeyDto,
   ): Promise<UsernameResponseDto> {
-    if (caller.id !== id && caller.privilege !== 'admin') {
-      throw new ForbiddenException("Only the user or an admin may change a user's key");
-    }
-    const user = caller.id === id ? caller : await this.users.findById(id);
-    if (!user) throw new BadRequestException('No user has this id');
-    await this.users.setPublicKey(user, dto.publicKey);
+    const { owner, proof } = basicOwnerOf(request, 'rest-auth');
+    const user = await this.lifecycle.setLoginKey(owner, dto.publicKey, proof, id);
     return { username: user.username };
   }
 

@@ -158,9 +158,28 @@ export class UsersService implements OnApplicationBootstrap {
     return key.includes('\0') ? null : this.users.findOneBy({ usernameKey: key });
   }
 
-  /** Replaces the key that verifies the user's `loginwithrsa` signatures. */
-  async setPublicKey(user: User, pem: string): Promise<void> {
-    await this.update(user, { publicKey: checkedPublicKey(pem) });
+  /**
+   * Sets the key that verifies the user's `loginwithrsa` signatures (checked already, see
+   * checkedPublicKey), or removes it with null.
+   */
+  async setPublicKey(user: User, publicKey: string | null): Promise<void> {
+    await this.update(user, { publicKey });
+  }
+
+  /**
+   * Ends every credential of a user but the password and the second factor, in one transaction:
+   * every user token and session, every access JWT (the credential version moves), and the RSA
+   * login key. Answers what was ended.
+   */
+  async endAllCredentials(user: User): Promise<EndedCredentials> {
+    return this.users.manager.transaction(async (manager) => {
+      await manager.update(
+        User,
+        { id: user.id },
+        { publicKey: null, credentialVersion: NEXT_CREDENTIAL_VERSION },
+      );
+      return this.credentials.endAll(manager, user.id);
+    });
   }
 
   /** Sets a user's own JWT scope; null returns them to their privilege's default. */

@@ -108,8 +108,9 @@ export async function callEveryRoute(
   await api.PATCH('/api/me', { headers: self, body: { firstName: 'Every' } });
   await api.PUT('/api/me/public-key', {
     headers: self,
-    body: { publicKey: credentials.publicKey },
+    body: { publicKey: credentials.publicKey, password },
   });
+  await api.DELETE('/api/me/public-key', { headers: self, body: { password } });
   const tokens = await api.GET('/api/me/user-tokens', { headers: self });
   const sessions = await api.GET('/api/me/sessions', { headers: self });
   await api.DELETE('/api/me/sessions/{sid}', {
@@ -183,6 +184,10 @@ export async function callEveryRoute(
       groups: ['every-route-imported'],
     },
     bodySerializer: (line) => `${JSON.stringify(line)}\n`,
+  });
+  await api.DELETE('/api/admin/users/{id}/public-key', {
+    params: { path: { id } },
+    headers: asAdmin,
   });
   await api.DELETE('/api/admin/users/{id}/credentials', {
     params: { path: { id } },

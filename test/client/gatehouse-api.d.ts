@@ -118,7 +118,7 @@ export interface paths {
       cookie?: never;
     };
     /**
-     * The same, with the original path appended (Envoy ext_authz)
+     * The same, with the original path appended (Envoy ext_authz), the rules in X-Gatehouse-Rules
      * @description For nginx auth_request, Traefik forwardAuth, Caddy forward_auth and Envoy ext_authz: any method is answered alike. The credential: Bearer access JWT or user token; or the session cookie with the sid in X-Session-Id or in the sid query of X-Original-URI or X-Forwarded-Uri; Basic only with FORWARD_AUTH_BASIC=true. The body is always empty.
      */
     get: operations['ForwardAuthController_forwardWithPath'];
@@ -311,7 +311,10 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** Replace a user's RSA public key (as that user, or as an admin) */
+    /**
+     * Add or replace my RSA public key (Basic with the user's password)
+     * @description A login key is a credential: only the user adds or replaces it, proving the password (never a token as username) and, while a second factor is on, a code in X-OTP. Checked as a login is (failures count towards the lock; a success resets nothing). Admins remove keys (DELETE /api/admin/users/{id}/public-key), never set one. Audited.
+     */
     put: operations['UsersController_setPublicKey'];
     post?: never;
     delete?: never;
@@ -589,10 +592,17 @@ export interface paths {
       cookie?: never;
     };
     get?: never;
-    /** Replace my RSA public key (for POST /auth/loginwithrsa) */
+    /**
+     * Add or replace my RSA public key (for POST /auth/loginwithrsa)
+     * @description A login key is a credential: I prove my current password again, and a code while my second factor is on, checked as a login is (failures count towards the lock; a success resets nothing). A token or a session alone cannot add one. Audited.
+     */
     put: operations['AccountController_setPublicKey'];
     post?: never;
-    delete?: never;
+    /**
+     * Remove my RSA public key
+     * @description With the same proof as adding one: my current password, and a code while my second factor is on. POST /auth/loginwithrsa then refuses every signature of mine. Audited.
+     */
+    delete: operations['AccountController_removePublicKey'];
     options?: never;
     head?: never;
     patch?: never;
@@ -609,7 +619,7 @@ export interface paths {
     put?: never;
     /**
      * Change my password
-     * @description The old password is checked as a login is (failures count towards the lockout). Every other session and user token of mine ends; the session or user token this call came with is kept. Every access JWT issued before the change stops working, whatever second it was issued in, including the one this call came with.
+     * @description The old password (and a code while my second factor is on) is checked as a login is (failures count towards the lock; a success resets nothing). Every other session and user token of mine ends; the session or user token this call came with is kept, its timeouts running on from its start. Every access JWT issued before the change stops working, whatever second it was issued in, including the one this call came with.
      */
     post: operations['AccountController_changePassword'];
     delete?: never;
@@ -629,12 +639,12 @@ export interface paths {
     put?: never;
     /**
      * Start enrolling a TOTP second factor
-     * @description Proves the current password again (failures count towards the lockout), then answers a new secret, its otpauth:// key URI and that URI as a QR code (SVG) for an authenticator app. Nothing changes for logins until POST /api/me/totp/confirm; starting again replaces a pending secret.
+     * @description Proves the current password again (failures count towards the lock; a right password resets nothing, whatever the answer), then answers a new secret, its otpauth:// key URI and that URI as a QR code (SVG) for an authenticator app. Nothing changes for logins until POST /api/me/totp/confirm; starting again replaces a pending secret.
      */
     post: operations['AccountController_startSecondFactor'];
     /**
      * Turn the TOTP second factor off with a code
-     * @description A current TOTP or an unused recovery code; a wrong one counts towards the lockout, as at a login.
+     * @description A current TOTP or an unused recovery code; a wrong one counts towards the lock, as at a login, and a right one turns the factor off only while the account is not locked.
      */
     delete: operations['AccountController_disableSecondFactor'];
     options?: never;
@@ -653,7 +663,7 @@ export interface paths {
     put?: never;
     /**
      * Turn the TOTP second factor on with its first code
-     * @description Answers ten recovery codes, each good for one login instead of a TOTP, shown this once and stored hashed. From then on every password login needs a code as well.
+     * @description Answers ten recovery codes, each good for one login instead of a TOTP, shown this once and stored hashed. From then on every password login needs a code as well. A wrong code counts towards the lock, as a wrong login code does.
      */
     post: operations['AccountController_confirmSecondFactor'];
     delete?: never;
@@ -763,8 +773,8 @@ export interface paths {
     options?: never;
     head?: never;
     /**
-     * Change a user's privilege, scope, groups, profile, public key or enabled
-     * @description Disabling ends every user token and session of the user at once, and their access JWTs stop working. An admin cannot disable or demote themselves.
+     * Change a user's privilege, scope, groups, profile or enabled
+     * @description Disabling ends every user token and session of the user at once, and their access JWTs stop working. An admin cannot disable or demote themselves. A credential is not changed here: publicKey is refused (400); an admin removes a login key with DELETE /api/admin/users/{id}/public-key and resets a password or a second factor by their routes.
      */
     patch: operations['AdminUsersController_update'];
     trace?: never;
@@ -926,8 +936,31 @@ export interface paths {
     get?: never;
     put?: never;
     post?: never;
-    /** End every user token and session of a user at once */
+    /**
+     * End every credential of a user at once but the password and the second factor
+     * @description For incident response: every session and user token ends, every access JWT stops working, and the RSA login key is removed, all in one step. The password and the TOTP second factor stay: reset those with POST /api/admin/users/{id}/password and DELETE /api/admin/users/{id}/totp.
+     */
     delete: operations['AdminCredentialsController_endAll'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/users/{id}/public-key': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Remove a user's RSA public key
+     * @description POST /auth/loginwithrsa then refuses every signature of theirs. Admins remove login keys, never set one: only the user adds a key, proving their password. Audited.
+     */
+    delete: operations['AdminCredentialsController_removeLoginKey'];
     options?: never;
     head?: never;
     patch?: never;
@@ -1081,7 +1114,8 @@ export interface components {
         | 'admin.change'
         | 'second-factor.enrol'
         | 'second-factor.enable'
-        | 'second-factor.disable';
+        | 'second-factor.disable'
+        | 'credential.change';
       /**
        * @example failure
        * @enum {string}
@@ -1523,6 +1557,37 @@ export interface components {
       /** @example Skater */
       description?: string | null;
     };
+    SetMyPublicKeyDto: {
+      /**
+       * @description My current password
+       * @example correct-horse-battery
+       */
+      password: string;
+      /**
+       * @description The second-factor code, for a user who has one on: the current TOTP (6 digits) or an unused recovery code (xxxxx-xxxxx); needed while my second factor is on
+       * @example 492039
+       */
+      code?: string;
+      /**
+       * @description RSA public key (SPKI PEM, at least 2048 bits) for `POST /auth/loginwithrsa`
+       * @example -----BEGIN PUBLIC KEY-----
+       *     MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA…
+       *     -----END PUBLIC KEY-----
+       */
+      publicKey: string;
+    };
+    OwnerProofDto: {
+      /**
+       * @description My current password
+       * @example correct-horse-battery
+       */
+      password: string;
+      /**
+       * @description The second-factor code, for a user who has one on: the current TOTP (6 digits) or an unused recovery code (xxxxx-xxxxx); needed while my second factor is on
+       * @example 492039
+       */
+      code?: string;
+    };
     ChangePasswordDto: {
       /**
        * @description The current password
@@ -1534,6 +1599,11 @@ export interface components {
        * @example newpwd-2020
        */
       newPassword: string;
+      /**
+       * @description The second-factor code, for a user who has one on: the current TOTP (6 digits) or an unused recovery code (xxxxx-xxxxx); needed while my second factor is on
+       * @example 492039
+       */
+      code?: string;
     };
     StartTotpEnrolmentDto: {
       /**
@@ -1722,13 +1792,6 @@ export interface components {
        */
       groups?: number[];
       /**
-       * @description RSA public key (SPKI PEM, at least 2048 bits); null removes it
-       * @example -----BEGIN PUBLIC KEY-----
-       *     MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA…
-       *     -----END PUBLIC KEY-----
-       */
-      publicKey?: string | null;
-      /**
        * @description false ends every user token and session of the user at once
        * @example false
        */
@@ -1875,6 +1938,11 @@ export interface components {
       userTokens: number;
       /** @example 1 */
       sessions: number;
+      /**
+       * @description Whether an RSA login key was removed
+       * @example true
+       */
+      rsaKeyRemoved: boolean;
     };
     RevokeAccessTokenDto: {
       /**
@@ -1940,7 +2008,8 @@ export interface operations {
           | 'admin.change'
           | 'second-factor.enrol'
           | 'second-factor.enable'
-          | 'second-factor.disable';
+          | 'second-factor.disable'
+          | 'credential.change';
         outcome?: 'success' | 'failure';
         /** @description The user concerned */
         userId?: number;
@@ -2267,7 +2336,7 @@ export interface operations {
   ForwardAuthController_forward: {
     parameters: {
       query?: {
-        /** @description admin admits admins only; user (the default) any signed-in user */
+        /** @description admin admits admins only; user (the default) any signed-in user. At most once */
         privilege?: 'user' | 'admin';
         /** @description Each one given must be in the credential scope */
         scope?: string[];
@@ -2306,9 +2375,11 @@ export interface operations {
           'text/plain': string;
         };
       };
-      /** @description A rule of the query is not one Gatehouse knows */
+      /** @description A rule of the query that is not one: a rule name Gatehouse does not know (misspelt, in another case, `privilege[]`), `privilege` given twice, or a value it does not take */
       400: {
         headers: {
+          /** @description Never cacheable */
+          'Cache-Control': string;
           [name: string]: unknown;
         };
         content?: never;
@@ -2346,6 +2417,8 @@ export interface operations {
       429: {
         headers: {
           'Retry-After': number;
+          /** @description Never cacheable */
+          'Cache-Control': string;
           [name: string]: unknown;
         };
         content?: never;
@@ -2361,13 +2434,10 @@ export interface operations {
   };
   ForwardAuthController_forwardWithPath: {
     parameters: {
-      query?: {
-        /** @description admin admits admins only; user (the default) any signed-in user */
-        privilege?: 'user' | 'admin';
-        /** @description Each one given must be in the credential scope */
-        scope?: string[];
-      };
+      query?: never;
       header?: {
+        /** @description The rules, set by the proxy, in the syntax of /auth/forward’s query (`privilege=admin&scope=orders:read`); none: any signed-in user. The query of this route is the original request’s and is never read as rules */
+        'X-Gatehouse-Rules'?: string;
         /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
         'X-OTP'?: string;
         /** @description The bare sid */
@@ -2378,7 +2448,7 @@ export interface operations {
         'X-Forwarded-Uri'?: string;
       };
       path: {
-        /** @description The original path (its query may name the sid) */
+        /** @description The original path (its query may name the sid, and is never read as rules) */
         path: unknown;
       };
       cookie?: never;
@@ -2404,9 +2474,11 @@ export interface operations {
           'text/plain': string;
         };
       };
-      /** @description A rule of the query is not one Gatehouse knows */
+      /** @description A rule of X-Gatehouse-Rules that is not one: a rule name Gatehouse does not know (misspelt, in another case, `privilege[]`), `privilege` given twice, or a value it does not take */
       400: {
         headers: {
+          /** @description Never cacheable */
+          'Cache-Control': string;
           [name: string]: unknown;
         };
         content?: never;
@@ -2451,6 +2523,8 @@ export interface operations {
       429: {
         headers: {
           'Retry-After': number;
+          /** @description Never cacheable */
+          'Cache-Control': string;
           [name: string]: unknown;
         };
         content?: never;
@@ -3432,7 +3506,10 @@ export interface operations {
   UsersController_setPublicKey: {
     parameters: {
       query?: never;
-      header?: never;
+      header?: {
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        'X-OTP'?: string;
+      };
       path: {
         id: number;
       };
@@ -3452,7 +3529,7 @@ export interface operations {
           'application/json': components['schemas']['UsernameResponseDto'];
         };
       };
-      /** @description Not an RSA public key of at least 2048 bits, or no such user */
+      /** @description Not an RSA public key of at least 2048 bits */
       400: {
         headers: {
           [name: string]: unknown;
@@ -3475,7 +3552,7 @@ export interface operations {
               };
         };
       };
-      /** @description Unauthorized Access */
+      /** @description Unauthorized Access: no Basic password, a token as username, wrong credentials, or the right password without the code a second factor asks for (Gatehouse-OTP: required) */
       401: {
         headers: {
           'WWW-Authenticate'?: string;
@@ -3487,7 +3564,7 @@ export interface operations {
           'text/html': string;
         };
       };
-      /** @description Only the user or an admin may change a user's key */
+      /** @description Only the user may set their own key */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4694,7 +4771,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['PublicKeyDto'];
+        'application/json': components['schemas']['SetMyPublicKeyDto'];
       };
     };
     responses: {
@@ -4706,7 +4783,7 @@ export interface operations {
           'application/json': components['schemas']['ProfileDto'];
         };
       };
-      /** @description Not an RSA public key of at least 2048 bits in SPKI PEM form */
+      /** @description A missing field, or not an RSA public key of at least 2048 bits in SPKI PEM form */
       400: {
         headers: {
           [name: string]: unknown;
@@ -4715,8 +4792,19 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description No live access JWT, user token or session */
+      /** @description No live access JWT, user token or session; or the right password of mine without the code my second factor asks for (Gatehouse-OTP: required), which counts as a failure */
       401: {
+        headers: {
+          /** @description required: the password was right, and the account needs a second-factor code */
+          'Gatehouse-OTP'?: 'required';
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description password or code is wrong */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -4741,6 +4829,126 @@ export interface operations {
       /** @description The body is not JSON */
       415: {
         headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /**
+       * @description Locked after failed attempts, or too many from this address (Retry-After)
+       *
+       *     Too many attempts from this address, or on this account
+       */
+      429: {
+        headers: {
+          /** @description Seconds until the client may try again */
+          'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  AccountController_removePublicKey: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['OwnerProofDto'];
+      };
+    };
+    responses: {
+      /** @description Removed */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A missing or malformed field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No live access JWT, user token or session; or the right password of mine without the code my second factor asks for (Gatehouse-OTP: required), which counts as a failure */
+      401: {
+        headers: {
+          /** @description required: the password was right, and the account needs a second-factor code */
+          'Gatehouse-OTP'?: 'required';
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description password or code is wrong */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description I have no RSA public key */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /**
+       * @description Locked after failed attempts, or too many from this address (Retry-After)
+       *
+       *     Too many attempts from this address, or on this account
+       */
+      429: {
+        headers: {
+          /** @description Seconds until the client may try again */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content?: never;
@@ -4789,16 +4997,18 @@ export interface operations {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description No live access JWT, user token or session */
+      /** @description No live access JWT, user token or session; or the right password of mine without the code my second factor asks for (Gatehouse-OTP: required), which counts as a failure */
       401: {
         headers: {
+          /** @description required: the password was right, and the account needs a second-factor code */
+          'Gatehouse-OTP'?: 'required';
           [name: string]: unknown;
         };
         content: {
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
-      /** @description oldPassword is wrong */
+      /** @description oldPassword (or code) is wrong */
       403: {
         headers: {
           [name: string]: unknown;
@@ -4829,7 +5039,9 @@ export interface operations {
         content?: never;
       };
       /**
-       * @description Locked after failed attempts (Retry-After)
+       * @description Locked after failed attempts, or too many from this address (Retry-After)
+       *
+       *     Too many attempts from this address, or on this account
        *
        *     Too many attempts from this address, or on this account
        */
@@ -4934,9 +5146,15 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Locked after failed attempts (Retry-After) */
+      /**
+       * @description Too many attempts from this address, or on this account
+       *
+       *     Locked after failed attempts, or too many from this address (Retry-After)
+       */
       429: {
         headers: {
+          /** @description Seconds until the client may try again */
+          'Retry-After': number;
           [name: string]: unknown;
         };
         content: {
@@ -5037,14 +5255,20 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Too many attempts from this address, or on this account */
+      /**
+       * @description Too many attempts from this address, or on this account
+       *
+       *     Locked after failed attempts, or too many from this address (Retry-After)
+       */
       429: {
         headers: {
           /** @description Seconds until the client may try again */
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The database is out of reach */
       503: {
@@ -5139,14 +5363,20 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description Too many attempts from this address, or on this account */
+      /**
+       * @description Too many attempts from this address, or on this account
+       *
+       *     Locked after failed attempts, or too many from this address (Retry-After)
+       */
       429: {
         headers: {
           /** @description Seconds until the client may try again */
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
       };
       /** @description The database is out of reach */
       503: {
@@ -6916,6 +7146,115 @@ export interface operations {
         content: {
           'application/json': components['schemas']['EndedCredentialsDto'];
         };
+      };
+      /** @description A malformed id or body */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
+        };
+      };
+      /** @description No live access JWT or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The caller is not an admin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No user has this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  AdminCredentialsController_removeLoginKey: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path: {
+        /** @description The user id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Removed (also when none was set) */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description A malformed id or body */
       400: {

@@ -241,10 +241,11 @@ describe('users', () => {
     expectError(await post('/api/admin/users/999999/password', { password: 'long-enough-1' }), 404);
   });
 
-  it('changes privilege, scope, profile, public key and groups', async () => {
+  it('changes privilege, scope, profile and groups, but never sets a public key', async () => {
     const user = await newUser('changed');
     const { publicKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    expectError(await patch(`/api/admin/users/${user.id}`, { publicKey: pem }), 400);
     const res = await patch(`/api/admin/users/${user.id}`, {
       privilege: 'admin',
       scope: 'orders:read orders:write',
@@ -252,7 +253,6 @@ describe('users', () => {
       lastName: 'Lovelace',
       email: 'ada@example.com',
       description: 'Analyst',
-      publicKey: pem,
     });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
@@ -262,7 +262,7 @@ describe('users', () => {
       lastName: 'Lovelace',
       email: 'ada@example.com',
       description: 'Analyst',
-      publicKey: pem,
+      publicKey: null,
     });
     const jwt = await accessTokenFor(t, user);
     expect(decodeJwt(jwt).payload).toMatchObject({
@@ -272,9 +272,8 @@ describe('users', () => {
     const cleared = await patch(`/api/admin/users/${user.id}`, {
       scope: null,
       firstName: null,
-      publicKey: null,
     });
-    expect(cleared.body).toMatchObject({ scope: null, firstName: null, publicKey: null });
+    expect(cleared.body).toMatchObject({ scope: null, firstName: null });
     expect(cleared.body.lastName).toBe('Lovelace');
   });
 
@@ -549,13 +548,15 @@ describe('credentials', () => {
     expectError(await del('/api/admin/sessions/x'), 400);
   });
 
-  it('ends every user token and session of a user at once', async () => {
+  it('ends every user token, session and access JWT of a user at once', async () => {
     const user = await newUser('revoked-all');
     const tokens = [await userTokenFor(t, user), await userTokenFor(t, user)];
     const sessions = [await sessionFor(t, user), await sessionFor(t, user)];
+    const jwt = await accessTokenFor(t, user);
     const res = await del(`/api/admin/users/${user.id}/credentials`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ userTokens: 2, sessions: 2 });
+    expect(res.body).toEqual({ userTokens: 2, sessions: 2, rsaKeyRemoved: false });
+    expect(await tokenStatus(t, jwt)).not.toBe('valid');
     for (const token of tokens) expect(await tokenStatus(t, token)).not.toBe('valid');
     for (const session of sessions) expect(await sessionIsLive(t, session)).toBe(false);
     expectError(await del('/api/admin/users/999999/credentials'), 404);

@@ -209,6 +209,11 @@ describe('the OpenAPI document', () => {
       'POST /auth/hashpassword',
       'POST /auth/matchpassword',
       'POST /api/me/password',
+      'PUT /api/me/public-key',
+      'DELETE /api/me/public-key',
+      'POST /api/me/totp',
+      'POST /api/me/totp/confirm',
+      'DELETE /api/me/totp',
     ];
     const undocumented = limited.filter((name) => {
       const found = operations.find((operation) => operation.name === name);

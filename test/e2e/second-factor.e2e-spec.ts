@@ -462,15 +462,20 @@ describe('credentials issued with a code are used without one', () => {
     expect(check.body.tokenStatus).toBe('valid');
   });
 
-  it('self-service: a password change with a session needs no code', async () => {
+  it('self-service: a token issued with a code is no proof, so a password change asks for a code again', async () => {
     const { user, secret } = await enrolledUser();
     const token = await accessTokenOf(user, codeFor(secret));
-    const res = await t
-      .http()
-      .post('/api/me/password')
-      .set('Authorization', bearer(token))
-      .send({ oldPassword: PASSWORD, newPassword: 'another-password-42' });
-    expect(res.status).toBe(204);
+    nextStep();
+    const change = (code?: string) =>
+      t
+        .http()
+        .post('/api/me/password')
+        .set('Authorization', bearer(token))
+        .send({ oldPassword: PASSWORD, newPassword: 'another-password-42', code });
+    const withoutCode = await change();
+    expect(withoutCode.status).toBe(401);
+    expect(withoutCode.headers['gatehouse-otp']).toBe('required');
+    expect((await change(codeFor(secret))).status).toBe(204);
   });
 });
 

@@ -150,20 +150,29 @@ describe('profile', () => {
     expectError(await bearer(t.http().patch('/api/me'), jwt).type('json').send('{"a":'), 400);
   });
 
-  it('replaces my public key, and refuses what is not an RSA public key of 2048 bits', async () => {
+  it('replaces my public key with my password, and refuses what is not an RSA public key of 2048 bits', async () => {
     const { publicKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
     const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const res = await bearer(t.http().put('/api/me/public-key'), jwt).send({ publicKey: pem });
+    const put = (body: object) => bearer(t.http().put('/api/me/public-key'), jwt).send(body);
+    expectError(await put({ publicKey: pem }), 400);
+    expectError(await put({ publicKey: pem, password: 'not-my-password' }), 403);
+    const res = await put({ publicKey: pem, password: PASSWORD });
     expect(res.status).toBe(200);
     expect(res.body.publicKey).toBe(pem);
     const { publicKey: small } = await promisify(generateKeyPair)('rsa', { modulusLength: 1024 });
     for (const body of [
-      {},
-      { publicKey: 'nope' },
-      { publicKey: small.export({ type: 'spki', format: 'pem' }).toString() },
+      { password: PASSWORD },
+      { publicKey: 'nope', password: PASSWORD },
+      { publicKey: small.export({ type: 'spki', format: 'pem' }).toString(), password: PASSWORD },
+      { publicKey: pem, password: PASSWORD, code: 5 },
     ]) {
-      expectError(await bearer(t.http().put('/api/me/public-key'), jwt).send(body), 400);
+      expectError(await put(body), 400);
     }
+    const removed = await bearer(t.http().delete('/api/me/public-key'), jwt).send({
+      password: PASSWORD,
+    });
+    expect(removed.status).toBe(204);
+    expect((await bearer(t.http().get('/api/me'), jwt)).body.publicKey).toBeNull();
   });
 });
 
@@ -341,8 +350,8 @@ describe('OpenAPI', () => {
     const operations = Object.entries(doc.paths)
       .filter(([path]) => path === '/api/me' || path.startsWith('/api/me/'))
       .flatMap(([, methods]) => Object.values(methods));
-    // Profile (2), public key, password, user tokens (2), sessions (2), second factor (3).
-    expect(operations).toHaveLength(11);
+    // Profile (2), public key (2), password, user tokens (2), sessions (2), second factor (3).
+    expect(operations).toHaveLength(12);
     for (const op of operations) {
       expect(op.tags).toEqual(['Self-service']);
       expect(typeof op.summary).toBe('string');

@@ -1002,17 +1002,28 @@ describe('Session API', () => {
       );
     });
 
-    it('replaces the key as that user with an access JWT, and gives a keyless user one', async () => {
+    it('gives a keyless user one with Basic, but never for an access JWT alone', async () => {
       const user = await registerUser(t, {}, uniqueName('jwt-rekey'));
       const auth = await t
         .http()
         .post('/v1/auth')
         .send({ username: user.username, password: PASSWORD });
       expect(auth.status).toBe(200);
-      const res = await t
+      const byToken = await t
         .http()
         .put(`/api/users/${user.id}/public-key`)
         .set('Authorization', `Bearer ${auth.body.access_token as string}`)
+        .send({ publicKey: spkiPem(keyC.publicKey) });
+      expect(byToken.status).toBe(401);
+      expectFailure(
+        await rsaLogin(t, rsaLoginBody(user.username, keyC.privateKey)),
+        401,
+        'NOTFOUND',
+      );
+      const res = await t
+        .http()
+        .put(`/api/users/${user.id}/public-key`)
+        .set('Authorization', basic(user.username, PASSWORD))
         .send({ publicKey: spkiPem(keyC.publicKey) });
       expect(res.status).toBe(200);
       expectEnvelope(await rsaLogin(t, rsaLoginBody(user.username, keyC.privateKey)), 201, 'OK', {
@@ -1037,7 +1048,7 @@ describe('Session API', () => {
       );
     });
 
-    it("lets an admin replace anyone's key", async () => {
+    it("refuses an admin's key for anyone else with 403: admins remove keys, never set one", async () => {
       const user = await registerUser(
         t,
         { publicKey: spkiPem(keyA.publicKey) },
@@ -1048,13 +1059,12 @@ describe('Session API', () => {
         .put(`/api/users/${user.id}/public-key`)
         .set('Authorization', basic(ADMIN.username, ADMIN.password))
         .send({ publicKey: spkiPem(keyC.publicKey) });
-      expect(res.status).toBe(200);
-      expect(res.body).toEqual({ username: user.username });
-      expectEnvelope(await rsaLogin(t, rsaLoginBody(user.username, keyC.privateKey)), 201, 'OK', {
+      expect(res.status).toBe(403);
+      expectEnvelope(await rsaLogin(t, rsaLoginBody(user.username, keyA.privateKey)), 201, 'OK', {
         keys: ['sid', 'user'],
       });
       expectFailure(
-        await rsaLogin(t, rsaLoginBody(user.username, keyA.privateKey)),
+        await rsaLogin(t, rsaLoginBody(user.username, keyC.privateKey)),
         401,
         'NOTFOUND',
       );

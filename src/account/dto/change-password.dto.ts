@@ -1,5 +1,6 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsDefined, IsString, MaxLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsDefined, IsOptional, IsString, MaxLength } from 'class-validator';
+import { SECOND_FACTOR_CODE_DOC } from '../../second-factor/dto/second-factor.dto.js';
 
 export class ChangePasswordDto {
   @ApiProperty({ example: 'correct-horse-battery', description: 'The current password' })
@@ -16,4 +17,13 @@ export class ChangePasswordDto {
   @IsString()
   @MaxLength(1024)
   newPassword: string;
+
+  @ApiPropertyOptional({
+    ...SECOND_FACTOR_CODE_DOC,
+    description: `${SECOND_FACTOR_CODE_DOC.description}; needed while my second factor is on`,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  code?: string;
 }

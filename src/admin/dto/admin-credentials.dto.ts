@@ -41,6 +41,8 @@ export class RevokedAccessTokenDto {
 export class EndedCredentialsDto {
   @ApiProperty({ example: 2 }) userTokens: number;
   @ApiProperty({ example: 1 }) sessions: number;
+  @ApiProperty({ example: true, description: 'Whether an RSA login key was removed' })
+  rsaKeyRemoved: boolean;
 }
 
 export class RotateKeyQueryDto {

@@ -5,6 +5,7 @@ import { PageQueryDto } from '../../common/validation/page-query.dto.js';
 import { DEFAULT_PAGE_SIZE, queryBoolean } from '../../common/validation/query-values.js';
 import {
   ArrayMaxSize,
+  Equals,
   IsArray,
   IsBoolean,
   IsDefined,
@@ -105,17 +106,16 @@ export class UpdateUserDto extends UpdateProfileDto {
   @Max(INT32_MAX, { each: true })
   groups?: number[];
 
-  @ApiPropertyOptional({
-    type: String,
-    description: 'RSA public key (SPKI PEM, at least 2048 bits); null removes it',
-    example:
-      '-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA…\n-----END PUBLIC KEY-----\n',
-    nullable: true,
+  /**
+   * Not a field an admin sets: a login key is the owner's to add. Kept here only so that a body
+   * naming it is refused rather than silently stripped.
+   */
+  @ValidateIf(isGiven)
+  @Equals(undefined, {
+    message:
+      'publicKey cannot be set by an admin: the user adds their own key, and an admin removes one with DELETE /api/admin/users/{id}/public-key',
   })
-  @IsOptional()
-  @IsString()
-  @MaxLength(16_384)
-  publicKey?: string | null;
+  publicKey?: never;
 
   @ApiPropertyOptional({
     example: false,

@@ -1,0 +1,35 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsDefined, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { SECOND_FACTOR_CODE_DOC } from '../../second-factor/dto/second-factor.dto.js';
+import { PUBLIC_KEY_DOC } from '../../users/dto/public-key.dto.js';
+
+/**
+ * What an owner proves again before a credential of theirs changes: a token or a session alone
+ * never adds, replaces or removes one.
+ */
+export class OwnerProofDto {
+  @ApiProperty({ example: 'correct-horse-battery', description: 'My current password' })
+  @IsDefined()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1024)
+  password: string;
+
+  @ApiPropertyOptional({
+    ...SECOND_FACTOR_CODE_DOC,
+    description: `${SECOND_FACTOR_CODE_DOC.description}; needed while my second factor is on`,
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  code?: string;
+}
+
+/** `PUT /api/me/public-key`: the new key, with the owner's proof. */
+export class SetMyPublicKeyDto extends OwnerProofDto {
+  @ApiProperty(PUBLIC_KEY_DOC)
+  @IsDefined()
+  @IsString()
+  @MaxLength(16_384)
+  publicKey: string;
+}

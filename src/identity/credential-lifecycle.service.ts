@@ -1,0 +1,358 @@
+import {
+  ConflictException,
+  ForbiddenException,
+  Injectable,
+  NotFoundException,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { type AuditEventType, AuditService } from '../audit/audit.service.js';
+import { SecondFactorService, type TotpEnrolment } from '../second-factor/second-factor.service.js';
+import type { User } from '../users/entities/user.entity.js';
+import { checkedPublicKey, UsersService } from '../users/users.service.js';
+import type { FastifyRequest } from 'fastify';
+import { type LoginAttempt, loginAttemptOf } from './login-attempt.js';
+import {
+  type OwnerProof,
+  PasswordCheckService,
+  type ProofEvent,
+} from './password-check.service.js';
+import { actorFields, clientFields, type RequestActor } from './request-actor.decorator.js';
+import { basicCredentials, basicSecondFactor, looksLikeJwt } from './request-credentials.js';
+import type { EndedCredentials } from './user-credentials.service.js';
+
+const SELF_SERVICE = 'self-service';
+const ADMIN_API = 'admin';
+
+/**
+ * An owner changing a credential of theirs: the signed-in caller, or the name Basic credentials
+ * gave (the REST-auth route, where the password is the authentication); from where.
+ */
+export interface Owner {
+  account: User | string;
+  attempt: LoginAttempt;
+  /** Where the request takes a code, named when one is due (`code`, the body's field, unless given). */
+  codeField?: string;
+}
+
+/** What an admin's "end all credentials" ended. */
+export interface EndedAll extends EndedCredentials {
+  rsaKeyRemoved: boolean;
+}
+
+type AuditDetail = Record<string, string | number | boolean>;
+
+/** The owner of a self-service call: the signed-in caller, calling from where the request came. */
+export function ownerOf(actor: RequestActor): Owner {
+  return {
+    account: actor.caller.user,
+    attempt: { api: SELF_SERVICE, address: actor.address, agent: actor.agent },
+  };
+}
+
+/**
+ * The owner a request's Basic credentials name, with the password as the proof and the code from
+ * X-OTP: where the password is the authentication. A request without a Basic password, or with a
+ * token in the username field, proves nothing (401).
+ */
+export function basicOwnerOf(
+  request: FastifyRequest,
+  api: string,
+): { owner: Owner; proof: OwnerProof } {
+  const credentials = basicCredentials(request);
+  if (!credentials || looksLikeJwt(credentials.username)) throw new UnauthorizedException();
+  const { code, field } = basicSecondFactor(request);
+  return {
+    owner: {
+      account: credentials.username,
+      attempt: loginAttemptOf(api, request),
+      codeField: field,
+    },
+    proof: { password: credentials.password, code },
+  };
+}
+
+/**
+ * The one place an owner or an admin adds, replaces or removes a credential of an existing user,
+ * whatever door the request came through (the credentials a user starts with come from
+ * registration, the CLI or an import), each as the credential lifecycle says:
+ * - an owner proves the current password again, and a code when a second factor is on, through
+ *   the one password check (per-address limit, lock, audit); a token or a session alone never
+ *   adds or replaces a credential, so that whoever steals one cannot make it permanent;
+ * - a second-factor code alone (confirming or turning off a factor) counts towards the lock as a
+ *   wrong login code does, and is taken only while the lock lets it through;
+ * - an admin resets a password or a second factor and removes a login key, but never adds a
+ *   login key (only its owner does); "end all credentials" ends every session, user token and
+ *   access JWT and removes the login key;
+ * - every addition, replacement and removal is an audit event naming the kind of credential and
+ *   who changed it, never its value.
+ */
+@Injectable()
+export class CredentialLifecycleService {
+  constructor(
+    private readonly passwords: PasswordCheckService,
+    private readonly users: UsersService,
+    private readonly secondFactor: SecondFactorService,
+    private readonly audit: AuditService,
+  ) {}
+
+  // ---- the RSA login key (loginwithrsa) ---------------------------------------------------
+
+  /**
+   * Adds or replaces the owner's RSA login key once they prove the password (and a code). With
+   * `userId`, the user a route names: anyone else is refused (403), an admin included.
+   */
+  async setLoginKey(owner: Owner, pem: string, proof: OwnerProof, userId?: number): Promise<User> {
+    const publicKey = checkedPublicKey(pem);
+    const user = await this.proveOwner(owner, proof, loginKeyEvent('set'));
+    if (userId !== undefined && user.id !== userId) {
+      throw new ForbiddenException(
+        'Only the user may set their own key (an admin removes one with DELETE /api/admin/users/{id}/public-key)',
+      );
+    }
+    await this.users.setPublicKey(user, publicKey);
+    await this.recordChange(
+      owner.attempt,
+      user,
+      null,
+      'credential.change',
+      loginKeyDetail(user.publicKey === null ? 'add' : 'replace'),
+    );
+    return user;
+  }
+
+  /** Removes the owner's RSA login key once they prove the password (and a code); 409 without one. */
+  async removeLoginKey(actor: RequestActor, proof: OwnerProof): Promise<void> {
+    const current = await this.existingUser(actor.caller.user.id);
+    if (current.publicKey === null) throw new ConflictException('No RSA public key is set');
+    const owner = ownerOf(actor);
+    const user = await this.proveOwner(owner, proof, loginKeyEvent('remove'));
+    await this.users.setPublicKey(user, null);
+    await this.recordChange(
+      owner.attempt,
+      user,
+      null,
+      'credential.change',
+      loginKeyDetail('remove'),
+    );
+  }
+
+  /** An admin removes a user's RSA login key (also when none is set: the answer is the same). */
+  async removeLoginKeyAsAdmin(actor: RequestActor, userId: number): Promise<void> {
+    const user = await this.existingUser(userId);
+    const wasSet = user.publicKey !== null;
+    if (wasSet) await this.users.setPublicKey(user, null);
+    await this.recordChange(adminAttempt(actor), user, actor, 'credential.change', {
+      ...loginKeyDetail('remove'),
+      wasSet,
+    });
+  }
+
+  /**
+   * An admin's "end all credentials", for incident response: every session, user token and
+   * access JWT of the user ends and the RSA login key goes, in one transaction; the password and
+   * the second factor stay (an admin resets those explicitly).
+   */
+  async endAll(actor: RequestActor, userId: number): Promise<EndedAll> {
+    const user = await this.existingUser(userId);
+    const ended = await this.users.endAllCredentials(user);
+    const rsaKeyRemoved = user.publicKey !== null;
+    await this.recordChange(adminAttempt(actor), user, actor, 'token.revoke', {
+      action: 'all-credentials',
+      sessionsEnded: ended.sessions,
+      userTokensRevoked: ended.userTokens,
+    });
+    if (rsaKeyRemoved) {
+      await this.recordChange(adminAttempt(actor), user, actor, 'credential.change', {
+        ...loginKeyDetail('remove'),
+        reason: 'all-credentials',
+      });
+    }
+    return { ...ended, rsaKeyRemoved };
+  }
+
+  // ---- the password ------------------------------------------------------------------------
+
+  /**
+   * Changes the owner's password once the new one passes the policy and the old one (and a code,
+   * when a second factor is on) the one password check. Every other session and user token
+   * ends; the one this call came with is kept, since its holder has just proved the password
+   * again. Every access JWT issued before stops, the caller's included.
+   */
+  async changePassword(
+    actor: RequestActor,
+    oldPassword: string,
+    newPassword: string,
+    code: string | null,
+  ): Promise<void> {
+    const owner = ownerOf(actor);
+    const { user, credential } = actor.caller;
+    const ended = await this.users.setPassword(user, newPassword, {
+      field: 'newPassword',
+      keep: credential,
+      confirm: async () => {
+        await this.proveOwner(
+          owner,
+          { password: oldPassword, code },
+          { type: 'password.change' },
+          'oldPassword',
+        );
+      },
+    });
+    await this.recordChange(owner.attempt, user, null, 'password.change', {
+      keptCredential: credential.kind === 'jwt' ? 'none' : credential.kind,
+      sessionsEnded: ended.sessions,
+      userTokensRevoked: ended.userTokens,
+    });
+  }
+
+  /**
+   * An admin sets a new password: every user token, session and access JWT of the user ends,
+   * and a lock from failed logins is lifted.
+   */
+  async resetPassword(actor: RequestActor, userId: number, password: string): Promise<void> {
+    const user = await this.existingUser(userId);
+    const ended = await this.users.setPassword(user, password, { unlock: true });
+    await this.recordChange(adminAttempt(actor), user, actor, 'password.change', {
+      action: 'reset',
+      sessionsEnded: ended.sessions,
+      userTokensRevoked: ended.userTokens,
+    });
+  }
+
+  // ---- the TOTP second factor -----------------------------------------------------------
+
+  /**
+   * Starts enrolling a TOTP second factor once the owner proves the current password (a stolen
+   * token or session alone cannot add the thief's factor); a right password resets no failure
+   * count, whatever the answer (409 when a factor is on already). Logins stay as they were until
+   * a first code confirms it.
+   */
+  async startSecondFactor(actor: RequestActor, password: string): Promise<TotpEnrolment> {
+    this.secondFactor.assertAvailable();
+    const owner = ownerOf(actor);
+    const user = await this.proveOwner(owner, { password }, { type: 'second-factor.enrol' });
+    const enrolment = await this.secondFactor.startEnrolment(user.id, user.username);
+    await this.recordChange(owner.attempt, user, null, 'second-factor.enrol');
+    return enrolment;
+  }
+
+  /**
+   * Turns the pending factor on with its first code; a wrong code counts towards the lock. The
+   * ten recovery codes, shown this once.
+   */
+  async confirmSecondFactor(actor: RequestActor, code: string): Promise<string[]> {
+    const { user } = actor.caller;
+    const owner = ownerOf(actor);
+    const recoveryCodes = await this.passwords.proveCode(
+      user,
+      owner.attempt,
+      { type: 'second-factor.enable' },
+      () => this.secondFactor.judgeConfirmation(user.id, code),
+    );
+    if (!recoveryCodes) {
+      throw new ForbiddenException('code is not a current code of the secret being enrolled');
+    }
+    await this.recordChange(owner.attempt, user, null, 'second-factor.enable');
+    return recoveryCodes;
+  }
+
+  /**
+   * Turns the factor off with one of its codes. A wrong code counts towards the lock as at a
+   * login, and a good one turns the factor off only while the account is not locked: a stolen
+   * session must not get to guess codes without end.
+   */
+  async turnOffSecondFactor(actor: RequestActor, code: string): Promise<void> {
+    const { user } = actor.caller;
+    const owner = ownerOf(actor);
+    const removed = await this.passwords.proveCode(
+      user,
+      owner.attempt,
+      { type: 'second-factor.disable' },
+      () => this.secondFactor.judgeRemoval(user.id, code),
+    );
+    if (!removed) {
+      throw new ForbiddenException('code is not a current TOTP or an unused recovery code');
+    }
+    await this.recordChange(owner.attempt, user, null, 'second-factor.disable');
+  }
+
+  /**
+   * An admin removes a user's second factor, on or pending, with its recovery codes: for a user
+   * who lost their authenticator and recovery codes. Their next password login needs no code.
+   */
+  async resetSecondFactor(actor: RequestActor, userId: number): Promise<void> {
+    const user = await this.existingUser(userId);
+    const wasOn = await this.secondFactor.remove(userId);
+    await this.recordChange(adminAttempt(actor), user, actor, 'second-factor.disable', {
+      action: 'reset',
+      wasOn,
+    });
+  }
+
+  // ---- proofs, users and the audit --------------------------------------------------------
+
+  /**
+   * The owner's proof through the one password check. Wrong credentials are a 401 where the
+   * password is the request's authentication (Basic), and a 403 for a caller who is signed in.
+   */
+  private async proveOwner(
+    owner: Owner,
+    proof: OwnerProof,
+    event: ProofEvent,
+    passwordField = 'password',
+  ): Promise<User> {
+    const user = await this.passwords.reprove(
+      owner.account,
+      proof,
+      owner.attempt,
+      event,
+      owner.codeField,
+    );
+    if (user) return user;
+    if (typeof owner.account === 'string') throw new UnauthorizedException();
+    throw new ForbiddenException(
+      proof.code
+        ? `${passwordField} or code is wrong`
+        : `${passwordField} is not the current password`,
+    );
+  }
+
+  private async existingUser(id: number): Promise<User> {
+    const user = await this.users.findById(id);
+    if (!user) throw new NotFoundException('No user has this id');
+    return user;
+  }
+
+  /** A credential change of `user`, by them (`actor` null) or by the admin `actor`. */
+  private recordChange(
+    attempt: LoginAttempt,
+    user: User,
+    actor: RequestActor | null,
+    type: AuditEventType,
+    detail?: AuditDetail,
+  ): Promise<void> {
+    return this.audit.record({
+      type,
+      outcome: 'success',
+      api: attempt.api,
+      userId: user.id,
+      username: user.username,
+      ...(actor ? actorFields(actor) : { address: attempt.address, agent: attempt.agent }),
+      detail,
+    });
+  }
+}
+
+function adminAttempt(actor: RequestActor): LoginAttempt {
+  return { api: ADMIN_API, ...clientFields(actor) };
+}
+
+/** How an RSA login key's change is recorded: the kind of credential and what happened to it. */
+function loginKeyDetail(action: 'add' | 'replace' | 'remove' | 'set') {
+  return { credential: 'rsa-key', action };
+}
+
+/** The event a failed proof for an RSA login key's change is recorded as. */
+function loginKeyEvent(action: 'set' | 'remove'): ProofEvent {
+  return { type: 'credential.change', detail: loginKeyDetail(action) };
+}
