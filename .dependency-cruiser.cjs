@@ -1,0 +1,91 @@
+/**
+ * The direction of the code, held by `npm run lint`: doors (the APIs, administration,
+ * self-service, the CLI) → identity (who is this request, may it do this) → credential stores →
+ * the user store and password hashing → platform (configuration, clock, metrics, database,
+ * dialects, audit). A folder imports only folders of its own layer's lower rungs or of lower
+ * layers; runtime imports count, type-only imports do not (they vanish at compile time).
+ */
+
+/** Each layer's folders under src/, from the bottom up; a folder may import those listed before it. */
+const LAYERS = [
+  ['config', 'clock', 'metrics', 'database', 'common', 'throttling', 'audit'],
+  ['password-hashing', 'user-store'],
+  [
+    'credentials/liveness',
+    'credentials/access-tokens',
+    'credentials/user-tokens',
+    'credentials/sessions',
+    'credentials/service-clients',
+    'credentials/second-factor',
+    'credentials/login-keys',
+  ],
+  ['identity'],
+];
+const DOORS = [
+  'users',
+  'auth',
+  'sessions',
+  'passwords',
+  'security',
+  'oauth2',
+  'forward-auth',
+  'admin',
+  'account',
+  'health',
+  'maintenance',
+  'cli',
+];
+
+const ORDER = LAYERS.flat();
+const escape = (folder) => folder.replace(/[-/]/g, (c) => `\\${c}`);
+const under = (folders) => `^src/(${folders.map(escape).join('|')})/`;
+
+/** Rung by rung: nothing below a folder imports it. */
+const upward = ORDER.map((folder, rung) => ({
+  name: `no-upward-from-${folder.replace('/', '-')}`,
+  comment: `${folder} is below ${ORDER.slice(rung + 1).join(', ') || 'the doors'} and the doors: it must not import them`,
+  severity: 'error',
+  from: { path: `^src/${escape(folder)}/` },
+  to: {
+    path: under([...ORDER.slice(rung + 1), ...DOORS]),
+    dependencyTypesNot: ['type-only'],
+  },
+}));
+
+module.exports = {
+  forbidden: [
+    ...upward,
+    {
+      name: 'no-door-to-door',
+      comment: 'A door stands on identity and the stores, never on another door',
+      severity: 'error',
+      from: { path: under(DOORS) },
+      to: {
+        path: under(DOORS),
+        pathNot: ['^src/$1/'],
+        dependencyTypesNot: ['type-only'],
+      },
+    },
+    {
+      name: 'no-circular',
+      comment: 'No import cycle between files (and so none between folders)',
+      severity: 'error',
+      from: {},
+      to: { circular: true, dependencyTypesNot: ['type-only'] },
+    },
+    {
+      name: 'folders-are-known',
+      comment: 'Every folder under src/ has a place in the layers above',
+      severity: 'error',
+      from: { path: '^src/[^/]+/', pathNot: [under([...ORDER, ...DOORS]), '^src/credentials/'] },
+      to: {},
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '\\.spec\\.ts$' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensionAlias: { '.js': ['.ts', '.js'] } },
+  },
+};
