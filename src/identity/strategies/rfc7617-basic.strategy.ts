@@ -1,35 +1,36 @@
 import type { IncomingMessage } from 'node:http';
-import { BasicStrategy } from 'passport-http';
+import passport from 'passport';
 import { basicCredentials } from '../request-credentials.js';
 
-type Verified = (error: unknown, user?: unknown) => void;
+type Verified = (error: unknown, user?: object | false) => void;
+type VerifyCredentials = (
+  username: string,
+  password: string,
+  request: IncomingMessage,
+  done: Verified,
+) => void;
 
 /**
- * passport-http's Basic strategy with its header parsing replaced: passport-http splits on every
- * colon (so `pass:word` would be checked as `pass`) and refuses an empty password, which the
- * REST-auth API's token-as-username allows. `validate` gets the request too, for the login's
- * audit event.
+ * `Authorization: Basic` read as RFC 7617 says: the username ends at the first colon, so that
+ * `pass:word` is checked whole, and the password may be empty, as the REST-auth API's
+ * token-as-username has it (passport-http's Basic strategy splits on every colon and refuses an
+ * empty password). `verify` gets the request too, for the login's audit event. Written on
+ * Passport's own strategy class, with only what Passport offers every strategy.
  */
-export class Rfc7617BasicStrategy extends BasicStrategy {
-  authenticate(request: IncomingMessage): void {
-    const self = this as unknown as {
-      _verify: (
-        username: string,
-        password: string,
-        request: IncomingMessage,
-        done: Verified,
-      ) => void;
-      _challenge: () => string;
-      fail: (challenge: string) => void;
-      error: (error: unknown) => void;
-      success: (user: unknown) => void;
-    };
+export class Rfc7617BasicStrategy extends passport.Strategy {
+  override name = 'basic';
+
+  constructor(private readonly verify: VerifyCredentials) {
+    super();
+  }
+
+  override authenticate(request: IncomingMessage): void {
     const credentials = basicCredentials(request);
-    if (!credentials) return self.fail(self._challenge());
-    self._verify(credentials.username, credentials.password, request, (error, user) => {
-      if (error) return self.error(error);
-      if (!user) return self.fail(self._challenge());
-      self.success(user);
+    if (!credentials) return this.fail();
+    this.verify(credentials.username, credentials.password, request, (error, user) => {
+      if (error) return this.error(error);
+      if (!user) return this.fail();
+      this.success(user);
     });
   }
 }
