@@ -1,33 +1,35 @@
 #!/usr/bin/env node
 import { CommandFactory } from 'nest-commander';
 import { CliModule } from './cli/cli.module.js';
-import { UsageError } from './cli/usage-error.js';
-import { loadAppConfig } from './config/app-config.js';
 import { loadDotEnv } from './config/environment.js';
 
 /** Exit codes: 0 done, 1 failed (one line says why), 2 called wrongly. */
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
-/** Administrative verbs (`gatehouse --help` lists them), run against the configured database. */
+/**
+ * Administrative verbs (`gatehouse --help` lists them), run against the configured database. This
+ * reads the command line alone; the verb that runs reads the configuration and boots what it needs.
+ */
 async function main(): Promise<void> {
   loadDotEnv();
-  // A command runs once and ends: the purge schedule is the server's, never the command line's.
-  const config = loadAppConfig({ ...process.env, PURGE_INTERVAL_SECONDS: '0' });
-  const app = await CommandFactory.createWithoutRunning(CliModule.forRoot(config), {
+  const cli = await CommandFactory.createWithoutRunning(CliModule, {
     logger: false,
     serviceErrorHandler: (error) => {
       throw error;
     },
   });
   try {
-    await CommandFactory.runApplication(app);
+    await CommandFactory.runApplication(cli);
   } finally {
-    await app.close();
+    await cli.close();
   }
 }
 
-/** commander's own errors: it has printed the message already. */
+/**
+ * commander's errors, a usage error a command reports included (`this.command.error`): it has
+ * printed the message and the usage line already.
+ */
 function isCommanderError(error: unknown): error is { code: string; exitCode: number } {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('commander.');
@@ -38,6 +40,6 @@ main().then(
   (error: unknown) => {
     if (isCommanderError(error)) process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE);
     console.error((error as Error).message);
-    process.exit(error instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE);
+    process.exit(EXIT_FAILURE);
   },
 );

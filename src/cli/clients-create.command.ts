@@ -1,9 +1,5 @@
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
 import { Command, CommandRunner } from 'nest-commander';
-import { CreateServiceClientDto } from '../oauth2/dto/service-client.dto.js';
-import { ServiceClientsService } from '../oauth2/service-clients.service.js';
-import { UsageError } from './usage-error.js';
+import { runVerb } from './verb-context.js';
 
 /**
  * Registers a service client for introspection and revocation, and prints its id and secret: the
@@ -15,16 +11,26 @@ import { UsageError } from './usage-error.js';
   description: 'register a service client (introspection, revocation); prints its id and secret',
 })
 export class ClientsCreateCommand extends CommandRunner {
-  constructor(private readonly clients: ServiceClientsService) {
-    super();
-  }
-
   async run([name]: string[]): Promise<void> {
-    const dto = plainToInstance(CreateServiceClientDto, { name });
-    const [error] = validateSync(dto);
-    if (error) throw new UsageError(Object.values(error.constraints ?? {})[0] ?? 'invalid name');
-    const client = await this.clients.create({ api: 'cli' }, dto.name);
-    console.log(`client_id=${client.clientId}`);
-    console.log(`client_secret=${client.clientSecret}`);
+    const error = await clientNameError(name);
+    if (error) this.command.error(error);
+    await runVerb(
+      async () => (await import('./clients-create.task.js')).verb,
+      (task) => task.run(name),
+    );
   }
+}
+
+/**
+ * What is wrong with the name under the admin route's rules, or null when nothing is: a usage
+ * error, found before anything boots (the rules' classes alone are loaded).
+ */
+async function clientNameError(name: string): Promise<string | null> {
+  const [{ plainToInstance }, { validateSync }, { CreateServiceClientDto }] = await Promise.all([
+    import('class-transformer'),
+    import('class-validator'),
+    import('../oauth2/dto/service-client.dto.js'),
+  ]);
+  const [error] = validateSync(plainToInstance(CreateServiceClientDto, { name }));
+  return error ? (Object.values(error.constraints ?? {})[0] ?? 'invalid name') : null;
 }

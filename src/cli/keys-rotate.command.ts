@@ -1,6 +1,5 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { AuditService } from '../audit/audit.service.js';
-import { SigningKeysService } from '../tokens/signing-keys.service.js';
+import { runVerb } from './verb-context.js';
 
 interface KeysRotateOptions {
   now?: boolean;
@@ -13,13 +12,6 @@ interface KeysRotateOptions {
     'older keys keep verifying what they signed',
 })
 export class KeysRotateCommand extends CommandRunner {
-  constructor(
-    private readonly keys: SigningKeysService,
-    private readonly audit: AuditService,
-  ) {
-    super();
-  }
-
   @Option({
     flags: '--now',
     description:
@@ -31,17 +23,9 @@ export class KeysRotateCommand extends CommandRunner {
   }
 
   async run(_: string[], options: KeysRotateOptions): Promise<void> {
-    const now = options.now ?? false;
-    const { kid, activatesAt, withdrawn } = await this.keys.rotate({ now });
-    await this.audit.record({
-      type: 'admin.change',
-      outcome: 'success',
-      api: 'cli',
-      detail: { action: 'keys.rotate', kid, now },
-    });
-    console.log(
-      `New signing key: ${kid} signs from ${activatesAt.toISOString()}` +
-        (withdrawn.length > 0 ? `; withdrawn: ${withdrawn.join(', ')}` : ''),
+    await runVerb(
+      async () => (await import('./keys-rotate.task.js')).verb,
+      (task) => task.run(options.now ?? false),
     );
   }
 }

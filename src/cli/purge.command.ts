@@ -1,5 +1,5 @@
 import { Command, CommandRunner } from 'nest-commander';
-import { PurgeService } from '../maintenance/purge.service.js';
+import { runVerb } from './verb-context.js';
 
 @Command({
   name: 'purge',
@@ -8,12 +8,10 @@ import { PurgeService } from '../maintenance/purge.service.js';
     'audit events past retention, once; prints how many of each went',
 })
 export class PurgeCommand extends CommandRunner {
-  constructor(private readonly purge: PurgeService) {
-    super();
-  }
-
   async run(): Promise<void> {
-    const counts = await this.purge.purgeAll();
-    for (const [kind, count] of Object.entries(counts)) console.log(`${kind}: ${count}`);
+    await runVerb(
+      async () => (await import('./purge.task.js')).verb,
+      (task) => task.run(),
+    );
   }
 }

@@ -1,10 +1,5 @@
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
 import { Command, CommandRunner, Option } from 'nest-commander';
-import { AuditService } from '../audit/audit.service.js';
-import { CreateUserDto } from '../users/dto/create-user.dto.js';
-import { UsersService } from '../users/users.service.js';
-import { UsageError } from './usage-error.js';
+import { runVerb } from './verb-context.js';
 
 interface UsersCreateOptions {
   admin?: boolean;
@@ -23,13 +18,6 @@ interface UsersCreateOptions {
     '(--password-stdin) or GATEHOUSE_PASSWORD, never from an argument',
 })
 export class UsersCreateCommand extends CommandRunner {
-  constructor(
-    private readonly users: UsersService,
-    private readonly audit: AuditService,
-  ) {
-    super();
-  }
-
   @Option({ flags: '--admin', description: 'give the user the admin privilege' })
   parseAdmin(): boolean {
     return true;
@@ -45,33 +33,15 @@ export class UsersCreateCommand extends CommandRunner {
       ? await readPasswordFromStdin()
       : process.env.GATEHOUSE_PASSWORD;
     if (!password) {
-      throw new UsageError(
+      this.command.error(
         'users:create needs a password: pipe it in with --password-stdin or set GATEHOUSE_PASSWORD',
       );
     }
-    const user = await this.users.register(
-      validCreateUserDto(username, password),
-      options.admin ? 'admin' : 'user',
+    await runVerb(
+      async () => (await import('./users-create.task.js')).verb,
+      (task) => task.run(username, password, options.admin === true),
     );
-    await this.audit.record({
-      type: 'admin.change',
-      outcome: 'success',
-      api: 'cli',
-      userId: user.id,
-      username: user.username,
-      detail: { action: 'users.create', privilege: user.privilege },
-    });
-    console.log(`Created ${user.privilege} ${user.username} (id ${user.id})`);
   }
-}
-
-/** The same rules as registering over HTTP, with the first broken one as the error. */
-function validCreateUserDto(username: string, password: string): CreateUserDto {
-  const dto = plainToInstance(CreateUserDto, { username, password });
-  const [error] = validateSync(dto);
-  if (error)
-    throw new Error(Object.values(error.constraints ?? {})[0] ?? `${error.property} is invalid`);
-  return dto;
 }
 
 /** All of standard input, less the line break that `echo` or a here-string ends it with. */

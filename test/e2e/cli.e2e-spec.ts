@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RevokedToken } from '../../src/tokens/entities/revoked-token.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -8,12 +11,14 @@ import { CLI_JS } from '../support/server-process.js';
 /**
  * The command line (issue 7), run as the built `gatehouse` binary against a database of its own:
  * exit 0 when done, 1 with one line when it failed, 2 when called wrongly; a password never as an
- * argument; every change to users or keys audited.
+ * argument; every change to users or keys audited. `--help` and a usage error answer before anything
+ * starts: no configuration read, no database opened, no file made.
  */
 
 const PASSWORD = 'cli-pass-1234';
 const ALL_VERBS = [
   'users:create',
+  'users:import',
   'users:set-scope',
   'keys:rotate',
   'clients:create',
@@ -27,24 +32,42 @@ interface CliRun {
   stderr: string;
 }
 
-/** Runs the built CLI with `args`, `input` on its standard input (closed in any case). */
-function runCli(
-  database: TestDatabase,
+interface CliOptions {
+  /** Its standard input, closed in any case. */
+  input?: string;
+  /** Its whole environment besides PATH. */
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Killed after it, which fails the run (exit code 1). */
+  timeoutMs?: number;
+}
+
+/** Runs the built CLI with `args`. */
+function runCliWith(
   args: string[],
-  { input = '', env = {} }: { input?: string; env?: Record<string, string> } = {},
+  { input = '', env = {}, cwd, timeoutMs = 30_000 }: CliOptions = {},
 ): Promise<CliRun> {
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
       [CLI_JS, ...args],
-      {
-        env: { PATH: process.env.PATH, DATABASE_URL: database.url, BCRYPT_COST: '4', ...env },
-        timeout: 30_000,
-      },
+      { env: { PATH: process.env.PATH, ...env }, cwd, timeout: timeoutMs },
       (error, stdout, stderr) =>
         resolve({ code: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
     );
     child.stdin!.end(input);
+  });
+}
+
+/** Runs the built CLI with `args` against `database`, `env` added. */
+function runCli(
+  database: TestDatabase,
+  args: string[],
+  { input, env = {} }: Pick<CliOptions, 'input' | 'env'> = {},
+): Promise<CliRun> {
+  return runCliWith(args, {
+    input,
+    env: { DATABASE_URL: database.url, BCRYPT_COST: '4', ...env },
   });
 }
 
@@ -61,7 +84,61 @@ async function cliEvents(t: TestApp): Promise<Record<string, unknown>[]> {
   return sql(t, `SELECT * FROM "audit_event" WHERE "api" = 'cli' ORDER BY "id"`);
 }
 
-// Each run boots the application context: seconds apiece on a loaded machine.
+describe('CLI: --help and usage errors start nothing', { timeout: 60_000 }, () => {
+  let scratch: string;
+  beforeEach(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'));
+  });
+  afterEach(() => rmSync(scratch, { recursive: true, force: true }));
+
+  /**
+   * In an empty directory with nothing configured, where a start would make the default database
+   * (./data/gatehouse.sqlite) and the second factor's key beside it.
+   */
+  const inScratch = (args: string[], env: Record<string, string> = {}) =>
+    runCliWith(args, { cwd: scratch, env, timeoutMs: 20_000 });
+
+  it.each([[['--help']], [['users:create', '--help']], [['help', 'keys:rotate']]])(
+    '%j answers, exits 0 and creates no file',
+    async (args) => {
+      const run = await inScratch(args);
+      expect(run).toMatchObject({ code: 0, stderr: '' });
+      expect(run.stdout).toMatch(/^Usage: gatehouse /);
+      expect(readdirSync(scratch)).toEqual([]);
+    },
+  );
+
+  it('--help reads no configuration: values that stop every verb do not stop it', async () => {
+    const run = await inScratch(['--help'], { DATABASE_URL: 'mysql://nope', BCRYPT_COST: 'lots' });
+    expect(run.code).toBe(0);
+    for (const verb of ALL_VERBS) expect(run.stdout).toContain(verb);
+  });
+
+  it.each([
+    [['no-such-verb'], /^error: unknown command 'no-such-verb'\nUsage: gatehouse <verb> /],
+    [
+      ['users:create'],
+      /^error: missing required argument 'username'\nUsage: gatehouse users:create \[options\] <username> /,
+    ],
+    [['purge', '--bogus'], /^error: unknown option '--bogus'\nUsage: gatehouse purge /],
+    [
+      ['users:create', 'someone'],
+      /^users:create needs a password.*\nUsage: gatehouse users:create /,
+    ],
+    [
+      ['clients:create', 'has spaces'],
+      /^name must be .*\nUsage: gatehouse clients:create \[options\] <name> /,
+    ],
+  ])('a usage error, %j, exits 2 with the usage line and creates no file', async (args, stderr) => {
+    const run = await inScratch(args);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(stderr);
+    expect(readdirSync(scratch)).toEqual([]);
+  });
+});
+
+// Each run of a verb boots the modules it needs: seconds apiece on a loaded machine.
 describe('CLI: migrations:run', { timeout: 120_000 }, () => {
   let database: TestDatabase;
   beforeAll(async () => {

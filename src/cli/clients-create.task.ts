@@ -1,0 +1,28 @@
+import { Injectable, Module } from '@nestjs/common';
+import { OAuth2Module } from '../oauth2/oauth2.module.js';
+import { ServiceClientsService } from '../oauth2/service-clients.service.js';
+import type { VerbTask } from './verb-context.js';
+import { VerbStoresModule } from './verb-stores.module.js';
+
+/** `clients:create`: registers the client and prints its id and secret, the one time it is seen. */
+@Injectable()
+export class ClientsCreateTask {
+  constructor(private readonly clients: ServiceClientsService) {}
+
+  async run(name: string): Promise<void> {
+    const client = await this.clients.create({ api: 'cli' }, name);
+    console.log(`client_id=${client.clientId}`);
+    console.log(`client_secret=${client.clientSecret}`);
+  }
+}
+
+@Module({
+  imports: [VerbStoresModule, OAuth2Module],
+  providers: [ClientsCreateTask],
+})
+class ClientsCreateModule {}
+
+export const verb: VerbTask<ClientsCreateTask> = {
+  module: ClientsCreateModule,
+  task: ClientsCreateTask,
+};

@@ -1,0 +1,40 @@
+import { Injectable, Module } from '@nestjs/common';
+import { AuditService } from '../audit/audit.service.js';
+import { UsersModule } from '../users/users.module.js';
+import { UsersService } from '../users/users.service.js';
+import type { VerbTask } from './verb-context.js';
+import { VerbStoresModule } from './verb-stores.module.js';
+
+/** `users:set-scope`: sets the user's own scope, or clears it back to the privilege's default. */
+@Injectable()
+export class UsersSetScopeTask {
+  constructor(
+    private readonly users: UsersService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async run(username: string, scope: string | null): Promise<void> {
+    await this.users.setScope(username, scope);
+    const user = await this.users.findByUsername(username);
+    await this.audit.record({
+      type: 'admin.change',
+      outcome: 'success',
+      api: 'cli',
+      userId: user?.id ?? null,
+      username,
+      detail: { action: 'users.set-scope', scope },
+    });
+    console.log(`Scope of ${username}: ${scope ?? '(privilege default)'}`);
+  }
+}
+
+@Module({
+  imports: [VerbStoresModule, UsersModule],
+  providers: [UsersSetScopeTask],
+})
+class UsersSetScopeModule {}
+
+export const verb: VerbTask<UsersSetScopeTask> = {
+  module: UsersSetScopeModule,
+  task: UsersSetScopeTask,
+};
