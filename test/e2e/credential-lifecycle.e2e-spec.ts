@@ -172,7 +172,7 @@ async function auditOf(user: TestUser): Promise<AuditRow[]> {
     api: row.api as string | null,
     actorId: row.actorId === null ? null : Number(row.actorId),
     detail:
-      row.detail === null ? null : (JSON.parse(String(row.detail)) as Record<string, unknown>),
+      row.detail === null ? null : (JSON.parse(row.detail as string) as Record<string, unknown>),
   }));
 }
 
