@@ -1,5 +1,4 @@
 import { type ArgumentMetadata, ValidationPipe } from '@nestjs/common';
-import { isPlainObject } from '@nestjs/common/utils/shared.utils.js';
 import { plainToInstance } from 'class-transformer';
 import { nulIn } from './client-text.js';
 import { RequestValidationError } from './request-validation.error.js';
@@ -37,6 +36,13 @@ class GatehouseValidationPipe extends ValidationPipe {
     }
     return this.quickChecks.get(metatype)!;
   }
+}
+
+/** An object as a JSON or form body parses to: made by a literal, or with no prototype at all. */
+function isPlainObject(value: unknown): value is object {
+  if (typeof value !== 'object' || value === null) return false;
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  return prototype === Object.prototype || prototype === null;
 }
 
 /** A query value (or name) holding a NUL, as a 400 naming it, in the route's dialect. */
