@@ -34,7 +34,7 @@ const dtoFiles = sourceFiles.filter((file) => /(\/dto\/|\.dto\.ts$)/.test(file))
 const sources = sourceFiles.map((file) => readFileSync(file, 'utf8'));
 const typeOnlyNames = new Set(
   sources.flatMap((text) =>
-    [...text.matchAll(/(?:interface|type)\s+([A-Z]\w*)/g)].map(([, name]) => name),
+    [...text.matchAll(/^(?:export\s+)?(?:interface|type)\s+([A-Z]\w*)/gm)].map(([, name]) => name),
   ),
 );
 const bodyClassNames = new Set(
