@@ -10,10 +10,10 @@ import { DatabaseModule } from '../database/database.module.js';
  */
 @Module({})
 export class VerbModule {
-  static forTask(config: AppConfig, task: Type<unknown>): DynamicModule {
+  static forTask(config: AppConfig, taskModule: Type<unknown>): DynamicModule {
     return {
       module: VerbModule,
-      imports: [ConfigModule.forRoot(config), ClockModule, DatabaseModule, task],
+      imports: [ConfigModule.forRoot(config), ClockModule, DatabaseModule, taskModule],
     };
   }
 }
