@@ -21,51 +21,41 @@ const LAYERS = [
   ],
   ['identity'],
 ];
+/**
+ * The doors, also from the bottom up: a door may stand on one listed before it (the user-token
+ * login shares `POST /auth/login` with the session API's), never on one listed after it.
+ */
 const DOORS = [
-  'users',
-  'auth',
   'sessions',
   'passwords',
+  'auth',
+  'users',
   'security',
   'oauth2',
   'forward-auth',
-  'admin',
   'account',
+  'admin',
   'health',
   'maintenance',
   'cli',
 ];
 
-const ORDER = LAYERS.flat();
+const ORDER = [...LAYERS.flat(), ...DOORS];
 const escape = (folder) => folder.replace(/[-/]/g, (c) => `\\${c}`);
 const under = (folders) => `^src/(${folders.map(escape).join('|')})/`;
 
-/** Rung by rung: nothing below a folder imports it. */
-const upward = ORDER.map((folder, rung) => ({
+/** Rung by rung: nothing imports a folder above it, so no two folders import each other. */
+const upward = ORDER.slice(0, -1).map((folder, rung) => ({
   name: `no-upward-from-${folder.replace('/', '-')}`,
-  comment: `${folder} is below ${ORDER.slice(rung + 1).join(', ') || 'the doors'} and the doors: it must not import them`,
+  comment: `${folder} must not import ${ORDER.slice(rung + 1).join(', ')}`,
   severity: 'error',
   from: { path: `^src/${escape(folder)}/` },
-  to: {
-    path: under([...ORDER.slice(rung + 1), ...DOORS]),
-    dependencyTypesNot: ['type-only'],
-  },
+  to: { path: under(ORDER.slice(rung + 1)), dependencyTypesNot: ['type-only'] },
 }));
 
 module.exports = {
   forbidden: [
     ...upward,
-    {
-      name: 'no-door-to-door',
-      comment: 'A door stands on identity and the stores, never on another door',
-      severity: 'error',
-      from: { path: under(DOORS) },
-      to: {
-        path: under(DOORS),
-        pathNot: ['^src/$1/'],
-        dependencyTypesNot: ['type-only'],
-      },
-    },
     {
       name: 'no-circular',
       comment: 'No import cycle between files (and so none between folders)',
@@ -77,7 +67,7 @@ module.exports = {
       name: 'folders-are-known',
       comment: 'Every folder under src/ has a place in the layers above',
       severity: 'error',
-      from: { path: '^src/[^/]+/', pathNot: [under([...ORDER, ...DOORS]), '^src/credentials/'] },
+      from: { path: '^src/[^/]+/', pathNot: [under(ORDER)] },
       to: {},
     },
   ],
@@ -86,6 +76,5 @@ module.exports = {
     exclude: { path: '\\.spec\\.ts$' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { extensionAlias: { '.js': ['.ts', '.js'] } },
   },
 };

@@ -11,7 +11,7 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdentityModule } from './identity/identity.module.js';
-import { LivenessModule } from './liveness/liveness.module.js';
+import { LivenessModule } from './credentials/liveness/liveness.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import type { AppConfig } from './config/app-config.js';
@@ -19,7 +19,7 @@ import { OAuth2Module } from './oauth2/oauth2.module.js';
 import { SecurityModule } from './security/security.module.js';
 import { ForwardAuthModule } from './forward-auth/forward-auth.module.js';
 import { ThrottlingModule } from './throttling/throttling.module.js';
-import { TokensModule } from './tokens/tokens.module.js';
+import { TokensModule } from './credentials/access-tokens/tokens.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
 

@@ -33,7 +33,7 @@ import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { OwnerProofDto, SetMyPublicKeyDto } from './dto/owner-proof.dto.js';
 import { SessionSummaryDto, UserTokenSummaryDto } from '../identity/dto/credentials.dto.js';
 import { ErrorResponseDto } from '../common/dialects/error-response.dto.js';
-import { ProfileDto, UpdateProfileDto } from '../users/dto/profile.dto.js';
+import { ProfileDto, UpdateProfileDto } from '../identity/dto/profile.dto.js';
 import { Actor, type RequestActor } from '../identity/request-actor.decorator.js';
 import { Authenticated } from '../identity/authenticated.decorator.js';
 import { ApiRateLimitedResponse, HashesPassword } from '../identity/limited-route.decorator.js';
@@ -42,7 +42,7 @@ import {
   StartTotpEnrolmentDto,
   TotpCodeDto,
   TotpEnrolmentDto,
-} from '../second-factor/dto/second-factor.dto.js';
+} from '../credentials/second-factor/dto/second-factor.dto.js';
 
 const badRequest = { type: ErrorResponseDto, description: 'A malformed body or id' };
 

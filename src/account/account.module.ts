@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { User } from '../users/entities/user.entity.js';
-import { SecondFactorModule } from '../second-factor/second-factor.module.js';
+import { User } from '../user-store/entities/user.entity.js';
+import { SecondFactorModule } from '../credentials/second-factor/second-factor.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountController } from './account.controller.js';
 import { AccountService } from './account.service.js';

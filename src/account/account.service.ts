@@ -6,12 +6,15 @@ import { CredentialLifecycleService, ownerOf } from '../identity/credential-life
 import type { SessionSummaryDto, UserTokenSummaryDto } from '../identity/dto/credentials.dto.js';
 import { clientFields, type RequestActor } from '../identity/request-actor.decorator.js';
 import { UserCredentialsService } from '../identity/user-credentials.service.js';
-import type { RecoveryCodesDto, TotpEnrolmentDto } from '../second-factor/dto/second-factor.dto.js';
-import { SecondFactorService } from '../second-factor/second-factor.service.js';
-import type { ProfileDto, UpdateProfileDto } from '../users/dto/profile.dto.js';
-import { User } from '../users/entities/user.entity.js';
-import { toProfileDto } from '../users/profile.js';
-import { UsersService } from '../users/users.service.js';
+import type {
+  RecoveryCodesDto,
+  TotpEnrolmentDto,
+} from '../credentials/second-factor/dto/second-factor.dto.js';
+import { SecondFactorService } from '../credentials/second-factor/second-factor.service.js';
+import type { ProfileDto, UpdateProfileDto } from '../identity/dto/profile.dto.js';
+import { User } from '../user-store/entities/user.entity.js';
+import { toProfileDto } from '../identity/profile.js';
+import { UsersService } from '../user-store/users.service.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { OwnerProofDto, SetMyPublicKeyDto } from './dto/owner-proof.dto.js';
 

@@ -18,11 +18,11 @@ import {
   IssuedClientDto,
   ServiceClientDto,
   UpdateServiceClientDto,
-} from '../oauth2/dto/service-client.dto.js';
+} from '../credentials/service-clients/dto/service-client.dto.js';
 import {
   type ClientChangeActor,
   ServiceClientsService,
-} from '../oauth2/service-clients.service.js';
+} from '../credentials/service-clients/service-clients.service.js';
 
 const clientIdParam = () =>
   ApiParam({ name: 'clientId', type: String, example: 'Zk3mQ0x8v1b2TqXw9rLs4A' });

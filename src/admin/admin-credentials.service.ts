@@ -12,8 +12,8 @@ import {
   AccessTokensService,
   CLOCK_TOLERANCE_SECONDS,
   numericDate,
-} from '../tokens/access-tokens.service.js';
-import { User } from '../users/entities/user.entity.js';
+} from '../credentials/access-tokens/access-tokens.service.js';
+import { User } from '../user-store/entities/user.entity.js';
 import { REST_AUTH_TOKEN_TTL_SECONDS } from '../users/users.controller.js';
 import {
   type EndedCredentialsDto,

@@ -5,8 +5,8 @@ import type { RequestActor } from '../identity/request-actor.decorator.js';
 import { actorFields } from '../identity/request-actor.decorator.js';
 import { AuditService } from '../audit/audit.service.js';
 import { isUniqueViolation } from '../database/database-errors.js';
-import { Group } from '../users/entities/group.entity.js';
-import { User } from '../users/entities/user.entity.js';
+import { Group } from '../user-store/entities/group.entity.js';
+import { User } from '../user-store/entities/user.entity.js';
 import type { AdminGroupDto, CreateGroupDto, UpdateGroupDto } from './dto/admin-group.dto.js';
 
 /** The group tree the session API returns with each user: create, rename, move, delete. */

@@ -35,8 +35,11 @@ import {
 import { AppConfig } from '../config/app-config.js';
 import { Authenticated } from '../identity/authenticated.decorator.js';
 import { Actor, type RequestActor } from '../identity/request-actor.decorator.js';
-import { ImportUserLineDto } from '../users/import/import-line.dto.js';
-import { type ImportCounts, UsersImportService } from '../users/import/users-import.service.js';
+import { ImportUserLineDto } from '../user-store/import/import-line.dto.js';
+import {
+  type ImportCounts,
+  UsersImportService,
+} from '../user-store/import/users-import.service.js';
 import { ImportQueryDto, ImportSummaryDto } from './dto/admin-import.dto.js';
 
 /**

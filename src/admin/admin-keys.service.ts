@@ -2,7 +2,7 @@ import { ConflictException, Injectable } from '@nestjs/common';
 import type { RequestActor } from '../identity/request-actor.decorator.js';
 import { actorFields } from '../identity/request-actor.decorator.js';
 import { AuditService } from '../audit/audit.service.js';
-import { SigningKeysService } from '../tokens/signing-keys.service.js';
+import { SigningKeysService } from '../credentials/access-tokens/signing-keys.service.js';
 import type { RotatedKeyDto } from './dto/admin-credentials.dto.js';
 
 /** The signing key's rotation, as the CLI also does it. */

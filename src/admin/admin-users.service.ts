@@ -3,19 +3,19 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { type FindOptionsWhere, In, Raw, Repository } from 'typeorm';
 import type { RequestActor } from '../identity/request-actor.decorator.js';
 import { actorFields } from '../identity/request-actor.decorator.js';
-import { toProfileDto } from '../users/profile.js';
+import { toProfileDto } from '../identity/profile.js';
 import { AuditService } from '../audit/audit.service.js';
-import { SecondFactorService } from '../second-factor/second-factor.service.js';
+import { SecondFactorService } from '../credentials/second-factor/second-factor.service.js';
 import { DEFAULT_PAGE_SIZE } from '../common/validation/query-values.js';
-import { Group } from '../users/entities/group.entity.js';
-import { User } from '../users/entities/user.entity.js';
+import { Group } from '../user-store/entities/group.entity.js';
+import { User } from '../user-store/entities/user.entity.js';
 import { CredentialLifecycleService } from '../identity/credential-lifecycle.service.js';
 import {
   checkedScope,
   type UserChanges,
   usernameKey,
   UsersService,
-} from '../users/users.service.js';
+} from '../user-store/users.service.js';
 import {
   type AdminUserDto,
   type ListUsersQueryDto,

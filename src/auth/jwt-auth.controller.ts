@@ -11,7 +11,7 @@ import { loginAttemptOf } from '../identity/login-attempt.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
 import { JWT_API_WORDS } from '../common/dialects/jwt.dialect.js';
 import { AccessTokenResponseDto, JwtApiCredentialsDto } from './dto/credentials.dto.js';
-import { PasswordLoginService } from './password-login.service.js';
+import { PasswordLoginService } from '../identity/password-login.service.js';
 import { LoginRoute } from '../identity/limited-route.decorator.js';
 import { SECOND_FACTOR_REQUIRED_HEADERS } from '../common/errors/second-factor-required.exception.js';
 

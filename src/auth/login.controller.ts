@@ -26,13 +26,13 @@ import { type LoginRequest, loginContextOf } from '../sessions/login-context.js'
 import { SESSION_COOKIE_HEADER, setSessionCookie } from '../sessions/session-cookie.js';
 import { ORIGINAL_STATUSES } from '../sessions/session-api-statuses.js';
 import { SessionLoginService } from '../sessions/session-login.service.js';
-import type { User } from '../users/entities/user.entity.js';
+import type { User } from '../user-store/entities/user.entity.js';
 import { CreateUserTokenDto } from './dto/create-user-token.dto.js';
 import { UserTokenDto } from './dto/user-token-response.dto.js';
 import { LoginFormGuard } from './guards/login-form.guard.js';
 import { SECOND_FACTOR_REQUIRED_HEADERS } from '../common/errors/second-factor-required.exception.js';
-import { SECOND_FACTOR_CODE_HEADER_DOC } from '../second-factor/dto/second-factor.dto.js';
-import { UserTokensService } from './user-tokens.service.js';
+import { SECOND_FACTOR_CODE_HEADER_DOC } from '../credentials/second-factor/dto/second-factor.dto.js';
+import { UserTokensService } from '../credentials/user-tokens/user-tokens.service.js';
 import { LoginRoute } from '../identity/limited-route.decorator.js';
 
 /**

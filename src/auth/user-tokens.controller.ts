@@ -2,10 +2,13 @@ import { Controller, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
-import { UsersService } from '../users/users.service.js';
+import { UsersService } from '../user-store/users.service.js';
 import { BumpResponseDto, LogoutResponseDto } from './dto/user-token-response.dto.js';
 import { UserTokenRoute } from './user-token-api.decorator.js';
-import { type AuthenticatedUserToken, UserTokensService } from './user-tokens.service.js';
+import {
+  type AuthenticatedUserToken,
+  UserTokensService,
+} from '../credentials/user-tokens/user-tokens.service.js';
 
 @ApiTags('User-token API')
 @ApiBearerAuth('user-token')

@@ -29,7 +29,7 @@ async function clientNameError(name: string): Promise<string | null> {
   const [{ plainToInstance }, { validateSync }, { CreateServiceClientDto }] = await Promise.all([
     import('class-transformer'),
     import('class-validator'),
-    import('../oauth2/dto/service-client.dto.js'),
+    import('../credentials/service-clients/dto/service-client.dto.js'),
   ]);
   const [error] = validateSync(plainToInstance(CreateServiceClientDto, { name }));
   return error ? (Object.values(error.constraints ?? {})[0] ?? 'invalid name') : null;

@@ -1,6 +1,6 @@
 import { Injectable, Module } from '@nestjs/common';
 import { OAuth2Module } from '../oauth2/oauth2.module.js';
-import { ServiceClientsService } from '../oauth2/service-clients.service.js';
+import { ServiceClientsService } from '../credentials/service-clients/service-clients.service.js';
 import type { VerbTask } from './verb-context.js';
 import { VerbStoresModule } from './verb-stores.module.js';
 

@@ -1,7 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
-import { SigningKeysService } from '../tokens/signing-keys.service.js';
-import { TokensModule } from '../tokens/tokens.module.js';
+import { SigningKeysService } from '../credentials/access-tokens/signing-keys.service.js';
+import { TokensModule } from '../credentials/access-tokens/tokens.module.js';
 import type { VerbTask } from './verb-context.js';
 import { VerbStoresModule } from './verb-stores.module.js';
 

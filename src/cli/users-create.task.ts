@@ -4,7 +4,7 @@ import { validateSync } from 'class-validator';
 import { AuditService } from '../audit/audit.service.js';
 import { CreateUserDto } from '../users/dto/create-user.dto.js';
 import { UsersModule } from '../users/users.module.js';
-import { UsersService } from '../users/users.service.js';
+import { UsersService } from '../user-store/users.service.js';
 import type { VerbTask } from './verb-context.js';
 import { VerbStoresModule } from './verb-stores.module.js';
 

@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { Injectable, Module } from '@nestjs/common';
-import { UsersImportModule } from '../users/import/users-import.module.js';
+import { UsersImportModule } from '../user-store/import/users-import.module.js';
 import {
   type ImportCounts,
   type RefusedLine,
   UsersImportService,
-} from '../users/import/users-import.service.js';
+} from '../user-store/import/users-import.service.js';
 import type { VerbTask } from './verb-context.js';
 import { VerbStoresModule } from './verb-stores.module.js';
 

@@ -1,7 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { UsersModule } from '../users/users.module.js';
-import { UsersService } from '../users/users.service.js';
+import { UsersService } from '../user-store/users.service.js';
 import type { VerbTask } from './verb-context.js';
 import { VerbStoresModule } from './verb-stores.module.js';
 

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
-import { LivenessModule } from '../liveness/liveness.module.js';
+import { LivenessModule } from '../credentials/liveness/liveness.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 import { ThrottlingModule } from '../throttling/throttling.module.js';
 

@@ -15,8 +15,8 @@ import {
   SESSION_API_HTTP_STATUSES,
   type SessionApiHttpStatus,
 } from '../common/dialects/session.dialect.js';
-import { passwordPolicyViolation } from '../passwords/password-policy.js';
-import { JWKS_MAX_AGE_SECONDS } from '../tokens/jwks-max-age.js';
+import { passwordPolicyViolation } from '../password-hashing/password-policy.js';
+import { JWKS_MAX_AGE_SECONDS } from './jwks-max-age.js';
 
 /** A configuration value that cannot be used; main.ts prints its message as one line and exits. */
 export class ConfigValidationError extends Error {}

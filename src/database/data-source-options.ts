@@ -1,18 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
-import { Group } from '../users/entities/group.entity.js';
-import { LoginFailure } from '../users/entities/login-failure.entity.js';
-import { User } from '../users/entities/user.entity.js';
-import { UserToken } from '../auth/entities/user-token.entity.js';
-import { Session } from '../sessions/entities/session.entity.js';
-import { UsedRsaSalt } from '../sessions/entities/used-rsa-salt.entity.js';
-import { RevokedToken } from '../tokens/entities/revoked-token.entity.js';
-import { SigningKey } from '../tokens/entities/signing-key.entity.js';
+import { Group } from '../user-store/entities/group.entity.js';
+import { LoginFailure } from '../user-store/entities/login-failure.entity.js';
+import { User } from '../user-store/entities/user.entity.js';
+import { UserToken } from '../credentials/user-tokens/entities/user-token.entity.js';
+import { Session } from '../credentials/sessions/entities/session.entity.js';
+import { UsedRsaSalt } from '../credentials/login-keys/entities/used-rsa-salt.entity.js';
+import { RevokedToken } from '../credentials/access-tokens/entities/revoked-token.entity.js';
+import { SigningKey } from '../credentials/access-tokens/entities/signing-key.entity.js';
 import { AuditEvent } from '../audit/audit-event.entity.js';
-import { ServiceClient } from '../oauth2/entities/service-client.entity.js';
-import { RecoveryCode } from '../second-factor/entities/recovery-code.entity.js';
-import { TotpFactor } from '../second-factor/entities/totp-factor.entity.js';
+import { ServiceClient } from '../credentials/service-clients/entities/service-client.entity.js';
+import { RecoveryCode } from '../credentials/second-factor/entities/recovery-code.entity.js';
+import { TotpFactor } from '../credentials/second-factor/entities/totp-factor.entity.js';
 import { migrations } from './migrations/index.js';
 
 export const entities = [

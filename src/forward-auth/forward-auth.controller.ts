@@ -19,7 +19,7 @@ import {
   SECOND_FACTOR_HEADER,
   SECOND_FACTOR_REQUIRED_HEADERS,
 } from '../common/errors/second-factor-required.exception.js';
-import { SECOND_FACTOR_CODE_HEADER_DOC } from '../second-factor/dto/second-factor.dto.js';
+import { SECOND_FACTOR_CODE_HEADER_DOC } from '../credentials/second-factor/dto/second-factor.dto.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
 import { ForwardAuthService, type ForwardIdentity } from './forward-auth.service.js';

@@ -13,8 +13,8 @@ import {
   SESSION_ID_HEADER,
   sessionFromCookie,
 } from '../identity/request-credentials.js';
-import { TokenCheckService } from '../security/token-check.service.js';
-import type { Privilege } from '../users/entities/user.entity.js';
+import { TokenCheckService } from '../identity/token-check.service.js';
+import type { Privilege } from '../user-store/entities/user.entity.js';
 import { type ForwardRules, rulesOf } from './forward-rules.js';
 
 /** The service name forward checks are counted under in gatehouse_token_checks_total. */

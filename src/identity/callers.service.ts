@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { UserTokensService } from '../auth/user-tokens.service.js';
+import { UserTokensService } from '../credentials/user-tokens/user-tokens.service.js';
 import { AppConfig } from '../config/app-config.js';
 import {
   bearerToken,
@@ -8,9 +8,9 @@ import {
   sessionFromCookie,
   sessionIdOf,
 } from './request-credentials.js';
-import { SessionsService } from '../sessions/sessions.service.js';
-import { AccessTokensService } from '../tokens/access-tokens.service.js';
-import type { User } from '../users/entities/user.entity.js';
+import { SessionsService } from '../credentials/sessions/sessions.service.js';
+import { AccessTokensService } from '../credentials/access-tokens/access-tokens.service.js';
+import type { User } from '../user-store/entities/user.entity.js';
 
 /** The credential a request was authenticated with, so that "my other sessions" can spare it. */
 export type CallerCredential =

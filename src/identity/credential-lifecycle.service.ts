@@ -6,9 +6,12 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import { type AuditEventType, AuditService } from '../audit/audit.service.js';
-import { SecondFactorService, type TotpEnrolment } from '../second-factor/second-factor.service.js';
-import type { User } from '../users/entities/user.entity.js';
-import { checkedPublicKey, UsersService } from '../users/users.service.js';
+import {
+  SecondFactorService,
+  type TotpEnrolment,
+} from '../credentials/second-factor/second-factor.service.js';
+import type { User } from '../user-store/entities/user.entity.js';
+import { checkedPublicKey, UsersService } from '../user-store/users.service.js';
 import type { FastifyRequest } from 'fastify';
 import { type LoginAttempt, loginAttemptOf } from './login-attempt.js';
 import {

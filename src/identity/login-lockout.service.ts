@@ -5,9 +5,9 @@ import { Clock } from '../clock/clock.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { runStatement } from '../database/atomic-statement.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
-import type { StatementCondition } from '../second-factor/second-factor.service.js';
-import { LoginFailure } from '../users/entities/login-failure.entity.js';
-import { User } from '../users/entities/user.entity.js';
+import type { StatementCondition } from '../credentials/second-factor/second-factor.service.js';
+import { LoginFailure } from '../user-store/entities/login-failure.entity.js';
+import { User } from '../user-store/entities/user.entity.js';
 
 /** Consecutive failures from which an account locks. */
 export const LOCKOUT_THRESHOLD = 5;

@@ -6,10 +6,13 @@ import { type AuditEventType, AuditService } from '../audit/audit.service.js';
 import { SecondFactorRequiredException } from '../common/errors/second-factor-required.exception.js';
 import { TooManyAttemptsException } from '../common/errors/too-many-attempts.exception.js';
 import { LOGIN_NAME_SECRET } from '../database/migrations/1764600000000-server-secrets.js';
-import { PasswordHasher } from '../passwords/password-hasher.service.js';
-import { type CodeJudgement, SecondFactorService } from '../second-factor/second-factor.service.js';
-import type { User } from '../users/entities/user.entity.js';
-import { usernameKey, UsersService } from '../users/users.service.js';
+import { PasswordHasher } from '../password-hashing/password-hasher.service.js';
+import {
+  type CodeJudgement,
+  SecondFactorService,
+} from '../credentials/second-factor/second-factor.service.js';
+import type { User } from '../user-store/entities/user.entity.js';
+import { usernameKey, UsersService } from '../user-store/users.service.js';
 import type { LoginAttempt } from './login-attempt.js';
 import { LoginLimiter } from './login-limiter.service.js';
 import { LoginLockoutService, type LoginSubject } from './login-lockout.service.js';

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, Not, Repository } from 'typeorm';
-import { UserToken } from '../auth/entities/user-token.entity.js';
-import { Session } from '../sessions/entities/session.entity.js';
+import { UserToken } from '../credentials/user-tokens/entities/user-token.entity.js';
+import { Session } from '../credentials/sessions/entities/session.entity.js';
 import type { CallerCredential } from './callers.service.js';
 import type { SessionSummaryDto, UserTokenSummaryDto } from './dto/credentials.dto.js';
 

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuthModule } from '../auth/auth.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
-import { TokensModule } from '../tokens/tokens.module.js';
+import { TokensModule } from '../credentials/access-tokens/tokens.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { PurgeService } from './purge.service.js';
 

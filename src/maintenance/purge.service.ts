@@ -6,11 +6,11 @@ import {
 } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { AuditService } from '../audit/audit.service.js';
-import { UserTokensService } from '../auth/user-tokens.service.js';
+import { UserTokensService } from '../credentials/user-tokens/user-tokens.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { RsaLoginService } from '../sessions/rsa-login.service.js';
-import { SessionsService } from '../sessions/sessions.service.js';
-import { AccessTokensService } from '../tokens/access-tokens.service.js';
+import { SessionsService } from '../credentials/sessions/sessions.service.js';
+import { AccessTokensService } from '../credentials/access-tokens/access-tokens.service.js';
 import { LoginLockoutService } from '../identity/login-lockout.service.js';
 
 const PURGE_INTERVAL_NAME = 'purge';

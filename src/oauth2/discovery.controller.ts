@@ -1,7 +1,7 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AppConfig } from '../config/app-config.js';
-import { ACCESS_TOKEN_ALGORITHM } from '../tokens/access-token-verifier.js';
+import { ACCESS_TOKEN_ALGORITHM } from '../credentials/access-tokens/access-token-verifier.js';
 
 /** The metadata changes only with the configuration, which takes a restart. */
 const METADATA_MAX_AGE_SECONDS = 3_600;

@@ -29,7 +29,7 @@ import {
   bearerToken,
   hasBasicAuthorization,
 } from '../identity/request-credentials.js';
-import { TokenCheckService } from '../security/token-check.service.js';
+import { TokenCheckService } from '../identity/token-check.service.js';
 import {
   INTROSPECTION_RESPONSE_SCHEMA,
   type IntrospectionResponse,
@@ -39,7 +39,7 @@ import {
 } from './dto/oauth2.dto.js';
 import { CLIENT_CHALLENGE, OAuth2Exception, OAuth2ExceptionFilter } from './oauth2-error.js';
 import { ServiceClientGuard, type ClientRequest } from './service-client.guard.js';
-import { ServiceClientsService } from './service-clients.service.js';
+import { ServiceClientsService } from '../credentials/service-clients/service-clients.service.js';
 import { TokenRevocationService } from './token-revocation.service.js';
 
 const unauthorized = {

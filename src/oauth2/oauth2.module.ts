@@ -3,12 +3,12 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminClientsController } from '../admin/admin-clients.controller.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { SecurityModule } from '../security/security.module.js';
-import { TokensModule } from '../tokens/tokens.module.js';
+import { TokensModule } from '../credentials/access-tokens/tokens.module.js';
 import { DiscoveryController } from './discovery.controller.js';
-import { ServiceClient } from './entities/service-client.entity.js';
+import { ServiceClient } from '../credentials/service-clients/entities/service-client.entity.js';
 import { OAuth2Controller } from './oauth2.controller.js';
 import { ServiceClientGuard } from './service-client.guard.js';
-import { ServiceClientsService } from './service-clients.service.js';
+import { ServiceClientsService } from '../credentials/service-clients/service-clients.service.js';
 import { TokenRevocationService } from './token-revocation.service.js';
 
 /**

@@ -1,11 +1,11 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { basicCredentials } from '../identity/request-credentials.js';
-import type { EpochSnapshot } from '../liveness/credential-state-cache.js';
-import { LivenessService } from '../liveness/liveness.service.js';
-import type { ServiceClient } from './entities/service-client.entity.js';
+import type { EpochSnapshot } from '../credentials/liveness/credential-state-cache.js';
+import { LivenessService } from '../credentials/liveness/liveness.service.js';
+import type { ServiceClient } from '../credentials/service-clients/entities/service-client.entity.js';
 import { OAuth2Exception } from './oauth2-error.js';
-import { ServiceClientsService } from './service-clients.service.js';
+import { ServiceClientsService } from '../credentials/service-clients/service-clients.service.js';
 
 /**
  * The request of a route behind ServiceClientGuard, with the client it authenticated and the

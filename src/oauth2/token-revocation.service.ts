@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
-import { UserTokensService } from '../auth/user-tokens.service.js';
+import { UserTokensService } from '../credentials/user-tokens/user-tokens.service.js';
 import { looksLikeJwt, sessionFromSidWithSecret } from '../identity/request-credentials.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { AccessTokensService } from '../tokens/access-tokens.service.js';
+import { AccessTokensService } from '../credentials/access-tokens/access-tokens.service.js';
 import { OAuth2Exception } from './oauth2-error.js';
 
 const OAUTH2_API = 'oauth2';

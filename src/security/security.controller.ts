@@ -10,10 +10,10 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { loginAttemptOf } from '../identity/login-attempt.js';
-import { PasswordLoginService } from '../auth/password-login.service.js';
+import { PasswordLoginService } from '../identity/password-login.service.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
-import type { User } from '../users/entities/user.entity.js';
+import type { User } from '../user-store/entities/user.entity.js';
 import {
   SecurityAuthenticationResponseDto,
   SecurityCredentialsDto,
@@ -21,7 +21,7 @@ import {
   CheckTokenResponseDto,
   PrivilegeTokenResponseDto,
 } from './dto/security.dto.js';
-import { TokenCheckService } from './token-check.service.js';
+import { TokenCheckService } from '../identity/token-check.service.js';
 import { LoginRoute } from '../identity/limited-route.decorator.js';
 import { SECOND_FACTOR_REQUIRED_HEADERS } from '../common/errors/second-factor-required.exception.js';
 

@@ -6,10 +6,10 @@ import { Clock } from '../clock/clock.service.js';
 import { hashSecret } from '../common/secret-hash.js';
 import { isUniqueViolation } from '../database/database-errors.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
-import type { User } from '../users/entities/user.entity.js';
-import { UsersService } from '../users/users.service.js';
+import type { User } from '../user-store/entities/user.entity.js';
+import { UsersService } from '../user-store/users.service.js';
 import type { LoginWithRsaRequestDto } from './dto/session-requests.dto.js';
-import { UsedRsaSalt } from './entities/used-rsa-salt.entity.js';
+import { UsedRsaSalt } from '../credentials/login-keys/entities/used-rsa-salt.entity.js';
 
 /** How far ahead a signed login may expire (SPEC §3). */
 const MAX_SIGNATURE_LIFETIME_MS = 10 * 60 * 1000;

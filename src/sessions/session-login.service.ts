@@ -4,14 +4,14 @@ import type { LoginAttempt } from '../identity/login-attempt.js';
 import { PasswordCheckService } from '../identity/password-check.service.js';
 import { genericResponse, sessionApiFailures } from '../common/dialects/generic-response.js';
 import { AppConfig } from '../config/app-config.js';
-import type { User } from '../users/entities/user.entity.js';
-import { UsersService } from '../users/users.service.js';
+import type { User } from '../user-store/entities/user.entity.js';
+import { UsersService } from '../user-store/users.service.js';
 import type { LoginRequestDto, LoginWithRsaRequestDto } from './dto/session-requests.dto.js';
 import type { AuthenticationResponseDto, LoginResponseDto } from './dto/session-responses.dto.js';
 import { RsaLoginService } from './rsa-login.service.js';
 import type { SessionCredential } from '../identity/request-credentials.js';
-import { type SessionClient, SessionsService } from './sessions.service.js';
-import type { EpochSnapshot } from '../liveness/credential-state-cache.js';
+import { type SessionClient, SessionsService } from '../credentials/sessions/sessions.service.js';
+import type { EpochSnapshot } from '../credentials/liveness/credential-state-cache.js';
 
 /** Who is logging in from where, and which session they hold already (`?sid=` and the cookie). */
 export interface LoginContext {

@@ -4,7 +4,10 @@ import {
   type SessionApiException,
   sessionApiFailures,
 } from '../common/dialects/generic-response.js';
-import type { SessionCredentialSource, SessionMiss } from './strategies/session.strategy.js';
+import type {
+  SessionCredentialSource,
+  SessionMiss,
+} from '../identity/strategies/session.strategy.js';
 
 /** What a route answers for each way a request can come without a live session. */
 export type SessionMissAnswers = Record<SessionMiss, () => SessionApiException>;

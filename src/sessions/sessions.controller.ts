@@ -48,7 +48,7 @@ import {
 } from './session-cookie.js';
 import { LOGOUT_MISSES, SessionGuard, VALIDATE_MISSES } from './session.guard.js';
 import { SessionLoginService } from './session-login.service.js';
-import { type LiveSession, SessionsService } from './sessions.service.js';
+import { type LiveSession, SessionsService } from '../credentials/sessions/sessions.service.js';
 import { LoginRoute } from '../identity/limited-route.decorator.js';
 import { ORIGINAL_STATUSES } from './session-api-statuses.js';
 

@@ -28,7 +28,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
 import { PositiveIntPipe } from '../common/validation/positive-int.pipe.js';
-import { AccessTokensService } from '../tokens/access-tokens.service.js';
+import { AccessTokensService } from '../credentials/access-tokens/access-tokens.service.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
 import { PublicKeyDto } from './dto/public-key.dto.js';
 import {
@@ -36,9 +36,9 @@ import {
   TokenResponseDto,
   UsernameResponseDto,
 } from './dto/user-response.dto.js';
-import type { User } from './entities/user.entity.js';
+import type { User } from '../user-store/entities/user.entity.js';
 import { RegistrationGuard } from './guards/registration.guard.js';
-import { UsersService } from './users.service.js';
+import { UsersService } from '../user-store/users.service.js';
 import {
   basicOwnerOf,
   CredentialLifecycleService,
@@ -49,7 +49,7 @@ import {
   LoginRoute,
 } from '../identity/limited-route.decorator.js';
 import { SECOND_FACTOR_REQUIRED_HEADERS } from '../common/errors/second-factor-required.exception.js';
-import { SECOND_FACTOR_CODE_HEADER_DOC } from '../second-factor/dto/second-factor.dto.js';
+import { SECOND_FACTOR_CODE_HEADER_DOC } from '../credentials/second-factor/dto/second-factor.dto.js';
 
 /** `duration` of the REST-auth API's tokens, as its document shows. */
 export const REST_AUTH_TOKEN_TTL_SECONDS = 600;

@@ -2,7 +2,7 @@ import { generateKeyPair, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import bcrypt from 'bcrypt';
 import type { Response, Test } from 'supertest';
-import { User } from '../../src/users/entities/user.entity.js';
+import { User } from '../../src/user-store/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { controlClock, type TestClock } from '../support/clock.js';
 import { registerUser, uniqueName, type Profile, type TestUser } from '../support/fixtures.js';

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RevokedToken } from '../../src/tokens/entities/revoked-token.entity.js';
+import { RevokedToken } from '../../src/credentials/access-tokens/entities/revoked-token.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { decodeJwt, sql } from '../support/fixtures.js';

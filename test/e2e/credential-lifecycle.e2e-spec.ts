@@ -2,8 +2,8 @@ import { generateKeyPair, randomBytes, randomUUID, sign, type KeyObject } from '
 import { promisify } from 'node:util';
 import { generateSync } from 'otplib';
 import type { Response, Test } from 'supertest';
-import { TotpFactor } from '../../src/second-factor/entities/totp-factor.entity.js';
-import { User } from '../../src/users/entities/user.entity.js';
+import { TotpFactor } from '../../src/credentials/second-factor/entities/totp-factor.entity.js';
+import { User } from '../../src/user-store/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { controlClock, type TestClock } from '../support/clock.js';
 import {

@@ -2,8 +2,8 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { Clock } from '../../src/clock/clock.service.js';
 import { migrations } from '../../src/database/migrations/index.js';
 import { CredentialVersion1764700000000 } from '../../src/database/migrations/1764700000000-credential-version.js';
-import { User } from '../../src/users/entities/user.entity.js';
-import { UsersService } from '../../src/users/users.service.js';
+import { User } from '../../src/user-store/entities/user.entity.js';
+import { UsersService } from '../../src/user-store/users.service.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import {
   accessTokenFor,

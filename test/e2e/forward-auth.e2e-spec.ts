@@ -10,7 +10,7 @@ import {
   withSession,
 } from '../support/credentials.js';
 import { decodeJwt, registerUser, sql, uniqueName } from '../support/fixtures.js';
-import { TokenCheckService } from '../../src/security/token-check.service.js';
+import { TokenCheckService } from '../../src/identity/token-check.service.js';
 
 /**
  * Forward authentication: /auth/forward and /auth/forward/* answer a reverse proxy whether the

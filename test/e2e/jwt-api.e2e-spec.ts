@@ -1,6 +1,6 @@
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
-import { SigningKeysService } from '../../src/tokens/signing-keys.service.js';
-import { UsersService } from '../../src/users/users.service.js';
+import { SigningKeysService } from '../../src/credentials/access-tokens/signing-keys.service.js';
+import { UsersService } from '../../src/user-store/users.service.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import {
   decodeJwt as decode,

@@ -8,7 +8,7 @@ import { controlClock, type TestClock } from '../support/clock.js';
 import { accessTokenFor, tokenStatus } from '../support/credentials.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { scratchSchema, type ScratchSchema } from '../support/migrations.js';
-import { SigningKeysService } from '../../src/tokens/signing-keys.service.js';
+import { SigningKeysService } from '../../src/credentials/access-tokens/signing-keys.service.js';
 import { decodeJwt, registerUser, type TestUser } from '../support/fixtures.js';
 import { CLI_JS, runServerToExit } from '../support/server-process.js';
 

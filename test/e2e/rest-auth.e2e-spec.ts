@@ -9,7 +9,7 @@ import {
 } from 'node:crypto';
 import bcrypt from 'bcrypt';
 import type { Response } from 'supertest';
-import { User } from '../../src/users/entities/user.entity.js';
+import { User } from '../../src/user-store/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { restTokenFor } from '../support/credentials.js';
 import { decodeJwt, registerUser, sql, uniqueName } from '../support/fixtures.js';

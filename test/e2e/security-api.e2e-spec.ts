@@ -8,8 +8,8 @@ import {
 } from 'node:crypto';
 import { calculateJwkThumbprint, type JWK } from 'jose';
 import type { Response } from 'supertest';
-import { AccessTokensService } from '../../src/tokens/access-tokens.service.js';
-import { User } from '../../src/users/entities/user.entity.js';
+import { AccessTokensService } from '../../src/credentials/access-tokens/access-tokens.service.js';
+import { User } from '../../src/user-store/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import {
   decodeJwt as decode,

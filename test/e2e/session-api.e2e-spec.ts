@@ -9,8 +9,8 @@ import {
 import { promisify } from 'node:util';
 import bcrypt from 'bcrypt';
 import type { Response } from 'supertest';
-import { newSessionSecret } from '../../src/sessions/sessions.service.js';
-import { User } from '../../src/users/entities/user.entity.js';
+import { newSessionSecret } from '../../src/credentials/sessions/sessions.service.js';
+import { User } from '../../src/user-store/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { controlClock } from '../support/clock.js';
 import { registerUser as registerTestUser, sql, uniqueName } from '../support/fixtures.js';

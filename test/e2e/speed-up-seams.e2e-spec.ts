@@ -4,12 +4,16 @@ import pg from 'pg';
 import request from 'supertest';
 import type { EntityTarget, ObjectLiteral } from 'typeorm';
 import { securityHeadersMiddleware } from '../../src/app.setup.js';
-import { Group } from '../../src/users/entities/group.entity.js';
-import { PreparedRead, postgresPool, sqliteConnection } from '../../src/liveness/prepared-read.js';
-import { ServiceClient } from '../../src/oauth2/entities/service-client.entity.js';
-import { Session } from '../../src/sessions/entities/session.entity.js';
-import { UserToken } from '../../src/auth/entities/user-token.entity.js';
-import { User } from '../../src/users/entities/user.entity.js';
+import { Group } from '../../src/user-store/entities/group.entity.js';
+import {
+  PreparedRead,
+  postgresPool,
+  sqliteConnection,
+} from '../../src/credentials/liveness/prepared-read.js';
+import { ServiceClient } from '../../src/credentials/service-clients/entities/service-client.entity.js';
+import { Session } from '../../src/credentials/sessions/entities/session.entity.js';
+import { UserToken } from '../../src/credentials/user-tokens/entities/user-token.entity.js';
+import { User } from '../../src/user-store/entities/user.entity.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { accessTokenFor, sessionFor, userTokenFor } from '../support/credentials.js';
 import { registerUser } from '../support/fixtures.js';

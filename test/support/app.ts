@@ -4,12 +4,12 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.setup.js';
 import { loadAppConfig, type AppConfig } from '../../src/config/app-config.js';
-import { UserTokenStrategy } from '../../src/auth/strategies/user-token.strategy.js';
+import { UserTokenStrategy } from '../../src/identity/strategies/user-token.strategy.js';
 import {
   SessionStrategy,
   ValidatePathSessionStrategy,
-} from '../../src/sessions/strategies/session.strategy.js';
-import { JwtStrategy } from '../../src/tokens/strategies/jwt.strategy.js';
+} from '../../src/identity/strategies/session.strategy.js';
+import { JwtStrategy } from '../../src/identity/strategies/jwt.strategy.js';
 import { BasicOrTokenStrategy } from '../../src/identity/strategies/basic-or-token.strategy.js';
 import { BasicStrategy } from '../../src/identity/strategies/basic.strategy.js';
 import { clientOf, type GatehouseApi } from './api.js';

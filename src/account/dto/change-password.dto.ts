@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsOptional, IsString, MaxLength } from 'class-validator';
-import { SECOND_FACTOR_CODE_DOC } from '../../second-factor/dto/second-factor.dto.js';
+import { SECOND_FACTOR_CODE_DOC } from '../../credentials/second-factor/dto/second-factor.dto.js';
 
 export class ChangePasswordDto {
   @ApiProperty({ example: 'correct-horse-battery', description: 'The current password' })

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsDefined, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { SECOND_FACTOR_CODE_DOC } from '../../second-factor/dto/second-factor.dto.js';
+import { SECOND_FACTOR_CODE_DOC } from '../../credentials/second-factor/dto/second-factor.dto.js';
 import { PUBLIC_KEY_DOC } from '../../users/dto/public-key.dto.js';
 
 /**

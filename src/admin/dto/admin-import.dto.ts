@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional } from 'class-validator';
 import { queryBoolean } from '../../common/validation/query-values.js';
-import type { ImportSummary, RefusedLine } from '../../users/import/users-import.service.js';
+import type { ImportSummary, RefusedLine } from '../../user-store/import/users-import.service.js';
 
 export class ImportQueryDto {
   @ApiPropertyOptional({

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { UpdateProfileDto } from '../../users/dto/profile.dto.js';
+import { UpdateProfileDto } from '../../identity/dto/profile.dto.js';
 import { PageQueryDto } from '../../common/validation/page-query.dto.js';
 import { DEFAULT_PAGE_SIZE, queryBoolean } from '../../common/validation/query-values.js';
 import {
@@ -19,9 +19,9 @@ import {
   Min,
   ValidateIf,
 } from 'class-validator';
-import { ProfileDto } from '../../users/dto/profile.dto.js';
+import { ProfileDto } from '../../identity/dto/profile.dto.js';
 import { INT32_MAX } from '../../common/validation/positive-int.pipe.js';
-import { PRIVILEGES } from '../../users/entities/user.entity.js';
+import { PRIVILEGES } from '../../user-store/entities/user.entity.js';
 
 /** Group memberships one request may set. */
 const MAX_GROUPS = 1000;

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { SECOND_FACTOR_CODE_DOC } from '../../second-factor/dto/second-factor.dto.js';
+import { SECOND_FACTOR_CODE_DOC } from '../../credentials/second-factor/dto/second-factor.dto.js';
 import { IsDefined, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 
 /** `{username, password}`, the body of `POST /v1/auth` and `POST /api/v1/security/authentication`. */

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { HttpStatus, type HttpException } from '@nestjs/common';
-import { UsernameTakenError } from '../../users/username-taken.error.js';
+import { UsernameTakenError } from '../errors/username-taken.error.js';
 import { errorMessage, type ErrorDialect } from './error-dialect.js';
 
 /**

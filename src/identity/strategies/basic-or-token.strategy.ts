@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { AccessTokensService } from '../../tokens/access-tokens.service.js';
-import type { User } from '../../users/entities/user.entity.js';
+import { AccessTokensService } from '../../credentials/access-tokens/access-tokens.service.js';
+import type { User } from '../../user-store/entities/user.entity.js';
 import { loginAttemptOf } from '../login-attempt.js';
 import { PasswordCheckService } from '../password-check.service.js';
 import { basicSecondFactor, looksLikeJwt } from '../request-credentials.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import type { User } from '../../users/entities/user.entity.js';
+import type { User } from '../../user-store/entities/user.entity.js';
 import { loginAttemptOf } from '../login-attempt.js';
 import { PasswordCheckService } from '../password-check.service.js';
 import { basicSecondFactor } from '../request-credentials.js';

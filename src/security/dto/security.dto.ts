@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsDefined, IsOptional, IsString, MaxLength } from 'class-validator';
 import { CredentialsDto } from '../../auth/dto/credentials.dto.js';
-import { SECOND_FACTOR_CODE_DOC } from '../../second-factor/dto/second-factor.dto.js';
+import { SECOND_FACTOR_CODE_DOC } from '../../credentials/second-factor/dto/second-factor.dto.js';
 
 /** `authentication`'s body: the credentials, and `otpToken` as the CTO Registry's later document names the code. */
 export class SecurityCredentialsDto extends CredentialsDto {

@@ -10,7 +10,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { INT32_MAX } from '../../common/validation/positive-int.pipe.js';
-import { SECOND_FACTOR_CODE_DOC } from '../../second-factor/dto/second-factor.dto.js';
+import { SECOND_FACTOR_CODE_DOC } from '../../credentials/second-factor/dto/second-factor.dto.js';
 
 export class LoginRequestDto {
   @ApiProperty({ example: 'hawk', description: 'The username' })

@@ -1,7 +1,7 @@
 import { ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { AppConfig } from '../../config/app-config.js';
-import type { User } from '../entities/user.entity.js';
+import type { User } from '../../user-store/entities/user.entity.js';
 
 /** Lets anyone register while REGISTRATION_OPEN; otherwise only an admin, authenticated as on the other REST-auth routes. */
 @Injectable()

@@ -1,0 +1,382 @@
+import {
+  BadRequestException,
+  Injectable,
+  Logger,
+  NotFoundException,
+  OnApplicationBootstrap,
+} from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { type EntityManager, In, Repository } from 'typeorm';
+import type { CallerCredential } from '../identity/callers.service.js';
+import {
+  type EndedCredentials,
+  UserCredentialsService,
+} from '../identity/user-credentials.service.js';
+import { Clock } from '../clock/clock.service.js';
+import { AppConfig } from '../config/app-config.js';
+import { isUniqueViolation } from '../database/database-errors.js';
+import { PasswordHasher } from '../password-hashing/password-hasher.service.js';
+import type { CreateUserDto } from '../users/dto/create-user.dto.js';
+import type { Group } from './entities/group.entity.js';
+import { type Privilege, User } from './entities/user.entity.js';
+import { normalizeRsaPublicKey } from '../credentials/login-keys/public-key.js';
+import { UsernameTakenError } from '../common/errors/username-taken.error.js';
+
+/** Space-separated scope tokens (RFC 6749 §3.3), up to the column's 1024 characters. */
+const SCOPE_PATTERN = /^(?=.{1,1024}$)[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
+
+export function checkedPublicKey(pem: string): string {
+  const publicKey = normalizeRsaPublicKey(pem);
+  if (!publicKey) {
+    throw new BadRequestException(
+      'publicKey must be an RSA public key of at least 2048 bits in SPKI PEM form',
+    );
+  }
+  return publicKey;
+}
+
+/** A scope as stored: space-separated words of printable characters, or null for the default. */
+export function checkedScope(scope: string | null): string | null {
+  if (scope !== null && !SCOPE_PATTERN.test(scope)) {
+    throw new BadRequestException('scope must be space-separated words of printable characters');
+  }
+  return scope;
+}
+
+/** The key under which a username is unique: case and compatibility forms folded. */
+export function usernameKey(username: string): string {
+  return username.normalize('NFKC').toLowerCase();
+}
+
+/** What may be changed of a user, each value already checked; what is undefined stays. */
+export interface UserChanges {
+  privilege?: Privilege;
+  scope?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  email?: string | null;
+  description?: string | null;
+  publicKey?: string | null;
+  enabled?: boolean;
+  groups?: Group[];
+}
+
+/** A user as an import writes them: the hash as it came, every other field already checked. */
+export interface ImportedUser {
+  username: string;
+  passwordHash: string;
+  privilege?: Privilege;
+  scope?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  email?: string | null;
+  description?: string | null;
+  enabled?: boolean;
+}
+
+export interface SetPasswordOptions {
+  /** The credential the call came with, which survives the change (a self-service change). */
+  keep?: CallerCredential;
+  /** Lifts a lock from failed logins (an admin's reset). */
+  unlock?: boolean;
+  /** The request field a policy refusal names (`password` unless given). */
+  field?: string;
+  /** Runs once the new password passes the policy and before anything changes; throws to refuse. */
+  confirm?: () => Promise<void>;
+}
+
+/** The SQL that moves a user's credential version: in the statement, so no change is lost. */
+const NEXT_CREDENTIAL_VERSION = () => '"credentialVersion" + 1';
+
+/**
+ * The one user store, and the one writer of what a credential depends on: a new password is set
+ * only by setPassword, privilege, scope and enabled are changed only by update, and each change
+ * that ends access JWTs moves the user's credential version (User.credentialVersion) in the
+ * transaction that makes it.
+ */
+@Injectable()
+export class UsersService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(UsersService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly hasher: PasswordHasher,
+    private readonly credentials: UserCredentialsService,
+    private readonly clock: Clock,
+    @InjectRepository(User) private readonly users: Repository<User>,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.admin)
+      await this.ensureAdmin(this.config.admin.username, this.config.admin.password);
+  }
+
+  /** Registers a user; a taken name (in any case) is a 400, decided by the database's unique index. */
+  async register(dto: CreateUserDto, privilege: Privilege = 'user'): Promise<User> {
+    this.checkPolicy(dto.password);
+    const publicKey = dto.publicKey === undefined ? null : checkedPublicKey(dto.publicKey);
+    try {
+      return await this.users.save(
+        this.users.create({
+          username: dto.username,
+          usernameKey: usernameKey(dto.username),
+          passwordHash: await this.hasher.hash(dto.password),
+          privilege,
+          firstName: dto.firstName ?? null,
+          lastName: dto.lastName ?? null,
+          email: dto.email ?? null,
+          description: dto.description ?? null,
+          publicKey,
+          credentialsChangedAt: this.clock.now(),
+        }),
+      );
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new UsernameTakenError(dto.username);
+      throw error;
+    }
+  }
+
+  findById(id: number): Promise<User | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  findByUsername(username: string): Promise<User | null> {
+    return this.findByKey(usernameKey(username));
+  }
+
+  /**
+   * Stores a hash of the same password made at the configured cost, after a login proved the
+   * password: not a password change, so no credential ends. Only over the hash the login
+   * verified: a password set (or a hash imported) meanwhile stays.
+   */
+  async storeRehash(user: User, passwordHash: string): Promise<void> {
+    await this.users.update({ id: user.id, passwordHash: user.passwordHash }, { passwordHash });
+  }
+
+  /** The user under this username key; none has a NUL in it, and PostgreSQL could not even compare one. */
+  private async findByKey(key: string): Promise<User | null> {
+    return key.includes('\0') ? null : this.users.findOneBy({ usernameKey: key });
+  }
+
+  /**
+   * Sets the key that verifies the user's `loginwithrsa` signatures (checked already, see
+   * checkedPublicKey), or removes it with null.
+   */
+  async setPublicKey(user: User, publicKey: string | null): Promise<void> {
+    await this.update(user, { publicKey });
+  }
+
+  /**
+   * Ends every credential of a user but the password and the second factor, in one transaction:
+   * every user token and session, every access JWT (the credential version moves), and the RSA
+   * login key. Answers what was ended.
+   */
+  async endAllCredentials(user: User): Promise<EndedCredentials> {
+    return this.users.manager.transaction(async (manager) => {
+      await manager.update(
+        User,
+        { id: user.id },
+        { publicKey: null, credentialVersion: NEXT_CREDENTIAL_VERSION },
+      );
+      return this.credentials.endAll(manager, user.id);
+    });
+  }
+
+  /** Sets a user's own JWT scope; null returns them to their privilege's default. */
+  async setScope(username: string, scope: string | null): Promise<void> {
+    const checked = checkedScope(scope);
+    const user = await this.findByUsername(username);
+    if (!user) throw new NotFoundException(`No user named ${username}`);
+    await this.update(user, { scope: checked });
+  }
+
+  /**
+   * Sets a user's password: the policy, the hash, and in one transaction the new hash, the
+   * credential time and version moved, and every other user token and session of the user ended
+   * (their access JWTs stop by the version). Answers what was ended.
+   */
+  async setPassword(
+    user: User,
+    password: string,
+    { keep, unlock = false, field = 'password', confirm }: SetPasswordOptions = {},
+  ): Promise<EndedCredentials> {
+    this.checkPolicy(password, field);
+    await confirm?.();
+    const passwordHash = await this.hasher.hash(password);
+    const changedAt = this.clock.now();
+    return this.users.manager.transaction(async (manager) => {
+      await manager.update(
+        User,
+        { id: user.id },
+        {
+          passwordHash,
+          credentialsChangedAt: changedAt,
+          credentialVersion: NEXT_CREDENTIAL_VERSION,
+          ...(unlock && { failedLoginCount: 0, lockedUntil: null }),
+        },
+      );
+      return this.credentials.endAll(manager, user.id, keep && { credential: keep, changedAt });
+    });
+  }
+
+  /**
+   * Applies `changes` to a user in one transaction, writing only the fields given (never a stale
+   * copy of the others). A change of privilege or scope, or a disable, moves the credential
+   * version: access JWTs carrying the old claims, or issued before the disable, stop, and
+   * enabling again does not bring them back. A disable also ends every user token and session
+   * of the user; answers what was ended then, null otherwise.
+   */
+  async update(user: User, changes: UserChanges): Promise<EndedCredentials | null> {
+    const { groups, ...given } = changes;
+    const columns = Object.fromEntries(
+      Object.entries(given).filter(([, value]) => value !== undefined),
+    ) as Omit<UserChanges, 'groups'>;
+    if (Object.keys(columns).length === 0 && groups === undefined) return null;
+    return this.users.manager.transaction((manager) =>
+      this.applyChanges(manager, user, columns, groups),
+    );
+  }
+
+  /**
+   * Inserts imported users in the caller's transaction (one batch of an import), their hashes as
+   * they came; answers their ids by username key. A name taken meanwhile fails the statement on the
+   * unique index, and the import reads its batch again.
+   */
+  async insertImported(
+    manager: EntityManager,
+    users: ImportedUser[],
+  ): Promise<Map<string, number>> {
+    const credentialsChangedAt = this.clock.now();
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(User)
+      .values(
+        users.map((user) => ({
+          username: user.username,
+          usernameKey: usernameKey(user.username),
+          passwordHash: user.passwordHash,
+          privilege: user.privilege ?? 'user',
+          scope: user.scope ?? null,
+          firstName: user.firstName ?? null,
+          lastName: user.lastName ?? null,
+          email: user.email ?? null,
+          description: user.description ?? null,
+          enabled: user.enabled ?? true,
+          credentialsChangedAt,
+        })),
+      )
+      .updateEntity(false)
+      .execute();
+    const rows = await manager.find(User, {
+      select: { id: true, usernameKey: true },
+      where: { usernameKey: In(users.map((user) => usernameKey(user.username))) },
+    });
+    return new Map(rows.map((row) => [row.usernameKey, row.id]));
+  }
+
+  /**
+   * Applies an imported line to an existing user, in the caller's transaction: a hash other than
+   * the stored one is a password change (the credential time and version move, every user token
+   * and session ends), and the other fields change as update() changes them.
+   */
+  async applyImported(
+    manager: EntityManager,
+    user: User,
+    { passwordHash, ...fields }: ImportedUser,
+    groups: Group[] | undefined,
+  ): Promise<void> {
+    if (passwordHash !== user.passwordHash) {
+      await manager.update(
+        User,
+        { id: user.id },
+        {
+          passwordHash,
+          credentialsChangedAt: this.clock.now(),
+          credentialVersion: NEXT_CREDENTIAL_VERSION,
+        },
+      );
+      await this.credentials.endAll(manager, user.id);
+    }
+    // The name stays as the user has it: the line found them by it, in any case.
+    const columns = Object.fromEntries(
+      Object.entries(fields).filter(([name, value]) => name !== 'username' && value !== undefined),
+    ) as Omit<UserChanges, 'groups'>;
+    await this.applyChanges(manager, user, columns, groups);
+  }
+
+  /** update() within a transaction: the columns given, the groups when given. */
+  private async applyChanges(
+    manager: EntityManager,
+    user: User,
+    columns: Omit<UserChanges, 'groups'>,
+    groups: Group[] | undefined,
+  ): Promise<EndedCredentials | null> {
+    const disabling = columns.enabled === false;
+    const endsAccessTokens =
+      disabling ||
+      (columns.privilege !== undefined && columns.privilege !== user.privilege) ||
+      (columns.scope !== undefined && columns.scope !== user.scope);
+    if (Object.keys(columns).length > 0) {
+      await manager.update(
+        User,
+        { id: user.id },
+        {
+          ...columns,
+          ...(endsAccessTokens && { credentialVersion: NEXT_CREDENTIAL_VERSION }),
+        },
+      );
+    }
+    if (groups !== undefined) {
+      const memberships = manager.createQueryBuilder().relation(User, 'groups').of(user.id);
+      await memberships.addAndRemove(groups, await memberships.loadMany<Group>());
+    }
+    return disabling ? this.credentials.endAll(manager, user.id) : null;
+  }
+
+  /** Deletes a user with their user tokens, sessions and memberships; answers what was ended. */
+  async remove(user: User): Promise<EndedCredentials> {
+    return this.users.manager.transaction(async (manager) => {
+      const ended = await this.credentials.endAll(manager, user.id);
+      const memberships = manager.createQueryBuilder().relation(User, 'groups').of(user.id);
+      await memberships.remove(await memberships.loadMany<Group>());
+      await manager.delete(User, { id: user.id });
+      return ended;
+    });
+  }
+
+  async recordLogin(user: User): Promise<Date> {
+    const lastLoginTime = new Date();
+    await this.users.update({ id: user.id }, { lastLoginTime });
+    return lastLoginTime;
+  }
+
+  /** Makes sure the configured admin exists, is an enabled admin and has the configured password. */
+  private async ensureAdmin(username: string, password: string): Promise<void> {
+    const existing = await this.findByUsername(username);
+    if (!existing) {
+      // A UsernameTakenError means another instance starting at the same moment created it first.
+      await this.register({ username, password }).catch((error: unknown) => {
+        if (!(error instanceof UsernameTakenError)) throw error;
+      });
+      return this.ensureAdmin(username, password);
+    }
+    const passwordInLine = await this.hasher.verify(password, existing.passwordHash);
+    const changes: UserChanges = {
+      ...(existing.privilege !== 'admin' && { privilege: 'admin' }),
+      ...(!existing.enabled && { enabled: true }),
+    };
+    if (passwordInLine && Object.keys(changes).length === 0) return;
+    if (!passwordInLine) await this.setPassword(existing, password);
+    await this.update(existing, changes);
+    this.logger.log(
+      `Admin account ${existing.id} brought in line with ADMIN_USERNAME/ADMIN_PASSWORD`,
+    );
+  }
+
+  /** Refuses a password to be stored that breaks the policy, naming the request's `field`. */
+  private checkPolicy(password: string, field = 'password'): void {
+    const violation = this.hasher.policyViolation(password);
+    if (violation) throw new BadRequestException(violation.replace(/^password/, field));
+  }
+}
