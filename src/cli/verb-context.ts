@@ -16,14 +16,15 @@ export async function runVerb<T>(
   load: () => Promise<VerbTask<T>>,
   work: (task: T) => Promise<void>,
 ): Promise<void> {
-  const [{ NestFactory }, { loadAppConfig }, { VerbModule }, { module, task }] = await Promise.all([
+  // A bad value stops the verb before its modules load. A verb runs once and ends: the purge
+  // schedule is the server's, never the command line's.
+  const { loadAppConfig } = await import('../config/app-config.js');
+  const config = loadAppConfig({ ...process.env, PURGE_INTERVAL_SECONDS: '0' });
+  const [{ NestFactory }, { VerbModule }, { module, task }] = await Promise.all([
     import('@nestjs/core'),
-    import('../config/app-config.js'),
     import('./verb.module.js'),
     load(),
   ]);
-  // A verb runs once and ends: the purge schedule is the server's, never the command line's.
-  const config = loadAppConfig({ ...process.env, PURGE_INTERVAL_SECONDS: '0' });
   const root: DynamicModule = VerbModule.forTask(config, module);
   // abortOnError off: a failure to boot (the database out of reach) is an error to report in one
   // line, not a reason for Nest to abort the process.
