@@ -8,7 +8,7 @@
 
 /** Each layer's folders under src/, from the bottom up; a folder may import those listed before it. */
 const LAYERS = [
-  ['config', 'clock', 'metrics', 'database', 'common', 'throttling', 'audit'],
+  ['common', 'config', 'clock', 'metrics', 'database', 'throttling', 'audit'],
   ['password-hashing', 'user-store'],
   [
     'credentials/liveness',

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { loadAppConfig } from './src/config/app-config.js';
 import { loadDotEnv } from './src/config/environment.js';
 import { dataSourceOptions } from './src/database/data-source-options.js';
+import { entities } from './src/entities.js';
 
 loadDotEnv();
 
@@ -11,4 +12,4 @@ loadDotEnv();
  * which is the `migrations:run` verb and takes the same lock as the server's start; the TypeORM
  * CLI's own `migration:run` would take none.
  */
-export default new DataSource(dataSourceOptions(loadAppConfig(process.env).databaseUrl));
+export default new DataSource(dataSourceOptions(loadAppConfig(process.env).databaseUrl, entities));

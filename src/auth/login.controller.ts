@@ -17,7 +17,6 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
-import { hasBasicAuthorization } from '../identity/request-credentials.js';
 import { validateBody } from '../common/validation/validate-body.js';
 import { AppConfig } from '../config/app-config.js';
 import { LoginRequestDto } from '../sessions/dto/session-requests.dto.js';
@@ -34,6 +33,7 @@ import { SECOND_FACTOR_REQUIRED_HEADERS } from '../common/errors/second-factor-r
 import { SECOND_FACTOR_CODE_HEADER_DOC } from '../credentials/second-factor/dto/second-factor.dto.js';
 import { UserTokensService } from '../credentials/user-tokens/user-tokens.service.js';
 import { LoginRoute } from '../identity/limited-route.decorator.js';
+import { hasBasicAuthorization } from '../common/basic-authorization.js';
 
 /**
  * `POST /auth/login`, shared by two APIs (SPEC §1): with `Authorization: Basic` the user-token

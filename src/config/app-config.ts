@@ -15,7 +15,7 @@ import {
   SESSION_API_HTTP_STATUSES,
   type SessionApiHttpStatus,
 } from '../common/dialects/session.dialect.js';
-import { passwordPolicyViolation } from '../password-hashing/password-policy.js';
+import { passwordPolicyViolation } from '../common/password-policy.js';
 import { JWKS_MAX_AGE_SECONDS } from './jwks-max-age.js';
 
 /** A configuration value that cannot be used; main.ts prints its message as one line and exits. */

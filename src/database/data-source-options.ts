@@ -1,44 +1,21 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
-import { Group } from '../user-store/entities/group.entity.js';
-import { LoginFailure } from '../user-store/entities/login-failure.entity.js';
-import { User } from '../user-store/entities/user.entity.js';
-import { UserToken } from '../credentials/user-tokens/entities/user-token.entity.js';
-import { Session } from '../credentials/sessions/entities/session.entity.js';
-import { UsedRsaSalt } from '../credentials/login-keys/entities/used-rsa-salt.entity.js';
-import { RevokedToken } from '../credentials/access-tokens/entities/revoked-token.entity.js';
-import { SigningKey } from '../credentials/access-tokens/entities/signing-key.entity.js';
-import { AuditEvent } from '../audit/audit-event.entity.js';
-import { ServiceClient } from '../credentials/service-clients/entities/service-client.entity.js';
-import { RecoveryCode } from '../credentials/second-factor/entities/recovery-code.entity.js';
-import { TotpFactor } from '../credentials/second-factor/entities/totp-factor.entity.js';
 import { migrations } from './migrations/index.js';
-
-export const entities = [
-  User,
-  Group,
-  LoginFailure,
-  UserToken,
-  Session,
-  UsedRsaSalt,
-  SigningKey,
-  RevokedToken,
-  AuditEvent,
-  ServiceClient,
-  TotpFactor,
-  RecoveryCode,
-];
 
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 const SQLITE_PAGE_CACHE_KB = 2_048;
 
 /**
  * The one description of the database, shared by the app, the CLI and TypeORM's own CLI for
- * writing migrations (ormconfig.ts).
+ * writing migrations (ormconfig.ts). The entities come from the modules above (the app's modules
+ * register theirs; `src/entities.ts` lists them all for the tools), so that this layer names none.
  * The schema comes only from migrations; synchronize stays off.
  */
-export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
+export function dataSourceOptions(
+  databaseUrl: string,
+  entities: DataSourceOptions['entities'] = [],
+): DataSourceOptions {
   const common = { entities, migrations, synchronize: false, migrationsRun: false } as const;
   if (databaseUrl.startsWith('sqlite:')) {
     const database = databaseUrl.slice('sqlite:'.length);

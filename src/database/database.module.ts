@@ -11,6 +11,8 @@ import { runMigrations } from './migration-runner.js';
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
         ...dataSourceOptions(config.databaseUrl),
+        // Each module registers its entities (TypeOrmModule.forFeature): the database names none.
+        autoLoadEntities: true,
         retryAttempts: 3,
         retryDelay: 1_000,
       }),

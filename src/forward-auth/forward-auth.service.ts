@@ -4,18 +4,11 @@ import { SecondFactorRequiredException } from '../common/errors/second-factor-re
 import { AppConfig } from '../config/app-config.js';
 import { loginAttemptOf } from '../identity/login-attempt.js';
 import { PasswordCheckService } from '../identity/password-check.service.js';
-import {
-  basicCredentials,
-  basicSecondFactor,
-  bearerToken,
-  hasBasicAuthorization,
-  parseSid,
-  SESSION_ID_HEADER,
-  sessionFromCookie,
-} from '../identity/request-credentials.js';
+import { basicCredentials, basicSecondFactor, bearerToken, parseSid, SESSION_ID_HEADER, sessionFromCookie } from '../identity/request-credentials.js';
 import { TokenCheckService } from '../identity/token-check.service.js';
 import type { Privilege } from '../user-store/entities/user.entity.js';
 import { type ForwardRules, rulesOf } from './forward-rules.js';
+import { hasBasicAuthorization } from '../common/basic-authorization.js';
 
 /** The service name forward checks are counted under in gatehouse_token_checks_total. */
 export const FORWARD_AUTH_SERVICE = 'forward-auth';

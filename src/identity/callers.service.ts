@@ -2,15 +2,11 @@ import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { UserTokensService } from '../credentials/user-tokens/user-tokens.service.js';
 import { AppConfig } from '../config/app-config.js';
-import {
-  bearerToken,
-  looksLikeJwt,
-  sessionFromCookie,
-  sessionIdOf,
-} from './request-credentials.js';
+import { bearerToken, sessionFromCookie, sessionIdOf } from './request-credentials.js';
 import { SessionsService } from '../credentials/sessions/sessions.service.js';
 import { AccessTokensService } from '../credentials/access-tokens/access-tokens.service.js';
 import type { User } from '../user-store/entities/user.entity.js';
+import { looksLikeJwt } from '../credentials/access-tokens/jwt-shape.js';
 
 /** The credential a request was authenticated with, so that "my other sessions" can spare it. */
 export type CallerCredential =

@@ -20,8 +20,9 @@ import {
   type ProofEvent,
 } from './password-check.service.js';
 import { actorFields, clientFields, type RequestActor } from './request-actor.decorator.js';
-import { basicCredentials, basicSecondFactor, looksLikeJwt } from './request-credentials.js';
+import { basicCredentials, basicSecondFactor } from './request-credentials.js';
 import type { EndedCredentials } from './user-credentials.service.js';
+import { looksLikeJwt } from '../credentials/access-tokens/jwt-shape.js';
 
 const SELF_SERVICE = 'self-service';
 const ADMIN_API = 'admin';

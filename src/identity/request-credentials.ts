@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { INT32_MAX } from '../common/validation/positive-int.pipe.js';
+import { hasJwtShape } from '../credentials/access-tokens/jwt-shape.js';
 
 /**
  * The one place a request's credentials are read: each kind, from where the APIs carry it.
@@ -23,7 +24,6 @@ export const SESSION_ID_HEADER = 'x-session-id';
 
 const BASIC = /^Basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i;
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
-const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 const SID = /^[1-9][0-9]{0,9}$/;
 const SID_WITH_SECRET = /^([1-9][0-9]{0,9})([0-9a-f]{64})$/;
 const SECRET = /^[0-9a-f]{64}$/;
@@ -40,11 +40,6 @@ export function basicSecondFactor(request: Headers): { code: string | null; fiel
   return { code: typeof code === 'string' ? code : null, field: 'the X-OTP header' };
 }
 
-/** Whether the request authenticates with `Authorization: Basic` (whatever its content). */
-export function hasBasicAuthorization(request: Headers): boolean {
-  return /^Basic\s/i.test(request.headers.authorization ?? '');
-}
-
 /** `Authorization: Basic …` as RFC 7617 reads it: UTF-8, split at the first colon only. */
 export function basicCredentials(request: Headers): BasicCredentials | null {
   const encoded = BASIC.exec(request.headers.authorization ?? '')?.[1];
@@ -58,16 +53,6 @@ export function basicCredentials(request: Headers): BasicCredentials | null {
 /** The token of `Authorization: Bearer <token>`. */
 export function bearerToken(request: Headers): string | null {
   return BEARER.exec(request.headers.authorization?.trim() ?? '')?.[1] ?? null;
-}
-
-/** Whether `value` has the shape of a compact JWT: three base64url parts. */
-export function hasJwtShape(value: string): boolean {
-  return JWT.test(value);
-}
-
-/** Whether `value` has the shape of a JWT and is longer than any username can be. */
-export function looksLikeJwt(value: string): boolean {
-  return value.length > 64 && hasJwtShape(value);
 }
 
 /**

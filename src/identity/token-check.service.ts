@@ -2,11 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { UserTokensService } from '../credentials/user-tokens/user-tokens.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService, type TokenKind } from '../metrics/metrics.service.js';
-import { looksLikeJwt, sessionFromSidWithSecret } from './request-credentials.js';
+import { sessionFromSidWithSecret } from './request-credentials.js';
 import { SessionsService } from '../credentials/sessions/sessions.service.js';
 import { AccessTokensService } from '../credentials/access-tokens/access-tokens.service.js';
 import type { Privilege, User } from '../user-store/entities/user.entity.js';
 import type { EpochSnapshot } from '../credentials/liveness/credential-state-cache.js';
+import { looksLikeJwt } from '../credentials/access-tokens/jwt-shape.js';
 
 /** Longer than any token Gatehouse issues; anything longer is refused without parsing. */
 const MAX_TOKEN_LENGTH = 8_192;

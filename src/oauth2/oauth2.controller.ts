@@ -24,11 +24,7 @@ import type { FastifyRequest } from 'fastify';
 import type { GatehouseRouteConfig } from '../common/decorators/dialect.decorator.js';
 import { FORM, type FormRouteConfig } from '../common/form-body.js';
 import { AppConfig } from '../config/app-config.js';
-import {
-  basicCredentials,
-  bearerToken,
-  hasBasicAuthorization,
-} from '../identity/request-credentials.js';
+import { basicCredentials, bearerToken } from '../identity/request-credentials.js';
 import { TokenCheckService } from '../identity/token-check.service.js';
 import {
   INTROSPECTION_RESPONSE_SCHEMA,
@@ -41,6 +37,7 @@ import { CLIENT_CHALLENGE, OAuth2Exception, OAuth2ExceptionFilter } from './oaut
 import { ServiceClientGuard, type ClientRequest } from './service-client.guard.js';
 import { ServiceClientsService } from '../credentials/service-clients/service-clients.service.js';
 import { TokenRevocationService } from './token-revocation.service.js';
+import { hasBasicAuthorization } from '../common/basic-authorization.js';
 
 const unauthorized = {
   description: 'No Basic credentials of an enabled service client (`{"error": "invalid_client"}`)',

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { UserTokensService } from '../credentials/user-tokens/user-tokens.service.js';
-import { looksLikeJwt, sessionFromSidWithSecret } from '../identity/request-credentials.js';
+import { sessionFromSidWithSecret } from '../identity/request-credentials.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { AccessTokensService } from '../credentials/access-tokens/access-tokens.service.js';
 import { OAuth2Exception } from './oauth2-error.js';
+import { looksLikeJwt } from '../credentials/access-tokens/jwt-shape.js';
 
 const OAUTH2_API = 'oauth2';
 

@@ -5,7 +5,7 @@ import bcrypt from 'bcrypt';
 import pLimit from 'p-limit';
 import { AppConfig } from '../config/app-config.js';
 import { type ParsedHash, readPasswordHash } from './imported-hash.js';
-import { isHashable, normalizePassword, passwordPolicyViolation } from './password-policy.js';
+import { isHashable, normalizePassword, passwordPolicyViolation } from '../common/password-policy.js';
 
 /** An imported hash of a format other than bcrypt, which is verified by its own derivation. */
 type ImportedHash = Exclude<ParsedHash, { format: 'bcrypt' }>;

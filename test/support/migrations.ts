@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../../src/database/data-source-options.js';
+import { entities } from '../../src/entities.js';
 import { migrations } from '../../src/database/migrations/index.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -25,7 +26,7 @@ export async function scratchSchema(): Promise<ScratchSchema> {
     async migratedTo(count) {
       if (db?.isInitialized) await db.destroy();
       db = new DataSource({
-        ...dataSourceOptions(database.url),
+        ...dataSourceOptions(database.url, entities),
         migrations: migrations.slice(0, count),
       });
       await db.initialize();

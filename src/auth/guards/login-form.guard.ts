@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { AcceptsJsonGuard } from '../../common/guards/accepts-json.guard.js';
-import { hasBasicAuthorization } from '../../identity/request-credentials.js';
+import { hasBasicAuthorization } from '../../common/basic-authorization.js';
 
 const BasicAuthGuard = AuthGuard('basic');
 

@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
 import type { GatehouseRouteConfig } from '../decorators/dialect.decorator.js';
-import { hasBasicAuthorization } from '../../identity/request-credentials.js';
 import { defaultDialect } from './default.dialect.js';
 import type { ErrorDialect } from './error-dialect.js';
 import { jwtDialect } from './jwt.dialect.js';
@@ -8,6 +7,7 @@ import { restAuthDialect } from './rest-auth.dialect.js';
 import { securityDialect } from './security.dialect.js';
 import { sessionDialect } from './session.dialect.js';
 import { userTokenDialect } from './user-token.dialect.js';
+import { hasBasicAuthorization } from '../basic-authorization.js';
 
 /** The shared `POST /auth/login`: the dialect of whichever API the request is for. */
 const loginDialect: ErrorDialect = {

@@ -3,8 +3,8 @@ import { JwtService } from '@nestjs/jwt';
 import { LRUCache } from 'lru-cache';
 import { Clock } from '../../clock/clock.service.js';
 import { AppConfig } from '../../config/app-config.js';
-import { hasJwtShape } from '../../identity/request-credentials.js';
 import { kidOf, SigningKeysService } from './signing-keys.service.js';
+import { hasJwtShape } from './jwt-shape.js';
 
 export const ACCESS_TOKEN_ALGORITHM = 'RS256';
 /**

@@ -6,7 +6,6 @@ import { Repository } from 'typeorm';
 import { AuditService } from '../../audit/audit.service.js';
 import { Clock } from '../../clock/clock.service.js';
 import { AppConfig } from '../../config/app-config.js';
-import { looksLikeJwt } from '../../identity/request-credentials.js';
 import { deleteInBatches } from '../../database/delete-in-batches.js';
 import type { EpochSnapshot } from '../liveness/credential-state-cache.js';
 import {
@@ -25,6 +24,7 @@ import {
 } from './access-token-verifier.js';
 import { RevokedToken } from './entities/revoked-token.entity.js';
 import { SigningKeysService } from './signing-keys.service.js';
+import { looksLikeJwt } from './jwt-shape.js';
 
 // The margin revocations are kept by, for the modules that record them.
 export { CLOCK_TOLERANCE_SECONDS };

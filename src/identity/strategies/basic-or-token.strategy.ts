@@ -5,8 +5,9 @@ import { AccessTokensService } from '../../credentials/access-tokens/access-toke
 import type { User } from '../../user-store/entities/user.entity.js';
 import { loginAttemptOf } from '../login-attempt.js';
 import { PasswordCheckService } from '../password-check.service.js';
-import { basicSecondFactor, looksLikeJwt } from '../request-credentials.js';
+import { basicSecondFactor } from '../request-credentials.js';
 import { Rfc7617BasicStrategy } from './rfc7617-basic.strategy.js';
+import { looksLikeJwt } from '../../credentials/access-tokens/jwt-shape.js';
 
 /**
  * The REST-auth API's Basic authentication: a username and password, or an access token in the
