@@ -7,7 +7,7 @@ import {
   type Socket,
 } from 'node:net';
 import { createRequire } from 'node:module';
-import { basic } from '../support/app.js';
+import { basic } from '../support/basic-auth.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   startServerProcess,

@@ -3,7 +3,7 @@ import { createConnection } from 'node:net';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { migrations } from '../../src/database/migrations/index.js';
-import { basic } from '../support/app.js';
+import { basic } from '../support/basic-auth.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   startServerProcess,

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
 import pg from 'pg';
-import { basic } from '../support/app.js';
+import { basic } from '../support/basic-auth.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   MAIN_JS,

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { niceOf } from '../../src/database/speed-up-check.js';
-import { basic } from '../support/app.js';
+import { basic } from '../support/basic-auth.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
   CLI_JS,

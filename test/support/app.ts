@@ -133,6 +133,4 @@ function checkedAgainst(
   });
 }
 
-export function basic(username: string, password: string): string {
-  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
-}
+export { basic } from './basic-auth.js';
