@@ -11,11 +11,11 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IdentityModule } from './identity/identity.module.js';
-import { LivenessModule } from './credentials/liveness/liveness.module.js';
 import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { OAuth2Module } from './oauth2/oauth2.module.js';
+import { PasswordsModule } from './passwords/passwords.module.js';
 import { SecurityModule } from './security/security.module.js';
 import { ForwardAuthModule } from './forward-auth/forward-auth.module.js';
 import { ThrottlingModule } from './throttling/throttling.module.js';
@@ -32,7 +32,6 @@ export class AppModule {
         ConfigModule.forRoot(config),
         ClockModule,
         DatabaseModule,
-        LivenessModule,
         MetricsModule,
         AuditModule,
         ThrottlingModule,
@@ -44,6 +43,7 @@ export class AppModule {
         UsersModule,
         AuthModule,
         SessionsModule,
+        PasswordsModule,
         AccountModule,
         AdminModule,
         HealthModule,

@@ -5,8 +5,8 @@ import { UsedRsaSalt } from './credentials/login-keys/entities/used-rsa-salt.ent
 import { RecoveryCode } from './credentials/second-factor/entities/recovery-code.entity.js';
 import { TotpFactor } from './credentials/second-factor/entities/totp-factor.entity.js';
 import { ServiceClient } from './credentials/service-clients/entities/service-client.entity.js';
-import { Session } from './credentials/sessions/entities/session.entity.js';
-import { UserToken } from './credentials/user-tokens/entities/user-token.entity.js';
+import { Session } from './user-store/entities/session.entity.js';
+import { UserToken } from './user-store/entities/user-token.entity.js';
 import { Group } from './user-store/entities/group.entity.js';
 import { LoginFailure } from './user-store/entities/login-failure.entity.js';
 import { User } from './user-store/entities/user.entity.js';

@@ -31,7 +31,7 @@ import { PositiveIntPipe } from '../common/validation/positive-int.pipe.js';
 import { AccountService } from './account.service.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { OwnerProofDto, SetMyPublicKeyDto } from './dto/owner-proof.dto.js';
-import { SessionSummaryDto, UserTokenSummaryDto } from '../identity/dto/credentials.dto.js';
+import { SessionSummaryDto, UserTokenSummaryDto } from '../user-store/dto/credential-summaries.dto.js';
 import { ErrorResponseDto } from '../common/dialects/error-response.dto.js';
 import { ProfileDto, UpdateProfileDto } from '../identity/dto/profile.dto.js';
 import { Actor, type RequestActor } from '../identity/request-actor.decorator.js';

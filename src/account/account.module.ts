@@ -2,7 +2,9 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { User } from '../user-store/entities/user.entity.js';
 import { SecondFactorModule } from '../credentials/second-factor/second-factor.module.js';
-import { UsersModule } from '../users/users.module.js';
+import { AuditModule } from '../audit/audit.module.js';
+import { IdentityModule } from '../identity/identity.module.js';
+import { UserStoreModule } from '../user-store/user-store.module.js';
 import { AccountController } from './account.controller.js';
 import { AccountService } from './account.service.js';
 
@@ -11,7 +13,13 @@ import { AccountService } from './account.service.js';
  * module's: administration and self-service meet only there.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([User]), UsersModule, SecondFactorModule],
+  imports: [
+    TypeOrmModule.forFeature([User]),
+    AuditModule,
+    IdentityModule,
+    UserStoreModule,
+    SecondFactorModule,
+  ],
   controllers: [AccountController],
   providers: [AccountService],
 })

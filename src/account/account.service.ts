@@ -3,9 +3,9 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { CredentialLifecycleService, ownerOf } from '../identity/credential-lifecycle.service.js';
-import type { SessionSummaryDto, UserTokenSummaryDto } from '../identity/dto/credentials.dto.js';
+import type { SessionSummaryDto, UserTokenSummaryDto } from '../user-store/dto/credential-summaries.dto.js';
 import { clientFields, type RequestActor } from '../identity/request-actor.decorator.js';
-import { UserCredentialsService } from '../identity/user-credentials.service.js';
+import { UserCredentialsService } from '../user-store/user-credentials.service.js';
 import type {
   RecoveryCodesDto,
   TotpEnrolmentDto,

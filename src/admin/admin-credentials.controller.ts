@@ -9,7 +9,7 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { SessionSummaryDto, UserTokenSummaryDto } from '../identity/dto/credentials.dto.js';
+import { SessionSummaryDto, UserTokenSummaryDto } from '../user-store/dto/credential-summaries.dto.js';
 import { ErrorResponseDto } from '../common/dialects/error-response.dto.js';
 import { Actor, type RequestActor } from '../identity/request-actor.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';

@@ -1,11 +1,11 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import type { SessionSummaryDto, UserTokenSummaryDto } from '../identity/dto/credentials.dto.js';
+import type { SessionSummaryDto, UserTokenSummaryDto } from '../user-store/dto/credential-summaries.dto.js';
 import type { RequestActor } from '../identity/request-actor.decorator.js';
 import { actorFields } from '../identity/request-actor.decorator.js';
 import { CredentialLifecycleService } from '../identity/credential-lifecycle.service.js';
-import { UserCredentialsService } from '../identity/user-credentials.service.js';
+import { UserCredentialsService } from '../user-store/user-credentials.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
 import {

@@ -4,7 +4,7 @@ import { Repository } from 'typeorm';
 import type { RequestActor } from '../identity/request-actor.decorator.js';
 import { actorFields } from '../identity/request-actor.decorator.js';
 import { AuditService } from '../audit/audit.service.js';
-import { isUniqueViolation } from '../database/database-errors.js';
+import { isUniqueViolation } from '../common/errors/database-errors.js';
 import { Group } from '../user-store/entities/group.entity.js';
 import { User } from '../user-store/entities/user.entity.js';
 import type { AdminGroupDto, CreateGroupDto, UpdateGroupDto } from './dto/admin-group.dto.js';

@@ -4,7 +4,12 @@ import { SecondFactorModule } from '../credentials/second-factor/second-factor.m
 import { TokensModule } from '../credentials/access-tokens/tokens.module.js';
 import { Group } from '../user-store/entities/group.entity.js';
 import { User } from '../user-store/entities/user.entity.js';
-import { UsersModule } from '../users/users.module.js';
+import { AuditModule } from '../audit/audit.module.js';
+import { ServiceClientsModule } from '../credentials/service-clients/service-clients.module.js';
+import { IdentityModule } from '../identity/identity.module.js';
+import { UserStoreModule } from '../user-store/user-store.module.js';
+import { AdminClientsController } from './admin-clients.controller.js';
+import { AuditController } from './audit.controller.js';
 import { AdminCredentialsController } from './admin-credentials.controller.js';
 import { AdminCredentialsService } from './admin-credentials.service.js';
 import { UsersImportModule } from '../user-store/import/users-import.module.js';
@@ -16,14 +21,20 @@ import { AdminKeysService } from './admin-keys.service.js';
 import { AdminUsersController } from './admin-users.controller.js';
 import { AdminUsersService } from './admin-users.service.js';
 
-/** The administration API under /api/admin, for admins only (@Authenticated('admin')). */
+/**
+ * The administration API under /api/admin, for admins only (@Authenticated('admin')): users,
+ * groups, credentials, keys, service clients, the import and the audit trail.
+ */
 @Module({
   imports: [
     TypeOrmModule.forFeature([User, Group]),
+    AuditModule,
+    IdentityModule,
     TokensModule,
-    UsersModule,
+    UserStoreModule,
     UsersImportModule,
     SecondFactorModule,
+    ServiceClientsModule,
   ],
   controllers: [
     AdminUsersController,
@@ -31,6 +42,8 @@ import { AdminUsersService } from './admin-users.service.js';
     AdminGroupsController,
     AdminCredentialsController,
     AdminKeysController,
+    AdminClientsController,
+    AuditController,
   ],
   providers: [AdminUsersService, AdminGroupsService, AdminCredentialsService, AdminKeysService],
 })

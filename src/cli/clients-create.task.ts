@@ -1,8 +1,7 @@
+import { ServiceClientsModule } from '../credentials/service-clients/service-clients.module.js';
 import { Injectable, Module } from '@nestjs/common';
-import { OAuth2Module } from '../oauth2/oauth2.module.js';
 import { ServiceClientsService } from '../credentials/service-clients/service-clients.service.js';
 import type { VerbTask } from './verb-context.js';
-import { VerbStoresModule } from './verb-stores.module.js';
 
 /** `clients:create`: registers the client and prints its id and secret, the one time it is seen. */
 @Injectable()
@@ -17,7 +16,7 @@ export class ClientsCreateTask {
 }
 
 @Module({
-  imports: [VerbStoresModule, OAuth2Module],
+  imports: [ServiceClientsModule],
   providers: [ClientsCreateTask],
 })
 class ClientsCreateModule {}

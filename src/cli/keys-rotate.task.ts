@@ -1,9 +1,9 @@
+import { AuditModule } from '../audit/audit.module.js';
 import { Injectable, Module } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
 import { SigningKeysService } from '../credentials/access-tokens/signing-keys.service.js';
 import { TokensModule } from '../credentials/access-tokens/tokens.module.js';
 import type { VerbTask } from './verb-context.js';
-import { VerbStoresModule } from './verb-stores.module.js';
 
 /** `keys:rotate`: a new signing key, at once with `now`, and the audit event. */
 @Injectable()
@@ -29,7 +29,7 @@ export class KeysRotateTask {
 }
 
 @Module({
-  imports: [VerbStoresModule, TokensModule],
+  imports: [AuditModule, TokensModule],
   providers: [KeysRotateTask],
 })
 class KeysRotateModule {}

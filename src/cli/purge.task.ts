@@ -2,7 +2,6 @@ import { Injectable, Module } from '@nestjs/common';
 import { MaintenanceModule } from '../maintenance/maintenance.module.js';
 import { PurgeService } from '../maintenance/purge.service.js';
 import type { VerbTask } from './verb-context.js';
-import { VerbStoresModule } from './verb-stores.module.js';
 
 /** `purge`: one purge, as the server's schedule runs it, and how many of each kind went. */
 @Injectable()
@@ -16,7 +15,7 @@ export class PurgeTask {
 }
 
 @Module({
-  imports: [VerbStoresModule, MaintenanceModule],
+  imports: [MaintenanceModule],
   providers: [PurgeTask],
 })
 class PurgeModule {}

@@ -1,12 +1,12 @@
+import { UserStoreModule } from '../user-store/user-store.module.js';
+import { AuditModule } from '../audit/audit.module.js';
 import { Injectable, Module } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { AuditService } from '../audit/audit.service.js';
-import { CreateUserDto } from '../users/dto/create-user.dto.js';
-import { UsersModule } from '../users/users.module.js';
+import { CreateUserDto } from '../user-store/dto/create-user.dto.js';
 import { UsersService } from '../user-store/users.service.js';
 import type { VerbTask } from './verb-context.js';
-import { VerbStoresModule } from './verb-stores.module.js';
 
 /** `users:create`: registers the user under the rules of registering over HTTP, and audits it. */
 @Injectable()
@@ -43,7 +43,7 @@ function validCreateUserDto(username: string, password: string): CreateUserDto {
 }
 
 @Module({
-  imports: [VerbStoresModule, UsersModule],
+  imports: [AuditModule, UserStoreModule],
   providers: [UsersCreateTask],
 })
 class UsersCreateModule {}

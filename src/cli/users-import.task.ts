@@ -7,7 +7,6 @@ import {
   UsersImportService,
 } from '../user-store/import/users-import.service.js';
 import type { VerbTask } from './verb-context.js';
-import { VerbStoresModule } from './verb-stores.module.js';
 
 /** Lines between two progress lines on a terminal. */
 const PROGRESS_EVERY_LINES = 10_000;
@@ -56,7 +55,7 @@ function describe({ line, field, message }: RefusedLine): string {
 }
 
 @Module({
-  imports: [VerbStoresModule, UsersImportModule],
+  imports: [UsersImportModule],
   providers: [UsersImportTask],
 })
 class UsersImportTaskModule {}

@@ -1,9 +1,9 @@
+import { UserStoreModule } from '../user-store/user-store.module.js';
+import { AuditModule } from '../audit/audit.module.js';
 import { Injectable, Module } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service.js';
-import { UsersModule } from '../users/users.module.js';
 import { UsersService } from '../user-store/users.service.js';
 import type { VerbTask } from './verb-context.js';
-import { VerbStoresModule } from './verb-stores.module.js';
 
 /** `users:set-scope`: sets the user's own scope, or clears it back to the privilege's default. */
 @Injectable()
@@ -29,7 +29,7 @@ export class UsersSetScopeTask {
 }
 
 @Module({
-  imports: [VerbStoresModule, UsersModule],
+  imports: [AuditModule, UserStoreModule],
   providers: [UsersSetScopeTask],
 })
 class UsersSetScopeModule {}

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { SecurityModule } from '../security/security.module.js';
+import { IdentityModule } from '../identity/identity.module.js';
 import { ForwardAnswersNotStored } from './forward-answers-not-stored.js';
 import { ForwardAuthController } from './forward-auth.controller.js';
 import { ForwardAuthService } from './forward-auth.service.js';
@@ -9,7 +9,7 @@ import { ForwardAuthService } from './forward-auth.service.js';
  * of every other API, answered as nginx, Traefik, Caddy and Envoy expect.
  */
 @Module({
-  imports: [SecurityModule],
+  imports: [IdentityModule],
   controllers: [ForwardAuthController],
   providers: [ForwardAuthService, ForwardAnswersNotStored],
 })

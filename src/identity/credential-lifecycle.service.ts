@@ -5,7 +5,8 @@ import {
   NotFoundException,
   UnauthorizedException,
 } from '@nestjs/common';
-import { type AuditEventType, AuditService } from '../audit/audit.service.js';
+import type { AuditEventType } from '../audit/audit-event-types.js';
+import { AuditService } from '../audit/audit.service.js';
 import {
   SecondFactorService,
   type TotpEnrolment,
@@ -21,7 +22,7 @@ import {
 } from './password-check.service.js';
 import { actorFields, clientFields, type RequestActor } from './request-actor.decorator.js';
 import { basicCredentials, basicSecondFactor } from './request-credentials.js';
-import type { EndedCredentials } from './user-credentials.service.js';
+import type { EndedCredentials } from '../user-store/user-credentials.service.js';
 import { looksLikeJwt } from '../credentials/access-tokens/jwt-shape.js';
 
 const SELF_SERVICE = 'self-service';

@@ -1,58 +1,71 @@
-import { Global, Module } from '@nestjs/common';
-import { SecondFactorModule } from '../credentials/second-factor/second-factor.module.js';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthModule } from '../auth/auth.module.js';
-import { UserToken } from '../credentials/user-tokens/entities/user-token.entity.js';
-import { PasswordHashingModule } from '../password-hashing/password-hashing.module.js';
-import { Session } from '../credentials/sessions/entities/session.entity.js';
-import { SessionsModule } from '../sessions/sessions.module.js';
+import { AuditModule } from '../audit/audit.module.js';
 import { TokensModule } from '../credentials/access-tokens/tokens.module.js';
+import { LivenessModule } from '../credentials/liveness/liveness.module.js';
+import { SecondFactorModule } from '../credentials/second-factor/second-factor.module.js';
+import { SessionStoreModule } from '../credentials/sessions/session-store.module.js';
+import { UserTokenStoreModule } from '../credentials/user-tokens/user-token-store.module.js';
+import { PasswordHashingModule } from '../password-hashing/password-hashing.module.js';
+import { ThrottlingModule } from '../throttling/throttling.module.js';
 import { LoginFailure } from '../user-store/entities/login-failure.entity.js';
 import { User } from '../user-store/entities/user.entity.js';
-import { UsersModule } from '../users/users.module.js';
+import { UserStoreModule } from '../user-store/user-store.module.js';
 import { CallersService } from './callers.service.js';
 import { CredentialLifecycleService } from './credential-lifecycle.service.js';
 import { LoginLimiter } from './login-limiter.service.js';
 import { LoginLockoutService } from './login-lockout.service.js';
 import { PasswordCheckService } from './password-check.service.js';
+import { PasswordLoginService } from './password-login.service.js';
 import { BasicOrTokenStrategy } from './strategies/basic-or-token.strategy.js';
 import { BasicStrategy } from './strategies/basic.strategy.js';
-import { UserCredentialsService } from './user-credentials.service.js';
+import { JwtStrategy } from './strategies/jwt.strategy.js';
+import { SessionStrategy, ValidatePathSessionStrategy } from './strategies/session.strategy.js';
+import { UserTokenStrategy } from './strategies/user-token.strategy.js';
+import { TokenCheckService } from './token-check.service.js';
 
 /**
- * How a request proves who it is: the one password check (per-address limit, per-account lock,
- * bcrypt, audit) and the Basic strategies built on it; who the caller of an administration or
- * self-service route is (@Authenticated), a user's stored credentials as an owner or an admin
- * manages them, and the one lifecycle by which any credential is added, replaced or removed.
- * Global, so that every API's routes reach the same checks.
+ * How a request proves who it is, for every door: the one password check (per-address limit,
+ * per-account lock, bcrypt, audit), the one check of a token or session, the Passport strategies
+ * as adapters over them, who the caller of an administration or self-service route is
+ * (@Authenticated), and the one lifecycle by which any credential is added, replaced or removed.
+ * It stands on the credential stores and the user store; the doors import it.
  */
-@Global()
 @Module({
   imports: [
-    TypeOrmModule.forFeature([User, LoginFailure, UserToken, Session]),
+    TypeOrmModule.forFeature([User, LoginFailure]),
+    AuditModule,
+    ThrottlingModule,
+    LivenessModule,
     PasswordHashingModule,
+    UserStoreModule,
     TokensModule,
-    UsersModule,
-    AuthModule,
-    SessionsModule,
+    UserTokenStoreModule,
+    SessionStoreModule,
     SecondFactorModule,
   ],
   providers: [
     PasswordCheckService,
     LoginLockoutService,
     LoginLimiter,
+    CallersService,
+    TokenCheckService,
+    PasswordLoginService,
+    CredentialLifecycleService,
     BasicStrategy,
     BasicOrTokenStrategy,
-    CallersService,
-    UserCredentialsService,
-    CredentialLifecycleService,
+    JwtStrategy,
+    UserTokenStrategy,
+    SessionStrategy,
+    ValidatePathSessionStrategy,
   ],
   exports: [
     PasswordCheckService,
     LoginLockoutService,
     LoginLimiter,
     CallersService,
-    UserCredentialsService,
+    TokenCheckService,
+    PasswordLoginService,
     CredentialLifecycleService,
   ],
 })

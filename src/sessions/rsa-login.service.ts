@@ -4,7 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../clock/clock.service.js';
 import { hashSecret } from '../common/secret-hash.js';
-import { isUniqueViolation } from '../database/database-errors.js';
+import { isUniqueViolation } from '../common/errors/database-errors.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
 import type { User } from '../user-store/entities/user.entity.js';
 import { UsersService } from '../user-store/users.service.js';

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, Not, Repository } from 'typeorm';
-import { UserToken } from '../credentials/user-tokens/entities/user-token.entity.js';
-import { Session } from '../credentials/sessions/entities/session.entity.js';
-import type { CallerCredential } from './callers.service.js';
-import type { SessionSummaryDto, UserTokenSummaryDto } from './dto/credentials.dto.js';
+import { UserToken } from './entities/user-token.entity.js';
+import { Session } from './entities/session.entity.js';
+import type { CallerCredential } from '../identity/callers.service.js';
+import type { SessionSummaryDto, UserTokenSummaryDto } from './dto/credential-summaries.dto.js';
 
 export interface EndedCredentials {
   userTokens: number;

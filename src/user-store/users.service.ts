@@ -11,15 +11,15 @@ import type { CallerCredential } from '../identity/callers.service.js';
 import {
   type EndedCredentials,
   UserCredentialsService,
-} from '../identity/user-credentials.service.js';
+} from './user-credentials.service.js';
 import { Clock } from '../clock/clock.service.js';
 import { AppConfig } from '../config/app-config.js';
-import { isUniqueViolation } from '../database/database-errors.js';
+import { isUniqueViolation } from '../common/errors/database-errors.js';
 import { PasswordHasher } from '../password-hashing/password-hasher.service.js';
-import type { CreateUserDto } from '../users/dto/create-user.dto.js';
+import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { Group } from './entities/group.entity.js';
 import { type Privilege, User } from './entities/user.entity.js';
-import { normalizeRsaPublicKey } from '../credentials/login-keys/public-key.js';
+import { normalizeRsaPublicKey } from './public-key.js';
 import { UsernameTakenError } from '../common/errors/username-taken.error.js';
 
 /** Space-separated scope tokens (RFC 6749 §3.3), up to the column's 1024 characters. */

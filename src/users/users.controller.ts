@@ -29,7 +29,7 @@ import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
 import { PositiveIntPipe } from '../common/validation/positive-int.pipe.js';
 import { AccessTokensService } from '../credentials/access-tokens/access-tokens.service.js';
-import { CreateUserDto } from './dto/create-user.dto.js';
+import { CreateUserDto } from '../user-store/dto/create-user.dto.js';
 import { PublicKeyDto } from './dto/public-key.dto.js';
 import {
   ResourceResponseDto,

@@ -1,17 +1,14 @@
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { PasswordHashingModule } from '../password-hashing/password-hashing.module.js';
 import { TokensModule } from '../credentials/access-tokens/tokens.module.js';
-import { Group } from '../user-store/entities/group.entity.js';
-import { User } from '../user-store/entities/user.entity.js';
+import { IdentityModule } from '../identity/identity.module.js';
+import { UserStoreModule } from '../user-store/user-store.module.js';
 import { RegistrationGuard } from './guards/registration.guard.js';
 import { UsersController } from './users.controller.js';
-import { UsersService } from '../user-store/users.service.js';
 
+/** The REST-auth API under /api: registration, a user by id, a token for Basic credentials. */
 @Module({
-  imports: [TypeOrmModule.forFeature([User, Group]), PasswordHashingModule, TokensModule],
+  imports: [IdentityModule, UserStoreModule, TokensModule],
   controllers: [UsersController],
-  providers: [UsersService, RegistrationGuard],
-  exports: [UsersService],
+  providers: [RegistrationGuard],
 })
 export class UsersModule {}

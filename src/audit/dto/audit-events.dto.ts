@@ -4,7 +4,7 @@ import { PageQueryDto } from '../../common/validation/page-query.dto.js';
 import { DEFAULT_PAGE_SIZE, queryInteger } from '../../common/validation/query-values.js';
 import { IsIn, IsInt, IsISO8601, IsOptional, Matches, Max, Min } from 'class-validator';
 import { INT32_MAX } from '../../common/validation/positive-int.pipe.js';
-import { AUDIT_EVENT_TYPES, AUDIT_OUTCOMES } from '../audit.service.js';
+import { AUDIT_EVENT_TYPES, AUDIT_OUTCOMES } from '../audit-event-types.js';
 
 const ISO_TIME = { strict: true, strictSeparator: true };
 

@@ -5,7 +5,7 @@ import { CreateUserTokenDto } from '../../auth/dto/create-user-token.dto.js';
 import { CredentialsDto } from '../../auth/dto/credentials.dto.js';
 import { CheckTokenDto } from '../../security/dto/security.dto.js';
 import { LoginRequestDto } from '../../sessions/dto/session-requests.dto.js';
-import { CreateUserDto } from '../../users/dto/create-user.dto.js';
+import { CreateUserDto } from '../../user-store/dto/create-user.dto.js';
 import { RequestValidationError } from './request-validation.error.js';
 import { compileStringFieldsCheck } from './string-fields-check.js';
 import { createValidationPipe } from './validation.pipe.js';

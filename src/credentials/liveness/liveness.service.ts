@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { UserToken } from '../user-tokens/entities/user-token.entity.js';
-import { ServiceClient } from '../service-clients/entities/service-client.entity.js';
-import { Session } from '../sessions/entities/session.entity.js';
+import { UserToken } from '../../user-store/entities/user-token.entity.js';
+import { Session } from '../../user-store/entities/session.entity.js';
 import { Group } from '../../user-store/entities/group.entity.js';
 import { User } from '../../user-store/entities/user.entity.js';
 import {
@@ -14,8 +13,6 @@ import { PreparedRead, sqlBoolean } from './prepared-read.js';
 
 /** Answers kept of each kind, a few hundred bytes each. */
 const KEPT = 10_000;
-/** Service clients kept: a few, and the unknown ids guessed at them. */
-const CLIENTS_KEPT = 1_000;
 /** The credential epoch's one row. */
 const EPOCH = `SELECT "value" AS "epoch" FROM "credential_epoch" WHERE "id" = 1`;
 /** How deep below a user's group the session API looks for subgroups. */
@@ -71,12 +68,10 @@ export class LivenessService {
   private readonly userTokenReads: Record<Detail, PreparedRead>;
   private readonly sessionRead: PreparedRead;
   private readonly groupsRead: PreparedRead;
-  private readonly clientRead: PreparedRead;
   private readonly liveKidsRead: PreparedRead;
   private readonly epochRead: PreparedRead;
   private readonly keptSubjects: CredentialStateCache<AccessTokenSubject | null>;
   private readonly keptGroups: CredentialStateCache<GroupsReached>;
-  private readonly keptClients: CredentialStateCache<ServiceClient | null>;
 
   constructor(dataSource: DataSource) {
     const read = (sql: ConstructorParameters<typeof PreparedRead>[1]) =>
@@ -120,16 +115,10 @@ export class LivenessService {
         `JOIN "tree" ON "group"."parentId" = "tree"."group.id" WHERE "tree"."depth" < ${MAX_GROUP_DEPTH}) ` +
         `SELECT * FROM "tree"`,
     );
-    this.clientRead = read(
-      (columns) =>
-        `SELECT ${columns(ServiceClient, 'client')} FROM "service_client" "client" ` +
-        `WHERE "client"."clientId" = ?`,
-    );
     this.liveKidsRead = read(() => `SELECT "kid" FROM "signing_key" WHERE "withdrawnAt" IS NULL`);
     this.epochRead = read(() => `${EPOCH}`);
     this.keptSubjects = new CredentialStateCache(KEPT);
     this.keptGroups = new CredentialStateCache(KEPT);
-    this.keptClients = new CredentialStateCache(CLIENTS_KEPT);
   }
 
   /** A read of the credential epoch, made when first needed, for the reads of one request. */
@@ -180,14 +169,6 @@ export class LivenessService {
   /** The user's groups and every group below them (kept). */
   groupsOf(userId: number, snapshot = this.snapshot()): Promise<GroupsReached> {
     return this.keptGroups.get(userId, snapshot, () => this.readGroups(userId));
-  }
-
-  /** The service client with this id, enabled or not, or null (kept). */
-  serviceClient(clientId: string, snapshot = this.snapshot()): Promise<ServiceClient | null> {
-    return this.keptClients.get(clientId, snapshot, async () => {
-      const [row] = await this.clientRead.rows([clientId]);
-      return row ? this.clientRead.entity(ServiceClient, 'client', row) : null;
-    });
   }
 
   /** The kids of the signing keys that are not withdrawn. */

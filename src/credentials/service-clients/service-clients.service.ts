@@ -1,19 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { DataSource, Repository } from 'typeorm';
 import { AuditService, type AuditEventInput } from '../../audit/audit.service.js';
 import { Clock } from '../../clock/clock.service.js';
 import { hashesMatch, hashSecret } from '../../common/secret-hash.js';
 import { holdsNul } from '../../common/validation/client-text.js';
 import type { BasicCredentials } from '../../identity/request-credentials.js';
-import type { EpochSnapshot } from '../liveness/credential-state-cache.js';
+import { CredentialStateCache, type EpochSnapshot } from '../liveness/credential-state-cache.js';
 import { LivenessService } from '../liveness/liveness.service.js';
+import { PreparedRead } from '../liveness/prepared-read.js';
 import type { IssuedClientDto, ServiceClientDto } from './dto/service-client.dto.js';
 import { ServiceClient } from './entities/service-client.entity.js';
 
 /** Compared with when the client id is unknown, so that an unknown id costs what a wrong secret does. */
 const NO_SUCH_HASH = hashSecret('');
+
+/** Service clients kept: a few, and the unknown ids guessed at them. */
+const CLIENTS_KEPT = 1_000;
 
 /** Who made a change to a service client, for the audit trail: an admin over HTTP, or the CLI. */
 export type ClientChangeActor = Pick<AuditEventInput, 'api' | 'actorId' | 'address' | 'agent'>;
@@ -21,12 +25,23 @@ export type ClientChangeActor = Pick<AuditEventInput, 'api' | 'actorId' | 'addre
 /** The service clients of introspection and revocation: created, listed, changed, checked. */
 @Injectable()
 export class ServiceClientsService {
+  private readonly clientRead: PreparedRead;
+  private readonly keptClients = new CredentialStateCache<ServiceClient | null>(CLIENTS_KEPT);
+
   constructor(
     @InjectRepository(ServiceClient) private readonly clients: Repository<ServiceClient>,
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly liveness: LivenessService,
-  ) {}
+    dataSource: DataSource,
+  ) {
+    this.clientRead = new PreparedRead(
+      dataSource,
+      (columns) =>
+        `SELECT ${columns(ServiceClient, 'client')} FROM "service_client" "client" ` +
+        `WHERE "client"."clientId" = ?`,
+    );
+  }
 
   /** A new client, with its secret: the only time the secret is seen. */
   async create(actor: ClientChangeActor, name: string): Promise<IssuedClientDto> {
@@ -86,7 +101,7 @@ export class ServiceClientsService {
   /**
    * The enabled client these Basic credentials name, or null. The secret's hash is compared in
    * constant time, and an unknown id is compared too, so that timing tells nothing. The client is
-   * read through LivenessService, which keeps it: a service that introspects on every request of
+   * kept under the credential epoch: a service that introspects on every request of
    * its own costs one read of the credential epoch, not a lookup.
    */
   async authenticate(
@@ -97,10 +112,18 @@ export class ServiceClientsService {
     const secret = formDecoded(credentials.password);
     const client =
       clientId !== null && mayBeClientId(clientId)
-        ? await this.liveness.serviceClient(clientId, snapshot)
+        ? await this.liveClient(clientId, snapshot ?? this.liveness.snapshot())
         : null;
     const matches = hashesMatch(client?.secretHash ?? NO_SUCH_HASH, hashSecret(secret ?? ''));
     return client && matches && client.enabled ? client : null;
+  }
+
+  /** The service client with this id, enabled or not, or null (kept). */
+  private liveClient(clientId: string, snapshot: EpochSnapshot): Promise<ServiceClient | null> {
+    return this.keptClients.get(clientId, snapshot, async () => {
+      const [row] = await this.clientRead.rows([clientId]);
+      return row ? this.clientRead.entity(ServiceClient, 'client', row) : null;
+    });
   }
 
   private async existing(clientId: string): Promise<ServiceClient> {

@@ -14,7 +14,7 @@ import { Group } from '../../user-store/entities/group.entity.js';
 import { User } from '../../user-store/entities/user.entity.js';
 import { isCredentialLive } from '../../user-store/user-status.js';
 import type { GroupDto, SessionUserDto } from '../../sessions/dto/session-responses.dto.js';
-import { Session } from './entities/session.entity.js';
+import { Session } from '../../user-store/entities/session.entity.js';
 
 /** `lastSeenAt` is written at most this often, so that validating stays a read. */
 const LAST_SEEN_WRITE_INTERVAL_MS = 60_000;

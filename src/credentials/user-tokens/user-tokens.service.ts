@@ -10,7 +10,7 @@ import { User } from '../../user-store/entities/user.entity.js';
 import { isCredentialLive } from '../../user-store/user-status.js';
 import type { CreateUserTokenDto } from '../../auth/dto/create-user-token.dto.js';
 import type { UserTokenDto } from '../../auth/dto/user-token-response.dto.js';
-import { UserToken } from './entities/user-token.entity.js';
+import { UserToken } from '../../user-store/entities/user-token.entity.js';
 import { Clock } from '../../clock/clock.service.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;

@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { User } from '../../../user-store/entities/user.entity.js';
+import { User } from './user.entity.js';
 
 /** A session of the session API: the numeric id is the sid; only the SHA-256 of its secret is kept. */
 @Entity('session')

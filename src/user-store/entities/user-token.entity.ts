@@ -1,5 +1,5 @@
 import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
-import { User } from '../../../user-store/entities/user.entity.js';
+import { User } from './user.entity.js';
 
 /** A long-lived user token of the user-token API; only the SHA-256 of its value is kept. */
 @Entity('user_token')

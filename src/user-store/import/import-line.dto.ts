@@ -10,7 +10,7 @@ import {
   MaxLength,
   ValidateIf,
 } from 'class-validator';
-import { CreateUserDto } from '../../users/dto/create-user.dto.js';
+import { CreateUserDto } from '../dto/create-user.dto.js';
 import { PRIVILEGES } from '../entities/user.entity.js';
 
 /** Groups one line may name; as many as an admin may set on a user at once. */

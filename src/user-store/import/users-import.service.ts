@@ -5,7 +5,7 @@ import { DataSource, type EntityManager, In } from 'typeorm';
 import { AuditService } from '../../audit/audit.service.js';
 import { AppConfig } from '../../config/app-config.js';
 import { holdsNul } from '../../common/validation/client-text.js';
-import { isUniqueViolation } from '../../database/database-errors.js';
+import { isUniqueViolation } from '../../common/errors/database-errors.js';
 import { readPasswordHash } from '../../password-hashing/imported-hash.js';
 import { Group } from '../entities/group.entity.js';
 import { User } from '../entities/user.entity.js';
