@@ -1,12 +1,14 @@
 /**
  * The direction of the code, held by `npm run lint`: doors (the APIs, administration,
  * self-service, the CLI) → identity (who is this request, may it do this) → credential stores →
- * the user store and password hashing → platform (configuration, clock, metrics, database,
- * dialects, audit). A folder imports only folders of its own layer's lower rungs or of lower
- * layers; runtime imports count, type-only imports do not (they vanish at compile time).
+ * the user store and password hashing → platform (dialects, configuration, clock, metrics,
+ * database, throttling, audit). The folders under src/ stand on one ladder, from the bottom up: a
+ * folder imports only folders below it, so no two folders import each other. Runtime imports
+ * count; type-only imports do not (they vanish at compile time). The root files (main.ts,
+ * app.module.ts, cli.ts, entities.ts) compose the rest and may import anything.
  */
 
-/** Each layer's folders under src/, from the bottom up; a folder may import those listed before it. */
+/** Each layer's folders under src/, from the bottom up. */
 const LAYERS = [
   ['common', 'config', 'clock', 'metrics', 'database', 'throttling', 'audit'],
   ['password-hashing', 'user-store'],
