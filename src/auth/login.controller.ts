@@ -36,7 +36,7 @@ import { LoginRoute } from '../identity/limited-route.decorator.js';
 import { hasBasicAuthorization } from '../common/basic-authorization.js';
 
 /**
- * `POST /auth/login`, shared by two APIs (SPEC §1): with `Authorization: Basic` the user-token
+ * `POST /auth/login`, one path of two APIs: with `Authorization: Basic` the user-token
  * login (200, UserToken), otherwise the session login (JSON `{login, password}`, 201,
  * LoginResponse and the secret cookie). Errors follow the same split (the `login` dialect).
  */
