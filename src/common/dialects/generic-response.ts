@@ -40,7 +40,7 @@ export function genericResponse(
 
 /**
  * The status each code stands for unless the situation says otherwise (a NOTFOUND at a login is
- * wrong credentials, 401): SPEC §4, so that a client that looks only at the status fails closed.
+ * wrong credentials, 401), so that a client that looks only at the status fails closed.
  */
 const STATUS_OF: Record<Exclude<ResponseCode, 'OK'>, HttpStatus> = {
   NOTFOUND: HttpStatus.NOT_FOUND,
@@ -62,7 +62,7 @@ export class SessionApiException extends HttpException {
   }
 }
 
-/** The failures several routes share, in the original's words where it has them (SPEC §4). */
+/** The failures several routes share, in the original's words where it has them. */
 export const sessionApiFailures = {
   /** A login that proves no enabled user: wrong credentials, whichever part was wrong. */
   wrongCredentials: () =>
