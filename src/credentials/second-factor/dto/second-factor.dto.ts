@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsDefined, IsString, MaxLength, MinLength } from 'class-validator';
 
-/** Where a second-factor code goes in a JSON login body, and what it may be (SPEC §7). */
+/** Where a second-factor code goes in a JSON login body, and what it may be (TOTP or recovery). */
 export const SECOND_FACTOR_CODE_DOC = {
   required: false,
   maxLength: 64,
@@ -10,7 +10,7 @@ export const SECOND_FACTOR_CODE_DOC = {
   example: '492039',
 } as const;
 
-/** Where a route that takes Basic credentials takes the second-factor code (SPEC §7). */
+/** Where a route that takes Basic credentials takes the second-factor code: the `X-OTP` header. */
 export const SECOND_FACTOR_CODE_HEADER_DOC = {
   name: 'X-OTP',
   required: false,
