@@ -19,7 +19,7 @@ import { Session } from '../../user-store/entities/session.entity.js';
 /** `lastSeenAt` is written at most this often, so that validating stays a read. */
 const LAST_SEEN_WRITE_INTERVAL_MS = 60_000;
 
-/** A new session secret: 256 random bits as 64 lowercase hex characters (SPEC §3). */
+/** A new session secret: 256 random bits as 64 lowercase hex characters, as validate reads it. */
 export function newSessionSecret(): string {
   return randomBytes(32).toString('hex');
 }
