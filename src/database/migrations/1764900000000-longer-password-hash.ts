@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { isPostgres } from './column-types.js';
 
 /**
- * Room for imported password hashes (SPEC §3, "Importing users"): a Werkzeug scrypt hash is 128
+ * Room for imported password hashes (the former services' formats): a Werkzeug scrypt hash is 128
  * hex digits after its parameters and salt, a pbkdf2 one can pass 100 characters, and the import
  * takes up to 255. PostgreSQL enforces a varchar's length, so the column grows there; SQLite never
  * does, and its table is left alone (a rebuild would drop the credential-epoch triggers on it).
