@@ -28,7 +28,7 @@ const SID = /^[1-9][0-9]{0,9}$/;
 const SID_WITH_SECRET = /^([1-9][0-9]{0,9})([0-9a-f]{64})$/;
 const SECRET = /^[0-9a-f]{64}$/;
 
-/** The header that carries a second-factor code where the credentials are Basic (SPEC §7). */
+/** The header that carries a second-factor code where the credentials are Basic. */
 export const SECOND_FACTOR_CODE_HEADER = 'x-otp';
 
 /**
