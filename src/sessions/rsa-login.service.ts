@@ -11,7 +11,7 @@ import { UsersService } from '../user-store/users.service.js';
 import type { LoginWithRsaRequestDto } from './dto/session-requests.dto.js';
 import { UsedRsaSalt } from '../credentials/login-keys/entities/used-rsa-salt.entity.js';
 
-/** How far ahead a signed login may expire (SPEC §3). */
+/** How far ahead a signed login may expire, so that a captured signature is soon worthless. */
 const MAX_SIGNATURE_LIFETIME_MS = 10 * 60 * 1000;
 /**
  * The smallest expirationTimestamp read as milliseconds: in seconds it is the year 5138, in
@@ -19,7 +19,10 @@ const MAX_SIGNATURE_LIFETIME_MS = 10 * 60 * 1000;
  */
 const MILLISECONDS_FROM = 1e11;
 
-/** When a signed login expires, in milliseconds: the original's seconds, or milliseconds (SPEC §3). */
+/**
+ * When a signed login expires, in milliseconds: the original's seconds, or milliseconds for
+ * clients written to an earlier reading.
+ */
 function expirationMsOf(expirationTimestamp: number): number {
   return expirationTimestamp >= MILLISECONDS_FROM
     ? expirationTimestamp
@@ -27,7 +30,7 @@ function expirationMsOf(expirationTimestamp: number): number {
 }
 
 /**
- * `loginwithrsa` (SPEC §3): the user's registered RSA key must verify, with RSASSA-PKCS1-v1_5 and
+ * `loginwithrsa`: the user's registered RSA key must verify, with RSASSA-PKCS1-v1_5 and
  * SHA-256, the UTF-8 bytes of `username:salt:expirationTimestamp`, the timestamp as the client
  * sent it; it expires in the future and at most ten minutes away; a (user, salt) pair is
  * accepted once.
