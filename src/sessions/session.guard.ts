@@ -13,7 +13,7 @@ import type {
 export type SessionMissAnswers = Record<SessionMiss, () => SessionApiException>;
 
 /**
- * `validate` (SPEC §4): a sid that is not one, or comes without the secret validate needs, is
+ * `validate`: a sid that is not one, or comes without the secret validate needs, is
  * INVALIDDATA (400); a well-formed sid and secret of no live session, NOTFOUND (404).
  */
 export const VALIDATE_MISSES: SessionMissAnswers = {
