@@ -12,7 +12,7 @@ import { Group } from './group.entity.js';
 export const PRIVILEGES = ['user', 'admin'] as const;
 export type Privilege = (typeof PRIVILEGES)[number];
 
-/** The one user store all five APIs share (SPEC §2). */
+/** The one user store all five APIs share: a user registered through one logs in through all. */
 @Entity('user')
 export class User {
   @PrimaryGeneratedColumn() id: number;
