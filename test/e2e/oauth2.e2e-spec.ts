@@ -20,7 +20,7 @@ import { migrations } from '../../src/database/migrations/index.js';
 import { ServiceClientEpoch1765100000000 } from '../../src/database/migrations/1765100000000-service-client-epoch.js';
 
 /**
- * What a service meets with no Gatehouse code (SPEC §6): server metadata, introspection (RFC 7662)
+ * What a service meets with no Gatehouse code: server metadata, introspection (RFC 7662)
  * and revocation (RFC 7009) as their clients call them, the service clients that may call them,
  * and the one liveness rule behind every check.
  */
