@@ -8,7 +8,7 @@ import { userTokenFor } from '../support/credentials.js';
 import { registerUser as registerTestUser, sql, uniqueName } from '../support/fixtures.js';
 
 /**
- * The user-token API (specs/user-token-api.rst.txt, SPEC §1 and §3): POST /auth/login with Basic
+ * The user-token API: POST /auth/login with Basic
  * credentials, POST /auth/bump and POST /auth/logout with `Authorization: Bearer <user token>`.
  */
 
@@ -213,7 +213,7 @@ describe('User-token API: POST /auth/login', () => {
     expect(await tokenCount(t, user.id)).toBe(before);
   });
 
-  it('treats a request without Basic credentials as the session login (SPEC §1), issuing no token', async () => {
+  it('treats a request without Basic credentials as the session login, issuing no token', async () => {
     const before = await tokenCount(t, user.id);
     const res = await login(t);
     expect(res.status).toBe(400);
