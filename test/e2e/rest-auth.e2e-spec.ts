@@ -15,7 +15,7 @@ import { restTokenFor } from '../support/credentials.js';
 import { decodeJwt, registerUser, sql, uniqueName } from '../support/fixtures.js';
 
 /**
- * The REST-auth API (specs/rest-auth-api.md, SPEC §1–§4): POST /api/users, GET /api/users/{id},
+ * The REST-auth API: POST /api/users, GET /api/users/{id},
  * GET /api/token and GET /api/resource, black-box through HTTP, with a look at what was stored.
  */
 
@@ -434,7 +434,7 @@ describe('REST-auth API: GET /api/resource and GET /api/token', () => {
     hawkId = (await registerUser(t, hawk, PASSWORD)).id;
   });
   // These cases try many wrong credentials on one account, which would lock it after five
-  // (issue #5, tested in robustness.e2e-spec.ts); each case starts from a clean slate.
+  // (the lock, tested in robustness.e2e-spec.ts); each case starts from a clean slate.
   beforeEach(() => sql(t, 'UPDATE "user" SET "failedLoginCount" = 0, "lockedUntil" = NULL'));
   afterAll(() => t.close());
 
