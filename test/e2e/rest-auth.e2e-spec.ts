@@ -434,7 +434,7 @@ describe('REST-auth API: GET /api/resource and GET /api/token', () => {
     hawkId = (await registerUser(t, hawk, PASSWORD)).id;
   });
   // These cases try many wrong credentials on one account, which would lock it after five
-  // (the lock, tested in robustness.e2e-spec.ts); each case starts from a clean slate.
+  // (the lock, tested in brute-force.e2e-spec.ts); each case starts from a clean slate.
   beforeEach(() => sql(t, 'UPDATE "user" SET "failedLoginCount" = 0, "lockedUntil" = NULL'));
   afterAll(() => t.close());
 
