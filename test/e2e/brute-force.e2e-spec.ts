@@ -8,7 +8,7 @@ import { controlClock, type TestClock } from '../support/clock.js';
 import { registerUser, uniqueName, type Profile, type TestUser } from '../support/fixtures.js';
 
 /**
- * Brute-force defences (issue #5, SPEC §4): the per-account lock from the fifth consecutive
+ * Brute-force defences: the per-account lock from the fifth consecutive
  * failure on every password path of the five APIs, with a growing back-off that ends by itself;
  * the per-address limits on the login routes and on the password endpoints; and no way to tell
  * an unknown user from a wrong password, by the answer or by its time.
