@@ -11,7 +11,7 @@ import {
 import { registerUser, sql, uniqueName } from '../support/fixtures.js';
 
 /**
- * Passwords as SPEC §2 has them: one password whatever keyboard typed it (NFKC before hashing and
+ * The password policy: one password whatever keyboard typed it (NFKC before hashing and
  * checking, hashes made before still verify), and none of the most common passwords set anywhere.
  */
 
