@@ -11,7 +11,7 @@ import { sql, uniqueName } from '../support/fixtures.js';
 import { expectDocumented } from '../support/openapi-contract.js';
 
 /**
- * Property-based fuzzing of every route (SPEC §1, §4, §5; issue #5): random and hostile bodies,
+ * Property-based fuzzing of every route: random and hostile bodies,
  * headers, path parameters and query strings. Whatever arrives, the answer is never a 5xx, never
  * shows a stack trace, and nothing already stored changes; new rows appear only from what a
  * request was entitled to do (a valid registration, a login of the fuzzing user).
