@@ -13,7 +13,7 @@ import { accessTokenFor } from '../support/credentials.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
- * The JWT API (specs/jwt-auth-api.txt, SPEC §1, §3, §4): POST /v1/auth exchanges a username and
+ * The JWT API: POST /v1/auth exchanges a username and
  * password for an RS256 access token whose claims are those of the document, plus `jti`; the
  * keys that verify it are published at /.well-known/jwks.json and can be rotated.
  */
@@ -22,7 +22,7 @@ const PASSWORD = 'correct-horse-battery';
 const ADMIN = { username: 'root-admin', password: 'admin-password-123' };
 const DEFAULT_SCOPE_USER = 'profile:read profile:write';
 const DEFAULT_SCOPE_ADMIN = 'profile:read profile:write users:read users:write';
-// `cv`: the user's credential version, a further claim SPEC §3 allows.
+// `cv`: the user's credential version, a claim of Gatehouse's own beside the document's.
 const CLAIMS = ['cv', 'exp', 'iat', 'iss', 'jti', 'scope', 'sub', 'sub_type'];
 const REQUIRED = 'Required fields were not provided...';
 const INVALID = 'One or more request fields are invalid...';
