@@ -27,7 +27,7 @@ import {
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
 /**
- * The Security API (specs/security-api.md, SPEC §1, §3, §4): POST authentication issues an access
+ * The Security API: POST authentication issues an access
  * JWT, POST token tells another service whether a token is live (200 valid/invalid, never an
  * error for a bad token), GET privilegeToken answers the privilege of a JWT's user. Every access
  * JWT Gatehouse issues, from any endpoint, is accepted by every endpoint that checks one.
@@ -36,7 +36,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.js';
 const PASSWORD = 'correct-horse-battery';
 const ADMIN = { username: 'sec-admin', password: 'admin-password-123' };
 const DEFAULT_SCOPE_USER = 'profile:read profile:write';
-// `cv`: the user's credential version, a further claim SPEC §3 allows.
+// `cv`: the user's credential version, a claim of Gatehouse's own beside the document's.
 const CLAIMS = ['cv', 'exp', 'iat', 'iss', 'jti', 'scope', 'sub', 'sub_type'];
 
 /** The key Gatehouse is configured with, so that this file can sign tokens of its own. */
