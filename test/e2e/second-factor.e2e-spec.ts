@@ -13,7 +13,7 @@ import { createTestDatabase } from '../support/database.js';
 import { registerUser, uniqueName, type TestUser } from '../support/fixtures.js';
 
 /**
- * The TOTP second factor (SPEC §7) on every password path of the five APIs and forward auth.
+ * The TOTP second factor on every password path of the five APIs and forward auth.
  * Every code the tests send comes from otplib, a TOTP implementation independent of the server's
  * (otpauth), itself held against RFC 6238's test vectors here, so that the server is proven
  * against what authenticator apps compute rather than against itself.
