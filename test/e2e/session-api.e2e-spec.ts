@@ -16,7 +16,7 @@ import { controlClock } from '../support/clock.js';
 import { registerUser as registerTestUser, sql, uniqueName } from '../support/fixtures.js';
 
 /**
- * The session API (specs/session-api.txt, SPEC §1–§4): POST /auth/login (JSON form), the SSO
+ * The session API: POST /auth/login (JSON form), the SSO
  * logins, POST /auth/loginwithrsa, GET /auth/validate/{sid}, POST /auth/logout/{sid}, and the
  * password endpoints (hashpassword, matchpassword, globalprefix), black-box through HTTP, with
  * a look at what was stored.
@@ -36,7 +36,7 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 type ResponseCode = 'OK' | 'NOTFOUND' | 'INVALIDDATA' | 'FAILURE' | 'PERMISSION' | 'AUTHREQUIRED';
 
-/** The session API's answers in the original's words (SPEC §4). */
+/** The session API's answers in the original's words. */
 const WRONG_CREDENTIALS = 'Did not find a user with given credentials';
 const INVALID_SID = 'Invalid SID given';
 const VALIDATED = 'Successfully validated given SID';
@@ -591,7 +591,7 @@ describe('Session API', () => {
         '#/components/schemas/LoginRequestDto',
       ]);
       const loginRequest = res.body.components.schemas.LoginRequestDto;
-      // otp: the second-factor code of a user who has one on (SPEC §7), never required.
+      // otp: the second-factor code of a user who has one on, never required.
       expect(Object.keys(loginRequest.properties).sort()).toEqual(['login', 'otp', 'password']);
       expect([...(loginRequest.required as string[])].sort()).toEqual(['login', 'password']);
       expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['200', '201']));
@@ -1627,7 +1627,8 @@ describe('Session API: hashpassword, matchpassword and registration share one bu
 });
 
 // =============================================================================================
-// SPEC §4 as one table, held against both settings of SESSION_API_HTTP_STATUS
+// The session API's answers as one table (the README's, under Sessions), held against both
+// settings of SESSION_API_HTTP_STATUS
 
 interface ContractFixture {
   t: TestApp;
@@ -1837,7 +1838,7 @@ describe.each([
   afterAll(() => f.t.close());
 
   it.each(CONTRACT.map((entry) => [entry.name, entry] as const))(
-    'answers %s in the envelope of SPEC §4',
+    'answers %s in its GenericResponse envelope and status',
     async (_, { status, code, message, keys, send }) => {
       const res = await send(f);
       if (status < 300) expectEnvelope(res, statusOf(status), code, { keys });
