@@ -1838,7 +1838,7 @@ describe.each([
   afterAll(() => f.t.close());
 
   it.each(CONTRACT.map((entry) => [entry.name, entry] as const))(
-    'answers %s in its GenericResponse envelope and status',
+    'answers %s with its envelope, response code and status',
     async (_, { status, code, message, keys, send }) => {
       const res = await send(f);
       if (status < 300) expectEnvelope(res, statusOf(status), code, { keys });
