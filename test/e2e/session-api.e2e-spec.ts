@@ -1650,7 +1650,7 @@ interface ContractCase {
   /** The status by default (meaningful); `original` answers 200 instead. */
   status: number;
   code: ResponseCode;
-  /** The response message, where the contract words it. */
+  /** The response message, where the README's table words it. */
   message?: string;
   /** Properties beside messages and responseInfo. */
   keys?: string[];
