@@ -1,13 +1,17 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import type { SessionSummaryDto, UserTokenSummaryDto } from '../user-store/dto/credential-summaries.dto.js';
+import type {
+  SessionSummaryDto,
+  UserTokenSummaryDto,
+} from '../user-store/dto/credential-summaries.dto.js';
 import type { RequestActor } from '../identity/request-actor.decorator.js';
 import { actorFields } from '../identity/request-actor.decorator.js';
 import { CredentialLifecycleService } from '../identity/credential-lifecycle.service.js';
 import { UserCredentialsService } from '../user-store/user-credentials.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AppConfig } from '../config/app-config.js';
+import { Clock } from '../clock/clock.service.js';
 import {
   AccessTokensService,
   CLOCK_TOLERANCE_SECONDS,
@@ -42,6 +46,7 @@ export class AdminCredentialsService {
     private readonly lifecycle: CredentialLifecycleService,
     private readonly accessTokens: AccessTokensService,
     private readonly audit: AuditService,
+    private readonly clock: Clock,
     @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
@@ -120,7 +125,7 @@ export class AdminCredentialsService {
     return {
       jti,
       sub: null,
-      expiresAt: new Date(Date.now() + (longestTtl + CLOCK_TOLERANCE_SECONDS) * 1000),
+      expiresAt: new Date(this.clock.nowMs() + (longestTtl + CLOCK_TOLERANCE_SECONDS) * 1000),
     };
   }
 
