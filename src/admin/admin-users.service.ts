@@ -5,6 +5,7 @@ import type { RequestActor } from '../identity/request-actor.decorator.js';
 import { actorFields } from '../identity/request-actor.decorator.js';
 import { toProfileDto } from '../identity/profile.js';
 import { AuditService } from '../audit/audit.service.js';
+import { Clock } from '../clock/clock.service.js';
 import { SecondFactorService } from '../credentials/second-factor/second-factor.service.js';
 import { DEFAULT_PAGE_SIZE } from '../common/validation/query-values.js';
 import { Group } from '../user-store/entities/group.entity.js';
@@ -31,11 +32,10 @@ function likePrefix(prefix: string): string {
   return `${prefix.replace(/[!%_]/g, (character) => LIKE_ESCAPE + character)}%`;
 }
 
-function toAdminUserDto(user: User, secondFactor: boolean): AdminUserDto {
+function toAdminUserDto(user: User, secondFactor: boolean, now: Date): AdminUserDto {
   return Object.assign(toProfileDto(user, secondFactor), {
     enabled: user.enabled,
-    lockedUntil:
-      user.lockedUntil && user.lockedUntil > new Date() ? user.lockedUntil.toISOString() : null,
+    lockedUntil: user.lockedUntil && user.lockedUntil > now ? user.lockedUntil.toISOString() : null,
   });
 }
 
@@ -50,6 +50,7 @@ export class AdminUsersService {
     private readonly lifecycle: CredentialLifecycleService,
     private readonly audit: AuditService,
     private readonly secondFactor: SecondFactorService,
+    private readonly clock: Clock,
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectRepository(Group) private readonly groups: Repository<Group>,
   ) {}
@@ -76,9 +77,10 @@ export class AdminUsersService {
     const ids = users.map((user) => user.id);
     const withGroups = await this.withGroups(ids);
     const secondFactorOn = await this.secondFactor.onAmong(ids);
+    const now = this.clock.now();
     return {
       items: users.map((user) =>
-        toAdminUserDto(withGroups.get(user.id) ?? user, secondFactorOn.has(user.id)),
+        toAdminUserDto(withGroups.get(user.id) ?? user, secondFactorOn.has(user.id), now),
       ),
       total,
       limit,
@@ -88,7 +90,7 @@ export class AdminUsersService {
 
   async get(id: number): Promise<AdminUserDto> {
     const user = await this.existing(id);
-    return toAdminUserDto(user, await this.secondFactor.isOn(id));
+    return toAdminUserDto(user, await this.secondFactor.isOn(id), this.clock.now());
   }
 
   /**
