@@ -8,10 +8,7 @@ import {
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, In, Repository } from 'typeorm';
 import type { CallerCredential } from '../identity/callers.service.js';
-import {
-  type EndedCredentials,
-  UserCredentialsService,
-} from './user-credentials.service.js';
+import { type EndedCredentials, UserCredentialsService } from './user-credentials.service.js';
 import { Clock } from '../clock/clock.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { isUniqueViolation } from '../common/errors/database-errors.js';
@@ -346,7 +343,7 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   async recordLogin(user: User): Promise<Date> {
-    const lastLoginTime = new Date();
+    const lastLoginTime = this.clock.now();
     await this.users.update({ id: user.id }, { lastLoginTime });
     return lastLoginTime;
   }
