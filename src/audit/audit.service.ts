@@ -9,6 +9,7 @@ import {
   Repository,
 } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { Clock } from '../clock/clock.service.js';
 import { deleteInBatches } from '../database/delete-in-batches.js';
 import { DEFAULT_PAGE_SIZE } from '../common/validation/query-values.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -19,7 +20,6 @@ import type {
   AuditEventPageDto,
   ListAuditEventsQueryDto,
 } from './dto/audit-events.dto.js';
-
 
 export interface AuditEventInput {
   type: AuditEventType;
@@ -49,7 +49,7 @@ function clip(value: string | null | undefined, length: number): string | null {
   return value == null ? null : value.replaceAll('\0', '').slice(0, length);
 }
 
-/** Writes and purges the audit trail (issue 7). */
+/** Writes and purges the audit trail. */
 @Injectable()
 export class AuditService {
   private readonly logger = new Logger(AuditService.name);
@@ -57,6 +57,7 @@ export class AuditService {
   constructor(
     private readonly config: AppConfig,
     private readonly metrics: MetricsService,
+    private readonly clock: Clock,
     @InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>,
   ) {}
 
@@ -76,7 +77,7 @@ export class AuditService {
     }
     try {
       await this.events.insert({
-        time: new Date(),
+        time: this.clock.now(),
         type: event.type,
         outcome: event.outcome,
         api: clip(event.api, 32),
@@ -126,7 +127,7 @@ export class AuditService {
 
   /** Deletes events older than AUDIT_RETENTION_DAYS; returns how many. */
   async purgeOlderThanRetention(): Promise<number> {
-    const cutoff = new Date(Date.now() - this.config.auditRetentionDays * DAY_MS);
+    const cutoff = new Date(this.clock.nowMs() - this.config.auditRetentionDays * DAY_MS);
     return deleteInBatches(this.events, '"time" < :cutoff', { cutoff });
   }
 }
