@@ -22,7 +22,7 @@ export class UsersImportTask {
 
   async run(file: string | undefined, update: boolean): Promise<void> {
     const input = file === undefined ? process.stdin : createReadStream(file);
-    const started = Date.now();
+    const started = performance.now();
     let nextProgress = PROGRESS_EVERY_LINES;
     const summary = await this.importer.import(input, {
       update,
@@ -31,7 +31,7 @@ export class UsersImportTask {
       onBatch: (linesRead, counts) => {
         if (!process.stderr.isTTY || linesRead < nextProgress) return;
         nextProgress = linesRead + PROGRESS_EVERY_LINES;
-        const seconds = (Date.now() - started) / 1000;
+        const seconds = (performance.now() - started) / 1000;
         process.stderr.write(
           `${linesRead.toLocaleString('en')} lines in ${seconds.toFixed(1)} s: ${countsOf(counts)}\n`,
         );
