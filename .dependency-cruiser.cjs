@@ -10,7 +10,7 @@
 
 /** Each layer's folders under src/, from the bottom up. */
 const LAYERS = [
-  ['common', 'config', 'clock', 'metrics', 'database', 'throttling', 'audit'],
+  ['clock', 'common', 'config', 'metrics', 'database', 'throttling', 'audit'],
   ['password-hashing', 'user-store'],
   [
     'credentials/liveness',

@@ -11,7 +11,7 @@ import { hasBasicAuthorization } from '../basic-authorization.js';
 
 /** The shared `POST /auth/login`: the dialect of whichever API the request is for. */
 const loginDialect: ErrorDialect = {
-  reply: (error, request) => loginFormDialect(request).reply(error, request),
+  reply: (error, request, nowMs) => loginFormDialect(request).reply(error, request, nowMs),
 };
 
 function loginFormDialect(request: FastifyRequest): ErrorDialect {

@@ -11,7 +11,8 @@ export interface ErrorReply {
 
 /** One source API's way of answering errors, as its document shows. */
 export interface ErrorDialect {
-  reply(error: HttpException, request: FastifyRequest): ErrorReply;
+  /** `nowMs`: the Clock's time, for the answers that carry one. */
+  reply(error: HttpException, request: FastifyRequest, nowMs: number): ErrorReply;
 }
 
 export function errorMessage(error: HttpException): string {

@@ -21,9 +21,15 @@ export interface GenericResponse {
 
 let messageSequence = 0;
 
-export function message(type: MessageType, text: string, fieldName = ''): SessionApiMessage {
+/** A message of the envelope, dated `timestamp` (the Clock's milliseconds). */
+export function message(
+  type: MessageType,
+  text: string,
+  timestamp: number,
+  fieldName = '',
+): SessionApiMessage {
   messageSequence = (messageSequence + 1) % Number.MAX_SAFE_INTEGER;
-  return { fieldName, message: text, type, timestamp: Date.now(), id: messageSequence };
+  return { fieldName, message: text, type, timestamp, id: messageSequence };
 }
 
 /** The GenericResponse envelope every answer of the session API is built on. */

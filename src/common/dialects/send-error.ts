@@ -31,14 +31,19 @@ function toHttpException(error: unknown, log: FastifyBaseLogger): HttpException 
   return new InternalServerErrorException('Internal Server Error');
 }
 
-/** Answers `error` in the dialect of the route that was called. */
+/** Answers `error` in the dialect of the route that was called, at the Clock's `nowMs`. */
 export function sendError(
   error: unknown,
   request: FastifyRequest,
   reply: FastifyReply,
+  nowMs: number,
 ): FastifyReply {
   const exception = toHttpException(error, request.log);
-  const { status, body, contentType, headers } = dialectOf(request).reply(exception, request);
+  const { status, body, contentType, headers } = dialectOf(request).reply(
+    exception,
+    request,
+    nowMs,
+  );
   if (exception instanceof TooManyAttemptsException) {
     reply.header('Retry-After', String(exception.retryAfterSeconds));
   }

@@ -29,10 +29,12 @@ function responseCodeFor(status: number): Exclude<ResponseCode, 'OK'> {
  * a whole is).
  */
 export const sessionDialect: ErrorDialect = {
-  reply(error: HttpException) {
+  reply(error: HttpException, _request, nowMs) {
     const status = error.getStatus();
     if (error instanceof RequestValidationError) {
-      const messages = error.issues.map((issue) => message('CRITICAL', issue.message, issue.field));
+      const messages = error.issues.map((issue) =>
+        message('CRITICAL', issue.message, nowMs, issue.field),
+      );
       return { status, body: genericResponse('INVALIDDATA', 'Invalid request', { messages }) };
     }
     const code =
@@ -42,7 +44,9 @@ export const sessionDialect: ErrorDialect = {
       error instanceof SessionApiException ? error.fieldName : code === 'INVALIDDATA' ? 'body' : '';
     return {
       status,
-      body: genericResponse(code, detail, { messages: [message('CRITICAL', detail, fieldName)] }),
+      body: genericResponse(code, detail, {
+        messages: [message('CRITICAL', detail, nowMs, fieldName)],
+      }),
     };
   },
 };
