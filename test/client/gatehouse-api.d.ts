@@ -2,43 +2,6 @@
 // Do not edit: the OpenAPI client test fails when this file and the document part.
 
 export interface paths {
-  '/api/admin/audit-events': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** List audit events (logins, token issue and revocation, sessions, admin changes), newest first */
-    get: operations['AuditController_list'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/.well-known/jwks.json': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * The public keys that verify Gatehouse access tokens (RFC 7517)
-     * @description A rotated-in key is here JWT_KEY_ACTIVATION_DELAY (default twice the max-age) before it signs; a key withdrawn by an emergency rotation leaves at once.
-     */
-    get: operations['JwksController_jwks'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/api/v1/security/authentication': {
     parameters: {
       query?: never;
@@ -167,6 +130,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/.well-known/jwks.json': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The public keys that verify Gatehouse access tokens (RFC 7517)
+     * @description A rotated-in key is here JWT_KEY_ACTIVATION_DELAY (default twice the max-age) before it signs; a key withdrawn by an emergency rotation leaves at once.
+     */
+    get: operations['JwksController_jwks'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/oauth2/introspect': {
     parameters: {
       query?: never;
@@ -201,65 +184,6 @@ export interface paths {
      * @description By a registered service client (Basic), or by the token itself (`Authorization: Bearer` with the same token as in the body). 200 with an empty body whether or not the token was live, as RFC 7009 §2.2 says. Sessions end through the session API’s logout: a session here is `unsupported_token_type`.
      */
     post: operations['OAuth2Controller_revoke'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/admin/clients': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** List the service clients (never their secrets) */
-    get: operations['AdminClientsController_list'];
-    put?: never;
-    /**
-     * Register a service client
-     * @description The secret is in this answer only: Gatehouse keeps its SHA-256.
-     */
-    post: operations['AdminClientsController_create'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/admin/clients/{clientId}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    post?: never;
-    /** Delete a service client */
-    delete: operations['AdminClientsController_remove'];
-    options?: never;
-    head?: never;
-    /** Enable or disable a service client */
-    patch: operations['AdminClientsController_update'];
-    trace?: never;
-  };
-  '/api/admin/clients/{clientId}/secret': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Give a service client a new secret
-     * @description The old secret stops working at once; the new one is in this answer only.
-     */
-    post: operations['AdminClientsController_rotateSecret'];
     delete?: never;
     options?: never;
     head?: never;
@@ -429,66 +353,6 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
-  '/auth/hashpassword': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Create a hash of the given password for the given user (own user, or any as admin)
-     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
-     */
-    post: operations['PasswordsController_hashPassword'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/auth/matchpassword': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /**
-     * Checks if the given password matches the given hash (OK or FAILURE)
-     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
-     */
-    post: operations['PasswordsController_matchPassword'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/auth/globalprefix': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /**
-     * Returns the global prefix (in responseInfo.responseMessage, and in property)
-     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
-     */
-    get: operations['PasswordsController_globalPrefix'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
   '/auth/validate/{sid}': {
     parameters: {
       query?: never;
@@ -558,6 +422,66 @@ export interface paths {
     };
     /** Perform a login with SSO: the user named by a trusted proxy’s header */
     get: operations['SessionsController_ssoLogin[1]'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/hashpassword': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Create a hash of the given password for the given user (own user, or any as admin)
+     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     */
+    post: operations['PasswordsController_hashPassword'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/matchpassword': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Checks if the given password matches the given hash (OK or FAILURE)
+     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     */
+    post: operations['PasswordsController_matchPassword'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/auth/globalprefix': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Returns the global prefix (in responseInfo.responseMessage, and in property)
+     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     */
+    get: operations['PasswordsController_globalPrefix'];
     put?: never;
     post?: never;
     delete?: never;
@@ -1037,6 +961,82 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/admin/clients': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List the service clients (never their secrets) */
+    get: operations['AdminClientsController_list'];
+    put?: never;
+    /**
+     * Register a service client
+     * @description The secret is in this answer only: Gatehouse keeps its SHA-256.
+     */
+    post: operations['AdminClientsController_create'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/clients/{clientId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Delete a service client */
+    delete: operations['AdminClientsController_remove'];
+    options?: never;
+    head?: never;
+    /** Enable or disable a service client */
+    patch: operations['AdminClientsController_update'];
+    trace?: never;
+  };
+  '/api/admin/clients/{clientId}/secret': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Give a service client a new secret
+     * @description The old secret stops working at once; the new one is in this answer only.
+     */
+    post: operations['AdminClientsController_rotateSecret'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/audit-events': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List audit events (logins, token issue and revocation, sessions, admin changes), newest first */
+    get: operations['AuditController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/health/live': {
     parameters: {
       query?: never;
@@ -1092,84 +1092,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
-    AuditEventDto: {
-      /** @example 1234 */
-      id: number;
-      /**
-       * Format: date-time
-       * @example 2026-11-23T16:20:54.123Z
-       */
-      time: string;
-      /**
-       * @example login
-       * @enum {string}
-       */
-      type:
-        | 'login'
-        | 'token.issue'
-        | 'token.revoke'
-        | 'session.start'
-        | 'session.end'
-        | 'password.change'
-        | 'admin.change'
-        | 'second-factor.enrol'
-        | 'second-factor.enable'
-        | 'second-factor.disable'
-        | 'credential.change';
-      /**
-       * @example failure
-       * @enum {string}
-       */
-      outcome: 'success' | 'failure';
-      /** @example jwt */
-      api: string | null;
-      /** @example 42 */
-      userId: number | null;
-      /**
-       * @description The name as given, also for names no user has
-       * @example alice
-       */
-      username: string | null;
-      /**
-       * @description Who did it, when not the user (the admin of an admin change)
-       * @example null
-       */
-      actorId: number | null;
-      /** @example 203.0.113.7 */
-      address: string | null;
-      /** @example curl/8.5.0 */
-      agent: string | null;
-      /**
-       * @description What else is known; never a secret
-       * @example {
-       *       "method": "password",
-       *       "reason": "wrong-password"
-       *     }
-       */
-      detail: {
-        [key: string]: string | number | boolean;
-      } | null;
-    };
-    AuditEventPageDto: {
-      items: components['schemas']['AuditEventDto'][];
-      /** @example 50 */
-      limit: number;
-      /** @example 0 */
-      offset: number;
-      /**
-       * @description The `before` of the next (older) page; null when this page is the last
-       * @example 1185
-       */
-      nextBefore: number | null;
-    };
-    ErrorResponseDto: {
-      /** @example 404 */
-      statusCode: number;
-      /** @example No user has this id */
-      message: string;
-      /** @example Not Found */
-      error: string;
-    };
     SecurityCredentialsDto: {
       /** @example BR0001 */
       username: string;
@@ -1221,49 +1143,6 @@ export interface components {
     PrivilegeTokenResponseDto: {
       /** @example admin */
       privilege: string;
-    };
-    CreateServiceClientDto: {
-      /**
-       * @description The service’s name, as metrics and the audit trail name it
-       * @example orders
-       */
-      name: string;
-    };
-    IssuedClientDto: {
-      /** @example Zk3mQ0x8v1b2TqXw9rLs4A */
-      clientId: string;
-      /**
-       * @description Shown this once: Gatehouse keeps only its SHA-256
-       * @example r2D9Qm0dWg3b0Yk4c7kq2iQmJ9uS6m0Jf8r1q2X3y4Z
-       */
-      clientSecret: string;
-      /** @example orders */
-      name: string;
-    };
-    ServiceClientDto: {
-      /** @example Zk3mQ0x8v1b2TqXw9rLs4A */
-      clientId: string;
-      /** @example orders */
-      name: string;
-      /** @example true */
-      enabled: boolean;
-      /**
-       * Format: date-time
-       * @example 2026-01-01T00:00:00.000Z
-       */
-      createdAt: string;
-      /**
-       * Format: date-time
-       * @example 2026-01-01T00:00:00.000Z
-       */
-      updatedAt: string;
-    };
-    UpdateServiceClientDto: {
-      /**
-       * @description A disabled client can neither introspect nor revoke
-       * @example false
-       */
-      enabled: boolean;
     };
     CreateUserDto: {
       /**
@@ -1443,33 +1322,14 @@ export interface components {
       /** @example eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiI1ZGFmNDdmMWQzY2IyNjAwMTliNWVkYjkiLCJzdWJfdHlwZSI6ImFkbWluIiwiaXNzIjoib2NhcmlvdCIsImlhdCI6MTU3MTg0OTc3MSwic2NvcGUiOiJwaHlzaWNhbGFjdGl2aXRpZXM6cmVhZCBzbGVlcDpyZWFkIG1lYXN1cmVtZW50czpyZWFkIiwiZXhwIjoxNTcxOTM2MTcxfQ.WduK8favKAufML3t */
       access_token: string;
     };
-    HashPasswordRequestDto: {
-      /** @example a-new-password */
-      password: string;
-      /** @example 12345 */
-      userId: number;
-    };
-    HashPasswordResponseDto: {
-      messages: components['schemas']['MessageDto'][];
-      responseInfo: components['schemas']['ResponseInfoDto'];
-      user: components['schemas']['SessionUserDto'];
-      /** @example $2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW */
-      hash: string;
-    };
-    GenericResponseDto: {
-      messages: components['schemas']['MessageDto'][];
-      responseInfo: components['schemas']['ResponseInfoDto'];
-    };
-    MatchPasswordRequestDto: {
-      /** @example a-new-password */
-      password: string;
-      /** @example $2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW */
-      hash: string;
-    };
     AuthenticationResponseDto: {
       messages: components['schemas']['MessageDto'][];
       responseInfo: components['schemas']['ResponseInfoDto'];
       user: components['schemas']['SessionUserDto'];
+    };
+    GenericResponseDto: {
+      messages: components['schemas']['MessageDto'][];
+      responseInfo: components['schemas']['ResponseInfoDto'];
     };
     LoginWithRsaRequestDto: {
       /** @example hawk */
@@ -1489,6 +1349,33 @@ export interface components {
        * @example kq3v…==
        */
       rsaSignature: string;
+    };
+    HashPasswordRequestDto: {
+      /** @example a-new-password */
+      password: string;
+      /** @example 12345 */
+      userId: number;
+    };
+    HashPasswordResponseDto: {
+      messages: components['schemas']['MessageDto'][];
+      responseInfo: components['schemas']['ResponseInfoDto'];
+      user: components['schemas']['SessionUserDto'];
+      /** @example $2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW */
+      hash: string;
+    };
+    MatchPasswordRequestDto: {
+      /** @example a-new-password */
+      password: string;
+      /** @example $2b$12$R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW */
+      hash: string;
+    };
+    ErrorResponseDto: {
+      /** @example 404 */
+      statusCode: number;
+      /** @example No user has this id */
+      message: string;
+      /** @example Not Found */
+      error: string;
     };
     GroupRefDto: {
       /** @example 3 */
@@ -1984,6 +1871,119 @@ export interface components {
        */
       withdrawn: string[];
     };
+    CreateServiceClientDto: {
+      /**
+       * @description The service’s name, as metrics and the audit trail name it
+       * @example orders
+       */
+      name: string;
+    };
+    IssuedClientDto: {
+      /** @example Zk3mQ0x8v1b2TqXw9rLs4A */
+      clientId: string;
+      /**
+       * @description Shown this once: Gatehouse keeps only its SHA-256
+       * @example r2D9Qm0dWg3b0Yk4c7kq2iQmJ9uS6m0Jf8r1q2X3y4Z
+       */
+      clientSecret: string;
+      /** @example orders */
+      name: string;
+    };
+    ServiceClientDto: {
+      /** @example Zk3mQ0x8v1b2TqXw9rLs4A */
+      clientId: string;
+      /** @example orders */
+      name: string;
+      /** @example true */
+      enabled: boolean;
+      /**
+       * Format: date-time
+       * @example 2026-01-01T00:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @example 2026-01-01T00:00:00.000Z
+       */
+      updatedAt: string;
+    };
+    UpdateServiceClientDto: {
+      /**
+       * @description A disabled client can neither introspect nor revoke
+       * @example false
+       */
+      enabled: boolean;
+    };
+    AuditEventDto: {
+      /** @example 1234 */
+      id: number;
+      /**
+       * Format: date-time
+       * @example 2026-11-23T16:20:54.123Z
+       */
+      time: string;
+      /**
+       * @example login
+       * @enum {string}
+       */
+      type:
+        | 'login'
+        | 'token.issue'
+        | 'token.revoke'
+        | 'session.start'
+        | 'session.end'
+        | 'password.change'
+        | 'admin.change'
+        | 'second-factor.enrol'
+        | 'second-factor.enable'
+        | 'second-factor.disable'
+        | 'credential.change';
+      /**
+       * @example failure
+       * @enum {string}
+       */
+      outcome: 'success' | 'failure';
+      /** @example jwt */
+      api: string | null;
+      /** @example 42 */
+      userId: number | null;
+      /**
+       * @description The name as given, also for names no user has
+       * @example alice
+       */
+      username: string | null;
+      /**
+       * @description Who did it, when not the user (the admin of an admin change)
+       * @example null
+       */
+      actorId: number | null;
+      /** @example 203.0.113.7 */
+      address: string | null;
+      /** @example curl/8.5.0 */
+      agent: string | null;
+      /**
+       * @description What else is known; never a secret
+       * @example {
+       *       "method": "password",
+       *       "reason": "wrong-password"
+       *     }
+       */
+      detail: {
+        [key: string]: string | number | boolean;
+      } | null;
+    };
+    AuditEventPageDto: {
+      items: components['schemas']['AuditEventDto'][];
+      /** @example 50 */
+      limit: number;
+      /** @example 0 */
+      offset: number;
+      /**
+       * @description The `before` of the next (older) page; null when this page is the last
+       * @example 1185
+       */
+      nextBefore: number | null;
+    };
   };
   responses: never;
   parameters: never;
@@ -1993,155 +1993,6 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  AuditController_list: {
-    parameters: {
-      query?: {
-        limit?: number;
-        offset?: number;
-        type?:
-          | 'login'
-          | 'token.issue'
-          | 'token.revoke'
-          | 'session.start'
-          | 'session.end'
-          | 'password.change'
-          | 'admin.change'
-          | 'second-factor.enrol'
-          | 'second-factor.enable'
-          | 'second-factor.disable'
-          | 'credential.change';
-        outcome?: 'success' | 'failure';
-        /** @description The user concerned */
-        userId?: number;
-        /** @description security, user-token, rest-auth, jwt, session, admin, self-service or cli */
-        api?: string;
-        /** @description Events at or after this time (ISO 8601) */
-        from?: string;
-        /** @description Events before this time (ISO 8601) */
-        to?: string;
-        /** @description Cursor: only events with a smaller id (give the previous page’s nextBefore) */
-        before?: number;
-        /** @description The sid, instead of X-Session-Id */
-        sid?: string;
-      };
-      header?: {
-        /** @description The sid of the session whose secret is in the session cookie */
-        'X-Session-Id'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          /**
-           * @example {
-           *       "items": [
-           *         {
-           *           "id": 1201,
-           *           "time": "2026-11-23T16:20:54.123Z",
-           *           "type": "login",
-           *           "outcome": "failure",
-           *           "api": "jwt",
-           *           "userId": 42,
-           *           "username": "alice",
-           *           "actorId": null,
-           *           "address": "203.0.113.7",
-           *           "agent": "curl/8.5.0",
-           *           "detail": {
-           *             "method": "password",
-           *             "reason": "wrong-password"
-           *           }
-           *         }
-           *       ],
-           *       "limit": 50,
-           *       "offset": 0,
-           *       "nextBefore": null
-           *     }
-           */
-          'application/json': components['schemas']['AuditEventPageDto'];
-        };
-      };
-      /** @description A filter or paging value is invalid */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No live access JWT or session */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The caller is not an admin */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
-      408: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The database is out of reach */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  JwksController_jwks: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': unknown;
-        };
-      };
-      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
-      408: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The database is out of reach */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
   SecurityController_authenticate: {
     parameters: {
       query?: never;
@@ -2644,6 +2495,39 @@ export interface operations {
       };
     };
   };
+  JwksController_jwks: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': unknown;
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
   OAuth2Controller_introspect: {
     parameters: {
       query?: never;
@@ -2844,473 +2728,6 @@ export interface operations {
       };
       /** @description The body is larger than the service takes */
       413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The body is not JSON */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The database is out of reach */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  AdminClientsController_list: {
-    parameters: {
-      query?: {
-        /** @description The sid, instead of X-Session-Id */
-        sid?: string;
-      };
-      header?: {
-        /** @description The sid of the session whose secret is in the session cookie */
-        'X-Session-Id'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ServiceClientDto'][];
-        };
-      };
-      /** @description No live access JWT or session */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The caller is not an admin */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
-      408: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The database is out of reach */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  AdminClientsController_create: {
-    parameters: {
-      query?: {
-        /** @description The sid, instead of X-Session-Id */
-        sid?: string;
-      };
-      header?: {
-        /** @description The sid of the session whose secret is in the session cookie */
-        'X-Session-Id'?: string;
-      };
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CreateServiceClientDto'];
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['IssuedClientDto'];
-        };
-      };
-      /** @description A malformed body */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No live access JWT or session */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The caller is not an admin */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
-      408: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The body is larger than the service takes */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The body is not JSON */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The database is out of reach */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  AdminClientsController_remove: {
-    parameters: {
-      query?: {
-        /** @description The sid, instead of X-Session-Id */
-        sid?: string;
-      };
-      header?: {
-        /** @description The sid of the session whose secret is in the session cookie */
-        'X-Session-Id'?: string;
-      };
-      path: {
-        clientId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description Deleted */
-      204: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description A path parameter that is not valid percent-encoding */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @example 400 */
-            statusCode: number;
-            /** @example FST_ERR_BAD_URL */
-            code: string;
-            /** @example Bad Request */
-            error: string;
-            /** @example '/auth/validate/%C0%AE' is not a valid url component */
-            message: string;
-          };
-        };
-      };
-      /** @description No live access JWT or session */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The caller is not an admin */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No service client has this id */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
-      408: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The body is larger than the service takes */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description A path parameter is longer than the 100 characters the router reads */
-      414: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The body is not JSON */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The database is out of reach */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  AdminClientsController_update: {
-    parameters: {
-      query?: {
-        /** @description The sid, instead of X-Session-Id */
-        sid?: string;
-      };
-      header?: {
-        /** @description The sid of the session whose secret is in the session cookie */
-        'X-Session-Id'?: string;
-      };
-      path: {
-        clientId: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['UpdateServiceClientDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ServiceClientDto'];
-        };
-      };
-      /** @description A malformed body */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json':
-            | components['schemas']['ErrorResponseDto']
-            | {
-                /** @example 400 */
-                statusCode: number;
-                /** @example FST_ERR_BAD_URL */
-                code: string;
-                /** @example Bad Request */
-                error: string;
-                /** @example '/auth/validate/%C0%AE' is not a valid url component */
-                message: string;
-              };
-        };
-      };
-      /** @description No live access JWT or session */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The caller is not an admin */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No service client has this id */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
-      408: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The body is larger than the service takes */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description A path parameter is longer than the 100 characters the router reads */
-      414: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The body is not JSON */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The database is out of reach */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  AdminClientsController_rotateSecret: {
-    parameters: {
-      query?: {
-        /** @description The sid, instead of X-Session-Id */
-        sid?: string;
-      };
-      header?: {
-        /** @description The sid of the session whose secret is in the session cookie */
-        'X-Session-Id'?: string;
-      };
-      path: {
-        clientId: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['IssuedClientDto'];
-        };
-      };
-      /** @description A path parameter that is not valid percent-encoding */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @example 400 */
-            statusCode: number;
-            /** @example FST_ERR_BAD_URL */
-            code: string;
-            /** @example Bad Request */
-            error: string;
-            /** @example '/auth/validate/%C0%AE' is not a valid url component */
-            message: string;
-          };
-        };
-      };
-      /** @description No live access JWT or session */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The caller is not an admin */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description No service client has this id */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ErrorResponseDto'];
-        };
-      };
-      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
-      408: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The body is larger than the service takes */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description A path parameter is longer than the 100 characters the router reads */
-      414: {
         headers: {
           [name: string]: unknown;
         };
@@ -4116,222 +3533,6 @@ export interface operations {
       };
     };
   };
-  PasswordsController_hashPassword: {
-    parameters: {
-      query: {
-        /** @description The sid; the cookie holds its secret */
-        sid: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['HashPasswordRequestDto'];
-      };
-    };
-    responses: {
-      /** @description OK "Password hashed" */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['HashPasswordResponseDto'];
-        };
-      };
-      /** @description INVALIDDATA: a bad body, or a password the policy refuses, a message naming the field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GenericResponseDto'];
-        };
-      };
-      /** @description FAILURE: no live session */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GenericResponseDto'];
-        };
-      };
-      /** @description PERMISSION: another user's hash */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GenericResponseDto'];
-        };
-      };
-      /** @description NOTFOUND: no user has this id */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GenericResponseDto'];
-        };
-      };
-      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
-      408: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The body is larger than the service takes */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The body is not JSON */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Too many attempts from this address, or on this account */
-      429: {
-        headers: {
-          /** @description Seconds until the client may try again */
-          'Retry-After': number;
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The database is out of reach */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  PasswordsController_matchPassword: {
-    parameters: {
-      query: {
-        /** @description The sid; the cookie holds its secret */
-        sid: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['MatchPasswordRequestDto'];
-      };
-    };
-    responses: {
-      /** @description The verdict: OK "Password matches" or FAILURE "Password does not match" (a question, not a credential check: both are this status) */
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GenericResponseDto'];
-        };
-      };
-      /** @description INVALIDDATA: a bad body, or a hash that is not a bcrypt hash this service can check, a message naming the field */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GenericResponseDto'];
-        };
-      };
-      /** @description FAILURE: no live session */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GenericResponseDto'];
-        };
-      };
-      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
-      408: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The body is larger than the service takes */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The body is not JSON */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Too many attempts from this address, or on this account */
-      429: {
-        headers: {
-          /** @description Seconds until the client may try again */
-          'Retry-After': number;
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The database is out of reach */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  PasswordsController_globalPrefix: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description OK, the prefix as its responseMessage */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GenericResponseDto'];
-        };
-      };
-      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
-      408: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description The database is out of reach */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
   SessionsController_validate: {
     parameters: {
       query?: never;
@@ -4620,6 +3821,222 @@ export interface operations {
         headers: {
           /** @description Seconds until the client may try again */
           'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  PasswordsController_hashPassword: {
+    parameters: {
+      query: {
+        /** @description The sid; the cookie holds its secret */
+        sid: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['HashPasswordRequestDto'];
+      };
+    };
+    responses: {
+      /** @description OK "Password hashed" */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['HashPasswordResponseDto'];
+        };
+      };
+      /** @description INVALIDDATA: a bad body, or a password the policy refuses, a message naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GenericResponseDto'];
+        };
+      };
+      /** @description FAILURE: no live session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GenericResponseDto'];
+        };
+      };
+      /** @description PERMISSION: another user's hash */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GenericResponseDto'];
+        };
+      };
+      /** @description NOTFOUND: no user has this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GenericResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Too many attempts from this address, or on this account */
+      429: {
+        headers: {
+          /** @description Seconds until the client may try again */
+          'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  PasswordsController_matchPassword: {
+    parameters: {
+      query: {
+        /** @description The sid; the cookie holds its secret */
+        sid: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MatchPasswordRequestDto'];
+      };
+    };
+    responses: {
+      /** @description The verdict: OK "Password matches" or FAILURE "Password does not match" (a question, not a credential check: both are this status) */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GenericResponseDto'];
+        };
+      };
+      /** @description INVALIDDATA: a bad body, or a hash that is not a bcrypt hash this service can check, a message naming the field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GenericResponseDto'];
+        };
+      };
+      /** @description FAILURE: no live session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GenericResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description Too many attempts from this address, or on this account */
+      429: {
+        headers: {
+          /** @description Seconds until the client may try again */
+          'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  PasswordsController_globalPrefix: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description OK, the prefix as its responseMessage */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['GenericResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
           [name: string]: unknown;
         };
         content?: never;
@@ -7717,6 +7134,589 @@ export interface operations {
       };
       /** @description The body is not JSON */
       415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  AdminClientsController_list: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ServiceClientDto'][];
+        };
+      };
+      /** @description No live access JWT or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The caller is not an admin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  AdminClientsController_create: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateServiceClientDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['IssuedClientDto'];
+        };
+      };
+      /** @description A malformed body */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No live access JWT or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The caller is not an admin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  AdminClientsController_remove: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path: {
+        clientId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A path parameter that is not valid percent-encoding */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @example 400 */
+            statusCode: number;
+            /** @example FST_ERR_BAD_URL */
+            code: string;
+            /** @example Bad Request */
+            error: string;
+            /** @example '/auth/validate/%C0%AE' is not a valid url component */
+            message: string;
+          };
+        };
+      };
+      /** @description No live access JWT or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The caller is not an admin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No service client has this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  AdminClientsController_update: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path: {
+        clientId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateServiceClientDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ServiceClientDto'];
+        };
+      };
+      /** @description A malformed body */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
+        };
+      };
+      /** @description No live access JWT or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The caller is not an admin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No service client has this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  AdminClientsController_rotateSecret: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path: {
+        clientId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['IssuedClientDto'];
+        };
+      };
+      /** @description A path parameter that is not valid percent-encoding */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /** @example 400 */
+            statusCode: number;
+            /** @example FST_ERR_BAD_URL */
+            code: string;
+            /** @example Bad Request */
+            error: string;
+            /** @example '/auth/validate/%C0%AE' is not a valid url component */
+            message: string;
+          };
+        };
+      };
+      /** @description No live access JWT or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The caller is not an admin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No service client has this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+    };
+  };
+  AuditController_list: {
+    parameters: {
+      query?: {
+        limit?: number;
+        offset?: number;
+        type?:
+          | 'login'
+          | 'token.issue'
+          | 'token.revoke'
+          | 'session.start'
+          | 'session.end'
+          | 'password.change'
+          | 'admin.change'
+          | 'second-factor.enrol'
+          | 'second-factor.enable'
+          | 'second-factor.disable'
+          | 'credential.change';
+        outcome?: 'success' | 'failure';
+        /** @description The user concerned */
+        userId?: number;
+        /** @description security, user-token, rest-auth, jwt, session, admin, self-service or cli */
+        api?: string;
+        /** @description Events at or after this time (ISO 8601) */
+        from?: string;
+        /** @description Events before this time (ISO 8601) */
+        to?: string;
+        /** @description Cursor: only events with a smaller id (give the previous page’s nextBefore) */
+        before?: number;
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "items": [
+           *         {
+           *           "id": 1201,
+           *           "time": "2026-11-23T16:20:54.123Z",
+           *           "type": "login",
+           *           "outcome": "failure",
+           *           "api": "jwt",
+           *           "userId": 42,
+           *           "username": "alice",
+           *           "actorId": null,
+           *           "address": "203.0.113.7",
+           *           "agent": "curl/8.5.0",
+           *           "detail": {
+           *             "method": "password",
+           *             "reason": "wrong-password"
+           *           }
+           *         }
+           *       ],
+           *       "limit": 50,
+           *       "offset": 0,
+           *       "nextBefore": null
+           *     }
+           */
+          'application/json': components['schemas']['AuditEventPageDto'];
+        };
+      };
+      /** @description A filter or paging value is invalid */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No live access JWT or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The caller is not an admin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
         headers: {
           [name: string]: unknown;
         };
