@@ -1,4 +1,5 @@
 import { Command, CommandRunner, Option } from 'nest-commander';
+import { passwordFromEnvironment } from '../config/environment.js';
 import { runVerb } from './verb-context.js';
 
 interface UsersCreateOptions {
@@ -31,7 +32,7 @@ export class UsersCreateCommand extends CommandRunner {
   async run([username]: string[], options: UsersCreateOptions): Promise<void> {
     const password = options.passwordStdin
       ? await readPasswordFromStdin()
-      : process.env.GATEHOUSE_PASSWORD;
+      : passwordFromEnvironment();
     if (!password) {
       this.command.error(
         'users:create needs a password: pipe it in with --password-stdin or set GATEHOUSE_PASSWORD',

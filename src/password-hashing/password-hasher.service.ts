@@ -4,23 +4,25 @@ import { verify as argon2Verify } from 'argon2';
 import bcrypt from 'bcrypt';
 import pLimit from 'p-limit';
 import { AppConfig } from '../config/app-config.js';
+import { threadPoolSize } from '../config/environment.js';
 import { type ParsedHash, readPasswordHash } from './imported-hash.js';
-import { isHashable, normalizePassword, passwordPolicyViolation } from '../common/password-policy.js';
+import {
+  isHashable,
+  normalizePassword,
+  passwordPolicyViolation,
+} from '../common/password-policy.js';
 
 /** An imported hash of a format other than bcrypt, which is verified by its own derivation. */
 type ImportedHash = Exclude<ParsedHash, { format: 'bcrypt' }>;
 
 const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
 
-/** libuv's thread pool, where bcrypt's asynchronous calls run: UV_THREADPOOL_SIZE threads, else 4. */
-const THREAD_POOL_SIZE = Number(process.env.UV_THREADPOOL_SIZE) || 4;
-
 /**
  * bcrypt calls (and derivations of imported hashes) running at once: all of libuv's threads but
  * one, which stays free for the pool's other work (file reads, the database driver's host lookups)
  * however many logins are queued.
  */
-export const BCRYPT_CONCURRENCY = Math.max(1, THREAD_POOL_SIZE - 1);
+export const BCRYPT_CONCURRENCY = Math.max(1, threadPoolSize() - 1);
 
 /**
  * One queue for the process, as the thread pool is one for the process. node:crypto's pbkdf2 and
