@@ -18,8 +18,8 @@ export async function runVerb<T>(
 ): Promise<void> {
   // A bad value stops the verb before its modules load. A verb runs once and ends: the purge
   // schedule is the server's, never the command line's.
-  const { loadAppConfig } = await import('../config/app-config.js');
-  const config = loadAppConfig({ ...process.env, PURGE_INTERVAL_SECONDS: '0' });
+  const { appConfigFromEnvironment } = await import('../config/app-config.js');
+  const config = appConfigFromEnvironment({ PURGE_INTERVAL_SECONDS: '0' });
   const [{ NestFactory }, { VerbModule }, { module, task }] = await Promise.all([
     import('@nestjs/core'),
     import('./verb.module.js'),

@@ -311,3 +311,8 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     },
   });
 }
+
+/** The configuration the process's environment gives, with `overrides` set over it. */
+export function appConfigFromEnvironment(overrides: Record<string, string> = {}): AppConfig {
+  return loadAppConfig({ ...process.env, ...overrides });
+}
