@@ -14,6 +14,7 @@ import { AccessTokenResponseDto, JwtApiCredentialsDto } from './dto/credentials.
 import { PasswordLoginService } from '../identity/password-login.service.js';
 import { LoginRoute } from '../identity/limited-route.decorator.js';
 import { SECOND_FACTOR_REQUIRED_HEADERS } from '../common/errors/second-factor-required.exception.js';
+import { Access } from '../common/decorators/route-access.decorator.js';
 
 /** The JWT API document's error body. */
 const jwtError = {
@@ -46,6 +47,7 @@ export class JwtAuthController {
   constructor(private readonly passwordLogin: PasswordLoginService) {}
 
   @Post('auth')
+  @Access({ accepts: ['password'], rule: 'anyone' })
   @HttpCode(200)
   @LoginRoute()
   @ApiOperation({

@@ -34,6 +34,7 @@ import { SECOND_FACTOR_CODE_HEADER_DOC } from '../credentials/second-factor/dto/
 import { UserTokensService } from '../credentials/user-tokens/user-tokens.service.js';
 import { LoginRoute } from '../identity/limited-route.decorator.js';
 import { hasBasicAuthorization } from '../common/basic-authorization.js';
+import { Access } from '../common/decorators/route-access.decorator.js';
 
 /**
  * `POST /auth/login`, one path of two APIs: with `Authorization: Basic` the user-token
@@ -51,6 +52,7 @@ export class LoginController {
   ) {}
 
   @Post('login')
+  @Access({ accepts: ['password'], rule: 'anyone' })
   @LoginRoute(LoginFormGuard)
   @ApiOperation({
     summary: 'Log in: Basic credentials for a userToken, or a JSON {login, password} for a session',

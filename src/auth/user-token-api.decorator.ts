@@ -2,6 +2,7 @@ import { applyDecorators, Header, HttpCode, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { ApiNotAcceptableResponse, ApiProduces, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { AcceptsJsonGuard } from '../common/guards/accepts-json.guard.js';
+import { Access } from '../common/decorators/route-access.decorator.js';
 
 /**
  * A route of the user-token API: 200 on success, JSON only (406 otherwise, `Vary: Accept`), and
@@ -11,6 +12,7 @@ export function UserTokenRoute(strategy: 'basic' | 'user-token') {
   return applyDecorators(
     HttpCode(200),
     Header('Vary', 'Accept'),
+    Access({ accepts: [strategy === 'basic' ? 'password' : 'user-token'], rule: 'signed-in' }),
     UseGuards(AcceptsJsonGuard, AuthGuard(strategy)),
     ApiProduces('application/json'),
     ApiUnauthorizedResponse({ description: 'Authorization failed' }),

@@ -23,6 +23,7 @@ import { SECOND_FACTOR_CODE_HEADER_DOC } from '../credentials/second-factor/dto/
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
 import { ForwardAuthService, type ForwardIdentity } from './forward-auth.service.js';
+import { Access } from '../common/decorators/route-access.decorator.js';
 
 const BEARER_CHALLENGE = 'Bearer realm="gatehouse"';
 const BASIC_CHALLENGE = 'Basic realm="gatehouse", charset="UTF-8"';
@@ -157,6 +158,7 @@ function documented(summary: string, rulesIn: keyof typeof RULES_IN): MethodDeco
  * `Cache-Control: no-store` (ForwardAnswersNotStored).
  */
 @ApiTags('Forward authentication')
+@Access({ accepts: ['access-jwt', 'user-token', 'session', 'password'], rule: 'proxy-rules' })
 @Controller('auth')
 export class ForwardAuthController {
   constructor(

@@ -8,7 +8,8 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/dialects/error-response.dto.js';
-import { type Access, AuthenticatedGuard } from './authenticated.guard.js';
+import { type Access as CallerAccess, AuthenticatedGuard } from './authenticated.guard.js';
+import { Access } from '../common/decorators/route-access.decorator.js';
 
 /** The session credential's sid, for the routes that take a session besides a Bearer token. */
 export function ApiSessionId() {
@@ -33,9 +34,13 @@ export function ApiSessionId() {
  * credentials it takes, documented in OpenAPI. `signed-in`: any enabled user, by access JWT, user
  * token or session (self-service); `admin`: an admin, by access JWT or session (administration).
  */
-export function Authenticated(access: Access) {
+export function Authenticated(access: CallerAccess) {
   const admin = access === 'admin';
   return applyDecorators(
+    Access({
+      accepts: admin ? ['access-jwt', 'session'] : ['access-jwt', 'user-token', 'session'],
+      rule: access,
+    }),
     UseGuards(AuthenticatedGuard(access)),
     ApiBearerAuth('jwt'),
     ...(admin ? [] : [ApiBearerAuth('user-token')]),

@@ -2,6 +2,7 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { FastifyReply } from 'fastify';
+import { Public } from '../common/decorators/route-access.decorator.js';
 
 const EXAMPLE = [
   '# HELP gatehouse_logins_total Login attempts, by API and outcome',
@@ -12,6 +13,7 @@ const EXAMPLE = [
 
 /** `GET /metrics` for Prometheus; its path is set by PrometheusModule.register. */
 @ApiTags('Operations')
+@Public()
 @Controller()
 export class MetricsController extends PrometheusController {
   @Get()

@@ -2,6 +2,7 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AppConfig } from '../config/app-config.js';
 import { ACCESS_TOKEN_ALGORITHM } from '../credentials/access-tokens/access-token-verifier.js';
+import { Public } from '../common/decorators/route-access.decorator.js';
 
 /** The metadata changes only with the configuration, which takes a restart. */
 const METADATA_MAX_AGE_SECONDS = 3_600;
@@ -85,6 +86,7 @@ const METADATA_SCHEMA = {
  * (`id_token_signing_alg_values_supported`) those libraries read for the algorithm.
  */
 @ApiTags('Keys')
+@Public()
 @Controller('.well-known')
 export class DiscoveryController {
   private readonly metadata: ServerMetadata;

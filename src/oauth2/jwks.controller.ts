@@ -2,8 +2,10 @@ import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { JWKS_MAX_AGE_SECONDS } from '../config/jwks-max-age.js';
 import { SigningKeysService } from '../credentials/access-tokens/signing-keys.service.js';
+import { Public } from '../common/decorators/route-access.decorator.js';
 
 @ApiTags('Keys')
+@Public()
 @Controller('.well-known')
 export class JwksController {
   constructor(private readonly keys: SigningKeysService) {}

@@ -38,6 +38,7 @@ import { ServiceClientGuard, type ClientRequest } from './service-client.guard.j
 import { ServiceClientsService } from '../credentials/service-clients/service-clients.service.js';
 import { TokenRevocationService } from './token-revocation.service.js';
 import { hasBasicAuthorization } from '../common/basic-authorization.js';
+import { Access } from '../common/decorators/route-access.decorator.js';
 
 const unauthorized = {
   description: 'No Basic credentials of an enabled service client (`{"error": "invalid_client"}`)',
@@ -66,6 +67,7 @@ export class OAuth2Controller {
   ) {}
 
   @Post('introspect')
+  @Access({ accepts: ['service-client'], rule: 'service-client' })
   @HttpCode(200)
   @RouteConfig(formRoute)
   @UseGuards(ServiceClientGuard)
@@ -111,6 +113,10 @@ export class OAuth2Controller {
   }
 
   @Post('revoke')
+  @Access({
+    accepts: ['service-client', 'access-jwt', 'user-token'],
+    rule: 'service-client-or-token',
+  })
   @HttpCode(200)
   @RouteConfig(formRoute)
   @ApiBasicAuth('basic')

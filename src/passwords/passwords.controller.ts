@@ -29,6 +29,7 @@ import { PASSWORD_ROUTE_MISSES, SessionGuard } from '../sessions/session.guard.j
 import { ORIGINAL_STATUSES } from '../sessions/session-api-statuses.js';
 import type { LiveSession } from '../credentials/sessions/sessions.service.js';
 import { HashesPassword } from '../identity/limited-route.decorator.js';
+import { Access, Public } from '../common/decorators/route-access.decorator.js';
 
 const sidQuery = {
   name: 'sid',
@@ -51,6 +52,7 @@ export class PasswordsController {
   ) {}
 
   @Post('hashpassword')
+  @Access({ accepts: ['session'], rule: 'signed-in' })
   @HashesPassword(SessionGuard(PASSWORD_ROUTE_MISSES))
   @ApiOperation({
     summary: 'Create a hash of the given password for the given user (own user, or any as admin)',
@@ -82,6 +84,7 @@ export class PasswordsController {
   }
 
   @Post('matchpassword')
+  @Access({ accepts: ['session'], rule: 'signed-in' })
   @HashesPassword(SessionGuard(PASSWORD_ROUTE_MISSES))
   @ApiOperation({
     summary: 'Checks if the given password matches the given hash (OK or FAILURE)',
@@ -109,6 +112,7 @@ export class PasswordsController {
   }
 
   @Get('globalprefix')
+  @Public()
   @ApiOperation({
     summary: 'Returns the global prefix (in responseInfo.responseMessage, and in property)',
     description: ORIGINAL_STATUSES,

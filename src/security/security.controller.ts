@@ -24,6 +24,7 @@ import {
 import { TokenCheckService } from '../identity/token-check.service.js';
 import { LoginRoute } from '../identity/limited-route.decorator.js';
 import { SECOND_FACTOR_REQUIRED_HEADERS } from '../common/errors/second-factor-required.exception.js';
+import { Access, Public } from '../common/decorators/route-access.decorator.js';
 
 /** The Security API's error body: `{statusCode, message}`. */
 const failure = (statusCode: number, message: string) => ({
@@ -45,6 +46,7 @@ export class SecurityController {
   ) {}
 
   @Post('authentication')
+  @Access({ accepts: ['password'], rule: 'anyone' })
   @HttpCode(200)
   @LoginRoute()
   @ApiOperation({
@@ -72,6 +74,7 @@ export class SecurityController {
   }
 
   @Post('token')
+  @Public()
   @HttpCode(200)
   @ApiOperation({
     summary:
@@ -86,6 +89,7 @@ export class SecurityController {
   }
 
   @Get('privilegeToken')
+  @Access({ accepts: ['access-jwt'], rule: 'signed-in' })
   @UseGuards(AuthGuard('jwt'))
   @ApiBearerAuth('jwt')
   @ApiOperation({

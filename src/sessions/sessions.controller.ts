@@ -51,6 +51,7 @@ import { SessionLoginService } from './session-login.service.js';
 import { type LiveSession, SessionsService } from '../credentials/sessions/sessions.service.js';
 import { LoginRoute } from '../identity/limited-route.decorator.js';
 import { ORIGINAL_STATUSES } from './session-api-statuses.js';
+import { Access } from '../common/decorators/route-access.decorator.js';
 
 const sidQuery = {
   name: 'sid',
@@ -81,6 +82,7 @@ export class SessionsController {
   ) {}
 
   @Get('validate/:sid')
+  @Access({ accepts: ['session'], rule: 'signed-in' })
   @UseGuards(SessionGuard(VALIDATE_MISSES, 'session-in-validate-path'))
   @ApiOperation({
     summary: 'Validate the given SID (sid followed by its secret, or sid with the cookie)',
@@ -111,6 +113,7 @@ export class SessionsController {
   }
 
   @Post('logout/:sid')
+  @Access({ accepts: ['session'], rule: 'signed-in' })
   @UseGuards(SessionGuard(LOGOUT_MISSES))
   @ApiOperation({
     summary: 'Do a logout for the current session (or all sessions of its user)',
@@ -153,6 +156,7 @@ export class SessionsController {
   }
 
   @Post('loginwithrsa')
+  @Access({ accepts: ['rsa-signature'], rule: 'anyone' })
   @LoginRoute()
   @ApiOperation({
     summary: 'Perform a login based on an RSA signature of username:salt:expirationTimestamp',
@@ -183,6 +187,7 @@ export class SessionsController {
   }
 
   @Get(['login', 'ssologin'])
+  @Access({ accepts: ['sso-header'], rule: 'anyone' })
   @LoginRoute()
   @HttpCode(200)
   @Header('Content-Type', 'text/plain; charset=utf-8')

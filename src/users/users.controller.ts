@@ -50,6 +50,7 @@ import {
 } from '../identity/limited-route.decorator.js';
 import { SECOND_FACTOR_REQUIRED_HEADERS } from '../common/errors/second-factor-required.exception.js';
 import { SECOND_FACTOR_CODE_HEADER_DOC } from '../credentials/second-factor/dto/second-factor.dto.js';
+import { Access, Public } from '../common/decorators/route-access.decorator.js';
 
 /** `duration` of the REST-auth API's tokens, as its document shows. */
 export const REST_AUTH_TOKEN_TTL_SECONDS = 600;
@@ -57,6 +58,7 @@ export const REST_AUTH_TOKEN_TTL_SECONDS = 600;
 /** Basic credentials: a password (a password check, so rate-limited), or a token as username. */
 const BasicOrToken = () =>
   applyDecorators(
+    Access({ accepts: ['password', 'token-as-username'], rule: 'signed-in' }),
     UseGuards(AuthGuard('basic-or-token')),
     ApiRateLimitedResponse(),
     ApiHeader(SECOND_FACTOR_CODE_HEADER_DOC),
@@ -108,6 +110,7 @@ export class UsersController {
   ) {}
 
   @Post('users')
+  @Access({ accepts: ['password', 'token-as-username'], rule: 'registration' })
   @HashesPassword(RegistrationGuard)
   @ApiOperation({
     summary: 'Register a new user',
@@ -157,6 +160,7 @@ export class UsersController {
   }
 
   @Get('users/:id')
+  @Public()
   @ApiOperation({ summary: 'Return a user' })
   @ApiOkResponse({ type: UsernameResponseDto })
   @ApiBadRequestResponse(failure('Bad Request', 'No user has this id'))
@@ -167,6 +171,7 @@ export class UsersController {
   }
 
   @Put('users/:id/public-key')
+  @Access({ accepts: ['password'], rule: 'signed-in' })
   @LoginRoute()
   @ApiBasicAuth('basic')
   @ApiHeader(SECOND_FACTOR_CODE_HEADER_DOC)
