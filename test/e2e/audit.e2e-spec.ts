@@ -7,7 +7,7 @@ import { SESSION_COOKIE as COOKIE, sessionSecretOf } from '../support/credential
 import { decodeJwt, registerUser, sql, uniqueName, type TestUser } from '../support/fixtures.js';
 
 /**
- * The audit trail (issue 7): every login of every API, token issue and revocation, session start
+ * The audit trail: every login of every API, token issue and revocation, session start
  * and end, recorded with the API, the client's address and agent, and never a secret; read by
  * admins through GET /api/admin/audit-events; purged after AUDIT_RETENTION_DAYS.
  */

@@ -9,7 +9,7 @@ import { decodeJwt, sql } from '../support/fixtures.js';
 import { CLI_JS } from '../support/server-process.js';
 
 /**
- * The command line (issue 7), run as the built `gatehouse` binary against a database of its own:
+ * The command line, run as the built `gatehouse` binary against a database of its own:
  * exit 0 when done, 1 with one line when it failed, 2 when called wrongly; a password never as an
  * argument; every change to users or keys audited. `--help` and a usage error answer before anything
  * starts: no configuration read, no database opened, no file made.

@@ -148,7 +148,7 @@ async function expectAllPresent(baseUrl: string, created: Registered[]): Promise
   return missing;
 }
 
-describe('fault tolerance (issue 5)', () => {
+describe('fault tolerance', () => {
   let database: TestDatabase;
   const servers: ServerProcess[] = [];
   const start = async (env: Record<string, string>) => {
@@ -347,7 +347,7 @@ function client(baseUrl: string) {
   return { call, postJson };
 }
 
-describe.skipIf(!isPostgres)('while PostgreSQL is out of reach (issue 5)', () => {
+describe.skipIf(!isPostgres)('while PostgreSQL is out of reach', () => {
   let database: TestDatabase;
   let proxy: TcpProxy;
   let server: ServerProcess | undefined;

@@ -103,7 +103,7 @@ function isReachable({ host, port }: { host: string; port: number }): Promise<bo
   });
 }
 
-describe.skipIf(!isPostgres)('two instances on one PostgreSQL database (issue 5)', () => {
+describe.skipIf(!isPostgres)('two instances on one PostgreSQL database', () => {
   let database: TestDatabase;
   const servers: ServerProcess[] = [];
   let a: Client;

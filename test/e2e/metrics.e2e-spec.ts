@@ -4,7 +4,7 @@ import { sessionSecretOf } from '../support/credentials.js';
 import { registerUser, uniqueName, type TestUser } from '../support/fixtures.js';
 
 /**
- * GET /metrics (issue 7): Prometheus text with the default process metrics and Gatehouse's own
+ * GET /metrics: Prometheus text with the default process metrics and Gatehouse's own
  * counters and request-duration histogram, moved by real requests. prom-client's registry is
  * one per process, so every check compares before and after.
  */

@@ -14,7 +14,7 @@ import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { registerUser, uniqueName, type TestUser } from '../support/fixtures.js';
 
 /**
- * The purge (issue 7): what has expired goes, everything else stays and keeps working over HTTP;
+ * The purge: what has expired goes, everything else stays and keeps working over HTTP;
  * the deletes come in batches, instances may purge at once, and PURGE_INTERVAL_SECONDS runs it.
  */
 
