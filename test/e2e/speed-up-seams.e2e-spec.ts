@@ -11,8 +11,8 @@ import {
   sqliteConnection,
 } from '../../src/credentials/liveness/prepared-read.js';
 import { ServiceClient } from '../../src/credentials/service-clients/entities/service-client.entity.js';
-import { Session } from '../../src/credentials/sessions/entities/session.entity.js';
-import { UserToken } from '../../src/credentials/user-tokens/entities/user-token.entity.js';
+import { Session } from '../../src/user-store/entities/session.entity.js';
+import { UserToken } from '../../src/user-store/entities/user-token.entity.js';
 import { User } from '../../src/user-store/entities/user.entity.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { accessTokenFor, sessionFor, userTokenFor } from '../support/credentials.js';

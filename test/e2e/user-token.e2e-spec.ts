@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Response } from 'supertest';
-import { UserToken } from '../../src/credentials/user-tokens/entities/user-token.entity.js';
+import { UserToken } from '../../src/user-store/entities/user-token.entity.js';
 import { User } from '../../src/user-store/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { controlClock } from '../support/clock.js';
