@@ -4,7 +4,13 @@ import { SecondFactorRequiredException } from '../common/errors/second-factor-re
 import { AppConfig } from '../config/app-config.js';
 import { loginAttemptOf } from '../identity/login-attempt.js';
 import { PasswordCheckService } from '../identity/password-check.service.js';
-import { basicCredentials, basicSecondFactor, bearerToken, parseSid, SESSION_ID_HEADER, sessionFromCookie } from '../identity/request-credentials.js';
+import {
+  basicCredentials,
+  basicSecondFactor,
+  bearerToken,
+  SESSION_ID_HEADER,
+  sessionFromCookie,
+} from '../identity/request-credentials.js';
 import { TokenCheckService } from '../identity/token-check.service.js';
 import type { Privilege } from '../user-store/entities/user.entity.js';
 import { type ForwardRules, rulesOf } from './forward-rules.js';
@@ -78,7 +84,7 @@ export class ForwardAuthService {
       request.cookies?.[this.config.sessions.cookieName],
     );
     return session
-      ? this.tokenCheck.identify(`${session.sid}${session.secret}`, FORWARD_AUTH_SERVICE)
+      ? this.tokenCheck.identifyPresented({ kind: 'session', session }, FORWARD_AUTH_SERVICE)
       : null;
   }
 
@@ -121,8 +127,7 @@ function sidOf(request: FastifyRequest, ownQuerySid: boolean): unknown {
 function sidOfUri(uri: string): string | null {
   const query = uri.indexOf('?');
   if (query < 0) return null;
-  const sid = new URLSearchParams(uri.slice(query + 1)).get('sid');
-  return sid !== null && parseSid(sid) !== null ? sid : null;
+  return new URLSearchParams(uri.slice(query + 1)).get('sid');
 }
 
 function admits(rules: ForwardRules, identity: ForwardIdentity): boolean {

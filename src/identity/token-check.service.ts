@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { UserTokensService } from '../credentials/user-tokens/user-tokens.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService, type TokenKind } from '../metrics/metrics.service.js';
-import { sessionFromSidWithSecret } from './request-credentials.js';
+import { type SessionCredential, sessionFromSidWithSecret } from './request-credentials.js';
 import { SessionsService } from '../credentials/sessions/sessions.service.js';
 import { AccessTokensService } from '../credentials/access-tokens/access-tokens.service.js';
 import type { Privilege, User } from '../user-store/entities/user.entity.js';
@@ -13,6 +13,15 @@ import { looksLikeJwt } from '../credentials/access-tokens/jwt-shape.js';
 const MAX_TOKEN_LENGTH = 8_192;
 
 export type CheckedKind = Exclude<TokenKind, 'other'>;
+
+/**
+ * A credential as a request presented it, parsed once: a token's kind is told from its shape,
+ * and a session comes as its sid and secret, however the request carried them.
+ */
+export type PresentedCredential =
+  | { kind: 'access-jwt' | 'user-token'; token: string }
+  | { kind: 'session'; session: SessionCredential }
+  | { kind: 'other' };
 
 /** Who a live credential stands for, as the check found it: what introspection and proxies tell. */
 export interface CheckedIdentity {
@@ -52,16 +61,17 @@ export class TokenCheckService {
    * Counted for /metrics by kind and outcome; a check, not an event, so never audited.
    */
   async isValid(token: string, service: string): Promise<boolean> {
-    const kind = this.kindOf(token);
-    const valid = await this.isLive(kind, token, service);
-    this.metrics.countTokenCheck(kind, valid, service);
+    const credential = presented(token);
+    const valid = await this.isLive(credential, service);
+    this.metrics.countTokenCheck(credential.kind, valid, service);
     return valid;
   }
 
-  private async isLive(kind: TokenKind, token: string, service: string): Promise<boolean> {
-    if (kind === 'access-jwt') return this.accessTokens.isLive(token, service);
-    if (kind === 'user-token') return this.userTokens.isLive(token);
-    return (await this.identityOf(kind, token, service)) !== null;
+  private async isLive(credential: PresentedCredential, service: string): Promise<boolean> {
+    if (credential.kind === 'access-jwt')
+      return this.accessTokens.isLive(credential.token, service);
+    if (credential.kind === 'user-token') return this.userTokens.isLive(credential.token);
+    return (await this.identityOf(credential, service)) !== null;
   }
 
   /**
@@ -69,27 +79,34 @@ export class TokenCheckService {
    * audiences), else null: the one check with its answer, for introspection and forward
    * authentication. Counted like isValid. `snapshot`: the epoch this request has read already.
    */
-  async identify(
+  identify(
     token: string,
     service: string,
     snapshot?: EpochSnapshot,
   ): Promise<CheckedIdentity | null> {
-    const kind = this.kindOf(token);
-    const identity = await this.identityOf(kind, token, service, snapshot);
-    this.metrics.countTokenCheck(kind, identity !== null, service);
+    return this.identifyPresented(presented(token), service, snapshot);
+  }
+
+  /** identify() for a credential the caller has parsed already (forward auth's session). */
+  async identifyPresented(
+    credential: PresentedCredential,
+    service: string,
+    snapshot?: EpochSnapshot,
+  ): Promise<CheckedIdentity | null> {
+    const identity = await this.identityOf(credential, service, snapshot);
+    this.metrics.countTokenCheck(credential.kind, identity !== null, service);
     return identity;
   }
 
   private async identityOf(
-    kind: TokenKind,
-    token: string,
+    credential: PresentedCredential,
     service: string,
     snapshot?: EpochSnapshot,
   ): Promise<CheckedIdentity | null> {
-    switch (kind) {
+    switch (credential.kind) {
       case 'access-jwt': {
         // The kept answer isLive reads: a check on every proxied request reads no user row.
-        const live = await this.accessTokens.holderOf(token, service, snapshot);
+        const live = await this.accessTokens.holderOf(credential.token, service, snapshot);
         if (!live) return null;
         const { claims, user } = live;
         const aud = claims.aud === undefined ? null : [claims.aud].flat();
@@ -97,7 +114,7 @@ export class TokenCheckService {
           userId: user.id,
           username: user.username,
           privilege: user.privilege,
-          kind,
+          kind: credential.kind,
           scope: claims.scope,
           iat: claims.iat,
           exp: claims.exp,
@@ -105,24 +122,23 @@ export class TokenCheckService {
         };
       }
       case 'user-token': {
-        const live = await this.userTokens.authenticate(token);
+        const live = await this.userTokens.authenticate(credential.token);
         if (!live) return null;
         const { expirationTime, creationTime } = live.userToken;
         return {
           ...this.userFields(live.user),
-          kind,
+          kind: credential.kind,
           iat: seconds(creationTime),
           exp: expirationTime ? seconds(expirationTime) : null,
           audience: null,
         };
       }
       case 'session': {
-        const credential = sessionFromSidWithSecret(token);
-        const live = credential && (await this.sessions.authenticate(credential));
+        const live = await this.sessions.authenticate(credential.session);
         if (!live) return null;
         return {
           ...this.userFields(live.user),
-          kind,
+          kind: credential.kind,
           iat: seconds(live.session.createdAt),
           exp: seconds(this.sessions.endsAt(live.session)),
           audience: null,
@@ -143,12 +159,14 @@ export class TokenCheckService {
       scope: user.scope ?? this.config.defaultScopes[user.privilege],
     };
   }
+}
 
-  private kindOf(token: string): TokenKind {
-    if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return 'other';
-    if (looksLikeJwt(token)) return 'access-jwt';
-    return sessionFromSidWithSecret(token) ? 'session' : 'user-token';
-  }
+/** A token as the Security API and introspection take it: an access JWT, a session's sid and secret, or a user token. */
+function presented(token: string): PresentedCredential {
+  if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return { kind: 'other' };
+  if (looksLikeJwt(token)) return { kind: 'access-jwt', token };
+  const session = sessionFromSidWithSecret(token);
+  return session ? { kind: 'session', session } : { kind: 'user-token', token };
 }
 
 function seconds(date: Date): number {
