@@ -250,7 +250,7 @@ async function startServer(databaseUrl: string, applicationName: string) {
 /** How the server seals a second-factor secret under the key it was started with. */
 async function sealerOf(config: object): Promise<(userId: number, secret: Buffer) => string> {
   const { TotpSecrets } = (await import(
-    pathToFileURL(join(DIST, 'second-factor/totp-secrets.service.js')).href
+    pathToFileURL(join(DIST, 'credentials/second-factor/totp-secrets.service.js')).href
   )) as {
     TotpSecrets: new (config: object) => { encrypt(userId: number, secret: Buffer): string };
   };
