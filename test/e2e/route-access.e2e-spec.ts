@@ -1,12 +1,13 @@
-import { ForbiddenException, type ExecutionContext } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { ModulesContainer, Reflector } from '@nestjs/core';
+import { ModulesContainer } from '@nestjs/core';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
 import {
+  Public,
   ROUTE_ACCESS,
   type RouteAccess,
 } from '../../src/common/decorators/route-access.decorator.js';
-import { DeclaredAccessGuard } from '../../src/identity/declared-access.guard.js';
+import { undeclaredRoutes } from '../../src/identity/declared-access.check.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'ALL', 'OPTIONS', 'HEAD', 'SEARCH'];
@@ -144,15 +145,19 @@ describe('Every route declares its access', () => {
     `);
   });
 
-  it('refuses a route that declares nothing, whatever it carries', () => {
-    const guard = new DeclaredAccessGuard(new Reflector());
+  it('finds a route that declares nothing, which stops the start', () => {
+    @Controller('undeclared')
     class Undeclared {
+      @Get()
       handle(): void {}
     }
-    const context = {
-      getHandler: () => Undeclared.prototype.handle,
-      getClass: () => Undeclared,
-    } as unknown as ExecutionContext;
-    expect(() => guard.canActivate(context)).toThrow(ForbiddenException);
+    @Public()
+    @Controller('declared')
+    class Declared {
+      @Get()
+      handle(): void {}
+    }
+    expect(undeclaredRoutes(Undeclared)).toEqual(['handle']);
+    expect(undeclaredRoutes(Declared)).toEqual([]);
   });
 });

@@ -42,8 +42,9 @@ export interface RouteAccess {
 export const ROUTE_ACCESS = 'gatehouse:route-access';
 
 /**
- * States a route's (or a controller's) access. Every route states one: DeclaredAccessGuard
- * refuses a route that does not, so that a route added without thought is closed, not open.
+ * States a route's (or a controller's) access. Every route states one: the app does not start
+ * while a route does not (DeclaredAccessCheck), so that a route added without thought is never
+ * served.
  */
 export const Access = (access: RouteAccess) => SetMetadata(ROUTE_ACCESS, access);
 
