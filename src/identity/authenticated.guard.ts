@@ -8,7 +8,7 @@ import {
   UnauthorizedException,
 } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { type Caller, CallersService } from './callers.service.js';
+import { type Caller, TokenCheckService } from './token-check.service.js';
 
 export type CallerRequest = FastifyRequest & { user?: Caller['user']; caller?: Caller };
 
@@ -25,11 +25,13 @@ export type Access = 'signed-in' | 'admin';
 export function AuthenticatedGuard(access: Access): Type<CanActivate> {
   @Injectable()
   class Authenticates implements CanActivate {
-    constructor(private readonly callers: CallersService) {}
+    constructor(private readonly tokenCheck: TokenCheckService) {}
 
     async canActivate(context: ExecutionContext): Promise<boolean> {
       const request = context.switchToHttp().getRequest<CallerRequest>();
-      const caller = await this.callers.identify(request, { userToken: access === 'signed-in' });
+      const caller = await this.tokenCheck.caller(this.tokenCheck.callerCredential(request), {
+        userToken: access === 'signed-in',
+      });
       if (!caller) {
         throw new UnauthorizedException(
           'A live access JWT (Bearer), user token (Bearer) or session (X-Session-Id or sid, and the session cookie) is required',

@@ -11,7 +11,6 @@ import { ThrottlingModule } from '../throttling/throttling.module.js';
 import { LoginFailure } from '../user-store/entities/login-failure.entity.js';
 import { User } from '../user-store/entities/user.entity.js';
 import { UserStoreModule } from '../user-store/user-store.module.js';
-import { CallersService } from './callers.service.js';
 import { CredentialLifecycleService } from './credential-lifecycle.service.js';
 import { LoginLimiter } from './login-limiter.service.js';
 import { LoginLockoutService } from './login-lockout.service.js';
@@ -26,9 +25,9 @@ import { TokenCheckService } from './token-check.service.js';
 
 /**
  * How a request proves who it is, for every door: the one password check (per-address limit,
- * per-account lock, bcrypt, audit), the one check of a token or session, the Passport strategies
- * as adapters over them, who the caller of an administration or self-service route is
- * (@Authenticated), and the one lifecycle by which any credential is added, replaced or removed.
+ * per-account lock, bcrypt, audit), the one check of a token or session (which also says who the
+ * caller of an administration or self-service route is), the Passport strategies as adapters over
+ * them, and the one lifecycle by which any credential is added, replaced or removed.
  * It stands on the credential stores and the user store; the doors import it.
  */
 @Module({
@@ -48,7 +47,6 @@ import { TokenCheckService } from './token-check.service.js';
     PasswordCheckService,
     LoginLockoutService,
     LoginLimiter,
-    CallersService,
     TokenCheckService,
     PasswordLoginService,
     CredentialLifecycleService,
@@ -63,7 +61,6 @@ import { TokenCheckService } from './token-check.service.js';
     PasswordCheckService,
     LoginLockoutService,
     LoginLimiter,
-    CallersService,
     TokenCheckService,
     PasswordLoginService,
     CredentialLifecycleService,

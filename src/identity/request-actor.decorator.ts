@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { Caller } from './callers.service.js';
+import type { Caller } from './token-check.service.js';
 import type { CallerRequest } from './authenticated.guard.js';
 
 /** Who made a change, as the audit trail records them. */

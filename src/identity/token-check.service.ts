@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
 import { UserTokensService } from '../credentials/user-tokens/user-tokens.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService, type TokenKind } from '../metrics/metrics.service.js';
-import { type SessionCredential, sessionFromSidWithSecret } from './request-credentials.js';
+import {
+  bearerToken,
+  type SessionCredential,
+  sessionFromCookie,
+  sessionFromSidWithSecret,
+  sessionIdOf,
+} from './request-credentials.js';
 import { SessionsService } from '../credentials/sessions/sessions.service.js';
 import { AccessTokensService } from '../credentials/access-tokens/access-tokens.service.js';
 import type { Privilege, User } from '../user-store/entities/user.entity.js';
@@ -23,6 +30,18 @@ export type PresentedCredential =
   | { kind: 'session'; session: SessionCredential }
   | { kind: 'other' };
 
+/** The credential a caller was authenticated with, so that "my other sessions" can spare it. */
+export type CallerCredential =
+  | { kind: 'jwt'; jti: string }
+  | { kind: 'user-token'; id: number }
+  | { kind: 'session'; id: number };
+
+/** The caller of an administration or self-service route: the user as stored now, and how. */
+export interface Caller {
+  user: User;
+  credential: CallerCredential;
+}
+
 /** Who a live credential stands for, as the check found it: what introspection and proxies tell. */
 export interface CheckedIdentity {
   kind: CheckedKind;
@@ -40,10 +59,12 @@ export interface CheckedIdentity {
 }
 
 /**
- * The check other services make on every request: is this a live credential Gatehouse issued,
- * for this service? Access JWTs, user tokens and sessions (the sid followed by its secret) alike;
- * anything else is simply not valid. Each kind is judged by its own service, the same one every
- * API uses, so revocation, a disabled user, a password change and expiry count everywhere alike.
+ * The one check of a token or session: is this a live credential Gatehouse issued (for this
+ * service)? Access JWTs, user tokens and sessions alike, each parsed once into a
+ * PresentedCredential and judged by its own store's service, so revocation, a disabled user, a
+ * password change and expiry count everywhere alike: for other services (the Security API's
+ * check, introspection, forward authentication) and for the callers of Gatehouse's own
+ * administration and self-service routes.
  */
 @Injectable()
 export class TokenCheckService {
@@ -147,6 +168,59 @@ export class TokenCheckService {
       default:
         return null;
     }
+  }
+
+  /**
+   * The caller behind `credential` when it is live, with the user as stored now (a demoted admin
+   * stops at once), else null: who calls an administration or self-service route, or a REST-auth
+   * route with an access JWT as the username. A user token only where `userToken` allows it (they
+   * live for months and are meant for machines, not administration). An access JWT here names no
+   * service. A caller is no check another service made, so it is not counted.
+   */
+  async caller(
+    credential: PresentedCredential,
+    { userToken }: { userToken: boolean },
+  ): Promise<Caller | null> {
+    switch (credential.kind) {
+      case 'access-jwt': {
+        const verified = await this.accessTokens.verify(credential.token);
+        return (
+          verified && { user: verified.user, credential: { kind: 'jwt', jti: verified.claims.jti } }
+        );
+      }
+      case 'user-token': {
+        if (!userToken) return null;
+        const live = await this.userTokens.authenticate(credential.token);
+        return (
+          live && { user: live.user, credential: { kind: 'user-token', id: live.userToken.id } }
+        );
+      }
+      case 'session': {
+        const live = await this.sessions.authenticate(credential.session);
+        return live && { user: live.user, credential: { kind: 'session', id: live.session.id } };
+      }
+      default:
+        return null;
+    }
+  }
+
+  /**
+   * The credential an administration or self-service request presents. One that carries an
+   * Authorization header is judged by it alone (a bad token is not rescued by a cookie): a Bearer
+   * access JWT or user token. Otherwise a session, its bare sid in X-Session-Id or `?sid=` and its
+   * secret in the session cookie, never elsewhere (URLs and other headers end up in logs).
+   */
+  callerCredential(request: FastifyRequest): PresentedCredential {
+    if (request.headers.authorization !== undefined) {
+      const token = bearerToken(request);
+      if (!token) return { kind: 'other' };
+      return { kind: looksLikeJwt(token) ? 'access-jwt' : 'user-token', token };
+    }
+    const session = sessionFromCookie(
+      sessionIdOf(request),
+      request.cookies?.[this.config.sessions.cookieName],
+    );
+    return session ? { kind: 'session', session } : { kind: 'other' };
   }
 
   private userFields(

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, Not, Repository } from 'typeorm';
 import { UserToken } from './entities/user-token.entity.js';
 import { Session } from './entities/session.entity.js';
-import type { CallerCredential } from '../identity/callers.service.js';
+import type { CallerCredential } from '../identity/token-check.service.js';
 import type { SessionSummaryDto, UserTokenSummaryDto } from './dto/credential-summaries.dto.js';
 
 export interface EndedCredentials {
