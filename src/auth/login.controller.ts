@@ -25,7 +25,6 @@ import { type LoginRequest, loginContextOf } from '../sessions/login-context.js'
 import { SESSION_COOKIE_HEADER, setSessionCookie } from '../sessions/session-cookie.js';
 import { ORIGINAL_STATUSES } from '../sessions/session-api-statuses.js';
 import { SessionLoginService } from '../sessions/session-login.service.js';
-import type { User } from '../user-store/entities/user.entity.js';
 import { CreateUserTokenDto } from './dto/create-user-token.dto.js';
 import { UserTokenDto } from './dto/user-token-response.dto.js';
 import { LoginFormGuard } from './guards/login-form.guard.js';
@@ -34,6 +33,7 @@ import { SECOND_FACTOR_CODE_HEADER_DOC } from '../credentials/second-factor/dto/
 import { UserTokensService } from '../credentials/user-tokens/user-tokens.service.js';
 import { LoginRoute } from '../identity/limited-route.decorator.js';
 import { hasBasicAuthorization } from '../common/basic-authorization.js';
+import { PasswordLoginService } from '../identity/password-login.service.js';
 import { Access } from '../common/decorators/route-access.decorator.js';
 
 /**
@@ -49,6 +49,7 @@ export class LoginController {
     private readonly config: AppConfig,
     private readonly userTokens: UserTokensService,
     private readonly sessionLogin: SessionLoginService,
+    private readonly passwordLogin: PasswordLoginService,
   ) {}
 
   @Post('login')
@@ -110,13 +111,14 @@ export class LoginController {
     description: 'Basic form: the Accept header rules out application/json',
   })
   async login(
-    @Req() request: LoginRequest & { user?: User },
+    @Req() request: LoginRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
     @Body() body: unknown,
   ): Promise<UserTokenDto | LoginResponseDto> {
     if (hasBasicAuthorization(request)) {
+      const user = await this.passwordLogin.basicLogin(request, 'user-token');
       reply.status(200).header('Vary', 'Accept');
-      return this.userTokens.issue(request.user!, await validateBody(CreateUserTokenDto, body));
+      return this.userTokens.issue(user, await validateBody(CreateUserTokenDto, body));
     }
     const { response, secret } = await this.sessionLogin.withPassword(
       await validateBody(LoginRequestDto, body),

@@ -1,19 +1,21 @@
-import { applyDecorators, Header, HttpCode, UseGuards } from '@nestjs/common';
-import { AuthGuard } from '@nestjs/passport';
+import { applyDecorators, Header, HttpCode } from '@nestjs/common';
 import { ApiNotAcceptableResponse, ApiProduces, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { AcceptsJsonGuard } from '../common/guards/accepts-json.guard.js';
 import { Access } from '../common/decorators/route-access.decorator.js';
 
 /**
- * A route of the user-token API: 200 on success, JSON only (406 otherwise, `Vary: Accept`), and
- * the caller authenticated by `strategy`.
+ * A route of the user-token API: 200 on success, JSON only (406 otherwise, `Vary: Accept`, told
+ * before the credential is read), and the caller authenticated by `strategy`.
  */
 export function UserTokenRoute(strategy: 'basic' | 'user-token') {
   return applyDecorators(
     HttpCode(200),
     Header('Vary', 'Accept'),
-    Access({ accepts: [strategy === 'basic' ? 'password' : 'user-token'], rule: 'signed-in' }),
-    UseGuards(AcceptsJsonGuard, AuthGuard(strategy)),
+    Access({
+      accepts: [strategy === 'basic' ? 'password' : 'user-token'],
+      rule: 'signed-in',
+      strategy,
+      before: ['accepts-json'],
+    }),
     ApiProduces('application/json'),
     ApiUnauthorizedResponse({ description: 'Authorization failed' }),
     ApiNotAcceptableResponse({ description: 'The Accept header rules out application/json' }),

@@ -1,4 +1,4 @@
-import { applyDecorators, UseGuards } from '@nestjs/common';
+import { applyDecorators } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiCookieAuth,
@@ -8,7 +8,6 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/dialects/error-response.dto.js';
-import { type Access as CallerAccess, AuthenticatedGuard } from './authenticated.guard.js';
 import { Access } from '../common/decorators/route-access.decorator.js';
 
 /** The session credential's sid, for the routes that take a session besides a Bearer token. */
@@ -30,18 +29,17 @@ export function ApiSessionId() {
 }
 
 /**
- * A route's access rule, stated once: who may call it, checked by AuthenticatedGuard, and the
+ * A route's access rule, stated once: who may call it, checked by AccessGuard, and the
  * credentials it takes, documented in OpenAPI. `signed-in`: any enabled user, by access JWT, user
  * token or session (self-service); `admin`: an admin, by access JWT or session (administration).
  */
-export function Authenticated(access: CallerAccess) {
+export function Authenticated(access: 'signed-in' | 'admin') {
   const admin = access === 'admin';
   return applyDecorators(
     Access({
       accepts: admin ? ['access-jwt', 'session'] : ['access-jwt', 'user-token', 'session'],
       rule: access,
     }),
-    UseGuards(AuthenticatedGuard(access)),
     ApiBearerAuth('jwt'),
     ...(admin ? [] : [ApiBearerAuth('user-token')]),
     ApiSessionId(),

@@ -21,8 +21,8 @@ export function undeclaredRoutes(controller: Type<unknown>): string[] {
 /**
  * Closed by default: the app does not start while a route declares no access (@Access, @Public,
  * or a decorator that states one, such as @Authenticated), so that a route added without thought
- * is never served. Checked once at start rather than on every request, which the token checks
- * would pay for.
+ * is never served. AccessGuard refuses such a route too; this says so at start, naming every one,
+ * instead of at its first request.
  */
 @Injectable()
 export class DeclaredAccessCheck implements OnApplicationBootstrap {

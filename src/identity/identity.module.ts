@@ -1,16 +1,19 @@
 import { Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module.js';
 import { TokensModule } from '../credentials/access-tokens/tokens.module.js';
 import { LivenessModule } from '../credentials/liveness/liveness.module.js';
 import { SecondFactorModule } from '../credentials/second-factor/second-factor.module.js';
 import { SessionStoreModule } from '../credentials/sessions/session-store.module.js';
+import { ServiceClientsModule } from '../credentials/service-clients/service-clients.module.js';
 import { UserTokenStoreModule } from '../credentials/user-tokens/user-token-store.module.js';
 import { PasswordHashingModule } from '../password-hashing/password-hashing.module.js';
 import { ThrottlingModule } from '../throttling/throttling.module.js';
 import { LoginFailure } from '../user-store/entities/login-failure.entity.js';
 import { User } from '../user-store/entities/user.entity.js';
 import { UserStoreModule } from '../user-store/user-store.module.js';
+import { AccessGuard } from './access.guard.js';
 import { CredentialLifecycleService } from './credential-lifecycle.service.js';
 import { LoginLimiter } from './login-limiter.service.js';
 import { LoginLockoutService } from './login-lockout.service.js';
@@ -27,7 +30,8 @@ import { TokenCheckService } from './token-check.service.js';
  * How a request proves who it is, for every door: the one password check (per-address limit,
  * per-account lock, bcrypt, audit), the one check of a token or session (which also says who the
  * caller of an administration or self-service route is), the Passport strategies as adapters over
- * them, and the one lifecycle by which any credential is added, replaced or removed.
+ * them, the app's one guard of access (AccessGuard, which does what each route declares), and the
+ * one lifecycle by which any credential is added, replaced or removed.
  * It stands on the credential stores and the user store; the doors import it.
  */
 @Module({
@@ -42,6 +46,7 @@ import { TokenCheckService } from './token-check.service.js';
     UserTokenStoreModule,
     SessionStoreModule,
     SecondFactorModule,
+    ServiceClientsModule,
   ],
   providers: [
     PasswordCheckService,
@@ -50,6 +55,7 @@ import { TokenCheckService } from './token-check.service.js';
     TokenCheckService,
     PasswordLoginService,
     CredentialLifecycleService,
+    { provide: APP_GUARD, useClass: AccessGuard },
     BasicStrategy,
     BasicOrTokenStrategy,
     JwtStrategy,

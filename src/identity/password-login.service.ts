@@ -1,10 +1,15 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
-import type { LoginAttempt } from './login-attempt.js';
+import type { FastifyRequest } from 'fastify';
+import { type LoginAttempt, loginAttemptOf } from './login-attempt.js';
 import { AccessTokensService } from '../credentials/access-tokens/access-tokens.service.js';
 import type { User } from '../user-store/entities/user.entity.js';
 import { PasswordCheckService, type SecondFactorInput } from './password-check.service.js';
+import { basicCredentials, basicSecondFactor } from './request-credentials.js';
 
-/** A username and password exchanged for an access JWT: the JWT API and the Security API. */
+/**
+ * The logins that check their own credentials: a username and password exchanged for an access
+ * JWT (the JWT API and the Security API), or given as Basic credentials (the user-token login).
+ */
 @Injectable()
 export class PasswordLoginService {
   constructor(
@@ -21,5 +26,23 @@ export class PasswordLoginService {
     const user = await this.passwords.check(username, password, attempt, secondFactor);
     if (!user) throw new UnauthorizedException('Invalid username or password');
     return { user, token: await this.accessTokens.issue(user, attempt.api) };
+  }
+
+  /**
+   * The user of a login by `Authorization: Basic` through `api` (the code of a second factor in
+   * X-OTP), else the bare 401 a Passport Basic login answers, for the API's dialect to word.
+   */
+  async basicLogin(request: FastifyRequest, api: string): Promise<User> {
+    const credentials = basicCredentials(request);
+    const user =
+      credentials &&
+      (await this.passwords.check(
+        credentials.username,
+        credentials.password,
+        loginAttemptOf(api, request),
+        basicSecondFactor(request),
+      ));
+    if (!user) throw new UnauthorizedException();
+    return user;
   }
 }

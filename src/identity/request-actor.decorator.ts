@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { CallerRequest } from './access.guard.js';
 import type { Caller } from './token-check.service.js';
-import type { CallerRequest } from './authenticated.guard.js';
 
 /** Who made a change, as the audit trail records them. */
 export interface RequestActor {
@@ -9,7 +9,7 @@ export interface RequestActor {
   agent: string | null;
 }
 
-/** The caller an AuthenticatedGuard authenticated, with the client they called from. */
+/** The caller AccessGuard authenticated for the route, with the client they called from. */
 export const Actor = createParamDecorator((_: unknown, context: ExecutionContext): RequestActor => {
   const request = context.switchToHttp().getRequest<CallerRequest>();
   return {

@@ -1,13 +1,4 @@
-import {
-  Body,
-  Controller,
-  Header,
-  HttpCode,
-  Post,
-  Req,
-  UseFilters,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post, Req, UseFilters } from '@nestjs/common';
 import { RouteConfig } from '@nestjs/platform-fastify';
 import {
   ApiBadRequestResponse,
@@ -20,11 +11,11 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
 import type { GatehouseRouteConfig } from '../common/decorators/dialect.decorator.js';
 import { FORM, type FormRouteConfig } from '../common/form-body.js';
 import { AppConfig } from '../config/app-config.js';
-import { basicCredentials, bearerToken } from '../identity/request-credentials.js';
+import type { ClientRequest } from '../identity/access.guard.js';
+import { bearerToken } from '../identity/request-credentials.js';
 import { TokenCheckService } from '../identity/token-check.service.js';
 import {
   INTROSPECTION_RESPONSE_SCHEMA,
@@ -34,10 +25,7 @@ import {
   type TokenForm,
 } from './dto/oauth2.dto.js';
 import { CLIENT_CHALLENGE, OAuth2Exception, OAuth2ExceptionFilter } from './oauth2-error.js';
-import { ServiceClientGuard, type ClientRequest } from './service-client.guard.js';
-import { ServiceClientsService } from '../credentials/service-clients/service-clients.service.js';
 import { TokenRevocationService } from './token-revocation.service.js';
-import { hasBasicAuthorization } from '../common/basic-authorization.js';
 import { Access } from '../common/decorators/route-access.decorator.js';
 
 const unauthorized = {
@@ -62,15 +50,17 @@ export class OAuth2Controller {
   constructor(
     private readonly config: AppConfig,
     private readonly tokenCheck: TokenCheckService,
-    private readonly clients: ServiceClientsService,
     private readonly revocation: TokenRevocationService,
   ) {}
 
   @Post('introspect')
-  @Access({ accepts: ['service-client'], rule: 'service-client' })
+  @Access({
+    accepts: ['service-client'],
+    rule: 'service-client',
+    refused: () => OAuth2Exception.invalidClient(),
+  })
   @HttpCode(200)
   @RouteConfig(formRoute)
-  @UseGuards(ServiceClientGuard)
   @Header('Cache-Control', 'no-store')
   @ApiBasicAuth('basic')
   @ApiOperation({
@@ -116,6 +106,7 @@ export class OAuth2Controller {
   @Access({
     accepts: ['service-client', 'access-jwt', 'user-token'],
     rule: 'service-client-or-token',
+    refused: () => OAuth2Exception.invalidClient(),
   })
   @HttpCode(200)
   @RouteConfig(formRoute)
@@ -142,23 +133,12 @@ export class OAuth2Controller {
     description:
       'Neither Basic credentials of an enabled service client nor the token itself as Bearer',
   })
-  async revoke(@Req() request: FastifyRequest, @Body() form: TokenForm): Promise<void> {
-    const client = await this.revokingClient(request);
+  async revoke(@Req() request: ClientRequest, @Body() form: TokenForm): Promise<void> {
+    const client = request.serviceClient ?? null;
     const token = tokenOf(form);
+    // Without a client, the Bearer token is the credential: it may end only itself.
     if (client === null && bearerToken(request) !== token) throw OAuth2Exception.invalidClient();
     await this.revocation.revoke(token, client?.name ?? null);
-  }
-
-  /** The service client of Basic credentials (401 when they are wrong), or null for Bearer. */
-  private async revokingClient(request: FastifyRequest) {
-    if (!hasBasicAuthorization(request)) {
-      if (bearerToken(request) === null) throw OAuth2Exception.invalidClient();
-      return null;
-    }
-    const credentials = basicCredentials(request);
-    const client = credentials && (await this.clients.authenticate(credentials));
-    if (!client) throw OAuth2Exception.invalidClient();
-    return client;
   }
 }
 

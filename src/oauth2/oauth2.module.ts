@@ -8,7 +8,6 @@ import { IdentityModule } from '../identity/identity.module.js';
 import { DiscoveryController } from './discovery.controller.js';
 import { JwksController } from './jwks.controller.js';
 import { OAuth2Controller } from './oauth2.controller.js';
-import { ServiceClientGuard } from './service-client.guard.js';
 import { TokenRevocationService } from './token-revocation.service.js';
 
 /**
@@ -26,6 +25,6 @@ import { TokenRevocationService } from './token-revocation.service.js';
     UserTokenStoreModule,
   ],
   controllers: [DiscoveryController, JwksController, OAuth2Controller],
-  providers: [ServiceClientGuard, TokenRevocationService],
+  providers: [TokenRevocationService],
 })
 export class OAuth2Module {}

@@ -25,11 +25,11 @@ import {
   HashPasswordResponseDto,
 } from '../sessions/dto/session-responses.dto.js';
 import { PasswordOperationsService } from './password-operations.service.js';
-import { PASSWORD_ROUTE_MISSES, SessionGuard } from '../sessions/session.guard.js';
+import { PASSWORD_ROUTE_MISSES, SessionRoute } from '../sessions/session-access.js';
 import { ORIGINAL_STATUSES } from '../sessions/session-api-statuses.js';
 import type { LiveSession } from '../credentials/sessions/sessions.service.js';
-import { HashesPassword } from '../identity/limited-route.decorator.js';
-import { Access, Public } from '../common/decorators/route-access.decorator.js';
+import { ApiRateLimitedResponse } from '../identity/limited-route.decorator.js';
+import { Public } from '../common/decorators/route-access.decorator.js';
 
 const sidQuery = {
   name: 'sid',
@@ -52,8 +52,8 @@ export class PasswordsController {
   ) {}
 
   @Post('hashpassword')
-  @Access({ accepts: ['session'], rule: 'signed-in' })
-  @HashesPassword(SessionGuard(PASSWORD_ROUTE_MISSES))
+  @SessionRoute(PASSWORD_ROUTE_MISSES, { passwordOps: true })
+  @ApiRateLimitedResponse()
   @ApiOperation({
     summary: 'Create a hash of the given password for the given user (own user, or any as admin)',
     description: ORIGINAL_STATUSES,
@@ -84,8 +84,8 @@ export class PasswordsController {
   }
 
   @Post('matchpassword')
-  @Access({ accepts: ['session'], rule: 'signed-in' })
-  @HashesPassword(SessionGuard(PASSWORD_ROUTE_MISSES))
+  @SessionRoute(PASSWORD_ROUTE_MISSES, { passwordOps: true })
+  @ApiRateLimitedResponse()
   @ApiOperation({
     summary: 'Checks if the given password matches the given hash (OK or FAILURE)',
     description: ORIGINAL_STATUSES,

@@ -1,5 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Req, UseGuards } from '@nestjs/common';
-import { AuthGuard } from '@nestjs/passport';
+import { Body, Controller, Get, HttpCode, Post, Req } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -89,8 +88,7 @@ export class SecurityController {
   }
 
   @Get('privilegeToken')
-  @Access({ accepts: ['access-jwt'], rule: 'signed-in' })
-  @UseGuards(AuthGuard('jwt'))
+  @Access({ accepts: ['access-jwt'], rule: 'signed-in', strategy: 'jwt' })
   @ApiBearerAuth('jwt')
   @ApiOperation({
     summary:

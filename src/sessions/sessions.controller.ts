@@ -9,7 +9,6 @@ import {
   Query,
   Req,
   Res,
-  UseGuards,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -46,7 +45,7 @@ import {
   SESSION_COOKIE_HEADER,
   setSessionCookie,
 } from './session-cookie.js';
-import { LOGOUT_MISSES, SessionGuard, VALIDATE_MISSES } from './session.guard.js';
+import { LOGOUT_MISSES, SessionRoute, VALIDATE_MISSES } from './session-access.js';
 import { SessionLoginService } from './session-login.service.js';
 import { type LiveSession, SessionsService } from '../credentials/sessions/sessions.service.js';
 import { LoginRoute } from '../identity/limited-route.decorator.js';
@@ -82,8 +81,7 @@ export class SessionsController {
   ) {}
 
   @Get('validate/:sid')
-  @Access({ accepts: ['session'], rule: 'signed-in' })
-  @UseGuards(SessionGuard(VALIDATE_MISSES, 'session-in-validate-path'))
+  @SessionRoute(VALIDATE_MISSES, { source: 'validate-path' })
   @ApiOperation({
     summary: 'Validate the given SID (sid followed by its secret, or sid with the cookie)',
     description: ORIGINAL_STATUSES,
@@ -113,8 +111,7 @@ export class SessionsController {
   }
 
   @Post('logout/:sid')
-  @Access({ accepts: ['session'], rule: 'signed-in' })
-  @UseGuards(SessionGuard(LOGOUT_MISSES))
+  @SessionRoute(LOGOUT_MISSES)
   @ApiOperation({
     summary: 'Do a logout for the current session (or all sessions of its user)',
     description: ORIGINAL_STATUSES,

@@ -9,9 +9,7 @@ import {
   Put,
   Req,
   Res,
-  UseGuards,
 } from '@nestjs/common';
-import { AuthGuard } from '@nestjs/passport';
 import {
   ApiBadRequestResponse,
   ApiBasicAuth,
@@ -37,17 +35,12 @@ import {
   UsernameResponseDto,
 } from './dto/user-response.dto.js';
 import type { User } from '../user-store/entities/user.entity.js';
-import { RegistrationGuard } from './guards/registration.guard.js';
 import { UsersService } from '../user-store/users.service.js';
 import {
   basicOwnerOf,
   CredentialLifecycleService,
 } from '../identity/credential-lifecycle.service.js';
-import {
-  ApiRateLimitedResponse,
-  HashesPassword,
-  LoginRoute,
-} from '../identity/limited-route.decorator.js';
+import { ApiRateLimitedResponse, LoginRoute } from '../identity/limited-route.decorator.js';
 import { SECOND_FACTOR_REQUIRED_HEADERS } from '../common/errors/second-factor-required.exception.js';
 import { SECOND_FACTOR_CODE_HEADER_DOC } from '../credentials/second-factor/dto/second-factor.dto.js';
 import { Access, Public } from '../common/decorators/route-access.decorator.js';
@@ -58,8 +51,11 @@ export const REST_AUTH_TOKEN_TTL_SECONDS = 600;
 /** Basic credentials: a password (a password check, so rate-limited), or a token as username. */
 const BasicOrToken = () =>
   applyDecorators(
-    Access({ accepts: ['password', 'token-as-username'], rule: 'signed-in' }),
-    UseGuards(AuthGuard('basic-or-token')),
+    Access({
+      accepts: ['password', 'token-as-username'],
+      rule: 'signed-in',
+      strategy: 'basic-or-token',
+    }),
     ApiRateLimitedResponse(),
     ApiHeader(SECOND_FACTOR_CODE_HEADER_DOC),
   );
@@ -110,8 +106,15 @@ export class UsersController {
   ) {}
 
   @Post('users')
-  @Access({ accepts: ['password', 'token-as-username'], rule: 'registration' })
-  @HashesPassword(RegistrationGuard)
+  // A registration hashes a password: every request counts against the password-ops limit,
+  // before the admin's credentials are read while registration is closed.
+  @Access({
+    accepts: ['password', 'token-as-username'],
+    rule: 'registration',
+    strategy: 'basic-or-token',
+    before: ['password-ops-limit'],
+  })
+  @ApiRateLimitedResponse()
   @ApiOperation({
     summary: 'Register a new user',
     description:
@@ -171,7 +174,7 @@ export class UsersController {
   }
 
   @Put('users/:id/public-key')
-  @Access({ accepts: ['password'], rule: 'signed-in' })
+  @Access({ accepts: ['password'], rule: 'signed-in', checkedByRoute: true })
   @LoginRoute()
   @ApiBasicAuth('basic')
   @ApiHeader(SECOND_FACTOR_CODE_HEADER_DOC)

@@ -33,18 +33,63 @@ export type AccessRule =
   | 'service-client-or-token'
   | 'proxy-rules';
 
-/** A route's declaration: the credentials it takes and who may call it. */
+/**
+ * The Passport strategy that reads and checks a route's credential, where the route's API names
+ * a scheme of its own: `jwt` (the Security API's access JWT), `user-token` (Bearer), `basic` (a
+ * password), `basic-or-token` (REST-auth: a password, or an access JWT as the username).
+ */
+export type CredentialStrategy = 'jwt' | 'user-token' | 'basic' | 'basic-or-token';
+
+/** Why a session API route has no live session: see SessionAccess. */
+export type SessionMiss = 'invalid-sid' | 'no-secret' | 'not-live';
+
+/**
+ * A session API route's session: where its sid is read (`path-or-query`: the path's or the
+ * query's bare sid with the cookie's secret; `validate-path`: also the sid followed by its secret
+ * in the path), and the route's own answer to each way a request can come without a live one: its
+ * sid is not one, the secret is missing or not one, or the credential names no live session.
+ */
+export interface SessionAccess {
+  source: 'path-or-query' | 'validate-path';
+  misses: Readonly<Record<SessionMiss, () => Error>>;
+}
+
+/**
+ * What a route checks before it reads a credential, in order: that the client takes JSON (406),
+ * or a per-address limit it counts against (429), so that a client over its limit costs no
+ * credential check and one that takes no JSON is told so whatever it carries.
+ */
+export type BeforeCredential = 'accepts-json' | 'password-ops-limit';
+
+/**
+ * A route's declaration: the credentials it takes and who may call it, and what the app's one
+ * access guard needs besides to check it as the route's API does.
+ */
 export interface RouteAccess {
   accepts: readonly CredentialKind[];
   rule: AccessRule;
+  strategy?: CredentialStrategy;
+  session?: SessionAccess;
+  before?: readonly BeforeCredential[];
+  /**
+   * The route checks its credential itself, after its own limit: a credential change that proves
+   * the password as a login does. (A route that `anyone` may call checks whatever it takes itself.)
+   */
+  checkedByRoute?: true;
+  /**
+   * The answer to a request without a live credential, where the route's API words it in a way
+   * its dialect cannot (OAuth 2.0's invalid_client); otherwise the API's own 401.
+   */
+  refused?: () => Error;
 }
 
 export const ROUTE_ACCESS = 'gatehouse:route-access';
 
 /**
- * States a route's (or a controller's) access. Every route states one: the app does not start
- * while a route does not (DeclaredAccessCheck), so that a route added without thought is never
- * served.
+ * States a route's (or a controller's) access, which AccessGuard, the app's one guard of access,
+ * enforces. Every route states one: the app does not start while a route does not
+ * (DeclaredAccessCheck), and the guard refuses one that does not, so that a route added without
+ * thought is never served.
  */
 export const Access = (access: RouteAccess) => SetMetadata(ROUTE_ACCESS, access);
 

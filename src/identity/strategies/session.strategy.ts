@@ -10,19 +10,13 @@ import {
   sessionFromValidatePath,
 } from '../request-credentials.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
+import type { SessionMiss } from '../../common/decorators/route-access.decorator.js';
 import { type LiveSession, SessionsService } from '../../credentials/sessions/sessions.service.js';
 
 type SessionRequest = FastifyRequest<{ Params: { sid?: string }; Querystring: { sid?: string } }>;
 
 /** Where a session route reads its credential; each is a Passport strategy of that name. */
-export type SessionCredentialSource = 'session' | 'session-in-validate-path';
-
-/**
- * Why a request has no live session: its sid is not one (not a positive 32-bit decimal number,
- * nothing after it but a secret where one may follow), the secret is missing or not one, or the
- * well-formed credential names no live session. Each route answers each in its own way.
- */
-export type SessionMiss = 'invalid-sid' | 'no-secret' | 'not-live';
+type SessionCredentialSource = 'session' | 'session-in-validate-path';
 
 type ReadCredential = (request: SessionRequest, cookieSecret?: string) => SessionCredential | null;
 
@@ -31,7 +25,10 @@ const sidOf = (request: SessionRequest): unknown => request.params?.sid ?? reque
 
 /**
  * A Passport strategy named `source` that reads a session with `read` and checks it is live;
- * without one, Passport's failure carries the SessionMiss to the guard.
+ * without one, Passport's failure carries why (a SessionMiss: the sid is not one, not a positive
+ * 32-bit decimal number with nothing after it but a secret where one may follow; the secret is
+ * missing or not one; or the well-formed credential names no live session) to AccessGuard, which
+ * answers it as the route declares.
  */
 function SessionCredentialStrategy(source: SessionCredentialSource, read: ReadCredential) {
   @Injectable()

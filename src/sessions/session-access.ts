@@ -1,13 +1,12 @@
-import { Injectable, mixin, type Type } from '@nestjs/common';
-import { AuthGuard, type IAuthGuard } from '@nestjs/passport';
 import {
   type SessionApiException,
   sessionApiFailures,
 } from '../common/dialects/generic-response.js';
-import type {
-  SessionCredentialSource,
-  SessionMiss,
-} from '../identity/strategies/session.strategy.js';
+import {
+  Access,
+  type SessionAccess,
+  type SessionMiss,
+} from '../common/decorators/route-access.decorator.js';
 
 /** What a route answers for each way a request can come without a live session. */
 export type SessionMissAnswers = Record<SessionMiss, () => SessionApiException>;
@@ -39,20 +38,26 @@ export const PASSWORD_ROUTE_MISSES: SessionMissAnswers = {
   'not-live': () => sessionApiFailures.sessionRequired('FAILURE'),
 };
 
-/** Requires a live session, read by the `source` strategy; `answers` say what the route answers without one. */
-export function SessionGuard(
-  answers: SessionMissAnswers,
-  source: SessionCredentialSource = 'session',
-): Type<IAuthGuard> {
-  @Injectable()
-  class RequiresSession extends AuthGuard(source) {
-    handleRequest<T>(error: unknown, liveSession: T, miss?: SessionMiss): T {
-      // A session that could not be looked up is not a missing one: the error goes on to the
-      // error filter (a database out of reach is a 503 there), so that an outage signs no one out.
-      if (error) throw error;
-      if (!liveSession) throw answers[miss ?? 'not-live']();
-      return liveSession;
-    }
-  }
-  return mixin(RequiresSession);
+/**
+ * A session API route: a live session of an enabled user, read from `source` (what
+ * `@CurrentUser()` then reads is the LiveSession), with `misses` as the route's answers without
+ * one. `passwordOps`: the route hashes or compares a password, so every request counts against
+ * the password-ops limit first, before its session is read.
+ */
+export function SessionRoute(
+  misses: SessionMissAnswers,
+  {
+    source = 'path-or-query',
+    passwordOps = false,
+  }: {
+    source?: SessionAccess['source'];
+    passwordOps?: boolean;
+  } = {},
+) {
+  return Access({
+    accepts: ['session'],
+    rule: 'signed-in',
+    session: { source, misses },
+    ...(passwordOps ? { before: ['password-ops-limit'] as const } : {}),
+  });
 }
