@@ -30,8 +30,11 @@ import { Dialect } from '../common/decorators/dialect.decorator.js';
 import { PositiveIntPipe } from '../common/validation/positive-int.pipe.js';
 import { AccountService } from './account.service.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
-import { OwnerProofDto, SetMyPublicKeyDto } from './dto/owner-proof.dto.js';
-import { SessionSummaryDto, UserTokenSummaryDto } from '../user-store/dto/credential-summaries.dto.js';
+import { OwnerProofDto, SetMyPublicKeyDto, StartTotpEnrolmentDto } from './dto/owner-proof.dto.js';
+import {
+  SessionSummaryDto,
+  UserTokenSummaryDto,
+} from '../user-store/dto/credential-summaries.dto.js';
 import { ErrorResponseDto } from '../common/dialects/error-response.dto.js';
 import { ProfileDto, UpdateProfileDto } from '../identity/dto/profile.dto.js';
 import { Actor, type RequestActor } from '../identity/request-actor.decorator.js';
@@ -39,7 +42,6 @@ import { Authenticated } from '../identity/authenticated.decorator.js';
 import { ApiRateLimitedResponse, HashesPassword } from '../identity/limited-route.decorator.js';
 import {
   RecoveryCodesDto,
-  StartTotpEnrolmentDto,
   TotpCodeDto,
   TotpEnrolmentDto,
 } from '../credentials/second-factor/dto/second-factor.dto.js';

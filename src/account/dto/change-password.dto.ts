@@ -1,6 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDefined, IsOptional, IsString, MaxLength } from 'class-validator';
-import { SECOND_FACTOR_CODE_DOC } from '../../credentials/second-factor/dto/second-factor.dto.js';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsDefined, IsString, MaxLength } from 'class-validator';
+import { OwnerCode } from './owner-proof.dto.js';
 
 export class ChangePasswordDto {
   @ApiProperty({ example: 'correct-horse-battery', description: 'The current password' })
@@ -18,12 +18,6 @@ export class ChangePasswordDto {
   @MaxLength(1024)
   newPassword: string;
 
-  @ApiPropertyOptional({
-    ...SECOND_FACTOR_CODE_DOC,
-    description: `${SECOND_FACTOR_CODE_DOC.description}; needed while my second factor is on`,
-  })
-  @IsOptional()
-  @IsString()
-  @MaxLength(64)
+  @OwnerCode()
   code?: string;
 }

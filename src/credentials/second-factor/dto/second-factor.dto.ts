@@ -19,16 +19,6 @@ export const SECOND_FACTOR_CODE_HEADER_DOC = {
   schema: { type: 'string', maxLength: 64, example: '492039' },
 } as const;
 
-/** `POST /api/me/totp`: the current password, so that a stolen token or session cannot enrol. */
-export class StartTotpEnrolmentDto {
-  @ApiProperty({ example: 'correct-horse-battery', description: 'My current password' })
-  @IsDefined()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(1024)
-  password: string;
-}
-
 export class TotpEnrolmentDto {
   @ApiProperty({
     example: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP',
