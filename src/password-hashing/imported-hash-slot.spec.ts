@@ -1,4 +1,3 @@
-import type { BinaryLike } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import bcrypt from 'bcrypt';
 import { IMPORTED_HASH_VECTORS } from '../../test/fixtures/imported-hashes/vectors.js';
@@ -14,25 +13,18 @@ const pool = vi.hoisted(() => ({
 }));
 
 vi.mock('node:crypto', async (importOriginal) => {
-  const crypto = await importOriginal<typeof import('node:crypto')>();
-  const pbkdf2 = (
-    password: BinaryLike,
-    salt: BinaryLike,
-    iterations: number,
-    length: number,
-    digest: string,
-    done: (error: Error | null, key: Buffer) => void,
-  ) => {
-    pool.events.push('derive');
-    pool.deriving += 1;
-    pool.mostDeriving = Math.max(pool.mostDeriving, pool.deriving);
-    crypto.pbkdf2(password, salt, iterations, length, digest, (error, key) => {
+  const { withWatchedPbkdf2 } = await import('../../test/support/watched-pbkdf2.js');
+  return withWatchedPbkdf2(await importOriginal(), {
+    started: () => {
+      pool.events.push('derive');
+      pool.deriving += 1;
+      pool.mostDeriving = Math.max(pool.mostDeriving, pool.deriving);
+    },
+    finished: () => {
       pool.deriving -= 1;
       pool.events.push('derived');
-      done(error, key);
-    });
-  };
-  return { ...crypto, default: { ...crypto, pbkdf2 }, pbkdf2 };
+    },
+  });
 });
 
 vi.mock('argon2', async (importOriginal) => {

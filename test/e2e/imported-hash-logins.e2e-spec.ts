@@ -1,4 +1,3 @@
-import type { BinaryLike } from 'node:crypto';
 import { IMPORTED_HASH_VECTORS } from '../fixtures/imported-hashes/vectors.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { accessTokenFor } from '../support/credentials.js';
@@ -8,24 +7,17 @@ import { uniqueName } from '../support/fixtures.js';
 const derivations = vi.hoisted(() => ({ running: 0, most: 0, count: 0 }));
 
 vi.mock('node:crypto', async (importOriginal) => {
-  const crypto = await importOriginal<typeof import('node:crypto')>();
-  const pbkdf2 = (
-    password: BinaryLike,
-    salt: BinaryLike,
-    iterations: number,
-    length: number,
-    digest: string,
-    done: (error: Error | null, key: Buffer) => void,
-  ) => {
-    derivations.count += 1;
-    derivations.running += 1;
-    derivations.most = Math.max(derivations.most, derivations.running);
-    crypto.pbkdf2(password, salt, iterations, length, digest, (error, key) => {
+  const { withWatchedPbkdf2 } = await import('../support/watched-pbkdf2.js');
+  return withWatchedPbkdf2(await importOriginal(), {
+    started: () => {
+      derivations.count += 1;
+      derivations.running += 1;
+      derivations.most = Math.max(derivations.most, derivations.running);
+    },
+    finished: () => {
       derivations.running -= 1;
-      done(error, key);
-    });
-  };
-  return { ...crypto, default: { ...crypto, pbkdf2 }, pbkdf2 };
+    },
+  });
 });
 
 const ADMIN = { username: 'hash-admin', password: 'hash-admin-password-1' };
