@@ -5,12 +5,14 @@ import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { controlClock } from '../support/clock.js';
 import {
   accessTokenFor,
+  everyCredentialOf,
   sessionFor,
   sessionIsLive,
+  stillLive,
   tokenStatus,
   userTokenFor,
   withSession,
-  type LiveSessionCredential,
+  type EveryCredential,
 } from '../support/credentials.js';
 import { decodeJwt, registerUser, sql, uniqueName, type TestUser } from '../support/fixtures.js';
 
@@ -47,23 +49,14 @@ function expectError(res: { status: number; body: Record<string, unknown> }, sta
   expect(res.body.statusCode).toBe(status);
 }
 
-/** Every credential kind of `user`, to see which survive an admin's action. */
-async function signInEveryWay(user: TestUser) {
-  return {
-    jwt: await accessTokenFor(t, user),
-    userToken: await userTokenFor(t, user),
-    session: await sessionFor(t, user),
-  };
-}
-
-async function expectAllDead(credentials: {
-  jwt: string;
-  userToken: string;
-  session: LiveSessionCredential;
-}) {
-  expect(await tokenStatus(t, credentials.jwt)).not.toBe('valid');
-  expect(await tokenStatus(t, credentials.userToken)).not.toBe('valid');
-  expect(await sessionIsLive(t, credentials.session)).toBe(false);
+/** None of `credentials` is live any more, by the checks other services make. */
+async function expectAllDead(credentials: EveryCredential) {
+  expect(await stillLive(t, credentials)).toEqual({
+    jwt: false,
+    userToken: false,
+    restToken: false,
+    session: false,
+  });
 }
 
 async function auditEvents(type: string): Promise<Record<string, unknown>[]> {
@@ -310,7 +303,7 @@ describe('users', () => {
 
   it('disabling ends every user token, session and access JWT of the user at once', async () => {
     const user = await newUser('disabled');
-    const credentials = await signInEveryWay(user);
+    const credentials = await everyCredentialOf(t, user);
     expect(await tokenStatus(t, credentials.jwt)).toBe('valid');
     expect(await tokenStatus(t, credentials.userToken)).toBe('valid');
     expect(await sessionIsLive(t, credentials.session)).toBe(true);
@@ -333,7 +326,7 @@ describe('users', () => {
 
   it('a password reset ends everything at once; the new password works, the old does not', async () => {
     const user = await newUser('reset');
-    const credentials = await signInEveryWay(user);
+    const credentials = await everyCredentialOf(t, user);
     expectError(await post(`/api/admin/users/${user.id}/password`, { password: 'short' }), 400);
     expectError(await post(`/api/admin/users/${user.id}/password`, {}), 400);
     const res = await post(`/api/admin/users/${user.id}/password`, {
@@ -368,7 +361,7 @@ describe('users', () => {
 
   it('deleting a user ends everything at once; the user is gone', async () => {
     const user = await newUser('deleted');
-    const credentials = await signInEveryWay(user);
+    const credentials = await everyCredentialOf(t, user);
     expect((await del(`/api/admin/users/${user.id}`)).status).toBe(204);
     await expectAllDead(credentials);
     expectError(await get(`/api/admin/users/${user.id}`), 404);

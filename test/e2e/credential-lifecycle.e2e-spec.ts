@@ -7,12 +7,13 @@ import { User } from '../../src/user-store/entities/user.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { controlClock, type TestClock } from '../support/clock.js';
 import {
-  restTokenFor,
+  everyCredentialOf,
   sessionFor,
   sessionIsLive,
   tokenStatus,
   userTokenFor,
   withSession,
+  type EveryCredential,
   type LiveSessionCredential,
 } from '../support/credentials.js';
 import { decodeJwt, registerUser, sql, uniqueName, type TestUser } from '../support/fixtures.js';
@@ -199,25 +200,8 @@ function holdNextCall(target: object, method: string) {
 /** Starts a supertest request now, without waiting for its answer. */
 const started = (req: Test): Promise<Response> => req.then((res) => res);
 
-/** One of each credential `user` may have had stolen: none of them is the password. */
-interface Stolen {
-  jwt: string;
-  userToken: string;
-  restToken: string;
-  session: LiveSessionCredential;
-}
-
-async function stealEveryCredential(user: TestUser): Promise<Stolen> {
-  return {
-    jwt: await jwtOf(user),
-    userToken: await userTokenFor(t, user),
-    restToken: await restTokenFor(t, user),
-    session: await sessionFor(t, user),
-  };
-}
-
 /** Each stolen credential as the self-service routes take it. */
-function selfServiceCarriers(stolen: Stolen): [string, (req: Test) => Test][] {
+function selfServiceCarriers(stolen: EveryCredential): [string, (req: Test) => Test][] {
   return [
     ['an access JWT', (req) => bearer(req, stolen.jwt)],
     ['a user token', (req) => bearer(req, stolen.userToken)],
@@ -231,7 +215,7 @@ function selfServiceCarriers(stolen: Stolen): [string, (req: Test) => Test][] {
 describe('the RSA login key: a token or a session alone never adds one', () => {
   it('PUT /api/me/public-key with each kind of credential and no password: refused, no key, no RSA login', async () => {
     const victim = await newUser();
-    const stolen = await stealEveryCredential(victim);
+    const stolen = await everyCredentialOf(t, victim);
     for (const [kind, as] of selfServiceCarriers(stolen)) {
       const bare = await as(t.http().put('/api/me/public-key')).send({ publicKey: spki(thiefKey) });
       expect(bare.status, kind).toBe(400);
@@ -251,7 +235,7 @@ describe('the RSA login key: a token or a session alone never adds one', () => {
 
   it('PUT /api/users/{id}/public-key takes Basic with the password only: a token, as Bearer or as username, is 401', async () => {
     const victim = await newUser();
-    const stolen = await stealEveryCredential(victim);
+    const stolen = await everyCredentialOf(t, victim);
     const attempts: [string, (req: Test) => Test][] = [
       ...selfServiceCarriers(stolen),
       ['an access JWT as username', (req) => req.set('Authorization', basic(stolen.jwt, 'x'))],

@@ -104,3 +104,31 @@ export async function sessionIsLive(t: TestApp, session: LiveSessionCredential):
   });
   return response.status === 200;
 }
+
+/** One credential of each kind a user can hold besides the password. */
+export interface EveryCredential {
+  jwt: string;
+  userToken: string;
+  restToken: string;
+  session: LiveSessionCredential;
+}
+
+/** `user` signed in every way: what an action that ends credentials must end. */
+export async function everyCredentialOf(t: TestApp, user: Credentials): Promise<EveryCredential> {
+  return {
+    jwt: await accessTokenFor(t, user),
+    userToken: await userTokenFor(t, user),
+    restToken: await restTokenFor(t, user),
+    session: await sessionFor(t, user),
+  };
+}
+
+/** Whether each of `credentials` is still live, by the checks other services make. */
+export async function stillLive(t: TestApp, credentials: EveryCredential) {
+  return {
+    jwt: (await tokenStatus(t, credentials.jwt)) === 'valid',
+    userToken: (await tokenStatus(t, credentials.userToken)) === 'valid',
+    restToken: (await tokenStatus(t, credentials.restToken)) === 'valid',
+    session: await sessionIsLive(t, credentials.session),
+  };
+}
