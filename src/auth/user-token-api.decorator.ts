@@ -4,16 +4,16 @@ import { Access } from '../common/decorators/route-access.decorator.js';
 
 /**
  * A route of the user-token API: 200 on success, JSON only (406 otherwise, `Vary: Accept`, told
- * before the credential is read), and the caller authenticated by `strategy`.
+ * before the credential is read), and the caller authenticated by their user token.
  */
-export function UserTokenRoute(strategy: 'basic' | 'user-token') {
+export function UserTokenRoute() {
   return applyDecorators(
     HttpCode(200),
     Header('Vary', 'Accept'),
     Access({
-      accepts: [strategy === 'basic' ? 'password' : 'user-token'],
+      accepts: ['user-token'],
       rule: 'signed-in',
-      strategy,
+      strategy: 'user-token',
       before: ['accepts-json'],
     }),
     ApiProduces('application/json'),

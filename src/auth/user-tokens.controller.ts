@@ -21,7 +21,7 @@ export class UserTokensController {
   ) {}
 
   @Post('bump')
-  @UserTokenRoute('user-token')
+  @UserTokenRoute()
   @ApiOperation({ summary: "Bump the user's lastLoginTime" })
   @ApiOkResponse({ type: BumpResponseDto })
   async bump(@CurrentUser() { user }: AuthenticatedUserToken): Promise<BumpResponseDto> {
@@ -30,7 +30,7 @@ export class UserTokensController {
   }
 
   @Post('logout')
-  @UserTokenRoute('user-token')
+  @UserTokenRoute()
   @ApiOperation({ summary: 'Log out: the userToken of this request stops being valid' })
   @ApiOkResponse({ type: LogoutResponseDto })
   async logout(@CurrentUser() { userToken }: AuthenticatedUserToken): Promise<LogoutResponseDto> {

@@ -20,7 +20,6 @@ import { LoginLockoutService } from './login-lockout.service.js';
 import { PasswordCheckService } from './password-check.service.js';
 import { PasswordLoginService } from './password-login.service.js';
 import { BasicOrTokenStrategy } from './strategies/basic-or-token.strategy.js';
-import { BasicStrategy } from './strategies/basic.strategy.js';
 import { JwtStrategy } from './strategies/jwt.strategy.js';
 import { SessionStrategy, ValidatePathSessionStrategy } from './strategies/session.strategy.js';
 import { UserTokenStrategy } from './strategies/user-token.strategy.js';
@@ -56,7 +55,6 @@ import { TokenCheckService } from './token-check.service.js';
     PasswordLoginService,
     CredentialLifecycleService,
     { provide: APP_GUARD, useClass: AccessGuard },
-    BasicStrategy,
     BasicOrTokenStrategy,
     JwtStrategy,
     UserTokenStrategy,

@@ -11,7 +11,6 @@ import {
 } from '../../src/identity/strategies/session.strategy.js';
 import { JwtStrategy } from '../../src/identity/strategies/jwt.strategy.js';
 import { BasicOrTokenStrategy } from '../../src/identity/strategies/basic-or-token.strategy.js';
-import { BasicStrategy } from '../../src/identity/strategies/basic.strategy.js';
 import { clientOf, type GatehouseApi } from './api.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 import { contractOf, expectDocumented, type OpenApiContract } from './openapi-contract.js';
@@ -19,7 +18,6 @@ import { contractOf, expectDocumented, type OpenApiContract } from './openapi-co
 const STRATEGIES = [
   JwtStrategy,
   BasicOrTokenStrategy,
-  BasicStrategy,
   UserTokenStrategy,
   SessionStrategy,
   ValidatePathSessionStrategy,

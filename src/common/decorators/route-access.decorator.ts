@@ -35,10 +35,10 @@ export type AccessRule =
 
 /**
  * The Passport strategy that reads and checks a route's credential, where the route's API names
- * a scheme of its own: `jwt` (the Security API's access JWT), `user-token` (Bearer), `basic` (a
- * password), `basic-or-token` (REST-auth: a password, or an access JWT as the username).
+ * a scheme of its own: `jwt` (the Security API's access JWT), `user-token` (Bearer),
+ * `basic-or-token` (REST-auth: a password, or an access JWT as the username).
  */
-export type CredentialStrategy = 'jwt' | 'user-token' | 'basic' | 'basic-or-token';
+export type CredentialStrategy = 'jwt' | 'user-token' | 'basic-or-token';
 
 /** Why a session API route has no live session: see SessionAccess. */
 export type SessionMiss = 'invalid-sid' | 'no-secret' | 'not-live';
