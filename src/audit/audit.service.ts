@@ -37,6 +37,8 @@ export interface AuditEventInput {
   agent?: string | null;
   /** Never secrets: no passwords, token values, session secrets or hashes. */
   detail?: Record<string, string | number | boolean | null>;
+  /** When it happened: the instant its request is judged at, else the clock's now. */
+  time?: Date;
 }
 
 const DAY_MS = 86_400_000;
@@ -62,11 +64,16 @@ export class AuditService {
   ) {}
 
   /**
-   * Never rejects: a failed write is logged (without the event's detail) and swallowed, so that
+   * Records `events` in their order, so that a request writes what it did in one call. Never
+   * rejects: a failed write is logged (without the event's detail) and swallowed, so that
    * auditing cannot break a login. Logins and lockouts are counted for /metrics here too, so that
    * the two never disagree.
    */
-  async record(event: AuditEventInput): Promise<void> {
+  async record(...events: AuditEventInput[]): Promise<void> {
+    for (const event of events) await this.recordOne(event);
+  }
+
+  private async recordOne(event: AuditEventInput): Promise<void> {
     if (event.type === 'login') {
       this.metrics.countLogin(event.api ?? 'unknown', event.outcome);
       if (event.detail?.locked === true) this.metrics.countLockout(event.api ?? 'unknown');
@@ -77,7 +84,7 @@ export class AuditService {
     }
     try {
       await this.events.insert({
-        time: this.clock.now(),
+        time: event.time ?? this.clock.now(),
         type: event.type,
         outcome: event.outcome,
         api: clip(event.api, 32),

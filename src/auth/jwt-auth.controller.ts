@@ -7,7 +7,6 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { loginAttemptOf } from '../identity/login-attempt.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
 import { JWT_API_WORDS } from '../common/dialects/jwt.dialect.js';
 import { AccessTokenResponseDto, JwtApiCredentialsDto } from './dto/credentials.dto.js';
@@ -96,7 +95,8 @@ export class JwtAuthController {
     const { token } = await this.passwordLogin.loginForAccessToken(
       dto.username,
       dto.password,
-      loginAttemptOf('jwt', request),
+      'jwt',
+      request,
       { code: dto.otp ?? null, field: 'otp' },
     );
     return { access_token: token };

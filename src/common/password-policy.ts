@@ -46,6 +46,27 @@ export function passwordPolicyViolation(password: string, policy: PasswordPolicy
   return null;
 }
 
+/**
+ * A password as typed and in its one form, each with whether bcrypt reads it whole: all that
+ * hashing and comparing need of the policy, read once per password.
+ */
+export interface PasswordForms {
+  typed: string;
+  normalized: string;
+  typedHashable: boolean;
+  normalizedHashable: boolean;
+}
+
+export function passwordForms(password: string): PasswordForms {
+  const normalized = normalizePassword(password);
+  return {
+    typed: password,
+    normalized,
+    typedHashable: isHashable(password),
+    normalizedHashable: isHashable(normalized),
+  };
+}
+
 /** Whether bcrypt sees all of `password`: at most 72 bytes of UTF-8 and no NUL, where it stops reading. */
 export function isHashable(password: string): boolean {
   return Buffer.byteLength(password, 'utf8') <= BCRYPT_MAX_BYTES && !password.includes('\0');

@@ -8,9 +8,12 @@ export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret, 'utf8').digest('hex');
 }
 
-/** Compares two stored hashes in time that does not depend on where they differ. */
-export function hashesMatch(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'hex');
-  const right = Buffer.from(b, 'hex');
+/**
+ * Whether `secret` is the one `storedHash` was made of, compared in time that does not depend on
+ * where the hashes differ.
+ */
+export function secretMatches(secret: string, storedHash: string): boolean {
+  const left = Buffer.from(storedHash, 'hex');
+  const right = Buffer.from(hashSecret(secret), 'hex');
   return left.length === right.length && timingSafeEqual(left, right);
 }

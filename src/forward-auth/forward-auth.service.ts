@@ -5,22 +5,16 @@ import { AppConfig } from '../config/app-config.js';
 import { loginAttemptOf } from '../identity/login-attempt.js';
 import { PasswordCheckService } from '../identity/password-check.service.js';
 import {
-  basicCredentials,
-  basicSecondFactor,
-  bearerToken,
-  SESSION_ID_HEADER,
-  sessionFromCookie,
+  type BasicCredentials,
+  type BasicSecondFactor,
+  forwardedCredential,
 } from '../identity/request-credentials.js';
 import { TokenCheckService } from '../identity/token-check.service.js';
 import type { Privilege } from '../user-store/entities/user.entity.js';
 import { type ForwardRules, rulesOf } from './forward-rules.js';
-import { hasBasicAuthorization } from '../common/basic-authorization.js';
 
 /** The service name forward checks are counted under in gatehouse_token_checks_total. */
 export const FORWARD_AUTH_SERVICE = 'forward-auth';
-
-/** Where proxies put the request they ask about: nginx, then Traefik and Caddy. */
-const ORIGINAL_URI_HEADERS = ['x-original-uri', 'x-forwarded-uri'];
 
 /** Who the forwarded request is, as the proxy passes it on. */
 export interface ForwardIdentity {
@@ -75,28 +69,38 @@ export class ForwardAuthService {
     request: FastifyRequest,
     ownQuerySid: boolean,
   ): Promise<ForwardIdentity | null> {
-    if (hasBasicAuthorization(request)) return this.identifyByPassword(request);
-    const token = bearerToken(request);
-    if (token !== null) return this.tokenCheck.identify(token, FORWARD_AUTH_SERVICE);
-    if (request.headers.authorization !== undefined) return null;
-    const session = sessionFromCookie(
-      sidOf(request, ownQuerySid),
+    const credential = forwardedCredential(
+      request,
+      ownQuerySid,
       request.cookies?.[this.config.sessions.cookieName],
     );
-    return session
-      ? this.tokenCheck.identifyPresented({ kind: 'session', session }, FORWARD_AUTH_SERVICE)
-      : null;
+    switch (credential.kind) {
+      case 'basic':
+        return this.identifyByPassword(request, credential.credentials, credential.secondFactor);
+      case 'bearer':
+        return this.tokenCheck.identify(credential.token, FORWARD_AUTH_SERVICE);
+      case 'session':
+        return this.tokenCheck.identifyPresented(
+          { kind: 'session', session: credential.session },
+          FORWARD_AUTH_SERVICE,
+        );
+      case 'none':
+        return null;
+    }
   }
 
   /** Basic, when enabled: the one password check, so the per-address limit and lock apply. */
-  private async identifyByPassword(request: FastifyRequest): Promise<ForwardIdentity | null> {
-    const credentials = this.config.forwardAuthBasic && basicCredentials(request);
-    if (!credentials) return null;
+  private async identifyByPassword(
+    request: FastifyRequest,
+    credentials: BasicCredentials,
+    secondFactor: BasicSecondFactor,
+  ): Promise<ForwardIdentity | null> {
+    if (!this.config.forwardAuthBasic) return null;
     const user = await this.passwordCheck.check(
       credentials.username,
       credentials.password,
       loginAttemptOf('forward-auth', request),
-      basicSecondFactor(request),
+      secondFactor,
     );
     return user
       ? {
@@ -107,27 +111,6 @@ export class ForwardAuthService {
         }
       : null;
   }
-}
-
-/**
- * The bare sid of the session whose secret the cookie carries: `X-Session-Id`, else the `sid` of
- * the original URI as the proxy names it, else (on `/auth/forward/*`, where Envoy appends the
- * original path and query) the request's own.
- */
-function sidOf(request: FastifyRequest, ownQuerySid: boolean): unknown {
-  const header = request.headers[SESSION_ID_HEADER];
-  if (typeof header === 'string') return header;
-  for (const name of ORIGINAL_URI_HEADERS) {
-    const uri = request.headers[name];
-    if (typeof uri === 'string') return sidOfUri(uri);
-  }
-  return ownQuerySid ? (request.query as { sid?: unknown }).sid : null;
-}
-
-function sidOfUri(uri: string): string | null {
-  const query = uri.indexOf('?');
-  if (query < 0) return null;
-  return new URLSearchParams(uri.slice(query + 1)).get('sid');
 }
 
 function admits(rules: ForwardRules, identity: ForwardIdentity): boolean {

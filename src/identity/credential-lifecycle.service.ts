@@ -252,7 +252,7 @@ export class CredentialLifecycleService {
       user,
       owner.attempt,
       { type: 'second-factor.enable' },
-      () => this.secondFactor.judgeConfirmation(user.id, code),
+      (lock, now) => this.secondFactor.proveConfirmation(user.id, code, lock, now),
     );
     if (!recoveryCodes) {
       throw new ForbiddenException('code is not a current code of the secret being enrolled');
@@ -273,7 +273,7 @@ export class CredentialLifecycleService {
       user,
       owner.attempt,
       { type: 'second-factor.disable' },
-      () => this.secondFactor.judgeRemoval(user.id, code),
+      (lock, now) => this.secondFactor.proveRemoval(user.id, code, lock, now),
     );
     if (!removed) {
       throw new ForbiddenException('code is not a current TOTP or an unused recovery code');

@@ -38,6 +38,7 @@ export interface LockState {
  * clears the count only while it is not locked. So a burst of concurrent guesses, on one instance
  * or several, gets the lock's answer from the moment the threshold is recorded, whatever it read
  * before its compare, while correct logins arriving together with no failure recorded all pass.
+ * Each is judged at the `now` its caller gives: the instant its check read once.
  */
 @Injectable()
 export class LoginLockoutService {
@@ -49,17 +50,17 @@ export class LoginLockoutService {
     @InjectRepository(LoginFailure) private readonly failures: Repository<LoginFailure>,
   ) {}
 
-  /** Seconds until a subject in `state` may try again, or 0 when it is not locked. */
-  secondsLocked(state: LockState | null): number {
+  /** Seconds after `now` until a subject in `state` may try again, or 0 when it is not locked. */
+  secondsLocked(state: LockState | null, now: Date): number {
     if (!state || state.failedLoginCount < LOCKOUT_THRESHOLD || state.lockedUntil === null)
       return 0;
-    const remaining = new Date(state.lockedUntil).getTime() - this.clock.nowMs();
+    const remaining = new Date(state.lockedUntil).getTime() - now.getTime();
     return remaining > 0 ? Math.ceil(remaining / 1000) : 0;
   }
 
-  /** The subject's lock as stored now: seconds until it may try again, or 0. */
-  async lockedForSeconds(subject: LoginSubject): Promise<number> {
-    return this.secondsLocked(await this.stateOf(subject));
+  /** The subject's lock as stored now: seconds until it may try again after `now`, or 0. */
+  async lockedForSeconds(subject: LoginSubject, now: Date): Promise<number> {
+    return this.secondsLocked(await this.stateOf(subject), now);
   }
 
   /**
@@ -67,9 +68,9 @@ export class LoginLockoutService {
    * caller answers "wrong credentials"), else the seconds the lock has left (the caller answers
    * the lock's 429, and nothing was learnt).
    */
-  async recordFailure(subject: LoginSubject): Promise<number> {
+  async recordFailure(subject: LoginSubject, now: Date): Promise<number> {
     const table = 'userId' in subject ? '"user"' : '"failure"';
-    const lockEnd = this.lockEnd(table);
+    const lockEnd = this.lockEnd(table, now);
     const { rows } =
       'userId' in subject
         ? await this.statement(
@@ -77,6 +78,7 @@ export class LoginLockoutService {
               `"lockedUntil" = ${lockEnd.sql} ` +
               `WHERE "id" = :id AND NOT ${LOCKED('"user"')} RETURNING "failedLoginCount"`,
             { id: subject.userId, ...lockEnd.ends },
+            now,
           )
         : await this.statement(
             `INSERT INTO "login_failure" AS "failure" ` +
@@ -86,17 +88,18 @@ export class LoginLockoutService {
               `"lockedUntil" = ${lockEnd.sql}, "lastFailureAt" = :now ` +
               `WHERE NOT ${LOCKED('"failure"')} RETURNING "failedLoginCount"`,
             { nameHash: subject.nameHash, ...lockEnd.ends },
+            now,
           );
-    return rows.length > 0 ? 0 : Math.max(1, await this.lockedForSeconds(subject));
+    return rows.length > 0 ? 0 : Math.max(1, await this.lockedForSeconds(subject, now));
   }
 
   /**
    * Clears the count of a user who gave the right password, unless the account is locked.
    * Answers 0 when the login may go on, else the seconds the lock has left.
    */
-  async recordSuccess(userId: number): Promise<number> {
+  async recordSuccess(userId: number, now: Date): Promise<number> {
     const state = await this.stateOf({ userId });
-    const lockedFor = this.secondsLocked(state);
+    const lockedFor = this.secondsLocked(state, now);
     if (lockedFor > 0 || !state || (state.failedLoginCount === 0 && state.lockedUntil === null)) {
       return lockedFor;
     }
@@ -104,8 +107,9 @@ export class LoginLockoutService {
       `UPDATE "user" SET "failedLoginCount" = 0, "lockedUntil" = NULL ` +
         `WHERE "id" = :id AND NOT ${LOCKED('"user"')}`,
       { id: userId },
+      now,
     );
-    return affected > 0 ? 0 : Math.max(1, await this.lockedForSeconds({ userId }));
+    return affected > 0 ? 0 : Math.max(1, await this.lockedForSeconds({ userId }, now));
   }
 
   /**
@@ -113,10 +117,10 @@ export class LoginLockoutService {
    * turning a factor on or off): that statement changes nothing while the user is locked, so the
    * verdict and the change are one step, however many failures arrive meanwhile.
    */
-  unlockedCondition(userId: number): StatementCondition {
+  unlockedCondition(userId: number, now: Date): StatementCondition {
     return {
       sql: `NOT EXISTS (SELECT 1 FROM "user" "lock" WHERE "lock"."id" = :lockUserId AND ${LOCKED('"lock"', ':lockNow')})`,
-      parameters: { lockUserId: userId, lockNow: this.clock.now() },
+      parameters: { lockUserId: userId, lockNow: now },
     };
   }
 
@@ -144,8 +148,8 @@ export class LoginLockoutService {
       : this.failures.findOne({ select, where: { usernameKey: subject.nameHash } });
   }
 
-  private statement(sql: string, parameters: Record<string, unknown>) {
-    return runStatement(this.dataSource, sql, { ...parameters, now: this.clock.now() });
+  private statement(sql: string, parameters: Record<string, unknown>, now: Date) {
+    return runStatement(this.dataSource, sql, { ...parameters, now });
   }
 
   /**
@@ -154,10 +158,10 @@ export class LoginLockoutService {
    * worked out here and passed as parameters, so that the statement needs no date arithmetic of
    * either database.
    */
-  private lockEnd(table: string): { sql: string; ends: Record<string, Date> } {
+  private lockEnd(table: string, at: Date): { sql: string; ends: Record<string, Date> } {
     const count = `${table}."failedLoginCount" + 1`;
     const { baseSeconds, maxSeconds } = this.config.lockout;
-    const now = this.clock.nowMs();
+    const now = at.getTime();
     const arms = [`WHEN ${count} < ${LOCKOUT_THRESHOLD} THEN ${table}."lockedUntil"`];
     const ends: Record<string, Date> = {};
     let seconds = Math.min(baseSeconds, maxSeconds);

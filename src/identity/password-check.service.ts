@@ -3,14 +3,16 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { AuditEventType } from '../audit/audit-event-types.js';
-import { AuditService } from '../audit/audit.service.js';
+import { type AuditEventInput, AuditService } from '../audit/audit.service.js';
+import { Clock } from '../clock/clock.service.js';
 import { SecondFactorRequiredException } from '../common/errors/second-factor-required.exception.js';
 import { TooManyAttemptsException } from '../common/errors/too-many-attempts.exception.js';
 import { LOGIN_NAME_SECRET } from '../database/migrations/1764600000000-server-secrets.js';
 import { PasswordHasher } from '../password-hashing/password-hasher.service.js';
 import {
-  type CodeJudgement,
+  type CodeProof,
   SecondFactorService,
+  type StatementCondition,
 } from '../credentials/second-factor/second-factor.service.js';
 import type { User } from '../user-store/entities/user.entity.js';
 import { usernameKey, UsersService } from '../user-store/users.service.js';
@@ -45,7 +47,13 @@ export interface ProofEvent {
   detail?: AuditDetail;
 }
 
-const NOT_ENROLLED: CodeJudgement<never> = { verdict: 'not-enrolled' };
+/**
+ * How a check proves a code: judged and, when good, taken while `lock` (the lock's verdict, in
+ * the statement that takes it) holds, at the check's instant.
+ */
+export type CodeProver<T> = (lock: StatementCondition, now: Date) => Promise<CodeProof<T>>;
+
+const NOT_ENROLLED: CodeProof<never> = { verdict: 'not-enrolled' };
 
 /** One attempt at the check: whose account, with what, and what for. */
 interface Attempted<T> {
@@ -56,14 +64,25 @@ interface Attempted<T> {
   attempt: LoginAttempt;
   /** null: a login (the `login` event, and a success resets the count); else the change. */
   event: ProofEvent | null;
-  judge: (user: User) => Promise<CodeJudgement<T>>;
+  prove: (user: User) => CodeProver<T>;
   codeField: string;
+  /** The instant the whole check is judged at: every rule of time reads this one. */
+  now: Date;
 }
 
 interface Proven<T> {
   user: User;
   /** What taking the code gave, when one was taken. */
   taken: T | null;
+  /** A login's success, not yet recorded (null for a re-proof, which records none). */
+  success: AuditEventInput | null;
+}
+
+/** A login that passed the check, its success not yet recorded. */
+export interface PassedLogin {
+  user: User;
+  /** The `login` success event, for the caller to record with its own events in one write. */
+  success: AuditEventInput;
 }
 
 /**
@@ -71,7 +90,8 @@ interface Proven<T> {
  * compare, the second factor, and the audit event, in that order, whichever route asked. A
  * login and an owner's re-proof (to add, replace or remove a credential) go through the same
  * steps and count towards the same lock; only a login's success resets the count, and only a
- * login is recorded as one.
+ * login is recorded as one. Each check reads the clock once and judges every rule of time (the
+ * lock, the TOTP step, the audit time) at that instant.
  */
 @Injectable()
 export class PasswordCheckService implements OnModuleInit {
@@ -84,6 +104,7 @@ export class PasswordCheckService implements OnModuleInit {
     private readonly limiter: LoginLimiter,
     private readonly audit: AuditService,
     private readonly secondFactor: SecondFactorService,
+    private readonly clock: Clock,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
@@ -108,15 +129,33 @@ export class PasswordCheckService implements OnModuleInit {
     attempt: LoginAttempt,
     secondFactor: SecondFactorInput,
   ): Promise<User | null> {
+    const passed = await this.login(username, password, attempt, secondFactor, this.clock.now());
+    if (!passed) return null;
+    await this.audit.record(passed.success);
+    return passed.user;
+  }
+
+  /**
+   * check() at `now`, the instant of the caller's request, leaving the success to the caller to
+   * record with what it does next (an access token's issue), in one write.
+   */
+  async login(
+    username: string,
+    password: string,
+    attempt: LoginAttempt,
+    secondFactor: SecondFactorInput,
+    now: Date,
+  ): Promise<PassedLogin | null> {
     const proven = await this.run({
       account: username,
       password,
       attempt,
       event: null,
-      judge: (user) => this.secondFactor.judge(user.id, secondFactor.code),
+      prove: (user) => (lock, at) => this.secondFactor.prove(user.id, secondFactor.code, lock, at),
       codeField: secondFactor.field,
+      now,
     });
-    return proven?.user ?? null;
+    return proven && { user: proven.user, success: proven.success! };
   }
 
   /**
@@ -137,15 +176,16 @@ export class PasswordCheckService implements OnModuleInit {
       password: proof.password,
       attempt,
       event,
-      judge: async (user) =>
-        code === undefined ? NOT_ENROLLED : this.secondFactor.judge(user.id, code),
+      prove: (user) => async (lock, at) =>
+        code === undefined ? NOT_ENROLLED : this.secondFactor.prove(user.id, code, lock, at),
       codeField,
+      now: this.clock.now(),
     });
     return proven?.user ?? null;
   }
 
   /**
-   * A signed-in caller's code alone (confirming or turning off a factor), judged by `judge`: a
+   * A signed-in caller's code alone (confirming or turning off a factor), proved by `prove`: a
    * wrong one counts towards the lock as a wrong login code does, and a good one is taken (the
    * change it stands for made) in the statement that asks the lock. What taking it gave, or null
    * for a wrong code.
@@ -154,27 +194,28 @@ export class PasswordCheckService implements OnModuleInit {
     user: User,
     attempt: LoginAttempt,
     event: ProofEvent,
-    judge: () => Promise<CodeJudgement<T>>,
+    prove: CodeProver<T>,
   ): Promise<T | null> {
     const proven = await this.run({
       account: user,
       password: null,
       attempt,
       event,
-      judge,
+      prove: () => prove,
       codeField: 'code',
+      now: this.clock.now(),
     });
     return proven?.taken ?? null;
   }
 
   /**
    * The steps every check takes. Each outcome is settled against the lock by one statement: a
-   * failure is counted only while the account is not locked, a login's success clears the count
-   * only while it is not, and a good code is taken only while it is not, so that a code is never
-   * spent on an attempt the lock refuses.
+   * failure is counted only while the account is not locked, a good code is taken only while it
+   * is not (in the statement that takes it, so that a code is never spent on an attempt the lock
+   * refuses), and a login's success clears the count only while it is not.
    */
   private async run<T>(attempted: Attempted<T>): Promise<Proven<T> | null> {
-    const { attempt, event } = attempted;
+    const { attempt, event, now } = attempted;
     if (!attempt.limitCounted) await this.limiter.count('login', attempt.address);
     const signedIn = typeof attempted.account !== 'string';
     const username =
@@ -186,76 +227,84 @@ export class PasswordCheckService implements OnModuleInit {
     const subject: LoginSubject = user
       ? { userId: user.id }
       : { nameHash: this.nameHash(usernameKey(username)) };
-    const audit = (outcome: 'success' | 'failure', detail: AuditDetail = {}) =>
-      this.audit.record({
-        type: event?.type ?? 'login',
-        outcome,
-        api: attempt.api,
-        userId: user?.id ?? null,
-        // A name no user has may be a password or a token typed into the wrong field.
-        username: user || signedIn ? username : null,
-        address: attempt.address,
-        agent: attempt.agent,
-        detail: {
-          ...(event ? event.detail : { method: 'password' }),
-          ...('nameHash' in subject && subject),
-          ...detail,
-        },
-      });
+    const eventOf = (outcome: 'success' | 'failure', detail: AuditDetail = {}) => ({
+      type: event?.type ?? 'login',
+      outcome,
+      api: attempt.api,
+      userId: user?.id ?? null,
+      // A name no user has may be a password or a token typed into the wrong field.
+      username: user || signedIn ? username : null,
+      address: attempt.address,
+      agent: attempt.agent,
+      detail: {
+        ...(event ? event.detail : { method: 'password' }),
+        ...('nameHash' in subject && subject),
+        ...detail,
+      },
+      time: now,
+    });
     const refuseLocked = async (seconds: number): Promise<never> => {
-      await audit('failure', { locked: true });
+      await this.audit.record(eventOf('failure', { locked: true }));
       throw new TooManyAttemptsException(seconds);
     };
     const fail = async (reason: string, detail: AuditDetail = {}): Promise<null> => {
-      const lockedFor = await this.lockout.recordFailure(subject);
+      const lockedFor = await this.lockout.recordFailure(subject, now);
       if (lockedFor > 0) return refuseLocked(lockedFor);
-      await audit('failure', { reason, ...detail });
+      await this.audit.record(eventOf('failure', { reason, ...detail }));
       return null;
     };
 
     const lockedBefore = user
-      ? this.lockout.secondsLocked(user)
-      : await this.lockout.lockedForSeconds(subject);
+      ? this.lockout.secondsLocked(user, now)
+      : await this.lockout.lockedForSeconds(subject, now);
     if (lockedBefore > 0) return refuseLocked(lockedBefore);
+    let rehash = false;
     if (attempted.password !== null || !user) {
-      const matches = await this.hasher.verify(
+      const verified = await this.hasher.verifyLogin(
         attempted.password ?? '',
         user?.passwordHash ?? null,
       );
-      if (!user || !matches) return fail(user ? 'wrong-password' : 'unknown-user');
+      if (!user || !verified.matches) return fail(user ? 'wrong-password' : 'unknown-user');
+      rehash = verified.rehash;
     }
     // A disabled user is refused below as wrong credentials, with or without a code.
-    const judgement = user.enabled ? await attempted.judge(user) : NOT_ENROLLED;
-    const { verdict } = judgement;
+    const proof = user.enabled
+      ? await attempted.prove(user)(this.lockout.unlockedCondition(user.id, now), now)
+      : NOT_ENROLLED;
+    const { verdict } = proof;
     if (verdict === 'missing' || verdict === 'wrong') {
       await fail(`second-factor-${verdict}`, { secondFactor: verdict });
       if (verdict === 'wrong') return null;
       throw new SecondFactorRequiredException(attempted.codeField);
     }
-    const lockedFor = event
-      ? await this.lockout.lockedForSeconds(subject)
-      : await this.lockout.recordSuccess(user.id);
-    if (lockedFor > 0) return refuseLocked(lockedFor);
+    if (proof.taken === null) {
+      // Locked since the check began, or the code was taken by another request meanwhile.
+      const lockedNow = await this.lockout.lockedForSeconds(subject, now);
+      if (lockedNow > 0) return refuseLocked(lockedNow);
+      return fail('second-factor-wrong', { secondFactor: 'wrong' });
+    }
+    const taken = proof.taken ?? null;
+    if (taken === null) {
+      // No code was taken, so nothing has asked the lock since the password: it decides here.
+      const lockedFor = event
+        ? await this.lockout.lockedForSeconds(subject, now)
+        : await this.lockout.recordSuccess(user.id, now);
+      if (lockedFor > 0) return refuseLocked(lockedFor);
+    } else if (!event) {
+      // The statement that took the code let this login through; it clears the count unless a
+      // lock has come since, which then stands for the next attempt.
+      await this.lockout.recordSuccess(user.id, now);
+    }
     if (!user.enabled) {
-      await audit('failure', { reason: 'disabled' });
+      await this.audit.record(eventOf('failure', { reason: 'disabled' }));
       return null;
     }
-    let taken: T | null = null;
-    if (judgement.take) {
-      taken = await judgement.take(this.lockout.unlockedCondition(user.id));
-      if (taken === null) {
-        // Locked since the verdict above, or the code was taken by another request meanwhile.
-        const lockedNow = await this.lockout.lockedForSeconds(subject);
-        if (lockedNow > 0) return refuseLocked(lockedNow);
-        return fail('second-factor-wrong', { secondFactor: 'wrong' });
-      }
-    }
-    if (event) return { user, taken };
-    if (this.hasher.needsRehash(user.passwordHash, attempted.password!)) {
+    if (event) return { user, taken, success: null };
+    if (rehash) {
       await this.users.storeRehash(user, await this.hasher.hash(attempted.password!));
     }
-    await audit('success', verdict === 'not-enrolled' ? {} : { secondFactor: verdict });
-    return { user, taken };
+    const success = eventOf('success', verdict === 'not-enrolled' ? {} : { secondFactor: verdict });
+    return { user, taken, success };
   }
 
   /** A login name as it may be kept when no user has it: keyed, so that no list reverses it. */

@@ -1,6 +1,8 @@
 import { Injectable, UnauthorizedException } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { type LoginAttempt, loginAttemptOf } from './login-attempt.js';
+import { AuditService } from '../audit/audit.service.js';
+import { Clock } from '../clock/clock.service.js';
+import { loginAttemptOf } from './login-attempt.js';
 import { AccessTokensService } from '../credentials/access-tokens/access-tokens.service.js';
 import type { User } from '../user-store/entities/user.entity.js';
 import { PasswordCheckService, type SecondFactorInput } from './password-check.service.js';
@@ -15,17 +17,30 @@ export class PasswordLoginService {
   constructor(
     private readonly passwords: PasswordCheckService,
     private readonly accessTokens: AccessTokensService,
+    private readonly audit: AuditService,
+    private readonly clock: Clock,
   ) {}
 
+  /**
+   * A login through `api` by the client of `request`, exchanged for an access JWT. The request is
+   * judged at one instant, which also dates the token; the login and the token's issue are
+   * recorded together once the token is signed.
+   */
   async loginForAccessToken(
     username: string,
     password: string,
-    attempt: LoginAttempt,
+    api: string,
+    request: FastifyRequest,
     secondFactor: SecondFactorInput,
   ): Promise<{ user: User; token: string }> {
-    const user = await this.passwords.check(username, password, attempt, secondFactor);
-    if (!user) throw new UnauthorizedException('Invalid username or password');
-    return { user, token: await this.accessTokens.issue(user, attempt.api) };
+    const now = this.clock.now();
+    const attempt = loginAttemptOf(api, request);
+    const passed = await this.passwords.login(username, password, attempt, secondFactor, now);
+    if (!passed) throw new UnauthorizedException('Invalid username or password');
+    const { user, success } = passed;
+    const { token, issued } = await this.accessTokens.sign(user, api, now);
+    await this.audit.record(success, issued);
+    return { user, token };
   }
 
   /**

@@ -9,6 +9,23 @@ import { hasJwtShape } from '../credentials/access-tokens/jwt-shape.js';
 
 type Headers = Pick<FastifyRequest, 'headers'>;
 
+/**
+ * The one credential of a request a proxy forwards, in the order forward authentication takes
+ * them: an Authorization header is the credential when present (Basic with the code of X-OTP, or
+ * a Bearer token; anything else is none, and a cookie does not make up for it), else a session.
+ */
+export type ForwardedCredential =
+  | { kind: 'basic'; credentials: BasicCredentials; secondFactor: BasicSecondFactor }
+  | { kind: 'bearer'; token: string }
+  | { kind: 'session'; session: SessionCredential }
+  | { kind: 'none' };
+
+/** A second-factor code where the credentials are Basic, and where such a request sends one. */
+export interface BasicSecondFactor {
+  code: string | null;
+  field: string;
+}
+
 export interface BasicCredentials {
   username: string;
   password: string;
@@ -21,6 +38,9 @@ export interface SessionCredential {
 
 /** The header that names the sid when the session secret comes in the cookie. */
 export const SESSION_ID_HEADER = 'x-session-id';
+
+/** Where proxies put the request they ask about: nginx, then Traefik and Caddy. */
+const ORIGINAL_URI_HEADERS = ['x-original-uri', 'x-forwarded-uri'];
 
 const BASIC = /^Basic[ \t]+([A-Za-z0-9+/]+={0,2})[ \t]*$/i;
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
@@ -35,7 +55,7 @@ export const SECOND_FACTOR_CODE_HEADER = 'x-otp';
  * The second-factor code of a request whose credentials are Basic, from `X-OTP` (null when it has
  * none; a repeated header is no code), and where such a request sends one.
  */
-export function basicSecondFactor(request: Headers): { code: string | null; field: string } {
+export function basicSecondFactor(request: Headers): BasicSecondFactor {
   const code = request.headers[SECOND_FACTOR_CODE_HEADER];
   return { code: typeof code === 'string' ? code : null, field: 'the X-OTP header' };
 }
@@ -116,4 +136,46 @@ export function sessionIdOf(request: FastifyRequest): unknown {
   return typeof header === 'string'
     ? header
     : (request.query as { sid?: unknown } | undefined)?.sid;
+}
+
+/**
+ * The credential of a forwarded request (see ForwardedCredential): its session's bare sid is
+ * `X-Session-Id`, else the `sid` of the original URI as the proxy names it, else, with
+ * `ownQuerySid` (on `/auth/forward/*`, where Envoy appends the original path and query), the
+ * request's own; its secret is `cookieSecret`, the session cookie's.
+ */
+export function forwardedCredential(
+  request: Pick<FastifyRequest, 'headers' | 'query'>,
+  ownQuerySid: boolean,
+  cookieSecret: string | undefined,
+): ForwardedCredential {
+  if (request.headers.authorization !== undefined) {
+    const credentials = basicCredentials(request);
+    if (credentials) {
+      return { kind: 'basic', credentials, secondFactor: basicSecondFactor(request) };
+    }
+    const token = bearerToken(request);
+    return token === null ? { kind: 'none' } : { kind: 'bearer', token };
+  }
+  const session = sessionFromCookie(forwardedSid(request, ownQuerySid), cookieSecret);
+  return session ? { kind: 'session', session } : { kind: 'none' };
+}
+
+function forwardedSid(
+  request: Pick<FastifyRequest, 'headers' | 'query'>,
+  ownQuery: boolean,
+): unknown {
+  const header = request.headers[SESSION_ID_HEADER];
+  if (typeof header === 'string') return header;
+  for (const name of ORIGINAL_URI_HEADERS) {
+    const uri = request.headers[name];
+    if (typeof uri === 'string') return sidOfUri(uri);
+  }
+  return ownQuery ? (request.query as { sid?: unknown }).sid : null;
+}
+
+function sidOfUri(uri: string): string | null {
+  const query = uri.indexOf('?');
+  if (query < 0) return null;
+  return new URLSearchParams(uri.slice(query + 1)).get('sid');
 }

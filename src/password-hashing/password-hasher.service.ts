@@ -7,8 +7,8 @@ import { AppConfig } from '../config/app-config.js';
 import { threadPoolSize } from '../config/environment.js';
 import { type ParsedHash, readPasswordHash } from './imported-hash.js';
 import {
-  isHashable,
-  normalizePassword,
+  type PasswordForms,
+  passwordForms,
   passwordPolicyViolation,
 } from '../common/password-policy.js';
 
@@ -56,10 +56,10 @@ export class PasswordHasher {
 
   /** A bcrypt hash of the password's normalized form (NFKC). */
   hash(password: string): Promise<string> {
-    const normalized = normalizePassword(password);
+    const forms = passwordForms(password);
     // The policy admits only passwords whose normalized form bcrypt reads whole; one stored before
     // normalization and rehashed at login may not be, and keeps its raw form, which verify tries.
-    const stored = isHashable(normalized) ? normalized : password;
+    const stored = forms.normalizedHashable ? forms.normalized : password;
     return hashingSlot(() => bcrypt.hash(stored, this.config.bcryptCost));
   }
 
@@ -68,10 +68,30 @@ export class PasswordHasher {
    * match a bcrypt hash. A hash of another format (imported: see imported-hash.ts) is verified by
    * its own derivation.
    */
-  async verify(password: string, hash: string | null): Promise<boolean> {
-    if (hash !== null && !isBcrypt(hash)) return this.verifyImported(password, hash);
-    const matches = await this.matchesEitherForm(password, hash ?? (await this.dummyHash));
-    return hash !== null && matches;
+  verify(password: string, hash: string | null): Promise<boolean> {
+    return this.verifyForms(passwordForms(password), hash);
+  }
+
+  /**
+   * verify(), and for a match needsRehash(): all a login asks of hashing, in one call, with the
+   * password's forms read once.
+   */
+  async verifyLogin(
+    password: string,
+    hash: string | null,
+  ): Promise<{ matches: boolean; rehash: boolean }> {
+    const forms = passwordForms(password);
+    const matches = await this.verifyForms(forms, hash);
+    return { matches, rehash: matches && hash !== null && this.isStale(hash, forms) };
+  }
+
+  /**
+   * Whether a login that proved `password` should store a new hash of it: a bcrypt hash made at a
+   * lower cost than configured, or a hash of another format, once bcrypt can read the password
+   * whole (one longer than 72 bytes keeps its imported hash, which does not truncate it).
+   */
+  needsRehash(hash: string, password: string): boolean {
+    return this.isStale(hash, passwordForms(password));
   }
 
   /**
@@ -82,17 +102,7 @@ export class PasswordHasher {
     if (!BCRYPT_HASH.test(hash) || bcrypt.getRounds(hash) > Math.max(this.config.bcryptCost, 13)) {
       return null;
     }
-    return this.matchesEitherForm(password, hash);
-  }
-
-  /**
-   * Whether a login that proved `password` should store a new hash of it: a bcrypt hash made at a
-   * lower cost than configured, or a hash of another format, once bcrypt can read the password
-   * whole (one longer than 72 bytes keeps its imported hash, which does not truncate it).
-   */
-  needsRehash(hash: string, password: string): boolean {
-    if (isBcrypt(hash)) return bcrypt.getRounds(hash) < this.config.bcryptCost;
-    return isHashable(normalizePassword(password)) || isHashable(password);
+    return this.matchesEitherForm(passwordForms(password), hash);
   }
 
   /** What is wrong with a new password, or null when it can be stored. */
@@ -110,17 +120,29 @@ export class PasswordHasher {
    * only for the rare passwords NFKC changes (fullwidth forms, ligatures, combining accents), at
    * most doubling their cost, and every route that checks a password is limited per address.
    */
-  private async matchesEitherForm(password: string, hash: string): Promise<boolean> {
-    const normalized = normalizePassword(password);
-    if (await this.compareWhole(normalized, hash)) return true;
-    return normalized !== password && (await this.compareWhole(password, hash));
+  private async matchesEitherForm(forms: PasswordForms, hash: string): Promise<boolean> {
+    if (await this.compareWhole(forms.normalized, forms.normalizedHashable, hash)) return true;
+    return (
+      forms.normalized !== forms.typed &&
+      (await this.compareWhole(forms.typed, forms.typedHashable, hash))
+    );
   }
 
   /** One bcrypt whatever the password; one bcrypt would truncate is compared as '' and never matches. */
-  private async compareWhole(password: string, hash: string): Promise<boolean> {
-    const usable = isHashable(password);
-    const matches = await this.compare(usable ? password : '', hash);
-    return usable && matches;
+  private async compareWhole(password: string, hashable: boolean, hash: string): Promise<boolean> {
+    const matches = await this.compare(hashable ? password : '', hash);
+    return hashable && matches;
+  }
+
+  private async verifyForms(forms: PasswordForms, hash: string | null): Promise<boolean> {
+    if (hash !== null && !isBcrypt(hash)) return this.verifyImported(forms, hash);
+    const matches = await this.matchesEitherForm(forms, hash ?? (await this.dummyHash));
+    return hash !== null && matches;
+  }
+
+  private isStale(hash: string, forms: PasswordForms): boolean {
+    if (isBcrypt(hash)) return bcrypt.getRounds(hash) < this.config.bcryptCost;
+    return forms.normalizedHashable || forms.typedHashable;
   }
 
   /** node's bcrypt knows $2y$ (PHP's) by its other name, $2b$: the same algorithm. */
@@ -136,16 +158,16 @@ export class PasswordHasher {
    * matches nothing and costs its work to no one; one whose derivation fails matches nothing
    * either, so that the login fails as with a wrong password, counted, and never as an error.
    */
-  private async verifyImported(password: string, hash: string): Promise<boolean> {
+  private async verifyImported(forms: PasswordForms, hash: string): Promise<boolean> {
     const reading = readPasswordHash(hash, this.config.bcryptCost);
     const [matches] = await Promise.all([
       'hash' in reading && reading.hash.format !== 'bcrypt'
-        ? this.matchesImported(password, reading.hash, hash).catch((error: unknown) => {
+        ? this.matchesImported(forms, reading.hash, hash).catch((error: unknown) => {
             this.logger.warn(`An imported hash could not be checked: ${(error as Error).message}`);
             return false;
           })
         : false,
-      this.matchesEitherForm(password, await this.dummyHash),
+      this.matchesEitherForm(forms, await this.dummyHash),
     ]);
     return matches;
   }
@@ -158,13 +180,12 @@ export class PasswordHasher {
    * derivation is paid only for the rare passwords NFKC changes.
    */
   private async matchesImported(
-    password: string,
+    forms: PasswordForms,
     parsed: ImportedHash,
     hash: string,
   ): Promise<boolean> {
-    if (await this.derivesTo(password, parsed, hash)) return true;
-    const normalized = normalizePassword(password);
-    return normalized !== password && this.derivesTo(normalized, parsed, hash);
+    if (await this.derivesTo(forms.typed, parsed, hash)) return true;
+    return forms.normalized !== forms.typed && this.derivesTo(forms.normalized, parsed, hash);
   }
 
   /** Derives the key as the hash's own implementation does, compared in constant time. */

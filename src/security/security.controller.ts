@@ -8,7 +8,6 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { loginAttemptOf } from '../identity/login-attempt.js';
 import { PasswordLoginService } from '../identity/password-login.service.js';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
@@ -66,7 +65,8 @@ export class SecurityController {
     const { user, token } = await this.passwordLogin.loginForAccessToken(
       dto.username,
       dto.password,
-      loginAttemptOf('security', request),
+      'security',
+      request,
       { code: dto.otpToken ?? null, field: 'otpToken' },
     );
     return { id: { userId: user.id, username: user.username }, token, privilege: user.privilege };

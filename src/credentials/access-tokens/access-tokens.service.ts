@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { AuditService } from '../../audit/audit.service.js';
+import { type AuditEventInput, AuditService } from '../../audit/audit.service.js';
 import { Clock } from '../../clock/clock.service.js';
 import { AppConfig } from '../../config/app-config.js';
 import { deleteInBatches } from '../../database/delete-in-batches.js';
@@ -62,10 +62,25 @@ export class AccessTokensService {
     api: string,
     ttlSeconds = this.config.jwt.accessTokenTtl,
   ): Promise<string> {
-    const signer = await this.keys.signingKey();
+    const { token, issued } = await this.sign(user, api, this.clock.now(), ttlSeconds);
+    await this.audit.record(issued);
+    return token;
+  }
+
+  /**
+   * An access JWT for `user` through `api`, dated `now` (the instant of the request that earned
+   * it), with its `token.issue` audit event for the caller to record together with its own.
+   */
+  async sign(
+    user: User,
+    api: string,
+    now: Date,
+    ttlSeconds = this.config.jwt.accessTokenTtl,
+  ): Promise<{ token: string; issued: AuditEventInput }> {
+    const signer = await this.keys.signingKey(now);
     const jti = randomUUID();
     // Dated by the app's clock, which every check of it reads too.
-    const iat = Math.floor(this.clock.nowMs() / 1000);
+    const iat = Math.floor(now.getTime() / 1000);
     const token = this.jwt.sign(
       {
         sub: String(user.id),
@@ -83,15 +98,16 @@ export class AccessTokensService {
         jwtid: jti,
       },
     );
-    await this.audit.record({
+    const issued: AuditEventInput = {
       type: 'token.issue',
       outcome: 'success',
       api,
       userId: user.id,
       username: user.username,
       detail: { kind: 'access-jwt', jti, expiresIn: ttlSeconds },
-    });
-    return token;
+      time: now,
+    };
+    return { token, issued };
   }
 
   /**

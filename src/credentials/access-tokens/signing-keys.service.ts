@@ -79,17 +79,16 @@ export class SigningKeysService implements OnModuleInit {
   }
 
   /**
-   * The key that signs now. The key set is read first (its kids only), so that a rotation or a
+   * The key that signs at `at` (the instant the token is dated). The key set is read first (its kids only), so that a rotation or a
    * withdrawal by another instance or the CLI counts on this one from its commit on: a token is
    * never signed with a withdrawn key, and a key activates at its time on every instance.
    */
-  async signingKey(): Promise<LoadedKey> {
+  async signingKey(at: Date): Promise<LoadedKey> {
     await this.refresh();
     if (this.suppliedKey) return this.suppliedKey;
-    const now = this.clock.nowMs();
     const keys = [...this.keys.values()];
     // With no key activated yet (possible only by hand), the soonest to activate is all there is.
-    return keys.find((key) => key.activatesAt.getTime() <= now) ?? keys[keys.length - 1];
+    return keys.find((key) => key.activatesAt.getTime() <= at.getTime()) ?? keys[keys.length - 1];
   }
 
   /**

@@ -33,20 +33,21 @@ export interface StatementCondition {
 }
 
 /**
- * A code as judged, before anything is taken. A good one comes with `take`, which takes it in
- * one statement that also asks `condition` (the lock's verdict, so that nothing is taken once
- * the account is locked): what taking it gave, or null when it was not taken (another request
- * took it first, or the condition did not hold).
+ * A code as proved: its verdict and, for a good one, what taking it gave. A good code is taken in
+ * the one statement that also asks the caller's condition (the lock's verdict, so that nothing is
+ * taken once the account is locked); `taken` is null when it was not taken (another request took
+ * it first, or the condition did not hold).
  */
-export interface CodeJudgement<T = true> {
+export interface CodeProof<T = true> {
   verdict: SecondFactorVerdict;
-  take?: (condition: StatementCondition) => Promise<T | null>;
+  /** Only for a good code (`totp`, `recovery-code`). */
+  taken?: T | null;
 }
 
 /** A good code, found but not taken: the step of a TOTP, or the keyed hash of a recovery code. */
 type GoodCode = { kind: 'totp'; step: number } | { kind: 'recovery-code'; hash: string };
 
-const WRONG: CodeJudgement<never> = { verdict: 'wrong' };
+const WRONG: CodeProof<never> = { verdict: 'wrong' };
 
 /** The factor's last used step is before `:step`: a code of that step has not been taken yet. */
 const STEP_UNUSED = '("lastUsedStep" IS NULL OR "lastUsedStep" < :step)';
@@ -78,11 +79,11 @@ function newRecoveryCode(): string {
 }
 
 /**
- * The TOTP second factor: enrolment, confirmation, turning off, and the judging of a code. A
- * code is judged first and taken only when the caller says so, once the lock has let the attempt
- * through: a TOTP is taken once (none of its step or an earlier one again) and a recovery code
- * once ever, each by one statement that reads and writes at once, so that two requests racing
- * with one code cannot both pass.
+ * The TOTP second factor: enrolment, confirmation, turning off, and the proof of a code. A code
+ * is judged and, when good, taken in the same call, by one statement that reads and writes at
+ * once and asks the lock's condition the caller gives: a TOTP is taken once (none of its step or
+ * an earlier one again) and a recovery code once ever, so that two requests racing with one code
+ * cannot both pass, and none is taken while the account is locked.
  */
 @Injectable()
 export class SecondFactorService {
@@ -111,17 +112,20 @@ export class SecondFactorService {
   }
 
   /**
-   * The code a password login or a re-proof of `userId` carried (null: none), judged; a good one
-   * is taken only by the judgement's `take`.
+   * The code a password login or a re-proof of `userId` carried at `now` (null: none), judged; a
+   * good one is taken while `lock` holds.
    */
-  async judge(userId: number, code: string | null): Promise<CodeJudgement> {
+  async prove(
+    userId: number,
+    code: string | null,
+    lock: StatementCondition,
+    now: Date,
+  ): Promise<CodeProof> {
     const factor = await this.factors.findOneBy({ userId, enabledAt: Not(IsNull()) });
     if (!factor) return { verdict: 'not-enrolled' };
     if (code === null || code === '') return { verdict: 'missing' };
-    const good = await this.goodCode(factor, code);
-    return good
-      ? { verdict: good.kind, take: (condition) => this.take(good, userId, condition) }
-      : WRONG;
+    const good = await this.goodCode(factor, code, now);
+    return good ? { verdict: good.kind, taken: await this.take(good, userId, lock, now) } : WRONG;
   }
 
   /**
@@ -159,31 +163,41 @@ export class SecondFactorService {
   }
 
   /**
-   * A first code of the pending secret, judged; taking it turns the factor on and answers its
-   * ten recovery codes (their clear text exists only in that answer). 409 when no enrolment is
-   * pending.
+   * A first code of the pending secret at `now`, judged; a good one, taken while `lock` holds,
+   * turns the factor on and answers its ten recovery codes (their clear text exists only in that
+   * answer). 409 when no enrolment is pending.
    */
-  async judgeConfirmation(userId: number, code: string): Promise<CodeJudgement<string[]>> {
+  async proveConfirmation(
+    userId: number,
+    code: string,
+    lock: StatementCondition,
+    now: Date,
+  ): Promise<CodeProof<string[]>> {
     const pending = await this.factors.findOneBy({ userId, enabledAt: IsNull() });
     if (!pending) {
       throw new ConflictException('No enrolment is pending: start one with POST /api/me/totp');
     }
     const read = readCode(code);
-    const step = read?.kind === 'totp' ? this.stepOf(pending, read.value) : null;
+    const step = read?.kind === 'totp' ? this.stepOf(pending, read.value, now) : null;
     if (step === null) return WRONG;
-    return { verdict: 'totp', take: (condition) => this.turnOn(pending, step, condition) };
+    return { verdict: 'totp', taken: await this.turnOn(pending, step, lock, now) };
   }
 
   /**
-   * A code (TOTP or recovery) to turn the factor off with, judged; taking it removes the factor
-   * with its recovery codes. 409 when no factor is on.
+   * A code (TOTP or recovery) at `now` to turn the factor off with, judged; a good one, taken
+   * while `lock` holds, removes the factor with its recovery codes. 409 when no factor is on.
    */
-  async judgeRemoval(userId: number, code: string): Promise<CodeJudgement> {
+  async proveRemoval(
+    userId: number,
+    code: string,
+    lock: StatementCondition,
+    now: Date,
+  ): Promise<CodeProof> {
     const factor = await this.factors.findOneBy({ userId, enabledAt: Not(IsNull()) });
     if (!factor) throw new ConflictException('No second factor is on');
-    const good = await this.goodCode(factor, code);
+    const good = await this.goodCode(factor, code, now);
     return good
-      ? { verdict: good.kind, take: (condition) => this.removeWith(good, userId, condition) }
+      ? { verdict: good.kind, taken: await this.removeWith(good, userId, lock, now) }
       : WRONG;
   }
 
@@ -198,10 +212,10 @@ export class SecondFactorService {
   }
 
   /** `code` when it is good for `factor` and not taken yet, as the statements that take it need it. */
-  private async goodCode(factor: TotpFactor, code: string): Promise<GoodCode | null> {
+  private async goodCode(factor: TotpFactor, code: string, now: Date): Promise<GoodCode | null> {
     const read = readCode(code);
     if (read?.kind === 'totp') {
-      const step = this.stepOf(factor, read.value);
+      const step = this.stepOf(factor, read.value, now);
       const unused = step !== null && (factor.lastUsedStep ?? -1) < step;
       return unused ? { kind: 'totp', step } : null;
     }
@@ -222,6 +236,7 @@ export class SecondFactorService {
     good: GoodCode,
     userId: number,
     condition: StatementCondition,
+    now: Date,
   ): Promise<true | null> {
     const { affected } =
       good.kind === 'totp'
@@ -230,12 +245,14 @@ export class SecondFactorService {
               `AND "enabledAt" IS NOT NULL AND ${STEP_UNUSED} AND ${condition.sql}`,
             { userId, step: good.step },
             condition,
+            now,
           )
         : await this.statement(
             `UPDATE "totp_recovery_code" SET "usedAt" = :now WHERE "userId" = :userId ` +
               `AND "codeHash" = :hash AND "usedAt" IS NULL AND ${condition.sql}`,
             { userId, hash: good.hash },
             condition,
+            now,
           );
     return affected > 0 ? true : null;
   }
@@ -248,6 +265,7 @@ export class SecondFactorService {
     good: GoodCode,
     userId: number,
     condition: StatementCondition,
+    now: Date,
   ): Promise<true | null> {
     const unused = good.kind === 'totp' ? STEP_UNUSED : RECOVERY_CODE_UNUSED;
     const { affected } = await this.statement(
@@ -255,6 +273,7 @@ export class SecondFactorService {
         `AND ${unused} AND ${condition.sql}`,
       good.kind === 'totp' ? { userId, step: good.step } : { userId, hash: good.hash },
       condition,
+      now,
     );
     if (!affected) return null;
     await this.recoveryCodes.delete({ userId });
@@ -269,6 +288,7 @@ export class SecondFactorService {
     pending: TotpFactor,
     step: number,
     condition: StatementCondition,
+    now: Date,
   ): Promise<string[] | null> {
     const { userId } = pending;
     const { affected } = await this.statement(
@@ -277,6 +297,7 @@ export class SecondFactorService {
         `AND "encryptedSecret" = :encryptedSecret AND ${condition.sql}`,
       { userId, step, encryptedSecret: pending.encryptedSecret },
       condition,
+      now,
     );
     if (!affected) return null;
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
@@ -294,9 +315,9 @@ export class SecondFactorService {
     return codes;
   }
 
-  /** The step whose code `code` is, within the skew allowed around now; null when none. */
-  private stepOf(factor: TotpFactor, code: string): number | null {
-    const timestamp = this.clock.nowMs();
+  /** The step whose code `code` is, within the skew allowed around `now`; null when none. */
+  private stepOf(factor: TotpFactor, code: string, now: Date): number | null {
+    const timestamp = now.getTime();
     const totp = new TOTP({
       ...TOTP_PARAMETERS,
       // A copy: a Buffer may be a view into a larger pool, and Secret takes a whole ArrayBuffer.
@@ -314,11 +335,8 @@ export class SecondFactorService {
     sql: string,
     parameters: Record<string, unknown>,
     condition: StatementCondition,
+    now: Date,
   ) {
-    return runStatement(this.dataSource, sql, {
-      ...parameters,
-      ...condition.parameters,
-      now: this.clock.now(),
-    });
+    return runStatement(this.dataSource, sql, { ...parameters, ...condition.parameters, now });
   }
 }

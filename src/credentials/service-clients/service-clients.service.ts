@@ -4,7 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { AuditService, type AuditEventInput } from '../../audit/audit.service.js';
 import { Clock } from '../../clock/clock.service.js';
-import { hashesMatch, hashSecret } from '../../common/secret-hash.js';
+import { hashSecret, secretMatches } from '../../common/secret-hash.js';
 import { holdsNul } from '../../common/validation/client-text.js';
 import type { BasicCredentials } from '../../identity/request-credentials.js';
 import { CredentialStateCache, type EpochSnapshot } from '../liveness/credential-state-cache.js';
@@ -114,7 +114,7 @@ export class ServiceClientsService {
       clientId !== null && mayBeClientId(clientId)
         ? await this.liveClient(clientId, snapshot ?? this.liveness.snapshot())
         : null;
-    const matches = hashesMatch(client?.secretHash ?? NO_SUCH_HASH, hashSecret(secret ?? ''));
+    const matches = secretMatches(secret ?? '', client?.secretHash ?? NO_SUCH_HASH);
     return client && matches && client.enabled ? client : null;
   }
 

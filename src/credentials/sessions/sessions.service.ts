@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AuditService } from '../../audit/audit.service.js';
-import { hashesMatch, hashSecret } from '../../common/secret-hash.js';
+import { hashSecret, secretMatches } from '../../common/secret-hash.js';
 import { deleteInBatches } from '../../database/delete-in-batches.js';
 import type { EpochSnapshot } from '../liveness/credential-state-cache.js';
 import { LivenessService } from '../liveness/liveness.service.js';
@@ -83,9 +83,11 @@ export class SessionsService {
     const read = await this.liveness.session(credential.sid);
     if (!read) return null;
     const { session, snapshot } = read;
-    if (!hashesMatch(session.secretHash, hashSecret(credential.secret))) return null;
-    if (!this.isLive(session)) return null;
-    await this.recordUse(session);
+    if (!secretMatches(credential.secret, session.secretHash)) return null;
+    // One instant judges the session and dates its use.
+    const now = this.clock.now();
+    if (!this.isLive(session, now)) return null;
+    await this.recordUse(session, now);
     return { session, user: session.user!, snapshot };
   }
 
@@ -153,9 +155,9 @@ export class SessionsService {
    * the change ran) was never used since, and ends here. The kept one keeps its start, so that
    * its absolute timeout runs on.
    */
-  private isLive(session: Session): boolean {
+  private isLive(session: Session, now: Date): boolean {
     return (
-      this.clock.nowMs() <= this.endsAt(session).getTime() &&
+      now.getTime() <= this.endsAt(session).getTime() &&
       isCredentialLive(session.user ?? null, session.lastSeenAt)
     );
   }
@@ -169,8 +171,7 @@ export class SessionsService {
     return { lastSeenBefore: now - idleTimeoutMs, createdBefore: now - absoluteTimeoutMs };
   }
 
-  private async recordUse(session: Session): Promise<void> {
-    const now = this.clock.now();
+  private async recordUse(session: Session, now: Date): Promise<void> {
     const interval = Math.min(LAST_SEEN_WRITE_INTERVAL_MS, this.config.sessions.idleTimeoutMs / 4);
     if (now.getTime() - session.lastSeenAt.getTime() < interval) return;
     session.lastSeenAt = now;
