@@ -22,7 +22,8 @@ import {
 import { SECOND_FACTOR_CODE_HEADER_DOC } from '../credentials/second-factor/dto/second-factor.dto.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
-import { ForwardAuthService, type ForwardIdentity } from './forward-auth.service.js';
+import { ForwardAuthService } from './forward-auth.service.js';
+import type { ForwardIdentity } from '../identity/forwarded-request-check.service.js';
 import { Access } from '../common/decorators/route-access.decorator.js';
 
 const BEARER_CHALLENGE = 'Bearer realm="gatehouse"';

@@ -15,6 +15,7 @@ import { User } from '../user-store/entities/user.entity.js';
 import { UserStoreModule } from '../user-store/user-store.module.js';
 import { AccessGuard } from './access.guard.js';
 import { CredentialLifecycleService } from './credential-lifecycle.service.js';
+import { ForwardedRequestCheck } from './forwarded-request-check.service.js';
 import { LoginLimiter } from './login-limiter.service.js';
 import { LoginLockoutService } from './login-lockout.service.js';
 import { PasswordCheckService } from './password-check.service.js';
@@ -54,6 +55,7 @@ import { TokenCheckService } from './token-check.service.js';
     TokenCheckService,
     PasswordLoginService,
     CredentialLifecycleService,
+    ForwardedRequestCheck,
     { provide: APP_GUARD, useClass: AccessGuard },
     BasicOrTokenStrategy,
     JwtStrategy,
@@ -68,6 +70,7 @@ import { TokenCheckService } from './token-check.service.js';
     TokenCheckService,
     PasswordLoginService,
     CredentialLifecycleService,
+    ForwardedRequestCheck,
   ],
 })
 export class IdentityModule {}

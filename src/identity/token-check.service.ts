@@ -161,7 +161,7 @@ export class TokenCheckService {
           ...this.userFields(live.user),
           kind: credential.kind,
           iat: seconds(live.session.createdAt),
-          exp: seconds(this.sessions.endsAt(live.session)),
+          exp: seconds(live.endsAt),
           audience: null,
         };
       }

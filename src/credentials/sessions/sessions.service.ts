@@ -29,6 +29,8 @@ export interface LiveSession {
   user: User;
   /** The credential epoch as the session was read: what the request reads next is kept under it. */
   snapshot: EpochSnapshot;
+  /** When the session ends if it is not used again (endsAt), as of this use. */
+  endsAt: Date;
 }
 
 export interface SessionClient {
@@ -88,7 +90,7 @@ export class SessionsService {
     const now = this.clock.now();
     if (!this.isLive(session, now)) return null;
     await this.recordUse(session, now);
-    return { session, user: session.user!, snapshot };
+    return { session, user: session.user!, snapshot, endsAt: this.endsAt(session) };
   }
 
   /** Ends this session, or every session of its user; recorded as a `session.end` audit event. */
@@ -138,7 +140,7 @@ export class SessionsService {
    * absolute timeout after its start, whichever comes first. The one rule of a session's end:
    * what validates it, what a token check answers as its `exp`, and what the purge deletes.
    */
-  endsAt(session: Pick<Session, 'createdAt' | 'lastSeenAt'>): Date {
+  private endsAt(session: Pick<Session, 'createdAt' | 'lastSeenAt'>): Date {
     const { idleTimeoutMs, absoluteTimeoutMs } = this.config.sessions;
     return new Date(
       Math.min(
