@@ -13,7 +13,7 @@ import { AccessTokenResponseDto, JwtApiCredentialsDto } from './dto/credentials.
 import { PasswordLoginService } from '../identity/password-login.service.js';
 import { LoginRoute } from '../identity/limited-route.decorator.js';
 import { SECOND_FACTOR_REQUIRED_HEADERS } from '../common/errors/second-factor-required.exception.js';
-import { Access } from '../common/decorators/route-access.decorator.js';
+import { Access } from '../identity/access.decorator.js';
 
 /** The JWT API document's error body. */
 const jwtError = {

@@ -34,7 +34,7 @@ import { UserTokensService } from '../credentials/user-tokens/user-tokens.servic
 import { LoginRoute } from '../identity/limited-route.decorator.js';
 import { hasBasicAuthorization } from '../common/basic-authorization.js';
 import { PasswordLoginService } from '../identity/password-login.service.js';
-import { Access } from '../common/decorators/route-access.decorator.js';
+import { Access } from '../identity/access.decorator.js';
 
 /**
  * `POST /auth/login`, one path of two APIs: with `Authorization: Basic` the user-token

@@ -1,6 +1,6 @@
 import { applyDecorators, Header, HttpCode } from '@nestjs/common';
 import { ApiNotAcceptableResponse, ApiProduces, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { Access } from '../common/decorators/route-access.decorator.js';
+import { Access } from '../identity/access.decorator.js';
 
 /**
  * A route of the user-token API: 200 on success, JSON only (406 otherwise, `Vary: Accept`, told

@@ -24,7 +24,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
 import { ForwardAuthService } from './forward-auth.service.js';
 import type { ForwardIdentity } from '../identity/forwarded-request-check.service.js';
-import { Access } from '../common/decorators/route-access.decorator.js';
+import { Access } from '../identity/access.decorator.js';
 
 const BEARER_CHALLENGE = 'Bearer realm="gatehouse"';
 const BASIC_CHALLENGE = 'Basic realm="gatehouse", charset="UTF-8"';

@@ -8,7 +8,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ErrorResponseDto } from '../common/dialects/error-response.dto.js';
-import { Access } from '../common/decorators/route-access.decorator.js';
+import { Access } from './access.decorator.js';
 
 /** The session credential's sid, for the routes that take a session besides a Bearer token. */
 export function ApiSessionId() {

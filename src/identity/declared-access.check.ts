@@ -21,8 +21,8 @@ export function undeclaredRoutes(controller: Type<unknown>): string[] {
 /**
  * Closed by default: the app does not start while a route declares no access (@Access, @Public,
  * or a decorator that states one, such as @Authenticated), so that a route added without thought
- * is never served. AccessGuard refuses such a route too; this says so at start, naming every one,
- * instead of at its first request.
+ * is never served. The access guard comes with the declaration, so a route without one would have
+ * no guard: this check is what keeps such a route from ever being served, naming every one.
  */
 @Injectable()
 export class DeclaredAccessCheck implements OnApplicationBootstrap {

@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module.js';
 import { TokensModule } from '../credentials/access-tokens/tokens.module.js';
@@ -13,7 +12,7 @@ import { ThrottlingModule } from '../throttling/throttling.module.js';
 import { LoginFailure } from '../user-store/entities/login-failure.entity.js';
 import { User } from '../user-store/entities/user.entity.js';
 import { UserStoreModule } from '../user-store/user-store.module.js';
-import { AccessGuard } from './access.guard.js';
+import { AccessChecks } from './access-checks.service.js';
 import { CredentialLifecycleService } from './credential-lifecycle.service.js';
 import { ForwardedRequestCheck } from './forwarded-request-check.service.js';
 import { LoginLimiter } from './login-limiter.service.js';
@@ -30,7 +29,7 @@ import { TokenCheckService } from './token-check.service.js';
  * How a request proves who it is, for every door: the one password check (per-address limit,
  * per-account lock, bcrypt, audit), the one check of a token or session (which also says who the
  * caller of an administration or self-service route is), the Passport strategies as adapters over
- * them, the app's one guard of access (AccessGuard, which does what each route declares), and the
+ * them, what the app's one guard of access does on each route that declares a check (AccessChecks), and the
  * one lifecycle by which any credential is added, replaced or removed.
  * It stands on the credential stores and the user store; the doors import it.
  */
@@ -56,7 +55,7 @@ import { TokenCheckService } from './token-check.service.js';
     PasswordLoginService,
     CredentialLifecycleService,
     ForwardedRequestCheck,
-    { provide: APP_GUARD, useClass: AccessGuard },
+    AccessChecks,
     BasicOrTokenStrategy,
     JwtStrategy,
     UserTokenStrategy,
@@ -71,6 +70,7 @@ import { TokenCheckService } from './token-check.service.js';
     PasswordLoginService,
     CredentialLifecycleService,
     ForwardedRequestCheck,
+    AccessChecks,
   ],
 })
 export class IdentityModule {}

@@ -1,5 +1,5 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import type { CallerRequest } from './access.guard.js';
+import type { CallerRequest } from './access-checks.service.js';
 import type { Caller } from './token-check.service.js';
 
 /** Who made a change, as the audit trail records them. */

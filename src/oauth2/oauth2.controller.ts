@@ -14,7 +14,7 @@ import {
 import type { GatehouseRouteConfig } from '../common/decorators/dialect.decorator.js';
 import { FORM, type FormRouteConfig } from '../common/form-body.js';
 import { AppConfig } from '../config/app-config.js';
-import type { ClientRequest } from '../identity/access.guard.js';
+import type { ClientRequest } from '../identity/access-checks.service.js';
 import { bearerToken } from '../identity/request-credentials.js';
 import { TokenCheckService } from '../identity/token-check.service.js';
 import {
@@ -26,7 +26,7 @@ import {
 } from './dto/oauth2.dto.js';
 import { CLIENT_CHALLENGE, OAuth2Exception, OAuth2ExceptionFilter } from './oauth2-error.js';
 import { TokenRevocationService } from './token-revocation.service.js';
-import { Access } from '../common/decorators/route-access.decorator.js';
+import { Access } from '../identity/access.decorator.js';
 
 const unauthorized = {
   description: 'No Basic credentials of an enabled service client (`{"error": "invalid_client"}`)',

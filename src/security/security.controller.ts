@@ -22,7 +22,8 @@ import {
 import { TokenCheckService } from '../identity/token-check.service.js';
 import { LoginRoute } from '../identity/limited-route.decorator.js';
 import { SECOND_FACTOR_REQUIRED_HEADERS } from '../common/errors/second-factor-required.exception.js';
-import { Access, Public } from '../common/decorators/route-access.decorator.js';
+import { Public } from '../common/decorators/route-access.decorator.js';
+import { Access } from '../identity/access.decorator.js';
 
 /** The Security API's error body: `{statusCode, message}`. */
 const failure = (statusCode: number, message: string) => ({

@@ -2,11 +2,8 @@ import {
   type SessionApiException,
   sessionApiFailures,
 } from '../common/dialects/generic-response.js';
-import {
-  Access,
-  type SessionAccess,
-  type SessionMiss,
-} from '../common/decorators/route-access.decorator.js';
+import type { SessionAccess, SessionMiss } from '../common/decorators/route-access.decorator.js';
+import { Access } from '../identity/access.decorator.js';
 
 /** What a route answers for each way a request can come without a live session. */
 export type SessionMissAnswers = Record<SessionMiss, () => SessionApiException>;

@@ -50,7 +50,7 @@ import { SessionLoginService } from './session-login.service.js';
 import { type LiveSession, SessionsService } from '../credentials/sessions/sessions.service.js';
 import { LoginRoute } from '../identity/limited-route.decorator.js';
 import { ORIGINAL_STATUSES } from './session-api-statuses.js';
-import { Access } from '../common/decorators/route-access.decorator.js';
+import { Access } from '../identity/access.decorator.js';
 
 const sidQuery = {
   name: 'sid',

@@ -43,7 +43,8 @@ import {
 import { ApiRateLimitedResponse, LoginRoute } from '../identity/limited-route.decorator.js';
 import { SECOND_FACTOR_REQUIRED_HEADERS } from '../common/errors/second-factor-required.exception.js';
 import { SECOND_FACTOR_CODE_HEADER_DOC } from '../credentials/second-factor/dto/second-factor.dto.js';
-import { Access, Public } from '../common/decorators/route-access.decorator.js';
+import { Public } from '../common/decorators/route-access.decorator.js';
+import { Access } from '../identity/access.decorator.js';
 
 /** `duration` of the REST-auth API's tokens, as its document shows. */
 export const REST_AUTH_TOKEN_TTL_SECONDS = 600;

@@ -1,12 +1,15 @@
-import { Controller, Get } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { type CanActivate, Controller, Get, UseGuards } from '@nestjs/common';
+import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
 import { ModulesContainer } from '@nestjs/core';
 import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
 import {
+  isOpen,
   Public,
   ROUTE_ACCESS,
   type RouteAccess,
 } from '../../src/common/decorators/route-access.decorator.js';
+import { Access } from '../../src/identity/access.decorator.js';
+import { AccessGuard } from '../../src/identity/access.guard.js';
 import { undeclaredRoutes } from '../../src/identity/declared-access.check.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
@@ -16,6 +19,9 @@ interface DeclaredRoute {
   route: string;
   access: string;
   dialect: string;
+  declared: RouteAccess | undefined;
+  /** The route's guards in the order Nest runs them: its controller's, then its handler's. */
+  guards: unknown[];
 }
 
 /** Every route the app serves, with the access its handler or controller declares. */
@@ -36,11 +42,17 @@ function declaredRoutes(t: TestApp): DeclaredRoute[] {
           Reflect.getMetadata(ROUTE_ACCESS, metatype)) as RouteAccess | undefined;
         const config = Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as
           { dialect?: string } | undefined;
+        const guards = [
+          ...((Reflect.getMetadata(GUARDS_METADATA, metatype) as unknown[] | undefined) ?? []),
+          ...((Reflect.getMetadata(GUARDS_METADATA, handler) as unknown[] | undefined) ?? []),
+        ];
         for (const path of paths) {
           routes.push({
             route: `${method} /${prefix}/${path}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1'),
             access: access ? `${access.rule} by ${access.accepts.join(', ') || 'nothing'}` : 'NONE',
             dialect: config?.dialect ?? 'default',
+            declared: access,
+            guards,
           });
         }
       }
@@ -143,6 +155,37 @@ describe('Every route declares its access', () => {
       PUT /auth/forward/*                          proxy-rules by access-jwt, user-token, session, password       default
       "
     `);
+  });
+
+  it('puts the access guard ahead of the guards a route states below and above its declaration', () => {
+    class Below implements CanActivate {
+      canActivate = () => true;
+    }
+    class Above implements CanActivate {
+      canActivate = () => true;
+    }
+    class Guarded {
+      @UseGuards(Above)
+      @Access({ accepts: ['access-jwt'], rule: 'signed-in' })
+      @UseGuards(Below)
+      handle(): void {}
+    }
+    expect(Reflect.getMetadata(GUARDS_METADATA, Guarded.prototype.handle)).toEqual([
+      AccessGuard,
+      Below,
+      Above,
+    ]);
+  });
+
+  it('puts the access guard first on every route that takes a credential, and on no other', () => {
+    for (const { route, declared, guards } of declaredRoutes(t)) {
+      const letThrough = isOpen(declared!) && !declared!.before?.length;
+      expect(
+        guards.filter((guard) => guard === AccessGuard),
+        route,
+      ).toHaveLength(letThrough ? 0 : 1);
+      if (!letThrough) expect(guards[0], route).toBe(AccessGuard);
+    }
   });
 
   it('finds a route that declares nothing, which stops the start', () => {

@@ -86,12 +86,20 @@ export interface RouteAccess {
 export const ROUTE_ACCESS = 'gatehouse:route-access';
 
 /**
- * States a route's (or a controller's) access, which AccessGuard, the app's one guard of access,
- * enforces. Every route states one: the app does not start while a route does not
- * (DeclaredAccessCheck), and the guard refuses one that does not, so that a route added without
- * thought is never served.
+ * Whether a route lets every request through to itself: anyone may call it, the route checks
+ * whatever credential it takes (the logins, forward authentication, a credential change proved by
+ * password), so no guard reads a credential before it.
  */
-export const Access = (access: RouteAccess) => SetMetadata(ROUTE_ACCESS, access);
+export function isOpen(access: RouteAccess): boolean {
+  return (
+    access.rule === 'anyone' || access.rule === 'proxy-rules' || access.checkedByRoute === true
+  );
+}
 
-/** A route anyone may call with no credential: discovery, keys, health, metrics, lookups. */
-export const Public = () => Access({ accepts: [], rule: 'anyone' });
+/**
+ * A route anyone may call with no credential: discovery, keys, health, metrics, lookups. A route
+ * that takes a credential declares it with identity's `@Access`, which also puts the access guard
+ * on it.
+ */
+export const Public = () =>
+  SetMetadata(ROUTE_ACCESS, { accepts: [], rule: 'anyone' } satisfies RouteAccess);
