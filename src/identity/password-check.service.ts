@@ -283,8 +283,7 @@ export class PasswordCheckService implements OnModuleInit {
       if (lockedNow > 0) return refuseLocked(lockedNow);
       return fail('second-factor-wrong', { secondFactor: 'wrong' });
     }
-    const taken = proof.taken ?? null;
-    if (taken === null) {
+    if (proof.taken === undefined) {
       // No code was taken, so nothing has asked the lock since the password: it decides here.
       const lockedFor = event
         ? await this.lockout.lockedForSeconds(subject, now)
@@ -299,6 +298,7 @@ export class PasswordCheckService implements OnModuleInit {
       await this.audit.record(eventOf('failure', { reason: 'disabled' }));
       return null;
     }
+    const taken = proof.taken ?? null;
     if (event) return { user, taken, success: null };
     if (rehash) {
       await this.users.storeRehash(user, await this.hasher.hash(attempted.password!));
