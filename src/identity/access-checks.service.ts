@@ -28,7 +28,7 @@ import { ServiceClientsService } from '../credentials/service-clients/service-cl
 import type { User } from '../user-store/entities/user.entity.js';
 import { AddressLimitGuard } from './address-limit.guard.js';
 import { LoginLimiter } from './login-limiter.service.js';
-import { basicCredentials, bearerToken } from './request-credentials.js';
+import { basicCredentials, bearerToken, callerCredential } from './request-credentials.js';
 import { type Caller, TokenCheckService } from './token-check.service.js';
 
 /**
@@ -61,9 +61,6 @@ const SESSION_STRATEGIES: Record<SessionAccess['source'], string> = {
   'validate-path': 'session-in-validate-path',
 };
 
-/** Set on a request once its access is checked: a route's check runs once, however declared. */
-const CHECKED = Symbol('gatehouse:access-checked');
-
 /**
  * What AccessGuard, the app's one guard of access, does on each request it guards: it reads the
  * route's declaration (its handler's, else its controller's) and does what it says: which
@@ -91,9 +88,6 @@ export class AccessChecks {
   ) {}
 
   check(context: ExecutionContext): boolean | Promise<boolean> {
-    const request = context.switchToHttp().getRequest<{ [CHECKED]?: true }>();
-    if (request[CHECKED]) return true;
-    request[CHECKED] = true;
     const handler = context.getHandler();
     const controller = context.getClass();
     let byController = this.checks.get(handler);
@@ -153,7 +147,11 @@ export class AccessChecks {
   private caller({ admin, userToken }: { admin: boolean; userToken: boolean }): Check {
     return async (context) => {
       const request = context.switchToHttp().getRequest<CallerRequest>();
-      const caller = await this.tokenCheck.caller(this.tokenCheck.callerCredential(request), {
+      const credential = callerCredential(
+        request,
+        request.cookies?.[this.config.sessions.cookieName],
+      );
+      const caller = await this.tokenCheck.caller(credential, {
         userToken,
       });
       if (!caller) throw new UnauthorizedException(CALLER_REQUIRED);

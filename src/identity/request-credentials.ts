@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { INT32_MAX } from '../common/validation/positive-int.pipe.js';
-import { hasJwtShape } from '../credentials/access-tokens/jwt-shape.js';
+import { hasJwtShape, looksLikeJwt } from '../credentials/access-tokens/jwt-shape.js';
 
 /**
  * The one place a request's credentials are read: each kind, from where the APIs carry it.
@@ -8,6 +8,18 @@ import { hasJwtShape } from '../credentials/access-tokens/jwt-shape.js';
  */
 
 type Headers = Pick<FastifyRequest, 'headers'>;
+
+/** Longer than any token Gatehouse issues; anything longer is refused without parsing. */
+const MAX_TOKEN_LENGTH = 8_192;
+
+/**
+ * A credential as a request presented it, parsed once: a token's kind is told from its shape,
+ * and a session comes as its sid and secret, however the request carried them.
+ */
+export type PresentedCredential =
+  | { kind: 'access-jwt' | 'user-token'; token: string }
+  | { kind: 'session'; session: SessionCredential }
+  | { kind: 'other' };
 
 /**
  * The one credential of a request a proxy forwards, in the order forward authentication takes
@@ -178,4 +190,35 @@ function sidOfUri(uri: string): string | null {
   const query = uri.indexOf('?');
   if (query < 0) return null;
   return new URLSearchParams(uri.slice(query + 1)).get('sid');
+}
+
+/**
+ * A token as the Security API and introspection take it: an access JWT, a session's sid followed
+ * by its secret, or a user token.
+ */
+export function presentedToken(token: string): PresentedCredential {
+  if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return { kind: 'other' };
+  if (looksLikeJwt(token)) return { kind: 'access-jwt', token };
+  const session = sessionFromSidWithSecret(token);
+  return session ? { kind: 'session', session } : { kind: 'user-token', token };
+}
+
+/**
+ * The credential an administration or self-service request presents. One that carries an
+ * Authorization header is judged by it alone (a bad token is not rescued by a cookie): a Bearer
+ * access JWT or user token. Otherwise a session, its bare sid in X-Session-Id or `?sid=` and its
+ * secret `cookieSecret`, the session cookie's, never elsewhere (URLs and other headers end up in
+ * logs).
+ */
+export function callerCredential(
+  request: FastifyRequest,
+  cookieSecret: string | undefined,
+): PresentedCredential {
+  if (request.headers.authorization !== undefined) {
+    const token = bearerToken(request);
+    if (!token) return { kind: 'other' };
+    return { kind: looksLikeJwt(token) ? 'access-jwt' : 'user-token', token };
+  }
+  const session = sessionFromCookie(sessionIdOf(request), cookieSecret);
+  return session ? { kind: 'session', session } : { kind: 'other' };
 }

@@ -1,40 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
 import { UserTokensService } from '../credentials/user-tokens/user-tokens.service.js';
 import { AppConfig } from '../config/app-config.js';
 import { MetricsService, type TokenKind } from '../metrics/metrics.service.js';
-import {
-  bearerToken,
-  type SessionCredential,
-  sessionFromCookie,
-  sessionFromSidWithSecret,
-  sessionIdOf,
-} from './request-credentials.js';
+import { type PresentedCredential, presentedToken } from './request-credentials.js';
 import { SessionsService } from '../credentials/sessions/sessions.service.js';
 import { AccessTokensService } from '../credentials/access-tokens/access-tokens.service.js';
 import type { Privilege, User } from '../user-store/entities/user.entity.js';
+import type { CallerCredential } from '../user-store/user-credentials.service.js';
 import type { EpochSnapshot } from '../credentials/liveness/credential-state-cache.js';
-import { looksLikeJwt } from '../credentials/access-tokens/jwt-shape.js';
-
-/** Longer than any token Gatehouse issues; anything longer is refused without parsing. */
-const MAX_TOKEN_LENGTH = 8_192;
 
 export type CheckedKind = Exclude<TokenKind, 'other'>;
-
-/**
- * A credential as a request presented it, parsed once: a token's kind is told from its shape,
- * and a session comes as its sid and secret, however the request carried them.
- */
-export type PresentedCredential =
-  | { kind: 'access-jwt' | 'user-token'; token: string }
-  | { kind: 'session'; session: SessionCredential }
-  | { kind: 'other' };
-
-/** The credential a caller was authenticated with, so that "my other sessions" can spare it. */
-export type CallerCredential =
-  | { kind: 'jwt'; jti: string }
-  | { kind: 'user-token'; id: number }
-  | { kind: 'session'; id: number };
 
 /** The caller of an administration or self-service route: the user as stored now, and how. */
 export interface Caller {
@@ -82,7 +57,7 @@ export class TokenCheckService {
    * Counted for /metrics by kind and outcome; a check, not an event, so never audited.
    */
   async isValid(token: string, service: string): Promise<boolean> {
-    const credential = presented(token);
+    const credential = presentedToken(token);
     const valid = await this.isLive(credential, service);
     this.metrics.countTokenCheck(credential.kind, valid, service);
     return valid;
@@ -105,7 +80,7 @@ export class TokenCheckService {
     service: string,
     snapshot?: EpochSnapshot,
   ): Promise<CheckedIdentity | null> {
-    return this.identifyPresented(presented(token), service, snapshot);
+    return this.identifyPresented(presentedToken(token), service, snapshot);
   }
 
   /** identify() for a credential the caller has parsed already (forward auth's session). */
@@ -204,25 +179,6 @@ export class TokenCheckService {
     }
   }
 
-  /**
-   * The credential an administration or self-service request presents. One that carries an
-   * Authorization header is judged by it alone (a bad token is not rescued by a cookie): a Bearer
-   * access JWT or user token. Otherwise a session, its bare sid in X-Session-Id or `?sid=` and its
-   * secret in the session cookie, never elsewhere (URLs and other headers end up in logs).
-   */
-  callerCredential(request: FastifyRequest): PresentedCredential {
-    if (request.headers.authorization !== undefined) {
-      const token = bearerToken(request);
-      if (!token) return { kind: 'other' };
-      return { kind: looksLikeJwt(token) ? 'access-jwt' : 'user-token', token };
-    }
-    const session = sessionFromCookie(
-      sessionIdOf(request),
-      request.cookies?.[this.config.sessions.cookieName],
-    );
-    return session ? { kind: 'session', session } : { kind: 'other' };
-  }
-
   private userFields(
     user: User,
   ): Pick<CheckedIdentity, 'userId' | 'username' | 'privilege' | 'scope'> {
@@ -233,14 +189,6 @@ export class TokenCheckService {
       scope: user.scope ?? this.config.defaultScopes[user.privilege],
     };
   }
-}
-
-/** A token as the Security API and introspection take it: an access JWT, a session's sid and secret, or a user token. */
-function presented(token: string): PresentedCredential {
-  if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return { kind: 'other' };
-  if (looksLikeJwt(token)) return { kind: 'access-jwt', token };
-  const session = sessionFromSidWithSecret(token);
-  return session ? { kind: 'session', session } : { kind: 'user-token', token };
 }
 
 function seconds(date: Date): number {
