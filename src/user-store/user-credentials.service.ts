@@ -1,10 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, Not, Repository } from 'typeorm';
+import { type EntityManager, type FindOptionsWhere, Not, Repository } from 'typeorm';
 import { UserToken } from './entities/user-token.entity.js';
 import { Session } from './entities/session.entity.js';
-import type { CallerCredential } from '../identity/token-check.service.js';
 import type { SessionSummaryDto, UserTokenSummaryDto } from './dto/credential-summaries.dto.js';
+
+/** The credential a caller was authenticated with, so that "my other sessions" can spare it. */
+export type CallerCredential =
+  | { kind: 'jwt'; jti: string }
+  | { kind: 'user-token'; id: number }
+  | { kind: 'session'; id: number };
 
 export interface EndedCredentials {
   userTokens: number;
@@ -36,25 +41,13 @@ export class UserCredentialsService {
   }
 
   /** Deletes a user token (of `ownerId` only, when given); the deleted one, or null when there was none. */
-  async removeUserToken(id: number, ownerId?: number): Promise<UserToken | null> {
-    const token = await this.tokens.findOneBy({
-      id,
-      ...(ownerId !== undefined && { userId: ownerId }),
-    });
-    if (!token) return null;
-    const { affected } = await this.tokens.delete({ id });
-    return affected ? token : null;
+  removeUserToken(id: number, ownerId?: number): Promise<UserToken | null> {
+    return deleteOwned(this.tokens, id, ownerId);
   }
 
   /** Ends a session (of `ownerId` only, when given); the ended one, or null when there was none. */
-  async endSession(id: number, ownerId?: number): Promise<Session | null> {
-    const session = await this.sessions.findOneBy({
-      id,
-      ...(ownerId !== undefined && { userId: ownerId }),
-    });
-    if (!session) return null;
-    const { affected } = await this.sessions.delete({ id });
-    return affected ? session : null;
+  endSession(id: number, ownerId?: number): Promise<Session | null> {
+    return deleteOwned(this.sessions, id, ownerId);
   }
 
   /**
@@ -115,4 +108,17 @@ function toSessionSummary(session: Session): SessionSummaryDto {
     clientAddress: session.clientAddress,
     userAgent: session.userAgent,
   };
+}
+
+/** Deletes the row `id` (of `ownerId` only, when given); the deleted row, or null when there was none. */
+async function deleteOwned<T extends { id: number; userId: number }>(
+  repository: Repository<T>,
+  id: number,
+  ownerId?: number,
+): Promise<T | null> {
+  const where = { id, ...(ownerId !== undefined && { userId: ownerId }) } as FindOptionsWhere<T>;
+  const row = await repository.findOneBy(where);
+  if (!row) return null;
+  const { affected } = await repository.delete({ id } as FindOptionsWhere<T>);
+  return affected ? row : null;
 }

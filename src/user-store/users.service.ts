@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type EntityManager, In, Repository } from 'typeorm';
-import type { CallerCredential } from '../identity/token-check.service.js';
+import type { CallerCredential } from './user-credentials.service.js';
 import { type EndedCredentials, UserCredentialsService } from './user-credentials.service.js';
 import { Clock } from '../clock/clock.service.js';
 import { AppConfig } from '../config/app-config.js';
