@@ -41,7 +41,7 @@ export class PasswordOperationsService {
     return {
       hash: await this.hasher.hash(request.password),
       user: await this.sessions.describeUser(target),
-      ...genericResponse('OK', 'Password hashed'),
+      ...genericResponse('OK', 'Successfully hashed password'),
     };
   }
 

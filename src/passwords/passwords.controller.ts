@@ -60,7 +60,10 @@ export class PasswordsController {
   })
   @ApiQuery(sidQuery)
   @ApiCookieAuth('session')
-  @ApiCreatedResponse({ type: HashPasswordResponseDto, description: 'OK "Password hashed"' })
+  @ApiCreatedResponse({
+    type: HashPasswordResponseDto,
+    description: 'OK "Successfully hashed password"',
+  })
   @ApiUnauthorizedResponse({
     type: GenericResponseDto,
     description: 'FAILURE: no live session',

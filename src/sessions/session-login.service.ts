@@ -66,24 +66,24 @@ export class SessionLoginService {
   }
 
   /**
-   * SSO: the user named by the trusted proxy's header. FAILURE when SSO is off, the caller is not
-   * a trusted proxy or names no one; NOTFOUND when no enabled user has that name.
+   * SSO: the user named by the trusted proxy's header. Null, which the route answers NOTFOUND as
+   * the original does, whenever no one is logged in: SSO off, a caller that is not a trusted
+   * proxy, no name, or no enabled user of that name. One answer for all, so that an outsider
+   * learns nothing of the setup; the audit event keeps which it was.
    */
-  async withSso(
-    context: LoginContext,
-  ): Promise<{ outcome: 'FAILURE' | 'NOTFOUND' } | SessionLogin> {
+  async withSso(context: LoginContext): Promise<SessionLogin | null> {
     const { trustedProxies } = this.config.sso;
     const address = context.peerAddress?.replace(/^::ffff:/, '');
-    if (!address || !trustedProxies.includes(address) || !context.ssoUser) {
-      await this.recordLogin(context, 'sso', context.ssoUser ?? null, null, 'FAILURE');
-      return { outcome: 'FAILURE' };
+    if (!address || !trustedProxies.includes(address)) {
+      await this.recordLogin(context, 'sso', context.ssoUser ?? null, null, 'untrusted-caller');
+      return null;
     }
-    const user = await this.users.findByUsername(context.ssoUser);
+    const user = context.ssoUser ? await this.users.findByUsername(context.ssoUser) : null;
     if (!user?.enabled) {
-      await this.recordLogin(context, 'sso', context.ssoUser, null, 'NOTFOUND');
-      return { outcome: 'NOTFOUND' };
+      await this.recordLogin(context, 'sso', context.ssoUser ?? null, null, 'NOTFOUND');
+      return null;
     }
-    await this.recordLogin(context, 'sso', context.ssoUser, user);
+    await this.recordLogin(context, 'sso', context.ssoUser!, user);
     return this.open(user, context);
   }
 
@@ -114,7 +114,7 @@ export class SessionLoginService {
     const response: LoginResponseDto = {
       sid: String(session.id),
       user: await this.sessions.describeUser(user),
-      ...genericResponse('OK', secret ? 'Logged in' : 'Session re-used'),
+      ...genericResponse('OK', 'Successfully performed login'),
     };
     return { response, secret };
   }

@@ -4,6 +4,7 @@ import {
   Get,
   Header,
   HttpCode,
+  HttpStatus,
   ParseBoolPipe,
   Post,
   Query,
@@ -127,7 +128,7 @@ export class SessionsController {
   @ApiCreatedResponse({
     type: GenericResponseDto,
     headers: EXPIRED_SESSION_COOKIE_HEADER,
-    description: 'OK "Session ended" (or "All sessions ended")',
+    description: 'OK "Successfully logged out" (one session, or all of the user’s)',
   })
   @ApiBadRequestResponse({
     type: GenericResponseDto,
@@ -149,7 +150,7 @@ export class SessionsController {
   ): Promise<GenericResponse> {
     await this.sessions.end(session, allSessions ?? false);
     clearSessionCookie(reply, this.config);
-    return genericResponse('OK', allSessions ? 'All sessions ended' : 'Session ended');
+    return genericResponse('OK', 'Successfully logged out');
   }
 
   @Post('loginwithrsa')
@@ -188,19 +189,30 @@ export class SessionsController {
   @LoginRoute()
   @HttpCode(200)
   @Header('Content-Type', 'text/plain; charset=utf-8')
-  @ApiOperation({ summary: 'Perform a login with SSO: the user named by a trusted proxy’s header' })
+  @ApiOperation({
+    summary: 'Perform a login with SSO: the user named by a trusted proxy’s header',
+    description: ORIGINAL_STATUSES,
+  })
   @ApiProduces('text/plain')
   @ApiOkResponse({
-    description: 'The new SID (with the session cookie), or NOTFOUND, or FAILURE',
+    description: 'The new SID, with the session cookie',
     schema: { type: 'string', example: '12345' },
     headers: SESSION_COOKIE_HEADER,
+  })
+  @ApiUnauthorizedResponse({
+    description:
+      'NOTFOUND: SSO is off (no SSO_TRUSTED_PROXIES), the caller is not a trusted proxy, or the header names no enabled user',
+    content: { 'text/plain': { schema: { type: 'string', example: 'NOTFOUND' } } },
   })
   async ssoLogin(
     @Req() request: LoginRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     const login = await this.sessionLogin.withSso(loginContextOf(request, this.config));
-    if ('outcome' in login) return login.outcome;
+    if (!login) {
+      reply.code(HttpStatus.UNAUTHORIZED);
+      return 'NOTFOUND';
+    }
     if (login.secret) setSessionCookie(reply, this.config, login.secret);
     return login.response.sid;
   }

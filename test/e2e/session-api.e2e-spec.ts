@@ -40,6 +40,9 @@ type ResponseCode = 'OK' | 'NOTFOUND' | 'INVALIDDATA' | 'FAILURE' | 'PERMISSION'
 const WRONG_CREDENTIALS = 'Did not find a user with given credentials';
 const INVALID_SID = 'Invalid SID given';
 const VALIDATED = 'Successfully validated given SID';
+const LOGGED_IN = 'Successfully performed login';
+const LOGGED_OUT = 'Successfully logged out';
+const HASHED = 'Successfully hashed password';
 
 interface Registered {
   id: number;
@@ -305,12 +308,21 @@ function ssoLogin(
   return req;
 }
 
-/** An SSO answer: 200 text/plain with exactly `text`, or a sid when `text` is a RegExp. */
-function expectSsoAnswer(res: Response, text: string | RegExp): void {
+/** An SSO answer: 200 text/plain with a sid, and the session cookie. */
+function expectSsoAnswer(res: Response, sid: RegExp): void {
   expect(res.status).toBe(200);
   expect(res.headers['content-type']).toMatch(/^text\/plain/);
-  if (typeof text === 'string') expect(res.text).toBe(text);
-  else expect(res.text).toMatch(text);
+  expect(res.text).toMatch(sid);
+}
+
+/**
+ * An SSO refusal, whatever its reason: text/plain NOTFOUND, as the original answers, at `status`
+ * (401, or 200 with SESSION_API_HTTP_STATUS=original), and no cookie.
+ */
+function expectSsoRefused(res: Response, status = 401): void {
+  expect({ status: res.status, text: res.text }).toEqual({ status, text: 'NOTFOUND' });
+  expect(res.headers['content-type']).toMatch(/^text\/plain/);
+  expect(res.headers['set-cookie']).toBeUndefined();
 }
 
 async function sessionCount(t: TestApp, userId: number): Promise<number> {
@@ -441,6 +453,7 @@ describe('Session API', () => {
         { sid: session.sid, cookie: session.secret },
       );
       expectEnvelope(res, 201, 'OK', { keys: ['sid', 'user'] });
+      expect(res.body.responseInfo.responseMessage).toBe(LOGGED_IN);
       expect(res.body.sid).toBe(session.sid);
       expect(res.headers['set-cookie']).toBeUndefined();
       expectSessionUser(withSortedGroups(res.body.user), aliceProfile);
@@ -756,6 +769,7 @@ describe('Session API', () => {
       const bobs = await loginSession(t, bob);
       const res = await logout(t, sessions[1].sid, sessions[1].secret, 'true');
       expectEnvelope(res, 201, 'OK');
+      expect(res.body.responseInfo.responseMessage).toBe(LOGGED_OUT);
       expectClearedCookie(res);
       for (const session of sessions) await expectDead(t, session);
       expect(await sessionCount(t, user.id)).toBe(0);
@@ -1133,27 +1147,21 @@ describe('Session API', () => {
     );
 
     it.each(['/auth/login', '/auth/ssologin'] as const)(
-      '%s answers NOTFOUND for an unknown or disabled user',
+      '%s answers 401 NOTFOUND for an unknown or disabled user',
       async (path) => {
         const disabled = await registerUser(t, {}, uniqueName('sso-disabled'));
         await disable(t, disabled.id);
         for (const name of ['nobody-by-that-name', disabled.username]) {
-          const res = await ssoLogin(t, path, { 'X-Remote-User': name });
-          expectSsoAnswer(res, 'NOTFOUND');
-          expect(res.headers['set-cookie']).toBeUndefined();
+          expectSsoRefused(await ssoLogin(t, path, { 'X-Remote-User': name }));
         }
       },
     );
 
     it.each(['/auth/login', '/auth/ssologin'] as const)(
-      '%s answers FAILURE without the header, or with another header',
+      '%s answers 401 NOTFOUND without the header, or with another header',
       async (path) => {
         const cases: Record<string, string>[] = [{}, { 'X-Forwarded-User': bob.username }];
-        for (const headers of cases) {
-          const res = await ssoLogin(t, path, headers);
-          expectSsoAnswer(res, 'FAILURE');
-          expect(res.headers['set-cookie']).toBeUndefined();
-        }
+        for (const headers of cases) expectSsoRefused(await ssoLogin(t, path, headers));
       },
     );
   });
@@ -1479,9 +1487,7 @@ describe('Session API with its cookie, SSO header and global prefix configured',
     expectSsoAnswer(res, SID);
     const secret = expectSessionCookie(res, NAME, true);
     expectEnvelope(await validate(t, `${res.text}${secret}`), 200, 'OK', { keys: ['user'] });
-    const old = await ssoLogin(t, '/auth/login', { 'X-Remote-User': user.username });
-    expectSsoAnswer(old, 'FAILURE');
-    expect(old.headers['set-cookie']).toBeUndefined();
+    expectSsoRefused(await ssoLogin(t, '/auth/login', { 'X-Remote-User': user.username }));
   });
 });
 
@@ -1502,18 +1508,14 @@ describe('Session API: SSO from an untrusted address (behind a trusted load bala
   afterAll(() => t.close());
 
   it.each(['/auth/login', '/auth/ssologin'] as const)(
-    '%s answers FAILURE to a caller that is not a trusted proxy, whatever it claims',
+    '%s answers 401 NOTFOUND to a caller that is not a trusted proxy, whatever it claims',
     async (path) => {
       const cases: Record<string, string>[] = [
         { 'X-Remote-User': user.username },
         { 'X-Remote-User': user.username, 'X-Forwarded-For': '10.0.0.1' },
         { 'X-Remote-User': user.username, 'X-Real-IP': '10.0.0.1', Forwarded: 'for=10.0.0.1' },
       ];
-      for (const headers of cases) {
-        const res = await ssoLogin(t, path, headers);
-        expectSsoAnswer(res, 'FAILURE');
-        expect(res.headers['set-cookie']).toBeUndefined();
-      }
+      for (const headers of cases) expectSsoRefused(await ssoLogin(t, path, headers));
       expect(await sessionCount(t, user.id)).toBe(0);
     },
   );
@@ -1591,11 +1593,9 @@ describe('Session API: password operations throttled (PASSWORD_OPS_PER_MINUTE=4,
     expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(60);
   });
 
-  it('answers SSO with FAILURE while SSO_TRUSTED_PROXIES is unset', async () => {
+  it('answers SSO with 401 NOTFOUND while SSO_TRUSTED_PROXIES is unset, as the original', async () => {
     for (const path of ['/auth/login', '/auth/ssologin'] as const) {
-      const res = await ssoLogin(t, path, { 'X-Remote-User': user.username });
-      expectSsoAnswer(res, 'FAILURE');
-      expect(res.headers['set-cookie']).toBeUndefined();
+      expectSsoRefused(await ssoLogin(t, path, { 'X-Remote-User': user.username }));
     }
   });
 });
@@ -1662,6 +1662,7 @@ const CONTRACT: ContractCase[] = [
     name: 'a password login',
     status: 201,
     code: 'OK',
+    message: LOGGED_IN,
     keys: ['sid', 'user'],
     send: (f) => sessionLogin(f.t, { login: f.user.username, password: PASSWORD }),
   },
@@ -1686,9 +1687,23 @@ const CONTRACT: ContractCase[] = [
     send: (f) => sessionLogin(f.t, { login: 42, password: PASSWORD }),
   },
   {
+    name: 'a login re-using its session (?sid= with the cookie)',
+    status: 201,
+    code: 'OK',
+    message: LOGGED_IN,
+    keys: ['sid', 'user'],
+    send: (f) =>
+      sessionLogin(
+        f.t,
+        { login: f.user.username, password: PASSWORD },
+        { sid: f.session.sid, cookie: f.session.secret },
+      ),
+  },
+  {
     name: 'an RSA login',
     status: 201,
     code: 'OK',
+    message: LOGGED_IN,
     keys: ['sid', 'user'],
     send: (f) => rsaLogin(f.t, rsaLoginBody(f.user.username, f.privateKey)),
   },
@@ -1735,6 +1750,7 @@ const CONTRACT: ContractCase[] = [
     name: 'hashpassword',
     status: 201,
     code: 'OK',
+    message: HASHED,
     keys: ['hash', 'user'],
     send: (f) => hashPassword(f.t, f.session, { password: 'a-new-password-1', userId: f.user.id }),
   },
@@ -1805,9 +1821,21 @@ const CONTRACT: ContractCase[] = [
     name: 'a logout',
     status: 201,
     code: 'OK',
+    message: LOGGED_OUT,
     send: async (f) => {
       const ending = await ssoSession(f.t, f.user.username);
       return logout(f.t, ending.sid, ending.secret);
+    },
+  },
+  {
+    name: 'a logout of all the user’s sessions',
+    status: 201,
+    code: 'OK',
+    message: LOGGED_OUT,
+    send: async (f) => {
+      const other = await registerUser(f.t, {}, uniqueName('all-sessions'));
+      const ending = await ssoSession(f.t, other.username);
+      return logout(f.t, ending.sid, ending.secret, 'true');
     },
   },
 ];
@@ -1847,9 +1875,14 @@ describe.each([
     },
   );
 
-  it('answers SSO as text/plain 200 either way', async () => {
-    expectSsoAnswer(await ssoLogin(f.t, '/auth/login', { 'X-Remote-User': 'nobody' }), 'NOTFOUND');
-  });
+  it.each(['/auth/login', '/auth/ssologin'] as const)(
+    'answers SSO at %s in text/plain: the sid, or NOTFOUND for no user named',
+    async (path) => {
+      expectSsoAnswer(await ssoLogin(f.t, path, { 'X-Remote-User': f.user.username }), SID);
+      expectSsoRefused(await ssoLogin(f.t, path, { 'X-Remote-User': 'nobody' }), statusOf(401));
+      expectSsoRefused(await ssoLogin(f.t, path, {}), statusOf(401));
+    },
+  );
 
   it('leaves the other APIs at their own statuses, the shared login’s Basic form included', async () => {
     const token = await f.t
@@ -1879,4 +1912,26 @@ describe.each([
     expectFailure(res, 429, 'FAILURE');
     expect(res.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
   });
+});
+
+describe.each([
+  ['meaningful', 401],
+  ['original', 200],
+] as const)('Session API: SSO off, with SESSION_API_HTTP_STATUS=%s', (setting, refusedStatus) => {
+  let t: TestApp;
+  let user: Registered;
+
+  beforeAll(async () => {
+    t = await startTestApp({ SESSION_API_HTTP_STATUS: setting });
+    user = await registerUser(t, {}, uniqueName('sso-off'));
+  });
+  afterAll(() => t.close());
+
+  it.each(['/auth/login', '/auth/ssologin'] as const)(
+    'answers %s with NOTFOUND, as the original, and opens no session',
+    async (path) => {
+      expectSsoRefused(await ssoLogin(t, path, { 'X-Remote-User': user.username }), refusedStatus);
+      expect(await sessionCount(t, user.id)).toBe(0);
+    },
+  );
 });
