@@ -11,6 +11,7 @@ import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { RequestLogController } from './common/logging/request-log-controller.js';
 import { acceptFormBodies } from './common/form-body.js';
+import { optionsStatusOf } from './common/dialects/dialects.js';
 import { acceptNdjsonBodies } from './common/ndjson-body.js';
 import { createRootLogger, nestLoggerParams, requestIdOf } from './common/logging/root-logger.js';
 import { jsonBodyProblem } from './common/validation/json-body-shape.js';
@@ -89,24 +90,28 @@ function corsOptions(origins: string[]): FastifyCorsOptions {
 }
 
 /**
- * OPTIONS on every path that has routes answers 204 with `Allow` naming its methods, before any
- * guard runs, so that it is never a challenge nor a 404 (RFC 9110 §9.3.7). The routes are
- * collected as they are registered; the returned function adds the OPTIONS routes, once Nest has
- * registered its own and before the server is ready.
+ * OPTIONS on every path that has routes answers with `Allow` naming its methods, before any guard
+ * runs, so that it is never a challenge nor a 404 (RFC 9110 §9.3.7): 204, or the status its API's
+ * original answers (optionsStatusOf). The routes are collected as they are registered; the
+ * returned function adds the OPTIONS routes, once Nest has registered its own and before the
+ * server is ready.
  */
 function answerOptionsOnEveryPath(fastify: FastifyInstance): () => void {
   const methodsByPath = new Map<string, Set<string>>();
+  const statusByPath = new Map<string, number>();
   fastify.addHook('onRoute', (route) => {
     const methods = methodsByPath.get(route.url) ?? new Set<string>();
     for (const method of [route.method].flat()) methods.add(method);
     methodsByPath.set(route.url, methods);
+    statusByPath.set(route.url, optionsStatusOf(route.config));
   });
   return () => {
     for (const [path, methods] of methodsByPath) {
       if (methods.has('OPTIONS')) continue;
       const allow = [...methods, 'OPTIONS'].join(', ');
+      const status = statusByPath.get(path)!;
       fastify.options(path, (_request, reply) => {
-        reply.code(204).header('Allow', allow).send();
+        reply.code(status).header('Allow', allow).send();
       });
     }
   };

@@ -13,8 +13,10 @@ import {
 import {
   ApiBadRequestResponse,
   ApiBasicAuth,
+  ApiConsumes,
   ApiHeader,
   ApiForbiddenResponse,
+  ApiNotFoundResponse,
   ApiCreatedResponse,
   ApiOkResponse,
   ApiOperation,
@@ -22,13 +24,16 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentUser } from '../common/decorators/current-user.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
+import { FORM, type FormRouteConfig } from '../common/form-body.js';
 import { PositiveIntPipe } from '../common/validation/positive-int.pipe.js';
 import { AccessTokensService } from '../credentials/access-tokens/access-tokens.service.js';
 import { CreateUserDto } from '../user-store/dto/create-user.dto.js';
 import { PublicKeyDto } from './dto/public-key.dto.js';
+import { NO_SUCH_URL, UserIdPipe } from './user-id.pipe.js';
 import {
   ResourceResponseDto,
   TokenResponseDto,
@@ -115,12 +120,16 @@ export class UsersController {
     strategy: 'basic-or-token',
     before: ['password-ops-limit'],
   })
+  // The fork the document was copied from reads request.form before the JSON.
+  @RouteConfig({ form: true } satisfies FormRouteConfig)
   @ApiRateLimitedResponse()
   @ApiOperation({
     summary: 'Register a new user',
     description:
-      'Open to anyone unless REGISTRATION_OPEN=false; then only an admin, by Basic credentials, may add users.',
+      'Open to anyone unless REGISTRATION_OPEN=false; then only an admin, by Basic credentials, may add users. ' +
+      'The body is JSON or an HTML form (application/x-www-form-urlencoded) of the same fields, validated alike.',
   })
+  @ApiConsumes('application/json', FORM)
   @ApiSecurity({})
   @ApiBasicAuth('basic')
   @ApiHeader(SECOND_FACTOR_CODE_HEADER_DOC)
@@ -168,7 +177,11 @@ export class UsersController {
   @ApiOperation({ summary: 'Return a user' })
   @ApiOkResponse({ type: UsernameResponseDto })
   @ApiBadRequestResponse(failure('Bad Request', 'No user has this id'))
-  async findOne(@Param('id', PositiveIntPipe) id: number): Promise<UsernameResponseDto> {
+  @ApiNotFoundResponse({
+    ...failure('Not Found', NO_SUCH_URL),
+    description: 'The id is not a number (digits only), as Flask’s <int:id> route answers',
+  })
+  async findOne(@Param('id', UserIdPipe) id: number): Promise<UsernameResponseDto> {
     const user = await this.users.findById(id);
     if (!user) throw new BadRequestException('No user has this id');
     return { username: user.username };

@@ -201,7 +201,7 @@ export interface paths {
     put?: never;
     /**
      * Register a new user
-     * @description Open to anyone unless REGISTRATION_OPEN=false; then only an admin, by Basic credentials, may add users.
+     * @description Open to anyone unless REGISTRATION_OPEN=false; then only an admin, by Basic credentials, may add users. The body is JSON or an HTML form (application/x-www-form-urlencoded) of the same fields, validated alike.
      */
     post: operations['UsersController_register'];
     delete?: never;
@@ -288,7 +288,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Perform a login with SSO: the user named by a trusted proxy’s header */
+    /**
+     * Perform a login with SSO: the user named by a trusted proxy’s header
+     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     */
     get: operations['SessionsController_ssoLogin[0]'];
     put?: never;
     /**
@@ -420,7 +423,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Perform a login with SSO: the user named by a trusted proxy’s header */
+    /**
+     * Perform a login with SSO: the user named by a trusted proxy’s header
+     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     */
     get: operations['SessionsController_ssoLogin[1]'];
     put?: never;
     post?: never;
@@ -2762,6 +2768,7 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': components['schemas']['CreateUserDto'];
+        'application/x-www-form-urlencoded': components['schemas']['CreateUserDto'];
       };
     };
     responses: {
@@ -2895,6 +2902,18 @@ export interface operations {
                 /** @example '/auth/validate/%C0%AE' is not a valid url component */
                 message: string;
               };
+        };
+      };
+      /** @description The id is not a number (digits only), as Flask’s <int:id> route answers */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            error: string;
+            message: string;
+          };
         };
       };
       /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
@@ -3164,11 +3183,20 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The new SID (with the session cookie), or NOTFOUND, or FAILURE */
+      /** @description The new SID, with the session cookie */
       200: {
         headers: {
           /** @description The session secret: GCN_SESSION_SECRET (or SESSION_COOKIE_NAME) = 64 hex characters; HttpOnly, SameSite=Lax, Path=/, Secure when COOKIE_SECURE */
           'Set-Cookie'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'text/plain': string;
+        };
+      };
+      /** @description NOTFOUND: SSO is off (no SSO_TRUSTED_PROXIES), the caller is not a trusted proxy, or the header names no enabled user */
+      401: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -3620,7 +3648,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description OK "Session ended" (or "All sessions ended") */
+      /** @description OK "Successfully logged out" (one session, or all of the user’s) */
       201: {
         headers: {
           /** @description The session cookie, expired */
@@ -3798,11 +3826,20 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The new SID (with the session cookie), or NOTFOUND, or FAILURE */
+      /** @description The new SID, with the session cookie */
       200: {
         headers: {
           /** @description The session secret: GCN_SESSION_SECRET (or SESSION_COOKIE_NAME) = 64 hex characters; HttpOnly, SameSite=Lax, Path=/, Secure when COOKIE_SECURE */
           'Set-Cookie'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'text/plain': string;
+        };
+      };
+      /** @description NOTFOUND: SSO is off (no SSO_TRUSTED_PROXIES), the caller is not a trusted proxy, or the header names no enabled user */
+      401: {
+        headers: {
           [name: string]: unknown;
         };
         content: {
@@ -3850,7 +3887,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description OK "Password hashed" */
+      /** @description OK "Successfully hashed password" */
       201: {
         headers: {
           [name: string]: unknown;

@@ -1,5 +1,6 @@
 import { PATH_METADATA } from '@nestjs/common/constants.js';
 import { RouteConfig } from '@nestjs/platform-fastify';
+import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
 import type { DialectName } from '../dialects/dialects.js';
 
 export interface GatehouseRouteConfig {
@@ -22,7 +23,12 @@ export function Dialect(dialect: DialectName): ClassDecorator {
       ) {
         continue;
       }
-      RouteConfig({ dialect } satisfies GatehouseRouteConfig)(prototype, key, descriptor);
+      // Beside what the route's own @RouteConfig says (a form body, say), which it would replace.
+      const own: object | undefined = Reflect.getMetadata(
+        FASTIFY_ROUTE_CONFIG_METADATA,
+        descriptor.value,
+      );
+      RouteConfig({ dialect, ...own } satisfies GatehouseRouteConfig)(prototype, key, descriptor);
     }
   };
 }

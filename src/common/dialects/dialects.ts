@@ -1,3 +1,4 @@
+import { HttpStatus } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { GatehouseRouteConfig } from '../decorators/dialect.decorator.js';
 import { defaultDialect } from './default.dialect.js';
@@ -35,4 +36,10 @@ export type DialectName = keyof typeof dialects;
 export function dialectOf(request: FastifyRequest): ErrorDialect {
   const name = (request.routeOptions?.config as GatehouseRouteConfig | undefined)?.dialect;
   return name === 'login' ? loginFormDialect(request) : dialects[name ?? 'default'];
+}
+
+/** The status of `OPTIONS` on a path with a route of this Fastify route config: its API's. */
+export function optionsStatusOf(routeConfig: unknown): number {
+  const name = (routeConfig as GatehouseRouteConfig | undefined)?.dialect;
+  return (name && dialects[name].optionsStatus) || HttpStatus.NO_CONTENT;
 }

@@ -13,6 +13,8 @@ export interface ErrorReply {
 export interface ErrorDialect {
   /** `nowMs`: the Clock's time, for the answers that carry one. */
   reply(error: HttpException, request: FastifyRequest, nowMs: number): ErrorReply;
+  /** The status of `OPTIONS` on the API's paths where its original answers other than 204. */
+  optionsStatus?: number;
 }
 
 export function errorMessage(error: HttpException): string {

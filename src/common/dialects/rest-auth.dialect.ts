@@ -11,6 +11,8 @@ import { errorMessage, type ErrorDialect } from './error-dialect.js';
  * document names.
  */
 export const restAuthDialect: ErrorDialect = {
+  // Flask answers OPTIONS itself, 200 with Allow, and the fork's own test asserts it.
+  optionsStatus: HttpStatus.OK,
   reply(error: HttpException) {
     if (error instanceof UsernameTakenError) {
       return {

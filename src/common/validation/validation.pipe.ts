@@ -14,8 +14,11 @@ class GatehouseValidationPipe extends ValidationPipe {
   private readonly quickChecks = new Map<Function, StringFieldsCheck | null>();
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    // Bodies are refused as they are parsed; a query reaches a route only through here. (Path
-    // parameters are each read by their own pattern, which no NUL passes: ids, sids, client ids.)
+    // Bodies are refused as they are parsed; a query reaches a route only through here. Path
+    // parameters are each read by their own pattern, which no NUL passes (ids, sids, client ids),
+    // from the text as it came: the pipe's conversion of a `number` parameter would hand them
+    // '1e3' as 1000 and '0x10' as 16.
+    if (metadata.type === 'param') return value;
     if (metadata.type === 'query') refuseNul(value, metadata);
     const check =
       metadata.type === 'body' && metadata.metatype && isPlainObject(value)
