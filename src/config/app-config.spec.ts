@@ -35,7 +35,7 @@ describe('loadAppConfig', () => {
       auditRetentionDays: 90,
       purgeIntervalSeconds: 3_600,
       requestTimeoutMs: 30_000,
-      sessionApiHttpStatus: 'meaningful',
+      sessionApiHttpStatus: 'semantic',
     });
   });
 
@@ -66,6 +66,15 @@ describe('loadAppConfig', () => {
       databaseUrl: 'postgres://postgres@127.0.0.1:5432/test',
     });
   });
+
+  it.each(['semantic', 'meaningful'])(
+    'reads SESSION_API_HTTP_STATUS=%s as the semantic statuses (meaningful: its earlier name)',
+    (mode) => {
+      expect(loadAppConfig({ SESSION_API_HTTP_STATUS: mode }).sessionApiHttpStatus).toBe(
+        'semantic',
+      );
+    },
+  );
 
   it('reads CORS_ORIGINS as a list of origins, none by default', () => {
     expect(loadAppConfig({}).corsOrigins).toEqual([]);
@@ -139,7 +148,7 @@ describe('loadAppConfig', () => {
     ],
     [
       { SESSION_API_HTTP_STATUS: '200' },
-      "SESSION_API_HTTP_STATUS must be meaningful or original, got '200'",
+      "SESSION_API_HTTP_STATUS must be semantic or original, got '200'",
     ],
   ])('says what a variable expects and what it got: %o', (env, message) => {
     expect(errorFor(env)).toBe(`Invalid configuration: ${message}`);

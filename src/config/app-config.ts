@@ -118,11 +118,14 @@ class EnvironmentVariables {
     'GCN_SESSION_SECRET';
   @WholeNumber({ min: 1, unit: 'seconds' }) SESSION_IDLE_TIMEOUT = 3_600;
   @WholeNumber({ min: 1, unit: 'seconds' }) SESSION_ABSOLUTE_TIMEOUT = 86_400;
+  // `meaningful` was this mode's name in earlier releases: a deployment that still sets it keeps
+  // its statuses rather than failing to start.
+  @Transform(({ value }) => (value === 'meaningful' ? 'semantic' : value))
   @IsIn(SESSION_API_HTTP_STATUSES, {
     message: ({ value }) =>
-      `SESSION_API_HTTP_STATUS must be meaningful or original, got '${JSON.stringify(String(value)).slice(1, -1)}'`,
+      `SESSION_API_HTTP_STATUS must be semantic or original, got '${JSON.stringify(String(value)).slice(1, -1)}'`,
   })
-  SESSION_API_HTTP_STATUS: SessionApiHttpStatus = 'meaningful';
+  SESSION_API_HTTP_STATUS: SessionApiHttpStatus = 'semantic';
   @WholeNumber({ min: 1 }) PASSWORD_OPS_PER_MINUTE = 30;
   @WholeNumber({ min: 1 }) LOGIN_ATTEMPTS_PER_MINUTE = 60;
   @WholeNumber({ min: 1, unit: 'seconds' }) LOCKOUT_BASE_SECONDS = 30;

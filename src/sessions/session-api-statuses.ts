@@ -16,7 +16,7 @@ import { AppConfig } from '../config/app-config.js';
 
 /** What every session-API operation's document says of SESSION_API_HTTP_STATUS. */
 export const ORIGINAL_STATUSES =
-  'The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.';
+  'The statuses shown are the default (SESSION_API_HTTP_STATUS=semantic); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.';
 
 /**
  * SESSION_API_HTTP_STATUS=original: every answer of the session API, success or failure, goes
@@ -33,7 +33,7 @@ export class SessionApiStatuses implements OnModuleInit {
   onModuleInit(): void {
     const mode = this.config.sessionApiHttpStatus;
     // The statuses Nest and the dialect set are the meaningful ones already.
-    if (mode === 'meaningful') return;
+    if (mode === 'semantic') return;
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onSend', (request, reply, payload, done) => {
       if (dialectOf(request) === sessionDialect) {

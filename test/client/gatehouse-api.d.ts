@@ -290,13 +290,13 @@ export interface paths {
     };
     /**
      * Perform a login with SSO: the user named by a trusted proxy’s header
-     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=semantic); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
      */
     get: operations['SessionsController_ssoLogin[0]'];
     put?: never;
     /**
      * Log in: Basic credentials for a userToken, or a JSON {login, password} for a session
-     * @description Session form: The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     * @description Session form: The statuses shown are the default (SESSION_API_HTTP_STATUS=semantic); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
      */
     post: operations['LoginController_login'];
     delete?: never;
@@ -365,7 +365,7 @@ export interface paths {
     };
     /**
      * Validate the given SID (sid followed by its secret, or sid with the cookie)
-     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=semantic); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
      */
     get: operations['SessionsController_validate'];
     put?: never;
@@ -387,7 +387,7 @@ export interface paths {
     put?: never;
     /**
      * Do a logout for the current session (or all sessions of its user)
-     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=semantic); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
      */
     post: operations['SessionsController_logout'];
     delete?: never;
@@ -407,7 +407,7 @@ export interface paths {
     put?: never;
     /**
      * Perform a login based on an RSA signature of username:salt:expirationTimestamp
-     * @description expirationTimestamp is in seconds since the epoch (a value of 10^11 or more is read as milliseconds), in the future and at most 10 minutes away; the signature covers it as sent. Each salt is accepted once per user. The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     * @description expirationTimestamp is in seconds since the epoch (a value of 10^11 or more is read as milliseconds), in the future and at most 10 minutes away; the signature covers it as sent. Each salt is accepted once per user. The statuses shown are the default (SESSION_API_HTTP_STATUS=semantic); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
      */
     post: operations['SessionsController_loginWithRsa'];
     delete?: never;
@@ -425,7 +425,7 @@ export interface paths {
     };
     /**
      * Perform a login with SSO: the user named by a trusted proxy’s header
-     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=semantic); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
      */
     get: operations['SessionsController_ssoLogin[1]'];
     put?: never;
@@ -447,7 +447,7 @@ export interface paths {
     put?: never;
     /**
      * Create a hash of the given password for the given user (own user, or any as admin)
-     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=semantic); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
      */
     post: operations['PasswordsController_hashPassword'];
     delete?: never;
@@ -467,7 +467,7 @@ export interface paths {
     put?: never;
     /**
      * Checks if the given password matches the given hash (OK or FAILURE)
-     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=semantic); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
      */
     post: operations['PasswordsController_matchPassword'];
     delete?: never;
@@ -485,7 +485,7 @@ export interface paths {
     };
     /**
      * Returns the global prefix (in responseInfo.responseMessage, and in property)
-     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=meaningful); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
+     * @description The statuses shown are the default (SESSION_API_HTTP_STATUS=semantic); with SESSION_API_HTTP_STATUS=original every answer but a 429 is HTTP 200, with the same body, as the original server answers.
      */
     get: operations['PasswordsController_globalPrefix'];
     put?: never;

@@ -1647,7 +1647,7 @@ async function ssoSession(t: TestApp, username: string): Promise<Session> {
 
 interface ContractCase {
   name: string;
-  /** The status by default (meaningful); `original` answers 200 instead. */
+  /** The status by default (semantic); `original` answers 200 instead. */
   status: number;
   code: ResponseCode;
   /** The response message, where the README's table words it. */
@@ -1841,7 +1841,7 @@ const CONTRACT: ContractCase[] = [
 ];
 
 describe.each([
-  ['meaningful', (status: number) => status],
+  ['semantic', (status: number) => status],
   ['original', () => 200],
 ] as const)('Session API with SESSION_API_HTTP_STATUS=%s', (setting, statusOf) => {
   let f: ContractFixture;
@@ -1915,7 +1915,7 @@ describe.each([
 });
 
 describe.each([
-  ['meaningful', 401],
+  ['semantic', 401],
   ['original', 200],
 ] as const)('Session API: SSO off, with SESSION_API_HTTP_STATUS=%s', (setting, refusedStatus) => {
   let t: TestApp;

@@ -52,18 +52,18 @@ export const sessionDialect: ErrorDialect = {
 };
 
 /** SESSION_API_HTTP_STATUS: the statuses the session API answers with. */
-export const SESSION_API_HTTP_STATUSES = ['meaningful', 'original'] as const;
+export const SESSION_API_HTTP_STATUSES = ['semantic', 'original'] as const;
 export type SessionApiHttpStatus = (typeof SESSION_API_HTTP_STATUSES)[number];
 
 /**
  * The status a session-API answer goes out with, given `status`, the one its situation calls for.
- * `meaningful` keeps it, so that a client that reads only the status fails closed. `original`
+ * `semantic` keeps it, so that a client that reads only the status fails closed. `original`
  * answers 200, successes included, as the original server does, for clients written against it
  * (the verdict is in `responseCode` either way) — all but the limiter's 429: the original had no
  * limiter, so no client of it relies on a 200 there, and a 200 would hide from clients, proxies
  * and monitoring that they are being throttled, Retry-After included.
  */
 export function sessionApiStatus(status: number, mode: SessionApiHttpStatus): number {
-  if (mode === 'meaningful' || status === HttpStatus.TOO_MANY_REQUESTS) return status;
+  if (mode === 'semantic' || status === HttpStatus.TOO_MANY_REQUESTS) return status;
   return HttpStatus.OK;
 }
