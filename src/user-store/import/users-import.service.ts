@@ -260,6 +260,7 @@ export class UsersImportService {
       if (!options.dryRun) await this.record(options, summary, finished);
     }
   }
+
   /** A line as it will be written, why it is refused, or null for a blank line. */
   private check(line: NdjsonLine): LineReading {
     const refusal = (field: string | null, message: string) => ({
