@@ -310,7 +310,7 @@ async function measureImport(bcryptCost: number): Promise<Row> {
   const started = performance.now();
   const { stdout } = await run(['users:import', file]);
   const seconds = (performance.now() - started) / 1000;
-  const expected = `imported ${IMPORT_USERS}, skipped 0, refused 0`;
+  const expected = `created ${IMPORT_USERS}, updated 0, unchanged 0, skipped 0, refused 0`;
   const errors = stdout.trim() === expected ? 0 : 1;
   if (errors) log(`users:import answered ${JSON.stringify(stdout.trim())}, not ${expected}`);
   log(`imported ${IMPORT_USERS} users in ${seconds.toFixed(1)} s`);

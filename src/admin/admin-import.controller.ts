@@ -38,6 +38,7 @@ import { Actor, type RequestActor } from '../identity/request-actor.decorator.js
 import { ImportUserLineDto } from '../user-store/import/import-line.dto.js';
 import {
   type ImportCounts,
+  importCounts,
   UsersImportService,
 } from '../user-store/import/users-import.service.js';
 import { ImportQueryDto, ImportSummaryDto } from './dto/admin-import.dto.js';
@@ -65,22 +66,27 @@ export class AdminImportController {
   @ApiOperation({
     summary: 'Import users from JSON lines, their password hashes as another service stored them',
     description:
-      'One user a line: `username` and `passwordHash` (bcrypt, Werkzeug pbkdf2:sha256 or ' +
-      'scrypt, or argon2id), optionally `firstName`, `lastName`, `email`, `description`, ' +
-      '`privilege`, `scope`, `groups` (names; missing groups are created at the root) and ' +
-      '`enabled`. Lines are written a thousand to a transaction, each checked whole first: a ' +
-      'refused line stores nothing. An imported hash is replaced by bcrypt at the next login. ' +
-      'With update=true, replacing a hash ends that user’s tokens and sessions. Up to ' +
-      'IMPORT_MAX_BYTES; a body found larger once lines were written leaves the batches written ' +
-      'before (the 413 says how many).',
+      'One user a line: `username` and `passwordHash` (bcrypt, Werkzeug ' +
+      'pbkdf2:<sha1|sha256|sha512> or scrypt, or argon2id), optionally `firstName`, `lastName`, ' +
+      '`email`, `description`, `privilege`, `scope`, `groups` (names; missing groups are ' +
+      'created at the root) and `enabled`. A name matches the existing user it folds onto ' +
+      '(case and NFKC, as logins do); each match spelled otherwise is listed in `matched`. ' +
+      'Existing users are skipped unless update=true, admins unless updateAdmins=true; an ' +
+      'update applies the fields the line names, and its hash only over the hash the ' +
+      'user’s earlier import stored (a password set or upgraded since stays), which ends that ' +
+      'user’s tokens and sessions; the same line again changes nothing. dryRun=true answers ' +
+      'the same summary and writes nothing. Lines are written a thousand to a transaction, ' +
+      'each checked whole first: a refused line stores nothing. An imported hash is replaced ' +
+      'by bcrypt at the next login. Up to IMPORT_MAX_BYTES; a body found larger once lines ' +
+      'were written leaves the batches written before (the 413 says how many).',
   })
   @ApiConsumes(NDJSON)
   @ApiBody({
     description: 'JSON lines, each an object of this shape',
     schema: { $ref: getSchemaPath(ImportUserLineDto) },
   })
-  @ApiOkResponse({ type: ImportSummaryDto, description: 'Every line imported or skipped' })
-  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A malformed update query' })
+  @ApiOkResponse({ type: ImportSummaryDto, description: 'No line refused' })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A malformed query' })
   @ApiUnprocessableEntityResponse({
     type: ImportSummaryDto,
     description: 'Some lines refused (each named with its field); the others were imported',
@@ -109,6 +115,8 @@ export class AdminImportController {
     try {
       const summary = await this.importer.import(readAhead(body, maxBytes), {
         update: query.update === true,
+        updateAdmins: query.updateAdmins === true,
+        dryRun: query.dryRun === true,
         actor: {
           api: 'admin',
           userId: actor.caller.user.id,
@@ -135,8 +143,5 @@ function isStream(body: unknown): body is Readable {
 function tooLarge(maxBytes: number, written: ImportCounts | null): string {
   const limit = `The body is larger than IMPORT_MAX_BYTES (${maxBytes} bytes)`;
   if (!written) return `${limit}; nothing was imported`;
-  return (
-    `${limit}; the batches before the limit was reached were written: ` +
-    `imported ${written.imported}, skipped ${written.skipped}, refused ${written.refused}`
-  );
+  return `${limit}; the batches before the limit was reached were settled: ${importCounts(written)}`;
 }

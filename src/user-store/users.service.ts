@@ -71,6 +71,20 @@ export interface ImportedUser {
   enabled?: boolean;
 }
 
+/** What an import records of a line it applied (User.importedHashDigest, importedLineDigest). */
+export interface ImportDigests {
+  importedHashDigest: string | null;
+  importedLineDigest: string;
+}
+
+/** What an import line changes of an existing user, each value already checked. */
+export interface ImportedChanges extends ImportDigests {
+  /** A hash replacing the one the user's earlier import stored: a password change. */
+  passwordHash?: string;
+  columns: Omit<UserChanges, 'groups' | 'publicKey'>;
+  groups?: Group[];
+}
+
 export interface SetPasswordOptions {
   /** The credential the call came with, which survives the change (a self-service change). */
   keep?: CallerCredential;
@@ -241,7 +255,7 @@ export class UsersService implements OnApplicationBootstrap {
    */
   async insertImported(
     manager: EntityManager,
-    users: ImportedUser[],
+    users: (ImportedUser & ImportDigests)[],
   ): Promise<Map<string, number>> {
     const credentialsChangedAt = this.clock.now();
     await manager
@@ -260,6 +274,8 @@ export class UsersService implements OnApplicationBootstrap {
           email: user.email ?? null,
           description: user.description ?? null,
           enabled: user.enabled ?? true,
+          importedHashDigest: user.importedHashDigest,
+          importedLineDigest: user.importedLineDigest,
           credentialsChangedAt,
         })),
       )
@@ -273,39 +289,37 @@ export class UsersService implements OnApplicationBootstrap {
   }
 
   /**
-   * Applies an imported line to an existing user, in the caller's transaction: a hash other than
-   * the stored one is a password change (the credential time and version move, every user token
-   * and session ends), and the other fields change as update() changes them.
+   * Applies an imported line to an existing user, in the caller's transaction: a new hash is a
+   * password change (the credential time and version move, every user token and session ends),
+   * and the other fields change as update() changes them. The name stays as the user has it: the
+   * line found them by it, in any spelling that folds onto it.
    */
   async applyImported(
     manager: EntityManager,
-    user: User,
-    { passwordHash, ...fields }: ImportedUser,
-    groups: Group[] | undefined,
+    user: Pick<User, 'id' | 'privilege' | 'scope'>,
+    { passwordHash, columns, groups, importedHashDigest, importedLineDigest }: ImportedChanges,
   ): Promise<void> {
-    if (passwordHash !== user.passwordHash) {
-      await manager.update(
-        User,
-        { id: user.id },
-        {
+    await manager.update(
+      User,
+      { id: user.id },
+      {
+        importedHashDigest,
+        importedLineDigest,
+        ...(passwordHash !== undefined && {
           passwordHash,
           credentialsChangedAt: this.clock.now(),
           credentialVersion: NEXT_CREDENTIAL_VERSION,
-        },
-      );
-      await this.credentials.endAll(manager, user.id);
-    }
-    // The name stays as the user has it: the line found them by it, in any case.
-    const columns = Object.fromEntries(
-      Object.entries(fields).filter(([name, value]) => name !== 'username' && value !== undefined),
-    ) as Omit<UserChanges, 'groups'>;
+        }),
+      },
+    );
+    if (passwordHash !== undefined) await this.credentials.endAll(manager, user.id);
     await this.applyChanges(manager, user, columns, groups);
   }
 
   /** update() within a transaction: the columns given, the groups when given. */
   private async applyChanges(
     manager: EntityManager,
-    user: User,
+    user: Pick<User, 'id' | 'privilege' | 'scope'>,
     columns: Omit<UserChanges, 'groups'>,
     groups: Group[] | undefined,
   ): Promise<EndedCredentials | null> {

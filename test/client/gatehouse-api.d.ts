@@ -777,7 +777,7 @@ export interface paths {
     put?: never;
     /**
      * Import users from JSON lines, their password hashes as another service stored them
-     * @description One user a line: `username` and `passwordHash` (bcrypt, Werkzeug pbkdf2:sha256 or scrypt, or argon2id), optionally `firstName`, `lastName`, `email`, `description`, `privilege`, `scope`, `groups` (names; missing groups are created at the root) and `enabled`. Lines are written a thousand to a transaction, each checked whole first: a refused line stores nothing. An imported hash is replaced by bcrypt at the next login. With update=true, replacing a hash ends that user’s tokens and sessions. Up to IMPORT_MAX_BYTES; a body found larger once lines were written leaves the batches written before (the 413 says how many).
+     * @description One user a line: `username` and `passwordHash` (bcrypt, Werkzeug pbkdf2:<sha1|sha256|sha512> or scrypt, or argon2id), optionally `firstName`, `lastName`, `email`, `description`, `privilege`, `scope`, `groups` (names; missing groups are created at the root) and `enabled`. A name matches the existing user it folds onto (case and NFKC, as logins do); each match spelled otherwise is listed in `matched`. Existing users are skipped unless update=true, admins unless updateAdmins=true; an update applies the fields the line names, and its hash only over the hash the user’s earlier import stored (a password set or upgraded since stays), which ends that user’s tokens and sessions; the same line again changes nothing. dryRun=true answers the same summary and writes nothing. Lines are written a thousand to a transaction, each checked whole first: a refused line stores nothing. An imported hash is replaced by bcrypt at the next login. Up to IMPORT_MAX_BYTES; a body found larger once lines were written leaves the batches written before (the 413 says how many).
      */
     post: operations['AdminImportController_import'];
     delete?: never;
@@ -1722,7 +1722,7 @@ export interface components {
       /** @example Skater */
       description?: string;
       /**
-       * @description bcrypt ($2a$, $2b$, $2y$), Werkzeug pbkdf2:sha256 or scrypt, or an argon2id PHC string
+       * @description bcrypt ($2a$, $2b$, $2y$), Werkzeug pbkdf2:<sha1|sha256|sha512>:<iterations>$salt$hex or scrypt:<n>:<r>:<p>$salt$hex, or an argon2id PHC string
        * @example pbkdf2:sha256:600000$Qm9yZWFzWWtDRk9E$9d1e…
        */
       passwordHash: string;
@@ -1749,6 +1749,23 @@ export interface components {
        */
       enabled?: boolean;
     };
+    NameMatchDto: {
+      /**
+       * @description The line number, from 1
+       * @example 2
+       */
+      line: number;
+      /**
+       * @description The name as the line spells it
+       * @example Hawk
+       */
+      given: string;
+      /**
+       * @description The existing user it folds onto (case, NFKC), whose name stays
+       * @example hawk
+       */
+      stored: string;
+    };
     RefusedLineDto: {
       /**
        * @description The line number, from 1
@@ -1760,17 +1777,27 @@ export interface components {
        * @example passwordHash
        */
       field: string | null;
-      /** @example passwordHash has 20,000,000 pbkdf2 iterations: 1 to 10,000,000 are taken */
+      /** @example passwordHash has 2,000,000 pbkdf2 sha256 iterations: 1 to 1,300,000 are taken */
       message: string;
     };
     ImportSummaryDto: {
       /**
-       * @description Users created, or updated with update=true
-       * @example 998
+       * @description Users created
+       * @example 996
        */
-      imported: number;
+      created: number;
       /**
-       * @description Lines naming an existing user, without update=true
+       * @description Existing users changed (update=true)
+       * @example 1
+       */
+      updated: number;
+      /**
+       * @description Existing users the line leaves as they are (update=true)
+       * @example 1
+       */
+      unchanged: number;
+      /**
+       * @description Lines naming an existing user without update=true, or an admin without updateAdmins=true
        * @example 1
        */
       skipped: number;
@@ -1779,6 +1806,22 @@ export interface components {
        * @example 1
        */
       refused: number;
+      /** @description The first 1,000 lines whose name matched an existing user spelled otherwise */
+      matched: components['schemas']['NameMatchDto'][];
+      /**
+       * @description The first 100 users updated, by their names; `updated` counts them all
+       * @example [
+       *       "hawk"
+       *     ]
+       */
+      updatedUsers: string[];
+      /**
+       * @description The first 100 users skipped, by their names; `skipped` counts them all
+       * @example [
+       *       "root"
+       *     ]
+       */
+      skippedUsers: string[];
       /** @description The first 1,000 refused lines */
       refusedLines: components['schemas']['RefusedLineDto'][];
     };
@@ -5885,8 +5928,12 @@ export interface operations {
   AdminImportController_import: {
     parameters: {
       query?: {
-        /** @description Update users whose name exists (otherwise their lines are skipped) */
+        /** @description true: update users whose name exists (admins only with updateAdmins=true); otherwise their lines are skipped */
         update?: boolean;
+        /** @description true: update admins too (implies update=true); otherwise their lines are skipped */
+        updateAdmins?: boolean;
+        /** @description true: check every line and answer the summary an import would, writing nothing */
+        dryRun?: boolean;
         /** @description The sid, instead of X-Session-Id */
         sid?: string;
       };
@@ -5904,7 +5951,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description Every line imported or skipped */
+      /** @description No line refused */
       200: {
         headers: {
           [name: string]: unknown;
@@ -5913,7 +5960,7 @@ export interface operations {
           'application/json': components['schemas']['ImportSummaryDto'];
         };
       };
-      /** @description A malformed update query */
+      /** @description A malformed query */
       400: {
         headers: {
           [name: string]: unknown;

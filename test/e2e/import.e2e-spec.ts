@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash, pbkdf2Sync } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import bcrypt from 'bcrypt';
@@ -15,6 +16,9 @@ import {
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { decodeJwt, sql, uniqueName } from '../support/fixtures.js';
 import { CLI_JS } from '../support/server-process.js';
+import { scratchSchema, type ScratchSchema } from '../support/migrations.js';
+import { migrations } from '../../src/database/migrations/index.js';
+import { ImportDigests1765300000000 } from '../../src/database/migrations/1765300000000-import-digests.js';
 
 /**
  * Importing users, by the built `users:import` command and by
@@ -60,6 +64,24 @@ function runCli(args: string[], input = ''): Promise<CliRun> {
 
 const jsonLines = (lines: object[]) => lines.map((line) => `${JSON.stringify(line)}\n`).join('');
 
+/** The counts line the command prints first. */
+const countsLine = ({ created = 0, updated = 0, unchanged = 0, skipped = 0, refused = 0 }) =>
+  `created ${created}, updated ${updated}, unchanged ${unchanged}, skipped ${skipped}, refused ${refused}`;
+
+/** The admin route's summary: nothing but what `given` says. */
+const summaryOf = (given: object) => ({
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  skipped: 0,
+  refused: 0,
+  matched: [],
+  updatedUsers: [],
+  skippedUsers: [],
+  refusedLines: [],
+  ...given,
+});
+
 async function storedUser(username: string): Promise<Record<string, unknown> | undefined> {
   const [row] = await sql(t, 'SELECT * FROM "user" WHERE "username" = $1', [username]);
   return row;
@@ -87,10 +109,10 @@ async function logsInEverywhere(username: string, password: string): Promise<voi
   await sessionFor(t, { username, password });
 }
 
-function importOverHttp(body: string, { update = false, jwt = adminJwt } = {}) {
+function importOverHttp(body: string, { query = '', jwt = adminJwt } = {}) {
   return t
     .http()
-    .post(`/api/admin/users/import${update ? '?update=true' : ''}`)
+    .post(`/api/admin/users/import${query}`)
     .set('Authorization', `Bearer ${jwt}`)
     .set('Content-Type', 'application/x-ndjson')
     .send(body);
@@ -126,7 +148,7 @@ describe('users:import: hashes of every format, by their own reference implement
     );
     expect(run).toEqual({
       code: 0,
-      stdout: `imported ${named.length}, skipped 0, refused 0\n`,
+      stdout: `${countsLine({ created: named.length })}\n`,
       stderr: '',
     });
   }, 120_000);
@@ -176,7 +198,7 @@ describe('users:import: hashes of every format, by their own reference implement
     const summary = await importOverHttp(
       jsonLines(users.map(({ username, hash }) => ({ username, passwordHash: hash }))),
     ).expect(200);
-    expect(summary.body).toMatchObject({ imported: 4, refused: 0 });
+    expect(summary.body).toMatchObject({ created: 4, refused: 0 });
     const [restAuth, security, userToken, session] = users;
     await t.api.GET('/api/token', {
       headers: { Authorization: basic(restAuth.username, restAuth.password) },
@@ -246,7 +268,7 @@ describe('users:import: lines refused, skipped and updated', () => {
     const run = await runCli(['users:import'], input);
 
     expect(run.code).toBe(1);
-    expect(run.stdout).toBe('imported 2, skipped 0, refused 13\n');
+    expect(run.stdout).toBe(`${countsLine({ created: 2, refused: 13 })}\n`);
     const stderr = run.stderr.trim().split('\n');
     expect(stderr.slice(0, -1)).toEqual([
       'line 2: the line is not JSON',
@@ -294,7 +316,7 @@ describe('users:import: lines refused, skipped and updated', () => {
     ).toBe(401);
   });
 
-  it('skips existing names (any case), or with --update replaces them, ending their credentials only when the hash changes', async () => {
+  it('skips existing names (any case, reported), or with --update replaces them, ending their credentials only when the hash changes', async () => {
     const name = uniqueName('existing');
     await runCli(
       ['users:import'],
@@ -308,7 +330,11 @@ describe('users:import: lines refused, skipped and updated', () => {
       ['users:import'],
       jsonLines([{ username: name.toUpperCase(), passwordHash: argon2.hash, firstName: 'New' }]),
     );
-    expect(skip).toMatchObject({ code: 0, stdout: 'imported 0, skipped 1, refused 0\n' });
+    expect(skip).toEqual({
+      code: 0,
+      stdout: `${countsLine({ skipped: 1 })}\nskipped: ${name}\n`,
+      stderr: `line 1: "${name.toUpperCase()}" matches the existing user "${name}"\n`,
+    });
     expect(await storedUser(name)).toMatchObject({ passwordHash: rehashed, firstName: 'Old' });
 
     // The same hash again, with --update: the profile changes, the credentials live on.
@@ -318,7 +344,10 @@ describe('users:import: lines refused, skipped and updated', () => {
         { username: name, passwordHash: rehashed, firstName: 'Same', groups: ['updated-team'] },
       ]),
     );
-    expect(same).toMatchObject({ code: 0, stdout: 'imported 1, skipped 0, refused 0\n' });
+    expect(same).toMatchObject({
+      code: 0,
+      stdout: `${countsLine({ updated: 1 })}\nupdated: ${name}\n`,
+    });
     expect(await storedUser(name)).toMatchObject({ firstName: 'Same' });
     expect(await groupsOf(name)).toEqual(['updated-team']);
     expect(await tokenStatus(t, jwt)).toBe('valid');
@@ -328,7 +357,10 @@ describe('users:import: lines refused, skipped and updated', () => {
       ['users:import', '--update'],
       jsonLines([{ username: name, passwordHash: argon2.hash, firstName: 'New' }]),
     );
-    expect(replace).toMatchObject({ code: 0, stdout: 'imported 1, skipped 0, refused 0\n' });
+    expect(replace).toMatchObject({
+      code: 0,
+      stdout: `${countsLine({ updated: 1 })}\nupdated: ${name}\n`,
+    });
     expect(await storedUser(name)).toMatchObject({ passwordHash: argon2.hash, firstName: 'New' });
     expect(await groupsOf(name)).toEqual(['updated-team']);
     expect(await tokenStatus(t, jwt)).toBe('invalid');
@@ -353,11 +385,17 @@ describe('users:import: lines refused, skipped and updated', () => {
       { username: twice, passwordHash: pbkdf2.hash, firstName: 'Third' },
     ];
     const skipped = await runCli(['users:import'], jsonLines(lines));
-    expect(skipped).toMatchObject({ code: 0, stdout: 'imported 1101, skipped 2, refused 0\n' });
+    expect(skipped).toMatchObject({
+      code: 0,
+      stdout: `${countsLine({ created: 1101, skipped: 2 })}\nskipped: ${twice}, ${twice}\n`,
+    });
     expect(await storedUser(twice)).toMatchObject({ firstName: 'First' });
     const renamed = lines.map((line) => ({ ...line, username: `u-${line.username}` }));
     const updated = await runCli(['users:import', '--update'], jsonLines(renamed));
-    expect(updated).toMatchObject({ code: 0, stdout: 'imported 1103, skipped 0, refused 0\n' });
+    expect(updated).toMatchObject({
+      code: 0,
+      stdout: `${countsLine({ created: 1101, updated: 2 })}\nupdated: u-${twice}, u-${twice}\n`,
+    });
     expect(await storedUser(`u-${twice}`)).toMatchObject({ firstName: 'Third' });
   });
 
@@ -366,6 +404,238 @@ describe('users:import: lines refused, skipped and updated', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr.trim().split('\n')).toHaveLength(1);
     expect(missing.stderr).toMatch(/ENOENT/);
+  });
+});
+
+describe('Werkzeug pbkdf2 of each digest, as older and newer Flask apps stored it', () => {
+  /** Werkzeug's generate_password_hash: hex, the salt's UTF-8 bytes, a key the digest's size. */
+  const werkzeug = (password: string, digest: string, iterations: number, salt: string) => {
+    const size = createHash(digest).digest().length;
+    const key = pbkdf2Sync(password, salt, iterations, size, digest).toString('hex');
+    return `pbkdf2:${digest}:${iterations}$${salt}$${key}`;
+  };
+
+  it.each([
+    ['sha1', 1000, 'correct horse sha1'],
+    ['sha256', 50_000, 'Grüße, Jürgen sha256'],
+    ['sha512', 20_000, 'correct horse sha512'],
+  ])(
+    'takes pbkdf2:%s, logs in with it over HTTP and replaces it by bcrypt at the first login',
+    async (digest, iterations, password) => {
+      const username = uniqueName(`flask-${digest}`);
+      const passwordHash = werkzeug(password, digest, iterations, 'Zd8gKQ2cfaD3TF1k');
+      await importOverHttp(jsonLines([{ username, passwordHash }])).expect(200);
+      expect((await storedUser(username))!.passwordHash).toBe(passwordHash);
+
+      const wrong = await t.api.POST('/v1/auth', { body: { username, password: `${password}!` } });
+      expect(wrong.response.status).toBe(401);
+      expect((await storedUser(username))!.passwordHash).toBe(passwordHash);
+      const restAuth = await t.api.GET('/api/token', {
+        headers: { Authorization: basic(username, password) },
+      });
+      expect(restAuth.response.status).toBe(200);
+      expect((await storedUser(username))!.passwordHash).toMatch(/^\$2b\$04\$/);
+      await logsInEverywhere(username, password);
+    },
+  );
+});
+
+describe('users:import --update: what an update matches, changes and leaves alone', () => {
+  const werkzeugSha1 = (password: string) =>
+    `pbkdf2:sha1:1000$flasksalt$${pbkdf2Sync(password, 'flasksalt', 1000, 20, 'sha1').toString('hex')}`;
+  /** An ASCII name in fullwidth letters, which NFKC folds onto it. */
+  const fullwidth = (name: string) =>
+    name.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+
+  it('reports names folded onto users spelled otherwise, skips admins, and a dry run writes nothing', async () => {
+    const hawk = { username: uniqueName('hawk'), password: 'gatehouse-hawk-password-1' };
+    expect(
+      (await t.api.POST('/api/users', { body: { ...hawk, email: 'hawk@gatehouse.test' } })).response
+        .status,
+    ).toBe(201);
+    const flask = { username: uniqueName('flask'), password: 'flask-user-password-1' };
+    const given = hawk.username.replace('hawk', 'Hawk');
+    const file = jsonLines([
+      { username: given, passwordHash: werkzeugSha1('flask-hawk-1'), email: 'hawk@flask.test' },
+      { username: fullwidth(ADMIN.username), passwordHash: werkzeugSha1('taken-over-1') },
+      { username: flask.username, passwordHash: werkzeugSha1(flask.password) },
+    ]);
+    const adminName = JSON.stringify(fullwidth(ADMIN.username));
+    const expectedStderr =
+      `line 1: "${given}" matches the existing user "${hawk.username}"\n` +
+      `line 2: ${adminName} matches the existing user "${ADMIN.username}"\n`;
+    const report =
+      `${countsLine({ created: 1, updated: 1, skipped: 1 })}\n` +
+      `updated: ${hawk.username}\nskipped: ${ADMIN.username}\n`;
+    const eventsBefore = await sql(t, `SELECT "id" FROM "audit_event"`);
+
+    const dryRun = await runCli(['users:import', '--update', '--dry-run'], file);
+    expect(dryRun).toEqual({
+      code: 0,
+      stdout: `dry run: nothing was written\n${report}`,
+      stderr: expectedStderr,
+    });
+    expect(await storedUser(flask.username)).toBeUndefined();
+    expect(await storedUser(hawk.username)).toMatchObject({ email: 'hawk@gatehouse.test' });
+    expect(await sql(t, `SELECT "id" FROM "audit_event"`)).toHaveLength(eventsBefore.length);
+
+    const run = await runCli(['users:import', '--update'], file);
+    expect(run).toEqual({ code: 0, stdout: report, stderr: expectedStderr });
+    // The name, the password the user set and the admin stay; the field the line names changes.
+    expect(await storedUser(hawk.username)).toMatchObject({ email: 'hawk@flask.test' });
+    await accessTokenFor(t, hawk);
+    await accessTokenFor(t, ADMIN);
+    expect(await tokenStatus(t, adminJwt)).toBe('valid');
+    expect(
+      (
+        await t.api.POST('/v1/auth', {
+          body: { username: ADMIN.username, password: 'taken-over-1' },
+        })
+      ).response.status,
+    ).toBe(401);
+  });
+
+  it('changes nothing when the same file runs again, after logins upgraded its hashes', async () => {
+    const flask = { username: uniqueName('rerun'), password: 'flask-rerun-password-1' };
+    const file = jsonLines([
+      { username: flask.username, passwordHash: werkzeugSha1(flask.password), firstName: 'Ada' },
+    ]);
+    expect(await runCli(['users:import', '--update'], file)).toMatchObject({ code: 0 });
+    const jwt = await accessTokenFor(t, flask);
+    const upgraded = (await storedUser(flask.username))!;
+    expect(upgraded.passwordHash).toMatch(/^\$2b\$04\$/);
+    await sql(t, `UPDATE "user" SET "firstName" = 'Ada (since)' WHERE "username" = $1`, [
+      flask.username,
+    ]);
+
+    const again = await runCli(['users:import', '--update'], file);
+    expect(again).toEqual({ code: 0, stdout: `${countsLine({ unchanged: 1 })}\n`, stderr: '' });
+    expect(await storedUser(flask.username)).toMatchObject({
+      passwordHash: upgraded.passwordHash,
+      firstName: 'Ada (since)',
+      credentialVersion: upgraded.credentialVersion,
+    });
+    expect(await tokenStatus(t, jwt)).toBe('valid');
+
+    // A newer export with another hash: the password the login upgraded still stays.
+    const newer = await importOverHttp(
+      jsonLines([{ username: flask.username, passwordHash: werkzeugSha1('changed-in-flask-1') }]),
+      { query: '?update=true' },
+    ).expect(200);
+    expect(newer.body).toEqual(summaryOf({ unchanged: 1 }));
+    expect((await storedUser(flask.username))!.passwordHash).toBe(upgraded.passwordHash);
+    expect(await tokenStatus(t, jwt)).toBe('valid');
+  });
+
+  it('replaces a hash still as its import stored it, ending the user’s tokens and sessions', async () => {
+    const user = { username: uniqueName('replaced'), password: 'replaced-password-1' };
+    // bcrypt at the test's cost: a login keeps it, so the user holds credentials over it.
+    const imported = await bcrypt.hash(user.password, 4);
+    await importOverHttp(jsonLines([{ username: user.username, passwordHash: imported }])).expect(
+      200,
+    );
+    const jwt = await accessTokenFor(t, user);
+    const session = await sessionFor(t, user);
+    expect((await storedUser(user.username))!.passwordHash).toBe(imported);
+
+    const line = jsonLines([{ username: user.username, passwordHash: werkzeugSha1('new-pass-1') }]);
+    const dryRun = await importOverHttp(line, { query: '?update=true&dryRun=true' }).expect(200);
+    expect(dryRun.body).toEqual(summaryOf({ updated: 1, updatedUsers: [user.username] }));
+    expect(await tokenStatus(t, jwt)).toBe('valid');
+
+    const res = await importOverHttp(line, { query: '?update=true' }).expect(200);
+    expect(res.body).toEqual(dryRun.body);
+    expect(await tokenStatus(t, jwt)).toBe('invalid');
+    expect(await sessionIsLive(t, session)).toBe(false);
+    await accessTokenFor(t, { username: user.username, password: 'new-pass-1' });
+  });
+
+  it('updates an admin only with --update-admins', async () => {
+    const username = uniqueName('flask-admin');
+    const first = werkzeugSha1('flask-admin-password-1');
+    const second = werkzeugSha1('flask-admin-password-2');
+    await runCli(
+      ['users:import'],
+      jsonLines([{ username, passwordHash: first, privilege: 'admin' }]),
+    );
+    const line = jsonLines([{ username, passwordHash: second, privilege: 'admin' }]);
+
+    const update = await runCli(['users:import', '--update'], line);
+    expect(update.stdout).toBe(`${countsLine({ skipped: 1 })}\nskipped: ${username}\n`);
+    expect((await storedUser(username))!.passwordHash).toBe(first);
+
+    const admins = await runCli(['users:import', '--update-admins'], line);
+    expect(admins.stdout).toBe(`${countsLine({ updated: 1 })}\nupdated: ${username}\n`);
+    expect((await storedUser(username))!.passwordHash).toBe(second);
+  });
+
+  it('names the first 100 users updated or skipped, then how many more', async () => {
+    const names = Array.from({ length: 103 }, () => uniqueName('many'));
+    const pbkdf2 = IMPORTED_HASH_VECTORS.find((vector) => vector.format === 'pbkdf2')!;
+    const file = jsonLines(names.map((username) => ({ username, passwordHash: pbkdf2.hash })));
+    await importOverHttp(file).expect(200);
+    const again = await runCli(['users:import'], file);
+    expect(again.stdout).toBe(
+      `${countsLine({ skipped: 103 })}\nskipped: ${names.slice(0, 100).join(', ')} and 3 more\n`,
+    );
+    const res = await importOverHttp(file).expect(200);
+    expect(res.body).toEqual(summaryOf({ skipped: 103, skippedUsers: names.slice(0, 100) }));
+  });
+
+  it('takes update, updateAdmins and dryRun as described switches, with no example Swagger UI would send', async () => {
+    const doc = (await t.http().get('/docs-json').expect(200)).body as {
+      paths: Record<string, { post: { parameters: Record<string, unknown>[] } }>;
+    };
+    const switches = ['update', 'updateAdmins', 'dryRun'];
+    const parameters = doc.paths['/api/admin/users/import'].post.parameters.filter((parameter) =>
+      switches.includes(String(parameter.name)),
+    );
+    expect(parameters).toHaveLength(switches.length);
+    for (const parameter of parameters) {
+      expect(parameter).not.toHaveProperty('example');
+      expect(parameter.schema).not.toHaveProperty('example');
+      expect(parameter.description).toEqual(expect.any(String));
+    }
+    await importOverHttp('', { query: '?dryRun=yes' }).expect(400);
+  });
+});
+
+describe('migration ImportDigests', () => {
+  const index = migrations.indexOf(ImportDigests1765300000000);
+  let schema: ScratchSchema;
+  beforeAll(async () => {
+    schema = await scratchSchema();
+  });
+  afterAll(() => schema.close());
+
+  it('records the hashes only an import can have stored, keeps the epoch triggers, and goes down again', async () => {
+    await schema.migratedTo(index);
+    const pbkdf2 = IMPORTED_HASH_VECTORS.find((vector) => vector.format === 'pbkdf2')!;
+    await schema.query(
+      `INSERT INTO "user" ("username", "usernameKey", "passwordHash", "credentialsChangedAt") ` +
+        `VALUES ('imported', 'imported', '${pbkdf2.hash}', CURRENT_TIMESTAMP), ` +
+        `('own', 'own', '$2b$04$${'a'.repeat(53)}', CURRENT_TIMESTAMP)`,
+    );
+
+    await schema.migratedTo(index + 1);
+    expect(
+      await schema.query(
+        'SELECT "username", "importedHashDigest", "importedLineDigest" FROM "user" ORDER BY "username"',
+      ),
+    ).toEqual([
+      {
+        username: 'imported',
+        importedHashDigest: createHash('sha256').update(pbkdf2.hash).digest('hex'),
+        importedLineDigest: null,
+      },
+      { username: 'own', importedHashDigest: null, importedLineDigest: null },
+    ]);
+    expect(await schema.movesEpoch('UPDATE "user" SET "importedHashDigest" = NULL')).toBe(false);
+    expect(await schema.movesEpoch('UPDATE "user" SET "enabled" = false')).toBe(true);
+
+    await schema.undoLast();
+    await expect(schema.query('SELECT "importedHashDigest" FROM "user"')).rejects.toThrow();
+    expect(await schema.movesEpoch('UPDATE "user" SET "enabled" = true')).toBe(true);
   });
 });
 
@@ -379,7 +649,7 @@ describe('POST /api/admin/users/import', () => {
         names.map((username) => ({ username, passwordHash: pbkdf2.hash, groups: ['http-team'] })),
       ),
     ).expect(200);
-    expect(res.body).toEqual({ imported: 2, skipped: 0, refused: 0, refusedLines: [] });
+    expect(res.body).toEqual(summaryOf({ created: 2 }));
     await logsInEverywhere(names[0], pbkdf2.password);
     const [event] = await sql(
       t,
@@ -389,7 +659,10 @@ describe('POST /api/admin/users/import', () => {
     expect(typeof event.detail === 'string' ? JSON.parse(event.detail) : event.detail).toEqual({
       action: 'users.import',
       update: false,
-      imported: 2,
+      updateAdmins: false,
+      created: 2,
+      updated: 0,
+      unchanged: 0,
       skipped: 0,
       refused: 0,
     });
@@ -412,8 +685,7 @@ describe('POST /api/admin/users/import', () => {
       ].join('\n'),
     ).expect(422);
     expect(res.body).toEqual({
-      imported: 1,
-      skipped: 1,
+      ...summaryOf({ created: 1, skipped: 1, skippedUsers: [existing] }),
       refused: 1,
       refusedLines: [
         {
@@ -426,14 +698,16 @@ describe('POST /api/admin/users/import', () => {
     expect(await storedUser(fresh)).toBeDefined();
   });
 
-  it('refuses a line that would disable or demote the admin importing, and updates with update=true', async () => {
-    const res = await importOverHttp(
-      jsonLines([
-        { username: ADMIN.username, passwordHash: pbkdf2.hash, enabled: false },
-        { username: ADMIN.username, passwordHash: pbkdf2.hash, privilege: 'user' },
-      ]),
-      { update: true },
-    ).expect(422);
+  it('refuses a line that would disable or demote the admin importing, with updateAdmins=true', async () => {
+    const lines = jsonLines([
+      { username: ADMIN.username, passwordHash: pbkdf2.hash, enabled: false },
+      { username: ADMIN.username, passwordHash: pbkdf2.hash, privilege: 'user' },
+    ]);
+    const skipped = await importOverHttp(lines, { query: '?update=true' }).expect(200);
+    expect(skipped.body).toEqual(
+      summaryOf({ skipped: 2, skippedUsers: [ADMIN.username, ADMIN.username] }),
+    );
+    const res = await importOverHttp(lines, { query: '?updateAdmins=true' }).expect(422);
     expect(res.body.refusedLines).toEqual([
       { line: 1, field: 'enabled', message: 'an admin cannot disable themselves' },
       { line: 2, field: 'privilege', message: 'an admin cannot demote themselves' },
@@ -526,7 +800,7 @@ describe('POST /api/admin/users/import', () => {
     const body = jsonLines(names.map((username) => ({ username, passwordHash: pbkdf2.hash })));
     const answers = await Promise.all([importOverHttp(body), importOverHttp(body)]);
     expect(answers.map((res) => res.status)).toEqual([200, 200]);
-    expect(answers.reduce((sum, res) => sum + Number(res.body.imported), 0)).toBe(50);
+    expect(answers.reduce((sum, res) => sum + Number(res.body.created), 0)).toBe(50);
     expect(answers.reduce((sum, res) => sum + Number(res.body.skipped), 0)).toBe(50);
   });
 });
@@ -580,8 +854,7 @@ describe('work factors, bounded at import so that every stored hash can be check
     }));
     const res = await importOverHttp(jsonLines([...taken, ...refused])).expect(422);
     expect(res.body).toEqual({
-      imported: taken.length,
-      skipped: 0,
+      ...summaryOf({ created: taken.length }),
       refused: refused.length,
       refusedLines: pastBound.map(([, problem], i) => ({
         line: taken.length + i + 1,
@@ -690,8 +963,7 @@ describe('NUL characters in an import line', () => {
       ].join('\n'),
     ).expect(422);
     expect(res.body).toEqual({
-      imported: 2,
-      skipped: 0,
+      ...summaryOf({ created: 2 }),
       refused: withNul.length + 1,
       refusedLines: [
         ...withNul.map(([field], i) => ({

@@ -2,18 +2,42 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional } from 'class-validator';
 import { queryBoolean } from '../../common/validation/query-values.js';
-import type { ImportSummary, RefusedLine } from '../../user-store/import/users-import.service.js';
+import type {
+  ImportSummary,
+  NameMatch,
+  RefusedLine,
+} from '../../user-store/import/users-import.service.js';
 
+// No examples on these switches: Swagger UI would send an example's value with every try.
 export class ImportQueryDto {
   @ApiPropertyOptional({
     type: Boolean,
-    example: true,
-    description: 'Update users whose name exists (otherwise their lines are skipped)',
+    description:
+      'true: update users whose name exists (admins only with updateAdmins=true); ' +
+      'otherwise their lines are skipped',
   })
   @IsOptional()
   @Transform(queryBoolean)
   @IsBoolean()
   update?: boolean;
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    description: 'true: update admins too (implies update=true); otherwise their lines are skipped',
+  })
+  @IsOptional()
+  @Transform(queryBoolean)
+  @IsBoolean()
+  updateAdmins?: boolean;
+
+  @ApiPropertyOptional({
+    type: Boolean,
+    description: 'true: check every line and answer the summary an import would, writing nothing',
+  })
+  @IsOptional()
+  @Transform(queryBoolean)
+  @IsBoolean()
+  dryRun?: boolean;
 }
 
 export class RefusedLineDto implements RefusedLine {
@@ -26,18 +50,55 @@ export class RefusedLineDto implements RefusedLine {
   })
   field: string | null;
   @ApiProperty({
-    example: 'passwordHash has 20,000,000 pbkdf2 iterations: 1 to 10,000,000 are taken',
+    example: 'passwordHash has 2,000,000 pbkdf2 sha256 iterations: 1 to 1,300,000 are taken',
   })
   message: string;
 }
 
+export class NameMatchDto implements NameMatch {
+  @ApiProperty({ example: 2, description: 'The line number, from 1' }) line: number;
+  @ApiProperty({ example: 'Hawk', description: 'The name as the line spells it' }) given: string;
+  @ApiProperty({
+    example: 'hawk',
+    description: 'The existing user it folds onto (case, NFKC), whose name stays',
+  })
+  stored: string;
+}
+
 export class ImportSummaryDto implements ImportSummary {
-  @ApiProperty({ example: 998, description: 'Users created, or updated with update=true' })
-  imported: number;
-  @ApiProperty({ example: 1, description: 'Lines naming an existing user, without update=true' })
+  @ApiProperty({ example: 996, description: 'Users created' }) created: number;
+  @ApiProperty({ example: 1, description: 'Existing users changed (update=true)' })
+  updated: number;
+  @ApiProperty({
+    example: 1,
+    description: 'Existing users the line leaves as they are (update=true)',
+  })
+  unchanged: number;
+  @ApiProperty({
+    example: 1,
+    description:
+      'Lines naming an existing user without update=true, or an admin without updateAdmins=true',
+  })
   skipped: number;
   @ApiProperty({ example: 1, description: 'Lines refused whole: nothing of them was stored' })
   refused: number;
+  @ApiProperty({
+    type: [NameMatchDto],
+    description: 'The first 1,000 lines whose name matched an existing user spelled otherwise',
+  })
+  matched: NameMatchDto[];
+  @ApiProperty({
+    type: [String],
+    example: ['hawk'],
+    description: 'The first 100 users updated, by their names; `updated` counts them all',
+  })
+  updatedUsers: string[];
+  @ApiProperty({
+    type: [String],
+    example: ['root'],
+    description: 'The first 100 users skipped, by their names; `skipped` counts them all',
+  })
+  skippedUsers: string[];
   @ApiProperty({ type: [RefusedLineDto], description: 'The first 1,000 refused lines' })
   refusedLines: RefusedLineDto[];
 }

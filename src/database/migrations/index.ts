@@ -13,6 +13,7 @@ import { LongerPasswordHash1764900000000 } from './1764900000000-longer-password
 import { ServiceClients1765000000000 } from './1765000000000-service-clients.js';
 import { ServiceClientEpoch1765100000000 } from './1765100000000-service-client-epoch.js';
 import { Totp1765200000000 } from './1765200000000-totp.js';
+import { ImportDigests1765300000000 } from './1765300000000-import-digests.js';
 
 /** Every migration, oldest first; listed here so that the app, the CLI and the tests run the same set. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   ServiceClients1765000000000,
   ServiceClientEpoch1765100000000,
   Totp1765200000000,
+  ImportDigests1765300000000,
 ];

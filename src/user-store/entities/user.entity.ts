@@ -25,6 +25,16 @@ export class User {
   /** bcrypt, or a hash imported in another format until the user's next login (imported-hash.ts). */
   @Column({ type: 'varchar', length: 255 }) passwordHash: string;
 
+  /**
+   * SHA-256 (hex) of the hash the user's last import stored, null when none did: an import run
+   * again replaces only a hash still equal to it, never one the user, an admin or a login's
+   * upgrade to bcrypt has set since.
+   */
+  @Column({ type: 'varchar', length: 64, nullable: true }) importedHashDigest: string | null;
+
+  /** SHA-256 (hex) of the last import line applied to the user: the same line again changes nothing. */
+  @Column({ type: 'varchar', length: 64, nullable: true }) importedLineDigest: string | null;
+
   @Column({ type: 'varchar', length: 16, default: 'user' }) privilege: Privilege;
 
   /** Space-separated scopes; null means the default scope of the user's privilege. */

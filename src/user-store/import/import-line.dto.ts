@@ -35,7 +35,8 @@ export class ImportUserLineDto extends PickType(CreateUserDto, [
   @ApiProperty({
     example: 'pbkdf2:sha256:600000$Qm9yZWFzWWtDRk9E$9d1e…',
     description:
-      'bcrypt ($2a$, $2b$, $2y$), Werkzeug pbkdf2:sha256 or scrypt, or an argon2id PHC string',
+      'bcrypt ($2a$, $2b$, $2y$), Werkzeug pbkdf2:<sha1|sha256|sha512>:<iterations>$salt$hex or ' +
+      'scrypt:<n>:<r>:<p>$salt$hex, or an argon2id PHC string',
   })
   @IsString()
   passwordHash: string;

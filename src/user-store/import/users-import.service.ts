@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { validateSync } from 'class-validator';
@@ -9,14 +10,22 @@ import { isUniqueViolation } from '../../common/errors/database-errors.js';
 import { readPasswordHash } from '../../password-hashing/imported-hash.js';
 import { Group } from '../entities/group.entity.js';
 import { User } from '../entities/user.entity.js';
-import { checkedScope, type ImportedUser, usernameKey, UsersService } from '../users.service.js';
+import {
+  checkedScope,
+  type ImportDigests,
+  type ImportedUser,
+  usernameKey,
+  UsersService,
+} from '../users.service.js';
 import { IMPORT_LINE_FIELDS, ImportUserLineDto } from './import-line.dto.js';
 import { MAX_LINE_BYTES, type NdjsonLine, ndjsonLines } from './ndjson-lines.js';
 
 /** Lines written in one transaction: a crash leaves whole batches, never half of one. */
 export const IMPORT_BATCH_LINES = 1000;
-/** Refused lines an answer lists (all are counted; the command line prints each as found). */
+/** Refused lines and name matches an answer lists (all are counted; the command line prints each as found). */
 export const LISTED_REFUSALS = 1000;
+/** Updated and skipped users an answer names; the counts say how many there are in all. */
+export const LISTED_USERS = 100;
 /** Reads of a batch again after a name or group was created meanwhile by another writer. */
 const BATCH_ATTEMPTS = 3;
 /** Names per IN list: well within SQLite's and PostgreSQL's bound parameters. */
@@ -30,15 +39,37 @@ export interface RefusedLine {
   message: string;
 }
 
+/** A line whose name folds onto an existing user spelled otherwise ("Hawk" onto "hawk"). */
+export interface NameMatch {
+  line: number;
+  /** The name as the line spells it. */
+  given: string;
+  /** The name as the user has it, which stays. */
+  stored: string;
+}
+
 export interface ImportCounts {
-  imported: number;
+  created: number;
+  updated: number;
+  unchanged: number;
   skipped: number;
   refused: number;
 }
 
 export interface ImportSummary extends ImportCounts {
+  /** The first LISTED_REFUSALS names that matched a user spelled otherwise. */
+  matched: NameMatch[];
+  /** The first LISTED_USERS users updated, by their stored names. */
+  updatedUsers: string[];
+  /** The first LISTED_USERS users skipped, by their stored names. */
+  skippedUsers: string[];
   /** The first LISTED_REFUSALS refused lines. */
   refusedLines: RefusedLine[];
+}
+
+/** The counts as the summary says them, for the command line and the admin route alike. */
+export function importCounts({ created, updated, unchanged, skipped, refused }: ImportCounts) {
+  return `created ${created}, updated ${updated}, unchanged ${unchanged}, skipped ${skipped}, refused ${refused}`;
 }
 
 /** Who imports, for the audit trail and for what a line may not do to its caller. */
@@ -53,10 +84,16 @@ export interface ImportActor {
 export interface ImportOptions {
   /** Whether a line naming an existing user updates them (otherwise it is skipped). */
   update: boolean;
+  /** Whether admins are updated too (otherwise their lines are skipped); implies update. */
+  updateAdmins: boolean;
+  /** Checks and reports every line as an import would, writing nothing. */
+  dryRun: boolean;
   actor: ImportActor;
   /** Each refused line as it is found. */
   onRefused?: (refusal: RefusedLine) => void;
-  /** After each batch is written, with the lines read so far. */
+  /** Each name that matched a user spelled otherwise, as it is found. */
+  onMatched?: (match: NameMatch) => void;
+  /** After each batch is settled, with the lines read so far. */
   onBatch?: (linesRead: number, counts: ImportCounts) => void;
 }
 
@@ -65,15 +102,82 @@ interface CheckedLine {
   key: string;
   user: ImportedUser;
   groups: string[] | undefined;
+  /** SHA-256 of the hash and of the line as read: what an import records of it. */
+  hashDigest: string;
+  lineDigest: string;
 }
 
 type LineReading = CheckedLine | { refusal: RefusedLine } | null;
+
+/** A user as an import compares lines with: stored, or as a dry run would have left them. */
+type KnownUser = Pick<
+  User,
+  | 'username'
+  | 'usernameKey'
+  | 'passwordHash'
+  | 'privilege'
+  | 'scope'
+  | 'firstName'
+  | 'lastName'
+  | 'email'
+  | 'description'
+  | 'enabled'
+  | 'importedHashDigest'
+  | 'importedLineDigest'
+> & {
+  /** Absent for a user a dry run would have created. */
+  id?: number;
+  /** Group names; absent when not read (only lines naming groups need them). */
+  groupNames?: string[];
+};
+
+/** The profile fields a line may name, compared one by one with the user's. */
+const PROFILE_FIELDS = [
+  'privilege',
+  'scope',
+  'firstName',
+  'lastName',
+  'email',
+  'description',
+  'enabled',
+] as const;
+
+type ProfileColumns = Pick<ImportedUser, (typeof PROFILE_FIELDS)[number]>;
+
+interface PlannedUpdate {
+  line: CheckedLine;
+  user: KnownUser;
+  /** The line's hash, when it replaces the user's. */
+  passwordHash?: string;
+  columns: ProfileColumns;
+  /** Whether the line's groups differ from the user's. */
+  regroup: boolean;
+  digests: ImportDigests;
+}
+
+/** What a batch does, decided before anything is written. */
+interface BatchPlan {
+  fresh: CheckedLine[];
+  /** Users changed, and users unchanged whose recorded digests move (written, not counted). */
+  updates: PlannedUpdate[];
+  updated: string[];
+  unchanged: number;
+  skipped: string[];
+  refusals: RefusedLine[];
+  matches: NameMatch[];
+}
 
 /**
  * Imports users from JSON lines, for the `users:import` command and the admin route alike. Every
  * line is checked whole before its batch is written, and a batch is one transaction, so a refused
  * line stores nothing and a crash leaves whole batches. Hashes are stored as they came: nothing is
  * hashed here, which is what makes it fast.
+ *
+ * A line names an existing user when its name folds onto theirs (usernameKey, as logins fold it).
+ * Such a line is skipped unless updating, and an admin's unless updating admins; an update applies
+ * the fields the line names, and its hash only over the hash the user's earlier import stored, so
+ * that what happened since (a password set, an upgrade to bcrypt at login) stays. The same line
+ * again changes nothing.
  */
 @Injectable()
 export class UsersImportService {
@@ -88,21 +192,46 @@ export class UsersImportService {
     chunks: AsyncIterable<Buffer | string>,
     options: ImportOptions,
   ): Promise<ImportSummary> {
-    const summary: ImportSummary = { imported: 0, skipped: 0, refused: 0, refusedLines: [] };
+    const summary: ImportSummary = {
+      created: 0,
+      updated: 0,
+      unchanged: 0,
+      skipped: 0,
+      refused: 0,
+      matched: [],
+      updatedUsers: [],
+      skippedUsers: [],
+      refusedLines: [],
+    };
     const refuse = (refusal: RefusedLine) => {
       summary.refused += 1;
       if (summary.refusedLines.length < LISTED_REFUSALS) summary.refusedLines.push(refusal);
       options.onRefused?.(refusal);
     };
+    const list = (names: string[], listed: string[]) =>
+      listed.push(...names.slice(0, Math.max(0, LISTED_USERS - listed.length)));
+    // What a dry run would have written so far, by username key: later lines find it there.
+    const dryRun = options.dryRun ? new Map<string, KnownUser>() : null;
     let batch: CheckedLine[] = [];
     const keysInBatch = new Set<string>();
     let linesRead = 0;
     const flush = async () => {
       if (batch.length === 0) return;
-      const written = await this.writeBatch(batch, options);
-      summary.imported += written.imported;
-      summary.skipped += written.skipped;
-      written.refusals.forEach(refuse);
+      const plan = dryRun
+        ? await this.planBatch(this.dataSource.manager, batch, options, dryRun)
+        : await this.writeBatch(batch, options);
+      if (dryRun) rememberDryRun(dryRun, plan);
+      for (const match of plan.matches) {
+        if (summary.matched.length < LISTED_REFUSALS) summary.matched.push(match);
+        options.onMatched?.(match);
+      }
+      summary.created += plan.fresh.length;
+      summary.updated += plan.updated.length;
+      summary.unchanged += plan.unchanged;
+      summary.skipped += plan.skipped.length;
+      list(plan.updated, summary.updatedUsers);
+      list(plan.skipped, summary.skippedUsers);
+      plan.refusals.forEach(refuse);
       batch = [];
       keysInBatch.clear();
       options.onBatch?.(linesRead, summary);
@@ -117,8 +246,8 @@ export class UsersImportService {
           refuse(reading.refusal);
           continue;
         }
-        // A name twice in a batch: the first is written before the second is looked at, so the
-        // second finds it as it would find any existing user (skipped, or updated with --update).
+        // A name twice in a batch: the first is settled before the second is looked at, so the
+        // second finds it as it would find any existing user.
         if (keysInBatch.has(reading.key)) await flush();
         batch.push(reading);
         keysInBatch.add(reading.key);
@@ -128,7 +257,7 @@ export class UsersImportService {
       finished = true;
       return summary;
     } finally {
-      await this.record(options, summary, finished);
+      if (!options.dryRun) await this.record(options, summary, finished);
     }
   }
 
@@ -184,59 +313,149 @@ export class UsersImportService {
         return refusal('scope', (problem as Error).message);
       }
     }
-    const { groups, ...user } = dto;
-    return { line: line.number, key: usernameKey(dto.username), user, groups };
+    // The fields in one order whatever the line's, so that the same line digests the same.
+    const user: ImportedUser = {
+      username: dto.username,
+      passwordHash: dto.passwordHash,
+      privilege: dto.privilege,
+      scope: dto.scope,
+      firstName: dto.firstName,
+      lastName: dto.lastName,
+      email: dto.email,
+      description: dto.description,
+      enabled: dto.enabled,
+    };
+    const groups = dto.groups && [...new Set(dto.groups)].sort();
+    return {
+      line: line.number,
+      key: usernameKey(dto.username),
+      user,
+      groups,
+      hashDigest: sha256Hex(dto.passwordHash),
+      lineDigest: sha256Hex(JSON.stringify({ ...user, groups })),
+    };
   }
 
   /**
-   * Writes one batch in one transaction. A user or group created meanwhile by another writer
-   * fails it on a unique index: the batch is then read and written again, and finds them.
+   * Plans and writes one batch in one transaction. A user or group created meanwhile by another
+   * writer fails it on a unique index: the batch is then read, planned and written again, and
+   * finds them.
    */
-  private async writeBatch(
-    batch: CheckedLine[],
-    options: ImportOptions,
-  ): Promise<{ imported: number; skipped: number; refusals: RefusedLine[] }> {
+  private async writeBatch(batch: CheckedLine[], options: ImportOptions): Promise<BatchPlan> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.dataSource.transaction((manager) =>
-          this.writeBatchIn(manager, batch, options),
-        );
+        return await this.dataSource.transaction(async (manager) => {
+          const plan = await this.planBatch(manager, batch, options, null);
+          await this.write(manager, plan);
+          return plan;
+        });
       } catch (error) {
         if (!isUniqueViolation(error) || attempt >= BATCH_ATTEMPTS) throw error;
       }
     }
   }
 
-  private async writeBatchIn(
+  /**
+   * What each line of a batch does to the users there are (in the database, and for a dry run
+   * as its earlier batches would have left them), read in a few queries for the whole batch.
+   */
+  private async planBatch(
     manager: EntityManager,
     batch: CheckedLine[],
-    { update, actor }: ImportOptions,
-  ): Promise<{ imported: number; skipped: number; refusals: RefusedLine[] }> {
-    const existing = new Map<string, User>();
-    for (const keys of chunked(batch.map((line) => line.key))) {
+    { update, updateAdmins, actor }: ImportOptions,
+    dryRun: Map<string, KnownUser> | null,
+  ): Promise<BatchPlan> {
+    const existing = new Map<string, KnownUser>();
+    const unread = dryRun ? batch.filter((line) => !dryRun.has(line.key)) : batch;
+    for (const keys of chunked(unread.map((line) => line.key))) {
       for (const user of await manager.find(User, { where: { usernameKey: In(keys) } })) {
         existing.set(user.usernameKey, user);
       }
     }
-    const fresh: CheckedLine[] = [];
-    const updates: [CheckedLine, User][] = [];
-    const refusals: RefusedLine[] = [];
-    let skipped = 0;
+    for (const line of batch) {
+      const planned = dryRun?.get(line.key);
+      if (planned) existing.set(line.key, planned);
+    }
+    const plan: BatchPlan = {
+      fresh: [],
+      updates: [],
+      updated: [],
+      unchanged: 0,
+      skipped: [],
+      refusals: [],
+      matches: [],
+    };
+    const candidates: [CheckedLine, KnownUser][] = [];
     for (const line of batch) {
       const user = existing.get(line.key);
-      if (!user) fresh.push(line);
-      else if (!update) skipped += 1;
-      else {
-        const refusal = user.id === actor.userId ? selfChange(line, user) : null;
-        if (refusal) refusals.push(refusal);
-        else updates.push([line, user]);
+      if (!user) {
+        plan.fresh.push(line);
+        continue;
+      }
+      if (user.username !== line.user.username) {
+        plan.matches.push({ line: line.line, given: line.user.username, stored: user.username });
+      }
+      if (!(update || updateAdmins) || (user.privilege === 'admin' && !updateAdmins)) {
+        plan.skipped.push(user.username);
+        continue;
+      }
+      const refusal = user.id !== undefined && user.id === actor.userId && selfChange(line, user);
+      if (refusal) plan.refusals.push(refusal);
+      else if (user.importedLineDigest === line.lineDigest) plan.unchanged += 1;
+      else candidates.push([line, user]);
+    }
+    await this.readGroups(
+      manager,
+      candidates.filter(([line]) => line.groups !== undefined).map(([, user]) => user),
+    );
+    for (const [line, user] of candidates) {
+      const planned = plannedUpdate(line, user);
+      const changes =
+        planned.passwordHash !== undefined ||
+        Object.keys(planned.columns).length > 0 ||
+        planned.regroup;
+      if (changes) plan.updated.push(user.username);
+      else plan.unchanged += 1;
+      // An unchanged line is written only to record a hash it now holds (the same as the user's).
+      if (changes || planned.digests.importedHashDigest !== user.importedHashDigest) {
+        plan.updates.push(planned);
       }
     }
-    const groups = await this.groupsNamed(manager, [...fresh, ...updates.map(([line]) => line)]);
+    return plan;
+  }
+
+  /** Reads the group names of the stored users among `users` that have none read yet. */
+  private async readGroups(manager: EntityManager, users: KnownUser[]): Promise<void> {
+    const byId = new Map(
+      users
+        .filter((user) => user.groupNames === undefined && user.id !== undefined)
+        .map((user) => [user.id!, user]),
+    );
+    for (const ids of chunked([...byId.keys()])) {
+      const rows = await manager.find(User, {
+        select: { id: true, groups: { id: true, name: true } },
+        relations: { groups: true },
+        where: { id: In(ids) },
+      });
+      for (const row of rows) {
+        byId.get(row.id)!.groupNames = (row.groups ?? []).map((group) => group.name);
+      }
+    }
+  }
+
+  /** Writes a planned batch in the caller's transaction. */
+  private async write(manager: EntityManager, plan: BatchPlan): Promise<void> {
+    const { fresh } = plan;
+    const regrouped = plan.updates.filter((planned) => planned.regroup).map(({ line }) => line);
+    const groups = await this.groupsNamed(manager, [...fresh, ...regrouped]);
     if (fresh.length > 0) {
       const ids = await this.users.insertImported(
         manager,
-        fresh.map((line) => line.user),
+        fresh.map((line) => ({
+          ...line.user,
+          importedHashDigest: line.hashDigest,
+          importedLineDigest: line.lineDigest,
+        })),
       );
       const memberships = fresh.flatMap((line) =>
         (line.groups ?? []).map((name) => ({
@@ -255,15 +474,19 @@ export class UsersImportService {
           .execute();
       }
     }
-    for (const [line, user] of updates) {
+    for (const { line, user, passwordHash, columns, regroup, digests } of plan.updates) {
+      // Read from the database in this transaction: a stored user, with an id.
       await this.users.applyImported(
         manager,
-        user,
-        line.user,
-        line.groups?.map((name) => groups.get(name)!),
+        { ...user, id: user.id! },
+        {
+          ...digests,
+          passwordHash,
+          columns,
+          groups: regroup ? line.groups!.map((name) => groups.get(name)!) : undefined,
+        },
       );
     }
-    return { imported: fresh.length + updates.length, skipped, refusals };
   }
 
   /** The groups the lines name, by name; those missing are created at the root of the tree. */
@@ -297,8 +520,8 @@ export class UsersImportService {
 
   /** One audit event an import, with its counts: how far it got when it stopped on an error. */
   private record(
-    { update, actor }: ImportOptions,
-    counts: ImportCounts,
+    { update, updateAdmins, actor }: ImportOptions,
+    { created, updated, unchanged, skipped, refused }: ImportCounts,
     finished: boolean,
   ): Promise<void> {
     return this.audit.record({
@@ -310,11 +533,78 @@ export class UsersImportService {
       agent: actor.agent ?? null,
       detail: {
         action: 'users.import',
-        update,
-        imported: counts.imported,
-        skipped: counts.skipped,
-        refused: counts.refused,
+        update: update || updateAdmins,
+        updateAdmins,
+        created,
+        updated,
+        unchanged,
+        skipped,
+        refused,
       },
+    });
+  }
+}
+
+/**
+ * What a line changes of an existing user: the fields it names that differ, its groups when they
+ * differ, and its hash when the user's is still the one their earlier import stored. A hash the
+ * user holds already is recorded as the import's, so that a later line may replace it.
+ */
+function plannedUpdate(line: CheckedLine, user: KnownUser): PlannedUpdate {
+  const { passwordHash } = line.user;
+  const heldSinceImport =
+    user.importedHashDigest !== null && user.importedHashDigest === sha256Hex(user.passwordHash);
+  const replaces = passwordHash !== user.passwordHash && heldSinceImport;
+  const columns: Record<string, unknown> = {};
+  for (const field of PROFILE_FIELDS) {
+    const value = line.user[field];
+    if (value !== undefined && value !== user[field]) columns[field] = value;
+  }
+  const regroup =
+    line.groups !== undefined &&
+    (line.groups.length !== user.groupNames!.length ||
+      line.groups.some((name) => !user.groupNames!.includes(name)));
+  return {
+    line,
+    user,
+    passwordHash: replaces ? passwordHash : undefined,
+    columns: columns as ProfileColumns,
+    regroup,
+    digests: {
+      importedHashDigest:
+        passwordHash === user.passwordHash || replaces ? line.hashDigest : user.importedHashDigest,
+      importedLineDigest: line.lineDigest,
+    },
+  };
+}
+
+/** Records in a dry run's map the users a planned batch would have created or changed. */
+function rememberDryRun(dryRun: Map<string, KnownUser>, plan: BatchPlan): void {
+  for (const line of plan.fresh) {
+    const { user } = line;
+    dryRun.set(line.key, {
+      username: user.username,
+      usernameKey: line.key,
+      passwordHash: user.passwordHash,
+      privilege: user.privilege ?? 'user',
+      scope: user.scope ?? null,
+      firstName: user.firstName ?? null,
+      lastName: user.lastName ?? null,
+      email: user.email ?? null,
+      description: user.description ?? null,
+      enabled: user.enabled ?? true,
+      importedHashDigest: line.hashDigest,
+      importedLineDigest: line.lineDigest,
+      groupNames: line.groups ?? [],
+    });
+  }
+  for (const { line, user, passwordHash, columns, regroup, digests } of plan.updates) {
+    dryRun.set(line.key, {
+      ...user,
+      ...columns,
+      ...digests,
+      passwordHash: passwordHash ?? user.passwordHash,
+      groupNames: regroup ? line.groups : user.groupNames,
     });
   }
 }
@@ -323,7 +613,7 @@ export class UsersImportService {
  * A line that would disable or demote the admin importing: refused, as the admin API refuses it
  * (409), so that no admin locks themselves out by a line of a file.
  */
-function selfChange(line: CheckedLine, caller: User): RefusedLine | null {
+function selfChange(line: CheckedLine, caller: KnownUser): RefusedLine | null {
   if (line.user.enabled === false) {
     return { line: line.line, field: 'enabled', message: 'an admin cannot disable themselves' };
   }
@@ -340,6 +630,10 @@ function selfChange(line: CheckedLine, caller: User): RefusedLine | null {
 function textHoldsNul(value: unknown): boolean {
   const isNulText = (text: unknown) => typeof text === 'string' && holdsNul(text);
   return Array.isArray(value) ? value.some(isNulText) : isNulText(value);
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 function chunked<T>(items: T[]): T[][] {
