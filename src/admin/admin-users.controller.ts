@@ -116,12 +116,12 @@ export class AdminUsersController {
     description: 'A malformed id, or a password the policy refuses',
   })
   @ApiNotFoundResponse(noSuchUser)
-  resetPassword(
+  async resetPassword(
     @Actor() actor: RequestActor,
     @Param('id', PositiveIntPipe) id: number,
     @Body() dto: ResetPasswordDto,
   ): Promise<void> {
-    return this.users.resetPassword(actor, id, dto.password);
+    await this.users.resetPassword(actor, id, dto.password);
   }
 
   @Delete(':id/totp')
@@ -136,11 +136,11 @@ export class AdminUsersController {
   @ApiNoContentResponse({ description: 'Reset (also when none was on)' })
   @ApiBadRequestResponse(badRequest)
   @ApiNotFoundResponse(noSuchUser)
-  resetSecondFactor(
+  async resetSecondFactor(
     @Actor() actor: RequestActor,
     @Param('id', PositiveIntPipe) id: number,
   ): Promise<void> {
-    return this.users.resetSecondFactor(actor, id);
+    await this.users.resetSecondFactor(actor, id);
   }
 
   @Delete(':id')

@@ -1,8 +1,7 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { type FindOptionsWhere, In, Raw, Repository } from 'typeorm';
-import type { RequestActor } from '../identity/request-actor.decorator.js';
-import { actorFields } from '../identity/request-actor.decorator.js';
+import { type AdminActor, adminChangeFields, adminIdOf } from '../identity/admin-actor.js';
 import { toProfileDto } from '../identity/profile.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.service.js';
@@ -10,7 +9,12 @@ import { SecondFactorService } from '../credentials/second-factor/second-factor.
 import { DEFAULT_PAGE_SIZE } from '../common/validation/query-values.js';
 import { Group } from '../user-store/entities/group.entity.js';
 import { User } from '../user-store/entities/user.entity.js';
-import { CredentialLifecycleService } from '../identity/credential-lifecycle.service.js';
+import {
+  CredentialLifecycleService,
+  type RemovedSecondFactors,
+} from '../identity/credential-lifecycle.service.js';
+import { LoginLockoutService } from '../identity/login-lockout.service.js';
+import type { EndedCredentials } from '../user-store/user-credentials.service.js';
 import {
   checkedScope,
   type UserChanges,
@@ -24,7 +28,6 @@ import {
   type UserPageDto,
 } from './dto/admin-user.dto.js';
 
-const ADMIN_API = 'admin';
 /** The escape character of username-prefix patterns: the one LIKE syntax both databases share. */
 const LIKE_ESCAPE = '!';
 
@@ -48,6 +51,7 @@ export class AdminUsersService {
   constructor(
     private readonly store: UsersService,
     private readonly lifecycle: CredentialLifecycleService,
+    private readonly lockout: LoginLockoutService,
     private readonly audit: AuditService,
     private readonly secondFactor: SecondFactorService,
     private readonly clock: Clock,
@@ -98,9 +102,9 @@ export class AdminUsersService {
    * same transaction; a disable, or a change of privilege or scope, ends their access JWTs for
    * good (see UsersService.update).
    */
-  async update(actor: RequestActor, id: number, dto: UpdateUserDto): Promise<AdminUserDto> {
+  async update(actor: AdminActor, id: number, dto: UpdateUserDto): Promise<AdminUserDto> {
     const user = await this.existing(id);
-    if (id === actor.caller.user.id && (dto.enabled === false || dto.privilege === 'user')) {
+    if (id === adminIdOf(actor) && (dto.enabled === false || dto.privilege === 'user')) {
       throw new ConflictException('An admin cannot disable or demote themselves');
     }
     const changes: UserChanges = {};
@@ -129,7 +133,7 @@ export class AdminUsersService {
     return this.get(id);
   }
 
-  async setGroups(actor: RequestActor, id: number, groupIds: number[]): Promise<AdminUserDto> {
+  async setGroups(actor: AdminActor, id: number, groupIds: number[]): Promise<AdminUserDto> {
     return this.update(actor, id, { groups: groupIds });
   }
 
@@ -137,20 +141,34 @@ export class AdminUsersService {
    * Sets a new password and ends every user token, session and access JWT of the user. A lock
    * from failed logins is lifted.
    */
-  resetPassword(actor: RequestActor, id: number, password: string): Promise<void> {
+  resetPassword(actor: AdminActor, id: number, password: string): Promise<EndedCredentials> {
     return this.lifecycle.resetPassword(actor, id, password);
   }
 
-  /** Removes a user's second factor, on or pending, with its recovery codes. */
-  resetSecondFactor(actor: RequestActor, id: number): Promise<void> {
+  /** Removes a user's second factors, on or pending, with the recovery codes. */
+  resetSecondFactor(actor: AdminActor, id: number): Promise<RemovedSecondFactors> {
     return this.lifecycle.resetSecondFactor(actor, id);
   }
 
+  /**
+   * Lifts a lock from failed logins and clears their count, so that the right password (and
+   * code) lets the user in at once; what the lock held is audited.
+   */
+  async unlock(actor: AdminActor, id: number): Promise<AdminUserDto> {
+    await this.existing(id);
+    const cleared = await this.lockout.clear(id);
+    await this.recordChange(actor, id, {
+      action: 'user.unlock',
+      failedLoginCount: cleared?.failedLoginCount ?? 0,
+      wasLocked: this.lockout.secondsLocked(cleared, this.clock.now()) > 0,
+    });
+    return this.get(id);
+  }
+
   /** Deletes a user with their user tokens, sessions and memberships; their access JWTs stop at once. */
-  async remove(actor: RequestActor, id: number): Promise<void> {
+  async remove(actor: AdminActor, id: number): Promise<void> {
     const user = await this.existing(id);
-    if (id === actor.caller.user.id)
-      throw new ConflictException('An admin cannot delete themselves');
+    if (id === adminIdOf(actor)) throw new ConflictException('An admin cannot delete themselves');
     const ended = await this.store.remove(user);
     await this.recordChange(actor, id, {
       action: 'user.delete',
@@ -182,16 +200,15 @@ export class AdminUsersService {
   }
 
   private recordChange(
-    actor: RequestActor,
+    actor: AdminActor,
     userId: number,
     detail: Record<string, string | number | boolean | null>,
   ): Promise<void> {
     return this.audit.record({
       type: 'admin.change',
       outcome: 'success',
-      api: ADMIN_API,
       userId,
-      ...actorFields(actor),
+      ...adminChangeFields(actor),
       detail,
     });
   }

@@ -19,7 +19,7 @@ import { AdminGroupsService } from './admin-groups.service.js';
 import { AdminKeysController } from './admin-keys.controller.js';
 import { AdminKeysService } from './admin-keys.service.js';
 import { AdminUsersController } from './admin-users.controller.js';
-import { AdminUsersService } from './admin-users.service.js';
+import { AdminUsersModule } from './admin-users.module.js';
 
 /**
  * The administration API under /api/admin, for admins only (@Authenticated('admin')): users,
@@ -35,6 +35,7 @@ import { AdminUsersService } from './admin-users.service.js';
     UsersImportModule,
     SecondFactorModule,
     ServiceClientsModule,
+    AdminUsersModule,
   ],
   controllers: [
     AdminUsersController,
@@ -45,6 +46,6 @@ import { AdminUsersService } from './admin-users.service.js';
     AdminClientsController,
     AuditController,
   ],
-  providers: [AdminUsersService, AdminGroupsService, AdminCredentialsService, AdminKeysService],
+  providers: [AdminGroupsService, AdminCredentialsService, AdminKeysService],
 })
 export class AdminModule {}

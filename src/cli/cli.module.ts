@@ -5,8 +5,14 @@ import { KeysRotateCommand } from './keys-rotate.command.js';
 import { MigrationsRunCommand } from './migrations-run.command.js';
 import { PurgeCommand } from './purge.command.js';
 import { UsersCreateCommand } from './users-create.command.js';
+import { UsersDisableCommand } from './users-disable.command.js';
+import { UsersEnableCommand } from './users-enable.command.js';
 import { UsersImportCommand } from './users-import.command.js';
+import { UsersListCommand } from './users-list.command.js';
+import { UsersResetSecondFactorCommand } from './users-reset-second-factor.command.js';
+import { UsersSetPasswordCommand } from './users-set-password.command.js';
 import { UsersSetScopeCommand } from './users-set-scope.command.js';
+import { UsersUnlockCommand } from './users-unlock.command.js';
 
 /**
  * The command line: one command per verb, which reads its arguments and options and nothing
@@ -17,9 +23,15 @@ import { UsersSetScopeCommand } from './users-set-scope.command.js';
 @Module({
   providers: [
     CliUsage,
+    UsersListCommand,
     UsersCreateCommand,
     UsersImportCommand,
+    UsersSetPasswordCommand,
     UsersSetScopeCommand,
+    UsersDisableCommand,
+    UsersEnableCommand,
+    UsersUnlockCommand,
+    UsersResetSecondFactorCommand,
     KeysRotateCommand,
     ClientsCreateCommand,
     MigrationsRunCommand,

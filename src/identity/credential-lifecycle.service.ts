@@ -20,13 +20,13 @@ import {
   PasswordCheckService,
   type ProofEvent,
 } from './password-check.service.js';
-import { actorFields, clientFields, type RequestActor } from './request-actor.decorator.js';
+import type { RequestActor } from './request-actor.decorator.js';
+import { type AdminActor, adminChangeFields } from './admin-actor.js';
 import { basicCredentials, basicSecondFactor } from './request-credentials.js';
 import type { EndedCredentials } from '../user-store/user-credentials.service.js';
 import { looksLikeJwt } from '../credentials/access-tokens/jwt-shape.js';
 
 const SELF_SERVICE = 'self-service';
-const ADMIN_API = 'admin';
 
 /**
  * An owner changing a credential of theirs: the signed-in caller, or the name Basic credentials
@@ -44,7 +44,24 @@ export interface EndedAll extends EndedCredentials {
   rsaKeyRemoved: boolean;
 }
 
+/**
+ * The second factors a reset removed, by kind: every kind a login may ask for goes, so that the
+ * user's next password login needs no code.
+ */
+export interface RemovedSecondFactors {
+  /** Whether a TOTP factor was on (a pending one and the recovery codes go too). */
+  totp: boolean;
+}
+
 type AuditDetail = Record<string, string | number | boolean>;
+
+/** Who changed a credential, as the audit records them: the door, and who and from where. */
+interface ChangedBy {
+  api: string;
+  actorId?: number | null;
+  address?: string | null;
+  agent?: string | null;
+}
 
 /** The owner of a self-service call: the signed-in caller, calling from where the request came. */
 export function ownerOf(actor: RequestActor): Owner {
@@ -116,9 +133,8 @@ export class CredentialLifecycleService {
     }
     await this.users.setPublicKey(user, publicKey);
     await this.recordChange(
-      owner.attempt,
+      ownerChange(owner.attempt),
       user,
-      null,
       'credential.change',
       loginKeyDetail(user.publicKey === null ? 'add' : 'replace'),
     );
@@ -133,20 +149,19 @@ export class CredentialLifecycleService {
     const user = await this.proveOwner(owner, proof, loginKeyEvent('remove'));
     await this.users.setPublicKey(user, null);
     await this.recordChange(
-      owner.attempt,
+      ownerChange(owner.attempt),
       user,
-      null,
       'credential.change',
       loginKeyDetail('remove'),
     );
   }
 
   /** An admin removes a user's RSA login key (also when none is set: the answer is the same). */
-  async removeLoginKeyAsAdmin(actor: RequestActor, userId: number): Promise<void> {
+  async removeLoginKeyAsAdmin(actor: AdminActor, userId: number): Promise<void> {
     const user = await this.existingUser(userId);
     const wasSet = user.publicKey !== null;
     if (wasSet) await this.users.setPublicKey(user, null);
-    await this.recordChange(adminAttempt(actor), user, actor, 'credential.change', {
+    await this.recordChange(adminChangeFields(actor), user, 'credential.change', {
       ...loginKeyDetail('remove'),
       wasSet,
     });
@@ -157,17 +172,17 @@ export class CredentialLifecycleService {
    * access JWT of the user ends and the RSA login key goes, in one transaction; the password and
    * the second factor stay (an admin resets those explicitly).
    */
-  async endAll(actor: RequestActor, userId: number): Promise<EndedAll> {
+  async endAll(actor: AdminActor, userId: number): Promise<EndedAll> {
     const user = await this.existingUser(userId);
     const ended = await this.users.endAllCredentials(user);
     const rsaKeyRemoved = user.publicKey !== null;
-    await this.recordChange(adminAttempt(actor), user, actor, 'token.revoke', {
+    await this.recordChange(adminChangeFields(actor), user, 'token.revoke', {
       action: 'all-credentials',
       sessionsEnded: ended.sessions,
       userTokensRevoked: ended.userTokens,
     });
     if (rsaKeyRemoved) {
-      await this.recordChange(adminAttempt(actor), user, actor, 'credential.change', {
+      await this.recordChange(adminChangeFields(actor), user, 'credential.change', {
         ...loginKeyDetail('remove'),
         reason: 'all-credentials',
       });
@@ -203,7 +218,7 @@ export class CredentialLifecycleService {
         );
       },
     });
-    await this.recordChange(owner.attempt, user, null, 'password.change', {
+    await this.recordChange(ownerChange(owner.attempt), user, 'password.change', {
       keptCredential: credential.kind === 'jwt' ? 'none' : credential.kind,
       sessionsEnded: ended.sessions,
       userTokensRevoked: ended.userTokens,
@@ -214,14 +229,19 @@ export class CredentialLifecycleService {
    * An admin sets a new password: every user token, session and access JWT of the user ends,
    * and a lock from failed logins is lifted.
    */
-  async resetPassword(actor: RequestActor, userId: number, password: string): Promise<void> {
+  async resetPassword(
+    actor: AdminActor,
+    userId: number,
+    password: string,
+  ): Promise<EndedCredentials> {
     const user = await this.existingUser(userId);
     const ended = await this.users.setPassword(user, password, { unlock: true });
-    await this.recordChange(adminAttempt(actor), user, actor, 'password.change', {
+    await this.recordChange(adminChangeFields(actor), user, 'password.change', {
       action: 'reset',
       sessionsEnded: ended.sessions,
       userTokensRevoked: ended.userTokens,
     });
+    return ended;
   }
 
   // ---- the TOTP second factor -----------------------------------------------------------
@@ -237,7 +257,7 @@ export class CredentialLifecycleService {
     const owner = ownerOf(actor);
     const user = await this.proveOwner(owner, { password }, { type: 'second-factor.enrol' });
     const enrolment = await this.secondFactor.startEnrolment(user.id, user.username);
-    await this.recordChange(owner.attempt, user, null, 'second-factor.enrol');
+    await this.recordChange(ownerChange(owner.attempt), user, 'second-factor.enrol');
     return enrolment;
   }
 
@@ -257,7 +277,7 @@ export class CredentialLifecycleService {
     if (!recoveryCodes) {
       throw new ForbiddenException('code is not a current code of the secret being enrolled');
     }
-    await this.recordChange(owner.attempt, user, null, 'second-factor.enable');
+    await this.recordChange(ownerChange(owner.attempt), user, 'second-factor.enable');
     return recoveryCodes;
   }
 
@@ -278,20 +298,21 @@ export class CredentialLifecycleService {
     if (!removed) {
       throw new ForbiddenException('code is not a current TOTP or an unused recovery code');
     }
-    await this.recordChange(owner.attempt, user, null, 'second-factor.disable');
+    await this.recordChange(ownerChange(owner.attempt), user, 'second-factor.disable');
   }
 
   /**
-   * An admin removes a user's second factor, on or pending, with its recovery codes: for a user
+   * An admin removes a user's second factors, on or pending, with the recovery codes: for a user
    * who lost their authenticator and recovery codes. Their next password login needs no code.
    */
-  async resetSecondFactor(actor: RequestActor, userId: number): Promise<void> {
+  async resetSecondFactor(actor: AdminActor, userId: number): Promise<RemovedSecondFactors> {
     const user = await this.existingUser(userId);
-    const wasOn = await this.secondFactor.remove(userId);
-    await this.recordChange(adminAttempt(actor), user, actor, 'second-factor.disable', {
+    const removed: RemovedSecondFactors = { totp: await this.secondFactor.remove(userId) };
+    await this.recordChange(adminChangeFields(actor), user, 'second-factor.disable', {
       action: 'reset',
-      wasOn,
+      wasOn: removed.totp,
     });
+    return removed;
   }
 
   // ---- proofs, users and the audit --------------------------------------------------------
@@ -328,28 +349,27 @@ export class CredentialLifecycleService {
     return user;
   }
 
-  /** A credential change of `user`, by them (`actor` null) or by the admin `actor`. */
+  /** A credential change of `user`, by them (ownerChange) or by an admin (adminChangeFields). */
   private recordChange(
-    attempt: LoginAttempt,
+    by: ChangedBy,
     user: User,
-    actor: RequestActor | null,
     type: AuditEventType,
     detail?: AuditDetail,
   ): Promise<void> {
     return this.audit.record({
       type,
       outcome: 'success',
-      api: attempt.api,
       userId: user.id,
       username: user.username,
-      ...(actor ? actorFields(actor) : { address: attempt.address, agent: attempt.agent }),
+      ...by,
       detail,
     });
   }
 }
 
-function adminAttempt(actor: RequestActor): LoginAttempt {
-  return { api: ADMIN_API, ...clientFields(actor) };
+/** A change the owner made, through the door and from the client of their attempt. */
+function ownerChange(attempt: LoginAttempt): ChangedBy {
+  return { api: attempt.api, address: attempt.address, agent: attempt.agent };
 }
 
 /** How an RSA login key's change is recorded: the kind of credential and what happened to it. */

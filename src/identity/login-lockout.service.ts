@@ -113,6 +113,16 @@ export class LoginLockoutService {
   }
 
   /**
+   * Lifts the user's lock and forgets their failures, whatever the lock says (an admin's unlock);
+   * answers the state it cleared, or null when no user has the id.
+   */
+  async clear(userId: number): Promise<LockState | null> {
+    const state = await this.stateOf({ userId });
+    await this.users.update({ id: userId }, { failedLoginCount: 0, lockedUntil: null });
+    return state;
+  }
+
+  /**
    * The lock's verdict as a condition another statement adds (taking a second-factor code,
    * turning a factor on or off): that statement changes nothing while the user is locked, so the
    * verdict and the change are one step, however many failures arrive meanwhile.

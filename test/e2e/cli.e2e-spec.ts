@@ -17,9 +17,15 @@ import { CLI_JS } from '../support/server-process.js';
 
 const PASSWORD = 'cli-pass-1234';
 const ALL_VERBS = [
+  'users:list',
   'users:create',
   'users:import',
+  'users:set-password',
   'users:set-scope',
+  'users:disable',
+  'users:enable',
+  'users:unlock',
+  'users:reset-second-factor',
   'keys:rotate',
   'clients:create',
   'migrations:run',
@@ -98,15 +104,22 @@ describe('CLI: --help and usage errors start nothing', { timeout: 60_000 }, () =
   const inScratch = (args: string[], env: Record<string, string> = {}) =>
     runCliWith(args, { cwd: scratch, env, timeoutMs: 20_000 });
 
-  it.each([[['--help']], [['users:create', '--help']], [['help', 'keys:rotate']]])(
-    '%j answers, exits 0 and creates no file',
-    async (args) => {
-      const run = await inScratch(args);
-      expect(run).toMatchObject({ code: 0, stderr: '' });
-      expect(run.stdout).toMatch(/^Usage: gatehouse /);
-      expect(readdirSync(scratch)).toEqual([]);
-    },
-  );
+  it.each([
+    [['--help']],
+    [['users:create', '--help']],
+    [['help', 'keys:rotate']],
+    [['users:list', '--help']],
+    [['users:set-password', '--help']],
+    [['users:disable', '--help']],
+    [['users:enable', '--help']],
+    [['users:unlock', '--help']],
+    [['users:reset-second-factor', '--help']],
+  ])('%j answers, exits 0 and creates no file', async (args) => {
+    const run = await inScratch(args);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    expect(run.stdout).toMatch(/^Usage: gatehouse /);
+    expect(readdirSync(scratch)).toEqual([]);
+  });
 
   it('--help lists every verb and reads no configuration: values that stop every verb do not stop it', async () => {
     const run = await inScratch(['--help'], { DATABASE_URL: 'mysql://nope', BCRYPT_COST: 'lots' });
@@ -137,6 +150,36 @@ describe('CLI: --help and usage errors start nothing', { timeout: 60_000 }, () =
     [
       ['clients:create', 'has spaces'],
       /^name must be .*\nUsage: gatehouse clients:create \[options\] <name> /,
+    ],
+    [
+      ['users:list', '--privilege', 'root'],
+      /^--privilege must be one of user, admin\nUsage: gatehouse users:list \[options\] /,
+    ],
+    [['users:list', 'someone'], /^error: too many arguments for 'users:list'/],
+    [
+      ['users:set-password'],
+      /^error: missing required argument 'username'\nUsage: gatehouse users:set-password /,
+    ],
+    [
+      ['users:set-password', 'someone', 'hunter2-password'],
+      /^error: too many arguments for 'users:set-password'.*\nUsage: gatehouse users:set-password /,
+    ],
+    [
+      ['users:set-password', 'someone'],
+      /^users:set-password needs the new password on standard input: type it at the prompt or pipe it in\nUsage: gatehouse users:set-password /,
+    ],
+    [
+      ['users:disable'],
+      /^error: missing required argument 'username'\nUsage: gatehouse users:disable \[options\] <username> /,
+    ],
+    [['users:enable', 'one', 'two'], /^error: too many arguments for 'users:enable'/],
+    [
+      ['users:unlock'],
+      /^error: missing required argument 'username'\nUsage: gatehouse users:unlock /,
+    ],
+    [
+      ['users:reset-second-factor', '--all'],
+      /^error: unknown option '--all'\nUsage: gatehouse users:reset-second-factor /,
     ],
   ])('a usage error, %j, exits 2 with the usage line and creates no file', async (args, stderr) => {
     const run = await inScratch(args);
