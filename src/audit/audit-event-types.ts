@@ -23,6 +23,11 @@ export const AUDIT_EVENT_TYPES = [
    * `action`), by its owner or an admin (`actorId`); never the credential's value.
    */
   'credential.change',
+  /**
+   * The users listed at the command line (`users:list`): it changes nothing, but it exports every
+   * name and status, so who did it, when and with which filters is kept.
+   */
+  'user.list',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 export const AUDIT_OUTCOMES = ['success', 'failure'] as const;

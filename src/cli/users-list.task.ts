@@ -1,4 +1,6 @@
 import { Injectable, Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { AuditService } from '../audit/audit.service.js';
 import { AdminUsersModule } from '../admin/admin-users.module.js';
 import { AdminUsersService } from '../admin/admin-users.service.js';
 import type { AdminUserDto } from '../admin/dto/admin-user.dto.js';
@@ -17,14 +19,30 @@ const COLUMNS = ['id', 'username', 'privilege', 'enabled', 'locked', 'second-fac
 
 /**
  * `users:list`: the admin API's listing, every page of it, printed as it comes so that a large
- * store starts printing at once. A user's line never holds a hash or any other secret.
+ * store starts printing at once. A user's line never holds a hash or any other secret. Audited
+ * once it is done, with its filters and how many users it printed.
  */
 @Injectable()
 export class UsersListTask {
-  constructor(private readonly admin: AdminUsersService) {}
+  constructor(
+    private readonly admin: AdminUsersService,
+    private readonly audit: AuditService,
+  ) {}
 
-  async run({ search, privilege, disabled }: UsersListOptions): Promise<void> {
+  async run(options: UsersListOptions): Promise<void> {
+    const listed = await this.print(options);
+    await this.audit.record({
+      type: 'user.list',
+      outcome: 'success',
+      api: 'cli',
+      detail: { ...options, listed },
+    });
+  }
+
+  /** Prints every user the filters let through; how many it printed. */
+  private async print({ search, privilege, disabled }: UsersListOptions): Promise<number> {
     console.log(COLUMNS.join('\t'));
+    let listed = 0;
     for (let offset = 0; ; offset += MAX_PAGE_SIZE) {
       const page = await this.admin.list({
         q: search,
@@ -34,7 +52,8 @@ export class UsersListTask {
         offset,
       });
       for (const user of page.items) console.log(lineOf(user));
-      if (page.items.length < MAX_PAGE_SIZE) return;
+      listed += page.items.length;
+      if (page.items.length < MAX_PAGE_SIZE) return listed;
     }
   }
 }
@@ -52,7 +71,7 @@ function lineOf(user: AdminUserDto): string {
 }
 
 @Module({
-  imports: [AdminUsersModule],
+  imports: [AdminUsersModule, AuditModule],
   providers: [UsersListTask],
 })
 class UsersListModule {}

@@ -1986,7 +1986,8 @@ export interface components {
         | 'second-factor.enrol'
         | 'second-factor.enable'
         | 'second-factor.disable'
-        | 'credential.change';
+        | 'credential.change'
+        | 'user.list';
       /**
        * @example failure
        * @enum {string}
@@ -7715,7 +7716,8 @@ export interface operations {
           | 'second-factor.enrol'
           | 'second-factor.enable'
           | 'second-factor.disable'
-          | 'credential.change';
+          | 'credential.change'
+          | 'user.list';
         outcome?: 'success' | 'failure';
         /** @description The user concerned */
         userId?: number;

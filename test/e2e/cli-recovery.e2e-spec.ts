@@ -177,6 +177,47 @@ describe('CLI recovery: users:list', { timeout: 120_000 }, () => {
     expect(await listedLines(names, '--disabled')).toEqual([
       `${bob.id}\tlist-bob\tuser\tno\tno\tno`,
     ]);
+
+    const listings = await sql(
+      t,
+      `SELECT "outcome", "userId", "actorId", "address", "detail" FROM "audit_event" ` +
+        `WHERE "type" = 'user.list' AND "api" = 'cli' ORDER BY "id"`,
+    );
+    expect(
+      listings.map(({ detail, ...row }) => ({
+        ...row,
+        detail: typeof detail === 'string' ? JSON.parse(detail) : detail,
+      })),
+    ).toEqual([
+      {
+        outcome: 'success',
+        userId: null,
+        actorId: null,
+        address: null,
+        detail: { listed: lines.length - 1 },
+      },
+      {
+        outcome: 'success',
+        userId: null,
+        actorId: null,
+        address: null,
+        detail: { search: 'LIST-', listed: 2 },
+      },
+      {
+        outcome: 'success',
+        userId: null,
+        actorId: null,
+        address: null,
+        detail: { privilege: 'admin', listed: 1 },
+      },
+      {
+        outcome: 'success',
+        userId: null,
+        actorId: null,
+        address: null,
+        detail: { disabled: true, listed: 1 },
+      },
+    ]);
   });
 });
 
