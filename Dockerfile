@@ -33,5 +33,5 @@ EXPOSE 3000
 HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/health/live`).then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # As `npm run start:prod`: the launcher starts node with the options that keep resident memory low
-# and bcrypt's threads at the lowest priority (it says why; README, Benchmark).
+# and bcrypt's threads at the lowest priority (docs/deploying.md says why).
 CMD ["bin/gatehouse-server"]

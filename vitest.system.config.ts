@@ -1,10 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * The README's examples run as a script against a fresh server, and forward authentication behind
- * a real nginx (`npm run test:system`): they need curl, jq, openssl and nginx, so `npm test` leaves
- * them out. The global setup compiles the server once for the run, as for `npm test`'s tests that
- * start it in a process of its own.
+ * The examples of the README and the guides, each page run as a script against a fresh server, and
+ * forward authentication behind a real nginx (`npm run test:system`): they need curl, jq, openssl,
+ * nginx and caddy, so `npm test` leaves them out. The global setup compiles the server once for
+ * the run, as for `npm test`'s tests that start it in a process of its own.
  */
 export default defineConfig({
   test: {

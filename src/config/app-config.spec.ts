@@ -11,7 +11,7 @@ function errorFor(env: Record<string, string>): string {
 }
 
 describe('loadAppConfig', () => {
-  it('applies the defaults the README’s Configuration table lists', () => {
+  it('applies the defaults docs/configuration.md lists', () => {
     const config = loadAppConfig({});
     expect(config).toMatchObject({
       port: 3000,

@@ -49,7 +49,7 @@ interface Context {
   knownHash: string;
 }
 
-// ---- statistics for the README ---------------------------------------------------------------
+// ---- statistics for docs/security.md ----------------------------------------------------------
 
 const stats = {
   requests: 0,

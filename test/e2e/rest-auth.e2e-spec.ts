@@ -949,7 +949,7 @@ describe('REST-auth API with REGISTRATION_OPEN=false and a configured admin', ()
 /**
  * The document's example, word for word: registration closed, an admin `admin:changeme` who
  * registers `hawk` with the password `newpwd`. Both passwords are refused by the default policy;
- * PASSWORD_MIN_LENGTH=6 and PASSWORD_REFUSE_COMMON=false admit them (README, REST-auth).
+ * PASSWORD_MIN_LENGTH=6 and PASSWORD_REFUSE_COMMON=false admit them (docs/apis.md, REST-auth).
  */
 describe("REST-auth API: the document's own example, with the policy that admits its passwords", () => {
   let t: TestApp;

@@ -1627,7 +1627,7 @@ describe('Session API: hashpassword, matchpassword and registration share one bu
 });
 
 // =============================================================================================
-// The session API's answers as one table (the README's, under Sessions), held against both
+// The session API's answers as one table (docs/apis.md's, under Sessions), held against both
 // settings of SESSION_API_HTTP_STATUS
 
 interface ContractFixture {
@@ -1650,7 +1650,7 @@ interface ContractCase {
   /** The status by default (semantic); `original` answers 200 instead. */
   status: number;
   code: ResponseCode;
-  /** The response message, where the README's table words it. */
+  /** The response message, where the table of docs/apis.md words it. */
   message?: string;
   /** Properties beside messages and responseInfo. */
   keys?: string[];

@@ -9,7 +9,7 @@ import { baseEnv, freePort, waitUntilOk } from './support/processes.js';
 /**
  * Forward authentication with a real nginx (npm run test:system; it needs nginx, which npm test
  * does not): the built server as start:prod runs it, a tiny service that answers with the X-Auth-*
- * headers it was given, and nginx in front of it with the README's configuration
+ * headers it was given, and nginx in front of it with the proxy guide's configuration
  * (docs/nginx-forward-auth.conf, its addresses pointed at the two), in the foreground as this user.
  */
 
@@ -32,14 +32,14 @@ let nginx: ChildProcess;
 let nginxOutput = '';
 let proxy: string;
 
-/** The configuration the README shows, pointed at this test's ports, in an http block. */
+/** The configuration the proxy guide shows, pointed at this test's ports, in an http block. */
 function nginxConf(gatehousePort: number, appPort: number, listenPort: number): string {
-  const readme = readFileSync(CONF, 'utf8');
-  const pointed = readme
+  const shown = readFileSync(CONF, 'utf8');
+  const pointed = shown
     .replace('server 127.0.0.1:3000;', `server 127.0.0.1:${gatehousePort};`)
     .replace('server 127.0.0.1:8080;', `server 127.0.0.1:${appPort};`)
     .replace('listen 8000;', `listen 127.0.0.1:${listenPort};`);
-  expect(pointed).not.toBe(readme);
+  expect(pointed).not.toBe(shown);
   const temp = (name: string) => `${name}_temp_path ${join(scratch, name)};`;
   return `events {}
 http {
@@ -192,10 +192,10 @@ afterAll(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-describe('nginx auth_request in front of a service, with the README configuration', () => {
-  it('runs the configuration the README shows, as it shows it', () => {
-    const readme = readFileSync('README.md', 'utf8');
-    expect(readme).toContain(`\`\`\`nginx\n${readFileSync(CONF, 'utf8')}\`\`\`\n`);
+describe('nginx auth_request in front of a service, with the configuration of docs/proxy.md', () => {
+  it('runs the configuration docs/proxy.md shows, as it shows it', () => {
+    const guide = readFileSync('docs/proxy.md', 'utf8');
+    expect(guide).toContain(`\`\`\`nginx\n${readFileSync(CONF, 'utf8')}\`\`\`\n`);
   });
 
   it('answers 401 with the challenge, without reaching the service, for no credential', async () => {

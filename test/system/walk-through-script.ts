@@ -1,6 +1,8 @@
 /**
- * The README's walk-through as a script: its fenced `bash` blocks from "## The APIs, one example
- * each" up to "## Command line", in order, and the answers their comments promise.
+ * A page's walk-through as a script: the README's and each guide's fenced `bash` blocks, in
+ * order, and the answers their comments promise. A shell block that cannot run here (a proxy that
+ * is not installed, a container build, a benchmark of minutes) is fenced as `bash untested`, and
+ * its page says so in the prose right above it.
  *
  * An answer is the comment at the end of a command, or the comment lines right below it (no blank
  * line between), for answers of several lines; `…` stands for anything. A comment that follows a
@@ -8,21 +10,38 @@
  * answer the variable is taken from, and are not checked.
  */
 
-export const FIRST_HEADING = '## The APIs, one example each';
-export const LAST_HEADING = '## Command line';
+/** The info string of a shell block that is shown but not run. */
+export const UNTESTED = 'bash untested';
 
-/** The bash blocks of the walk-through, concatenated in order. */
-export function extractScript(readme: string): string {
-  const start = readme.indexOf(`\n${FIRST_HEADING}\n`);
-  const end = readme.indexOf(`\n${LAST_HEADING}\n`, start);
-  if (start < 0 || end < 0) {
-    throw new Error(`README.md has no "${FIRST_HEADING}" followed by "${LAST_HEADING}"`);
-  }
-  const section = readme.slice(start, end);
-  const blocks = [...section.matchAll(/^```bash\n([\s\S]*?)^```$/gm)].map((match) => match[1]);
-  return blocks.join('\n');
+export interface Fence {
+  /** What follows the opening backticks: the language, and for a shell block maybe `untested`. */
+  info: string;
+  code: string;
+  /** Line of the page (1-based) where the block opens. */
+  line: number;
 }
 
+/** Every fenced block of a Markdown page, in order. */
+export function fencesOf(markdown: string): Fence[] {
+  return [...markdown.matchAll(/^```([^\n`]*)\n([\s\S]*?)^```$/gm)].map((match) => ({
+    info: match[1].trim(),
+    code: match[2],
+    line: markdown.slice(0, match.index).split('\n').length,
+  }));
+}
+
+/** A block in a shell's language, run or marked untested. */
+export function isShell(fence: Fence): boolean {
+  return /^(bash|sh|shell|console|zsh)\b/.test(fence.info);
+}
+
+/** The `bash` blocks of a page, concatenated in order: the script the harness runs. */
+export function extractScript(markdown: string): string {
+  return fencesOf(markdown)
+    .filter((fence) => fence.info === 'bash')
+    .map((fence) => fence.code)
+    .join('\n');
+}
 export interface Command {
   /** Line of the script (1-based) where the command starts. */
   line: number;
@@ -87,7 +106,7 @@ export function firstMismatch(commands: Command[], stdout: string): string | und
       if (actual === undefined || !answerPattern(answer).test(actual)) {
         return [
           `line ${command.line} of the script: ${command.code.split('\n')[0]}`,
-          `  README says: ${answer}`,
+          `  the page says: ${answer}`,
           `  it printed:  ${actual ?? '(nothing more)'}`,
         ].join('\n');
       }
