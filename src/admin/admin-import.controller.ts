@@ -79,11 +79,27 @@ export class AdminImportController {
     description: 'JSON lines, each an object of this shape',
     schema: { $ref: getSchemaPath(ImportUserLineDto) },
   })
-  @ApiOkResponse({ type: ImportSummaryDto, description: 'Every line imported or skipped' })
+  @ApiOkResponse({
+    type: ImportSummaryDto,
+    description: 'Every line imported or skipped',
+    example: { imported: 998, skipped: 2, refused: 0, refusedLines: [] },
+  })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A malformed update query' })
   @ApiUnprocessableEntityResponse({
     type: ImportSummaryDto,
     description: 'Some lines refused (each named with its field); the others were imported',
+    example: {
+      imported: 998,
+      skipped: 1,
+      refused: 1,
+      refusedLines: [
+        {
+          line: 3,
+          field: 'passwordHash',
+          message: 'passwordHash has 20,000,000 pbkdf2 iterations: 1 to 10,000,000 are taken',
+        },
+      ],
+    },
   })
   @ApiPayloadTooLargeResponse({
     type: ErrorResponseDto,

@@ -2051,14 +2051,30 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Too many attempts from this address, or on this account */
       429: {
@@ -2067,14 +2083,30 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Too many attempts from this address, or on this account"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2122,21 +2154,45 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2180,7 +2236,15 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2193,7 +2257,7 @@ export interface operations {
         scope?: string[];
       };
       header?: {
-        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits, such as 492039) or an unused recovery code (xxxxx-xxxxx) */
         'X-OTP'?: string;
         /** @description The bare sid */
         'X-Session-Id'?: string;
@@ -2233,7 +2297,16 @@ export interface operations {
           'Cache-Control': string;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A rule of the query that is not one: a rule name Gatehouse does not know (misspelt, in another case, `privilege[]`), `privilege` given twice, or a value it does not take",
+           *       "error": "Bad Request"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description No live credential; Basic: the right password of a user with a second factor on, without a good X-OTP code, also sends Gatehouse-OTP: required */
       401: {
@@ -2246,7 +2319,16 @@ export interface operations {
           'Cache-Control': string;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live credential; Basic: the right password of a user with a second factor on, without a good X-OTP code, also sends Gatehouse-OTP: required",
+           *       "error": "Unauthorized"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Signed in, but not an admin or without a scope the rules ask for */
       403: {
@@ -2255,7 +2337,16 @@ export interface operations {
           'Cache-Control': string;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "Signed in, but not an admin or without a scope the rules ask for",
+           *       "error": "Forbidden"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
       408: {
@@ -2272,14 +2363,32 @@ export interface operations {
           'Cache-Control': string;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Basic: the client address or the account is locked out",
+           *       "error": "Too Many Requests"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2289,7 +2398,7 @@ export interface operations {
       header?: {
         /** @description The rules, set by the proxy, in the syntax of /auth/forward’s query (`privilege=admin&scope=orders:read`); none: any signed-in user. The query of this route is the original request’s and is never read as rules */
         'X-Gatehouse-Rules'?: string;
-        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits, such as 492039) or an unused recovery code (xxxxx-xxxxx) */
         'X-OTP'?: string;
         /** @description The bare sid */
         'X-Session-Id'?: string;
@@ -2332,7 +2441,16 @@ export interface operations {
           'Cache-Control': string;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A rule of X-Gatehouse-Rules that is not one: a rule name Gatehouse does not know (misspelt, in another case, `privilege[]`), `privilege` given twice, or a value it does not take",
+           *       "error": "Bad Request"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description No live credential; Basic: the right password of a user with a second factor on, without a good X-OTP code, also sends Gatehouse-OTP: required */
       401: {
@@ -2345,7 +2463,16 @@ export interface operations {
           'Cache-Control': string;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live credential; Basic: the right password of a user with a second factor on, without a good X-OTP code, also sends Gatehouse-OTP: required",
+           *       "error": "Unauthorized"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Signed in, but not an admin or without a scope the rules ask for */
       403: {
@@ -2354,7 +2481,16 @@ export interface operations {
           'Cache-Control': string;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "Signed in, but not an admin or without a scope the rules ask for",
+           *       "error": "Forbidden"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
       408: {
@@ -2368,7 +2504,17 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/auth/forward/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Basic: the client address or the account is locked out */
       429: {
@@ -2378,14 +2524,32 @@ export interface operations {
           'Cache-Control': string;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Basic: the client address or the account is locked out",
+           *       "error": "Too Many Requests"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2438,7 +2602,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2491,7 +2664,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2524,7 +2706,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2612,6 +2803,11 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "error": "invalid_request"
+           *     }
+           */
           'application/json': {
             /** @enum {string} */
             error: 'invalid_client' | 'invalid_request' | 'unsupported_token_type';
@@ -2625,6 +2821,11 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "error": "invalid_client"
+           *     }
+           */
           'application/json': {
             /** @enum {string} */
             error: 'invalid_client' | 'invalid_request' | 'unsupported_token_type';
@@ -2643,21 +2844,48 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2700,6 +2928,11 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "error": "invalid_request"
+           *     }
+           */
           'application/json': {
             /** @enum {string} */
             error: 'invalid_client' | 'invalid_request' | 'unsupported_token_type';
@@ -2713,6 +2946,11 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "error": "invalid_client"
+           *     }
+           */
           'application/json': {
             /** @enum {string} */
             error: 'invalid_client' | 'invalid_request' | 'unsupported_token_type';
@@ -2731,21 +2969,48 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2753,7 +3018,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits, such as 492039) or an unused recovery code (xxxxx-xxxxx) */
         'X-OTP'?: string;
       };
       path?: never;
@@ -2828,14 +3093,15 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
-      };
-      /** @description The body is not JSON */
-      415: {
-        headers: {
-          [name: string]: unknown;
+        content: {
+          /**
+           * @example {
+           *       "error": "Payload Too Large",
+           *       "message": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
         };
-        content?: never;
       };
       /** @description Too many attempts from this address, or on this account */
       429: {
@@ -2844,14 +3110,30 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "error": "Too Many Requests",
+           *       "message": "Too many attempts from this address, or on this account"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "error": "Service Unavailable",
+           *       "message": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2880,6 +3162,12 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "error": "Bad Request",
+           *       "message": "No user has this id"
+           *     }
+           */
           'application/json':
             | {
                 error: string;
@@ -2909,14 +3197,32 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "error": "Service Unavailable",
+           *       "message": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2924,7 +3230,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits, such as 492039) or an unused recovery code (xxxxx-xxxxx) */
         'X-OTP'?: string;
       };
       path: {
@@ -2952,6 +3258,12 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "error": "Bad Request",
+           *       "message": "Not an RSA public key of at least 2048 bits"
+           *     }
+           */
           'application/json':
             | {
                 error: string;
@@ -3005,21 +3317,32 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "error": "Payload Too Large",
+           *       "message": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
-      };
-      /** @description The body is not JSON */
-      415: {
-        headers: {
-          [name: string]: unknown;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111/public-key' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
         };
-        content?: never;
       };
       /** @description Too many attempts from this address, or on this account */
       429: {
@@ -3028,14 +3351,30 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "error": "Too Many Requests",
+           *       "message": "Too many attempts from this address, or on this account"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "error": "Service Unavailable",
+           *       "message": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3043,7 +3382,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits, such as 492039) or an unused recovery code (xxxxx-xxxxx) */
         'X-OTP'?: string;
       };
       path?: never;
@@ -3087,14 +3426,30 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "error": "Too Many Requests",
+           *       "message": "Too many attempts from this address, or on this account"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "error": "Service Unavailable",
+           *       "message": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3102,7 +3457,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits, such as 492039) or an unused recovery code (xxxxx-xxxxx) */
         'X-OTP'?: string;
       };
       path?: never;
@@ -3144,14 +3499,30 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "error": "Too Many Requests",
+           *       "message": "Too many attempts from this address, or on this account"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "error": "Service Unavailable",
+           *       "message": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3189,14 +3560,32 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Too many attempts from this address, or on this account",
+           *       "error": "Too Many Requests"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3207,7 +3596,7 @@ export interface operations {
         sid?: unknown;
       };
       header?: {
-        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits, such as 492039) or an unused recovery code (xxxxx-xxxxx) */
         'X-OTP'?: string;
       };
       path?: never;
@@ -3246,7 +3635,27 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "A bad body: INVALIDDATA naming the field (session), or the field at fault (Basic)",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 1
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "A bad body: INVALIDDATA naming the field (session), or the field at fault (Basic)",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Authorization failed (Basic), or NOTFOUND "Did not find a user with given credentials" (session: wrong password, unknown or disabled user, a wrong or used otp). The right password of a user with a second factor on without a code (X-OTP with Basic, otp in the session form): Gatehouse-OTP: required, and AUTHREQUIRED in the session form */
       401: {
@@ -3255,14 +3664,54 @@ export interface operations {
           'Gatehouse-OTP'?: 'required';
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "Did not find a user with given credentials",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 2
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "NOTFOUND",
+           *         "responseMessage": "Did not find a user with given credentials",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Basic form: the Accept header rules out application/json */
       406: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "Basic form: the Accept header rules out application/json",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 3
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "Basic form: the Accept header rules out application/json",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
       408: {
@@ -3276,14 +3725,54 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "The body is larger than the service takes",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 4
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "The body is larger than the service takes",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "The body is not JSON",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 5
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "The body is not JSON",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Too many attempts from this address, or on this account */
       429: {
@@ -3292,14 +3781,54 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "Too many attempts from this address, or on this account",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 6
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "Too many attempts from this address, or on this account",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "The database is out of reach",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 7
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "The database is out of reach",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3325,21 +3854,45 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "The body is malformed JSON, nested too deep or holds NUL characters"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Authorization failed */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "Authorization failed"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The Accept header rules out application/json */
       406: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 406,
+           *       "message": "The Accept header rules out application/json"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
       408: {
@@ -3353,21 +3906,45 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3393,21 +3970,45 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "The body is malformed JSON, nested too deep or holds NUL characters"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Authorization failed */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "Authorization failed"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The Accept header rules out application/json */
       406: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 406,
+           *       "message": "The Accept header rules out application/json"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
       408: {
@@ -3421,21 +4022,45 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3506,14 +4131,32 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "code": 413,
+           *       "message": "Payload Too Large...",
+           *       "description": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "code": 415,
+           *       "message": "Unsupported Media Type...",
+           *       "description": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Too many attempts from this address, or on this account */
       429: {
@@ -3522,14 +4165,32 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "code": 429,
+           *       "message": "Too Many Requests...",
+           *       "description": "Too many attempts from this address, or on this account"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "code": 503,
+           *       "message": "Service Unavailable...",
+           *       "description": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3560,6 +4221,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "Invalid SID given",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 8
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "Invalid SID given",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json':
             | components['schemas']['GenericResponseDto']
             | {
@@ -3580,6 +4259,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "No such session",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 9
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "NOTFOUND",
+           *         "responseMessage": "No such session",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -3595,14 +4292,44 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/auth/validate/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "The database is out of reach",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 10
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "The database is out of reach",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3613,7 +4340,7 @@ export interface operations {
       };
       header?: never;
       path: {
-        /** @description The session's sid (a decimal number); its secret comes in the session cookie */
+        /** @description The session's sid (a decimal number, such as 42); its secret comes in the session cookie */
         sid: string;
       };
       cookie?: never;
@@ -3637,6 +4364,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "INVALIDDATA: \"Invalid SID given\" (the sid is not a positive 32-bit decimal number), or allSessions is neither true nor false",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 11
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "INVALIDDATA: \"Invalid SID given\" (the sid is not a positive 32-bit decimal number), or allSessions is neither true nor false",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json':
             | components['schemas']['GenericResponseDto']
             | {
@@ -3657,6 +4402,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "AUTHREQUIRED: no well-formed secret in the session cookie",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 12
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "AUTHREQUIRED",
+           *         "responseMessage": "AUTHREQUIRED: no well-formed secret in the session cookie",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -3666,6 +4429,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "No such session",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 13
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "NOTFOUND",
+           *         "responseMessage": "No such session",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -3681,28 +4462,98 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "The body is larger than the service takes",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 14
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "The body is larger than the service takes",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/auth/logout/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "The body is not JSON",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 15
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "The body is not JSON",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "The database is out of reach",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 16
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "The database is out of reach",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3738,6 +4589,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "INVALIDDATA: a bad body, a message naming the field at fault",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 17
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "INVALIDDATA: a bad body, a message naming the field at fault",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -3747,6 +4616,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "Did not find a user with given credentials",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 18
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "NOTFOUND",
+           *         "responseMessage": "Did not find a user with given credentials",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -3762,14 +4649,54 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "The body is larger than the service takes",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 19
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "The body is larger than the service takes",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "The body is not JSON",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 20
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "The body is not JSON",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Too many attempts from this address, or on this account */
       429: {
@@ -3778,14 +4705,54 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "Too many attempts from this address, or on this account",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 21
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "Too many attempts from this address, or on this account",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "The database is out of reach",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 22
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "The database is out of reach",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3823,14 +4790,32 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Too many attempts from this address, or on this account",
+           *       "error": "Too Many Requests"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3865,6 +4850,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "INVALIDDATA: a bad body, or a password the policy refuses, a message naming the field",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 23
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "INVALIDDATA: a bad body, or a password the policy refuses, a message naming the field",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -3874,6 +4877,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "FAILURE: no live session",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 24
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "AUTHREQUIRED",
+           *         "responseMessage": "FAILURE: no live session",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -3883,6 +4904,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "PERMISSION: another user's hash",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 25
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "PERMISSION",
+           *         "responseMessage": "PERMISSION: another user's hash",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -3892,6 +4931,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "NOTFOUND: no user has this id",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 26
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "NOTFOUND",
+           *         "responseMessage": "NOTFOUND: no user has this id",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -3907,14 +4964,54 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "The body is larger than the service takes",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 27
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "The body is larger than the service takes",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "The body is not JSON",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 28
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "The body is not JSON",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Too many attempts from this address, or on this account */
       429: {
@@ -3923,14 +5020,54 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "Too many attempts from this address, or on this account",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 29
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "Too many attempts from this address, or on this account",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "The database is out of reach",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 30
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "The database is out of reach",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3965,6 +5102,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "INVALIDDATA: a bad body, or a hash that is not a bcrypt hash this service can check, a message naming the field",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 31
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "INVALIDDATA: a bad body, or a hash that is not a bcrypt hash this service can check, a message naming the field",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -3974,6 +5129,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "FAILURE: no live session",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 32
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "AUTHREQUIRED",
+           *         "responseMessage": "FAILURE: no live session",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -3989,14 +5162,54 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "The body is larger than the service takes",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 33
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "The body is larger than the service takes",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "The body is not JSON",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 34
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "The body is not JSON",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Too many attempts from this address, or on this account */
       429: {
@@ -4005,14 +5218,54 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "Too many attempts from this address, or on this account",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 35
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "Too many attempts from this address, or on this account",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "The database is out of reach",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 36
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "The database is out of reach",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4046,7 +5299,27 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "The database is out of reach",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 37
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "The database is out of reach",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4079,6 +5352,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4094,7 +5374,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4131,6 +5420,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed body or id",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4140,6 +5436,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4155,21 +5458,48 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4206,6 +5536,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A missing field, or not an RSA public key of at least 2048 bits in SPKI PEM form",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4217,6 +5554,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session; or the right password of mine without the code my second factor asks for (Gatehouse-OTP: required), which counts as a failure",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4226,6 +5570,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "password or code is wrong",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4241,14 +5592,32 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /**
        * @description Locked after failed attempts, or too many from this address (Retry-After)
@@ -4261,14 +5630,32 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Locked after failed attempts, or too many from this address (Retry-After)\n\nToo many attempts from this address, or on this account",
+           *       "error": "Too Many Requests"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4304,6 +5691,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A missing or malformed field",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4315,6 +5709,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session; or the right password of mine without the code my second factor asks for (Gatehouse-OTP: required), which counts as a failure",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4324,6 +5725,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "password or code is wrong",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4340,6 +5748,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "I have no RSA public key",
+           *       "error": "Conflict"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4348,14 +5763,32 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /**
        * @description Locked after failed attempts, or too many from this address (Retry-After)
@@ -4368,14 +5801,32 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Locked after failed attempts, or too many from this address (Retry-After)\n\nToo many attempts from this address, or on this account",
+           *       "error": "Too Many Requests"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4411,6 +5862,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A missing field, or a new password the policy refuses",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4422,6 +5880,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session; or the right password of mine without the code my second factor asks for (Gatehouse-OTP: required), which counts as a failure",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4431,6 +5896,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "oldPassword (or code) is wrong",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4446,14 +5918,32 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /**
        * @description Locked after failed attempts, or too many from this address (Retry-After)
@@ -4468,14 +5958,32 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Locked after failed attempts, or too many from this address (Retry-After)\n\nToo many attempts from this address, or on this account\n\nToo many attempts from this address, or on this account",
+           *       "error": "Too Many Requests"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4512,6 +6020,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A missing or malformed password",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4521,6 +6036,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4530,6 +6052,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "password is wrong",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4546,6 +6075,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "A second factor is on already",
+           *       "error": "Conflict"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4554,14 +6090,32 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /**
        * @description Too many attempts from this address, or on this account
@@ -4575,6 +6129,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Too many attempts from this address, or on this account\n\nLocked after failed attempts, or too many from this address (Retry-After)",
+           *       "error": "Too Many Requests"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4584,6 +6145,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "TOTP_ENCRYPTION_KEY is not set (PostgreSQL)",
+           *       "error": "Service Unavailable"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4621,6 +6189,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A missing or malformed code",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4630,6 +6205,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4639,6 +6221,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "Not a current TOTP or an unused recovery code",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4655,6 +6244,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "No second factor is on",
+           *       "error": "Conflict"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4663,14 +6259,32 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /**
        * @description Too many attempts from this address, or on this account
@@ -4684,6 +6298,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Too many attempts from this address, or on this account\n\nLocked after failed attempts, or too many from this address (Retry-After)",
+           *       "error": "Too Many Requests"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4692,7 +6313,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4729,6 +6359,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A missing or malformed code",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4738,6 +6375,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4747,6 +6391,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "Not a current code of the secret being enrolled",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4763,6 +6414,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "No enrolment is pending",
+           *       "error": "Conflict"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4771,14 +6429,32 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /**
        * @description Too many attempts from this address, or on this account
@@ -4792,6 +6468,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Too many attempts from this address, or on this account\n\nLocked after failed attempts, or too many from this address (Retry-After)",
+           *       "error": "Too Many Requests"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4800,7 +6483,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4833,6 +6525,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4848,7 +6547,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4883,6 +6591,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed body or id",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -4903,6 +6618,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4912,6 +6634,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "I have no user token with this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4927,28 +6656,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/me/user-tokens/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4981,6 +6747,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4996,7 +6769,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -5031,6 +6813,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed body or id",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -5051,6 +6840,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5060,6 +6856,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "I have no session with this sid",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5075,28 +6878,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/me/sessions/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -5105,9 +6945,11 @@ export interface operations {
       query?: {
         limit?: number;
         offset?: number;
-        /** @description Username prefix, compared case-insensitively */
+        /** @description Only users whose name starts with this, compared case-insensitively, such as ha */
         q?: string;
+        /** @description Only users of this privilege, such as admin; both when left out */
         privilege?: 'user' | 'admin';
+        /** @description Only enabled (true) or disabled (false) users; both when left out */
         enabled?: boolean;
         /** @description The sid, instead of X-Session-Id */
         sid?: string;
@@ -5135,6 +6977,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id, query or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5144,6 +6993,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5153,6 +7009,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5168,7 +7031,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -5204,6 +7076,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id, query or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -5224,6 +7103,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5233,6 +7119,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5242,6 +7135,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user (or group) has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5257,14 +7157,33 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -5299,6 +7218,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id, query or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -5319,6 +7245,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5328,6 +7261,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5337,6 +7277,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user (or group) has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5353,6 +7300,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "Deleting oneself",
+           *       "error": "Conflict"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5361,28 +7315,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -5422,6 +7413,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id, query or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -5442,6 +7440,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5451,6 +7456,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5460,6 +7472,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user (or group) has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5476,6 +7495,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "Disabling or demoting oneself",
+           *       "error": "Conflict"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5484,28 +7510,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -5545,6 +7608,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id, query or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -5565,6 +7635,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5574,6 +7651,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5583,6 +7667,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user (or group) has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5598,28 +7689,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111/groups' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -5658,6 +7786,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id, or a password the policy refuses",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -5678,6 +7813,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5687,6 +7829,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5696,6 +7845,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user (or group) has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5711,28 +7867,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111/password' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -5767,6 +7960,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id, query or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -5787,6 +7987,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5796,6 +8003,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5805,6 +8019,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user (or group) has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5820,35 +8041,72 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111/totp' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
   AdminImportController_import: {
     parameters: {
       query?: {
-        /** @description Update users whose name exists (otherwise their lines are skipped) */
+        /** @description true: update users whose name exists (left out or false: their lines are skipped), such as update=true */
         update?: boolean;
         /** @description The sid, instead of X-Session-Id */
         sid?: string;
@@ -5873,6 +8131,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "imported": 998,
+           *       "skipped": 2,
+           *       "refused": 0,
+           *       "refusedLines": []
+           *     }
+           */
           'application/json': components['schemas']['ImportSummaryDto'];
         };
       };
@@ -5882,6 +8148,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed update query",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5891,6 +8164,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5900,6 +8180,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5916,6 +8203,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than IMPORT_MAX_BYTES",
+           *       "error": "Payload Too Large"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5925,6 +8219,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not application/x-ndjson",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5934,6 +8235,20 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "imported": 998,
+           *       "skipped": 1,
+           *       "refused": 1,
+           *       "refusedLines": [
+           *         {
+           *           "line": 3,
+           *           "field": "passwordHash",
+           *           "message": "passwordHash has 20,000,000 pbkdf2 iterations: 1 to 10,000,000 are taken"
+           *         }
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ImportSummaryDto'];
         };
       };
@@ -5942,7 +8257,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -5975,6 +8299,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5984,6 +8315,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5999,7 +8337,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -6036,6 +8383,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6045,6 +8399,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6054,6 +8415,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6063,6 +8431,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No group has this id (or parentId)",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6079,6 +8454,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "A group with this name exists",
+           *       "error": "Conflict"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6087,21 +8469,48 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -6136,6 +8545,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -6156,6 +8572,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6165,6 +8588,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6174,6 +8604,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No group has this id (or parentId)",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6190,6 +8627,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "The group has subgroups or users",
+           *       "error": "Conflict"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6198,28 +8642,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/groups/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -6259,6 +8740,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -6279,6 +8767,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6288,6 +8783,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6297,6 +8799,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No group has this id (or parentId)",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6313,6 +8822,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "The name is taken, or the move would put the group under itself",
+           *       "error": "Conflict"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6321,28 +8837,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/groups/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -6378,6 +8931,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -6398,6 +8958,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6407,6 +8974,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6416,6 +8990,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6431,14 +9012,33 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111/user-tokens' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -6474,6 +9074,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -6494,6 +9101,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6503,6 +9117,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6512,6 +9133,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6527,14 +9155,33 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111/sessions' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -6570,6 +9217,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -6590,6 +9244,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6599,6 +9260,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6608,6 +9276,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6623,28 +9298,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111/credentials' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -6679,6 +9391,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -6699,6 +9418,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6708,6 +9434,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6717,6 +9450,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6732,28 +9472,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111/public-key' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -6788,6 +9565,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -6808,6 +9592,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6817,6 +9608,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6826,6 +9624,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user token has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6841,28 +9646,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/user-tokens/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -6897,6 +9739,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -6917,6 +9766,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6926,6 +9782,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6935,6 +9798,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No session has this sid",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6950,28 +9820,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/sessions/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -7008,6 +9915,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "Neither a jti nor an access JWT with a jti and an exp",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7017,6 +9931,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7026,6 +9947,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7041,28 +9969,55 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
   AdminKeysController_rotate: {
     parameters: {
       query?: {
-        /** @description An emergency rotation: the new key signs at once and every other key is withdrawn; tokens they signed stop validating everywhere */
+        /** @description now=true: an emergency rotation: the new key signs at once and every other key is withdrawn; tokens they signed stop validating everywhere. Left out or false: the usual delayed rotation */
         now?: boolean;
         /** @description The sid, instead of X-Session-Id */
         sid?: string;
@@ -7089,7 +10044,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "The body is malformed JSON, nested too deep or holds NUL characters",
+           *       "error": "Bad Request"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description No live access JWT or session */
       401: {
@@ -7097,6 +10061,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7106,6 +10077,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7122,6 +10100,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "The signing key comes from configuration and is rotated there",
+           *       "error": "Conflict"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7130,21 +10115,48 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -7177,6 +10189,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7186,6 +10205,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7201,7 +10227,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -7238,6 +10273,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7247,6 +10289,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7256,6 +10305,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7271,21 +10327,48 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -7300,6 +10383,7 @@ export interface operations {
         'X-Session-Id'?: string;
       };
       path: {
+        /** @description The client id, such as Zk3mQ0x8v1b2TqXw9rLs4A */
         clientId: string;
       };
       cookie?: never;
@@ -7319,6 +10403,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "code": "FST_ERR_BAD_URL",
+           *       "error": "Bad Request",
+           *       "message": "'/api/admin/clients/%C0%AE' is not a valid url component"
+           *     }
+           */
           'application/json': {
             /** @example 400 */
             statusCode: number;
@@ -7337,6 +10429,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7346,6 +10445,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7355,6 +10461,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No service client has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7370,28 +10483,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/clients/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -7406,6 +10556,7 @@ export interface operations {
         'X-Session-Id'?: string;
       };
       path: {
+        /** @description The client id, such as Zk3mQ0x8v1b2TqXw9rLs4A */
         clientId: string;
       };
       cookie?: never;
@@ -7430,6 +10581,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -7450,6 +10608,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7459,6 +10624,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7468,6 +10640,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No service client has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7483,28 +10662,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/clients/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -7519,6 +10735,7 @@ export interface operations {
         'X-Session-Id'?: string;
       };
       path: {
+        /** @description The client id, such as Zk3mQ0x8v1b2TqXw9rLs4A */
         clientId: string;
       };
       cookie?: never;
@@ -7539,6 +10756,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "code": "FST_ERR_BAD_URL",
+           *       "error": "Bad Request",
+           *       "message": "'/api/admin/clients/%C0%AE' is not a valid url component"
+           *     }
+           */
           'application/json': {
             /** @example 400 */
             statusCode: number;
@@ -7557,6 +10782,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7566,6 +10798,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7575,6 +10814,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No service client has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7590,28 +10836,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/clients/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111/secret' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -7620,6 +10903,7 @@ export interface operations {
       query?: {
         limit?: number;
         offset?: number;
+        /** @description Only events of this type, such as login; every type when left out */
         type?:
           | 'login'
           | 'token.issue'
@@ -7632,16 +10916,17 @@ export interface operations {
           | 'second-factor.enable'
           | 'second-factor.disable'
           | 'credential.change';
+        /** @description Only events of this outcome, such as failure; both when left out */
         outcome?: 'success' | 'failure';
-        /** @description The user concerned */
+        /** @description Only events of the user with this id, such as 42 */
         userId?: number;
-        /** @description security, user-token, rest-auth, jwt, session, admin, self-service or cli */
+        /** @description Only events through this API: security, user-token, rest-auth, jwt, session, admin, self-service or cli */
         api?: string;
-        /** @description Events at or after this time (ISO 8601) */
+        /** @description Only events at or after this time (ISO 8601), such as 2026-11-23T00:00:00Z */
         from?: string;
-        /** @description Events before this time (ISO 8601) */
+        /** @description Only events before this time (ISO 8601), such as 2026-11-24T00:00:00Z */
         to?: string;
-        /** @description Cursor: only events with a smaller id (give the previous page’s nextBefore) */
+        /** @description Cursor: only events with a smaller id (give the previous page’s nextBefore, such as 1201) */
         before?: number;
         /** @description The sid, instead of X-Session-Id */
         sid?: string;
@@ -7694,6 +10979,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A filter or paging value is invalid",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7703,6 +10995,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7712,6 +11011,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7727,7 +11033,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -7768,63 +11083,58 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The Health Check is successful */
+      /** @description The database answers */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "status": "ok",
+           *       "info": {
+           *         "database": {
+           *           "status": "up",
+           *           "responseTime": 1
+           *         }
+           *       },
+           *       "error": {},
+           *       "details": {
+           *         "database": {
+           *           "status": "up",
+           *           "responseTime": 1
+           *         }
+           *       }
+           *     }
+           */
           'application/json': {
-            /**
-             * @example ok
-             * @enum {string}
-             */
-            status?: 'ok' | 'degraded';
-            /**
-             * @example {
-             *       "database": {
-             *         "status": "up",
-             *         "responseTime": 12
-             *       }
-             *     }
-             */
-            info?: {
+            /** @enum {string} */
+            status: 'ok';
+            info: {
               [key: string]: {
                 /** @enum {string} */
-                status: 'up' | 'degraded' | 'down';
-                /** @description Time the health indicator took to respond, in ms */
+                status: 'up' | 'down';
+                message?: string;
+                /** @description Milliseconds the check took */
                 responseTime?: number;
-              } & {
-                [key: string]: unknown;
               };
-            } | null;
-            /** @example {} */
-            error?: {
+            };
+            error: {
               [key: string]: {
                 /** @enum {string} */
-                status: 'up' | 'degraded' | 'down';
-                /** @description Time the health indicator took to respond, in ms */
+                status: 'up' | 'down';
+                message?: string;
+                /** @description Milliseconds the check took */
                 responseTime?: number;
-              } & {
-                [key: string]: unknown;
               };
-            } | null;
-            /**
-             * @example {
-             *       "database": {
-             *         "status": "up",
-             *         "responseTime": 12
-             *       }
-             *     }
-             */
-            details?: {
+            };
+            details: {
               [key: string]: {
                 /** @enum {string} */
-                status: 'up' | 'degraded' | 'down';
-                /** @description Time the health indicator took to respond, in ms */
+                status: 'up' | 'down';
+                message?: string;
+                /** @description Milliseconds the check took */
                 responseTime?: number;
-              } & {
-                [key: string]: unknown;
               };
             };
           };
@@ -7837,76 +11147,60 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description The Health Check is not successful */
+      /** @description The database does not answer (within 2 seconds) */
       503: {
         headers: {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "info": {},
+           *       "error": {
+           *         "database": {
+           *           "status": "down",
+           *           "message": "timeout of 2000ms exceeded",
+           *           "responseTime": 2001
+           *         }
+           *       },
+           *       "details": {
+           *         "database": {
+           *           "status": "down",
+           *           "message": "timeout of 2000ms exceeded",
+           *           "responseTime": 2001
+           *         }
+           *       }
+           *     }
+           */
           'application/json': {
-            /**
-             * @example error
-             * @enum {string}
-             */
-            status?: 'error' | 'shutting_down';
-            /**
-             * @example {
-             *       "database": {
-             *         "status": "up",
-             *         "responseTime": 12
-             *       }
-             *     }
-             */
-            info?: {
+            /** @enum {string} */
+            status: 'error';
+            info: {
               [key: string]: {
                 /** @enum {string} */
-                status: 'up' | 'degraded' | 'down';
-                /** @description Time the health indicator took to respond, in ms */
+                status: 'up' | 'down';
+                message?: string;
+                /** @description Milliseconds the check took */
                 responseTime?: number;
-              } & {
-                [key: string]: unknown;
               };
-            } | null;
-            /**
-             * @example {
-             *       "redis": {
-             *         "status": "down",
-             *         "message": "Could not connect",
-             *         "responseTime": 3005
-             *       }
-             *     }
-             */
-            error?: {
+            };
+            error: {
               [key: string]: {
                 /** @enum {string} */
-                status: 'up' | 'degraded' | 'down';
-                /** @description Time the health indicator took to respond, in ms */
+                status: 'up' | 'down';
+                message?: string;
+                /** @description Milliseconds the check took */
                 responseTime?: number;
-              } & {
-                [key: string]: unknown;
               };
-            } | null;
-            /**
-             * @example {
-             *       "database": {
-             *         "status": "up",
-             *         "responseTime": 12
-             *       },
-             *       "redis": {
-             *         "status": "down",
-             *         "message": "Could not connect",
-             *         "responseTime": 3005
-             *       }
-             *     }
-             */
-            details?: {
+            };
+            details: {
               [key: string]: {
                 /** @enum {string} */
-                status: 'up' | 'degraded' | 'down';
-                /** @description Time the health indicator took to respond, in ms */
+                status: 'up' | 'down';
+                message?: string;
+                /** @description Milliseconds the check took */
                 responseTime?: number;
-              } & {
-                [key: string]: unknown;
               };
             };
           };

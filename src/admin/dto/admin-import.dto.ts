@@ -7,8 +7,8 @@ import type { ImportSummary, RefusedLine } from '../../user-store/import/users-i
 export class ImportQueryDto {
   @ApiPropertyOptional({
     type: Boolean,
-    example: true,
-    description: 'Update users whose name exists (otherwise their lines are skipped)',
+    description:
+      'true: update users whose name exists (left out or false: their lines are skipped), such as update=true',
   })
   @IsOptional()
   @Transform(queryBoolean)
