@@ -81,16 +81,13 @@ export function setUpOpenApi(app: INestApplication): void {
       )
       .build(),
   );
+  const answered = addPlatformAnswers(markPublicOperations(document));
+  // The examples come last: the session API's statuses are folded by what each answer's schema is.
   const served = exampleEveryError(
-    addPlatformAnswers(markPublicOperations(document)),
+    config.sessionApiHttpStatus === 'original' ? documentOriginalStatuses(answered) : answered,
     dialectsOfOperations(app),
   );
-  SwaggerModule.setup(
-    'docs',
-    app,
-    config.sessionApiHttpStatus === 'original' ? documentOriginalStatuses(served) : served,
-    { jsonDocumentUrl: 'docs-json' },
-  );
+  SwaggerModule.setup('docs', app, served, { jsonDocumentUrl: 'docs-json' });
 }
 
 /** Operations that never read the database, so never answer its outage. */
