@@ -1,5 +1,13 @@
-import type { INestApplication } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import { HttpException, type INestApplication } from '@nestjs/common';
+import { PATH_METADATA } from '@nestjs/common/constants.js';
+import { ModulesContainer } from '@nestjs/core';
+import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import type { GatehouseRouteConfig } from './common/decorators/dialect.decorator.js';
+import { type DialectName, dialects } from './common/dialects/dialects.js';
+import { SessionApiException } from './common/dialects/generic-response.js';
 import { AppConfig } from './config/app-config.js';
 import { documentOriginalStatuses } from './sessions/session-api-statuses.js';
 
@@ -13,6 +21,7 @@ type Schema = NonNullable<NonNullable<ResponseObject['content']>[string]['schema
 /** The OpenAPI document at /docs-json and Swagger UI at /docs, built from the controllers and DTOs. */
 export function setUpOpenApi(app: INestApplication): void {
   const config = app.get(AppConfig);
+  if (!config.docsEnabled) return;
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
@@ -20,7 +29,9 @@ export function setUpOpenApi(app: INestApplication): void {
       .setDescription('One authentication service speaking five existing auth APIs.')
       .setVersion('1.0')
       .setLicense('UNLICENSED', 'https://docs.npmjs.com/cli/configuring-npm/package-json#license')
-      .addServer(config.publicUrl)
+      // Try it out calls the servers entry: a relative one is whatever origin served the page (an
+      // IP, a name, a proxy), where the default PUBLIC_URL would be localhost seen from elsewhere.
+      .addServer(config.publicUrlExplicit ? config.publicUrl : '/')
       .addTag('REST-auth API', 'Users, Basic authentication and short-lived tokens')
       .addTag('JWT API', 'RS256 access tokens for a username and password')
       .addTag('User-token API', 'Long-lived user tokens (UUIDs), sent as Bearer')
@@ -70,13 +81,13 @@ export function setUpOpenApi(app: INestApplication): void {
       )
       .build(),
   );
-  const served = addPlatformAnswers(markPublicOperations(document));
-  SwaggerModule.setup(
-    'docs',
-    app,
-    config.sessionApiHttpStatus === 'original' ? documentOriginalStatuses(served) : served,
-    { jsonDocumentUrl: 'docs-json' },
+  const answered = addPlatformAnswers(markPublicOperations(document));
+  // The examples come last: the session API's statuses are folded by what each answer's schema is.
+  const served = exampleEveryError(
+    config.sessionApiHttpStatus === 'original' ? documentOriginalStatuses(answered) : answered,
+    dialectsOfOperations(app),
   );
+  SwaggerModule.setup('docs', app, served, { jsonDocumentUrl: 'docs-json' });
 }
 
 /** Operations that never read the database, so never answer its outage. */
@@ -105,6 +116,16 @@ function addPlatformAnswers(document: OpenAPIObject): OpenAPIObject {
       if (path.includes('{')) {
         operation.responses['414'] ??= {
           description: 'A path parameter is longer than the 100 characters the router reads',
+          content: {
+            'application/json': {
+              example: {
+                statusCode: 414,
+                code: 'FST_ERR_MAX_PARAM_LENGTH',
+                error: 'URI Too Long',
+                message: `'${path.replace(/\{[^}]+\}/g, '1'.repeat(101))}' is exceeding the max param length`,
+              },
+            },
+          },
         };
         admitBadUrlAnswer(operation.responses);
       }
@@ -145,7 +166,17 @@ function admitBadUrlAnswer(responses: Responses): void {
   if (!documented) {
     responses['400'] = {
       description: 'A path parameter that is not valid percent-encoding',
-      content: { 'application/json': { schema: platform } },
+      content: {
+        'application/json': {
+          schema: platform,
+          example: {
+            statusCode: 400,
+            code: 'FST_ERR_BAD_URL',
+            error: 'Bad Request',
+            message: "'/api/admin/clients/%C0%AE' is not a valid url component",
+          },
+        },
+      },
     };
   } else if (json?.schema) {
     json.schema = { anyOf: [json.schema, platform] };
@@ -164,4 +195,91 @@ function markPublicOperations(document: OpenAPIObject): OpenAPIObject {
     }
   }
   return document;
+}
+
+/** The time the examples of the session API's envelopes show. */
+const EXAMPLE_TIME_MS = Date.UTC(2026, 0, 1);
+
+/**
+ * Each operation's error dialect, by the operation id Swagger gives it (`Controller_method`): the
+ * dialect its route config names, as errors are answered at run time.
+ */
+function dialectsOfOperations(app: INestApplication): Map<string, DialectName> {
+  const found = new Map<string, DialectName>();
+  for (const module of app.get(ModulesContainer).values()) {
+    for (const { metatype } of module.controllers.values()) {
+      if (typeof metatype !== 'function') continue;
+      const prototype = metatype.prototype as Record<string, unknown>;
+      for (const key of Object.getOwnPropertyNames(prototype)) {
+        const handler = prototype[key];
+        if (typeof handler !== 'function' || !Reflect.hasMetadata(PATH_METADATA, handler)) continue;
+        const routeConfig = Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as
+          GatehouseRouteConfig | undefined;
+        found.set(`${metatype.name}_${key}`, routeConfig?.dialect ?? 'default');
+      }
+    }
+  }
+  return found;
+}
+
+/**
+ * Gives every error status that carries a body an example of that status's own body, in the
+ * route's dialect, unless its decorators wrote one: Swagger UI would otherwise show the example of
+ * the shared error schema (one status's) for all of them, or nothing. The example is what the
+ * dialect answers to an error of that status worded as the response's description. A status the
+ * dialect answers as another (REST-auth's 415 is its 400) is never sent, so it goes.
+ */
+function exampleEveryError(
+  document: OpenAPIObject,
+  dialectOf: Map<string, DialectName>,
+): OpenAPIObject {
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of METHODS) {
+      const operation = item[method];
+      if (!operation) continue;
+      const dialect = dialects[dialectOf.get(operation.operationId ?? '') ?? 'default'];
+      // The shared login answers a request without Basic credentials in the session dialect.
+      const request = { headers: {}, routeOptions: { url: path, config: {} } } as FastifyRequest;
+      for (const [status, answer] of Object.entries(operation.responses)) {
+        const code = Number(status);
+        if (!(code >= 400) || code === 408) continue;
+        const response = answer as ResponseObject;
+        if (Object.values(response.content ?? {}).some(hasOwnExample)) continue;
+        const reply = dialect.reply(errorOf(code, response.description), request, EXAMPLE_TIME_MS);
+        if (reply.status !== code) {
+          delete operation.responses[status];
+          continue;
+        }
+        const type = reply.contentType?.split(';')[0] ?? 'application/json';
+        response.content ??= {};
+        response.content[type] = { ...response.content[type], example: reply.body };
+      }
+    }
+  }
+  return document;
+}
+
+/**
+ * The error a response's description tells of: the session API's own words where it quotes them
+ * (`NOTFOUND "No such session": …`), else the description itself.
+ */
+function errorOf(status: number, description: string): HttpException {
+  const quoted = /\b(NOTFOUND|INVALIDDATA|FAILURE|PERMISSION|AUTHREQUIRED) "([^"]+)"/.exec(
+    description,
+  );
+  if (quoted) {
+    return new SessionApiException(
+      quoted[1] as SessionApiException['responseCode'],
+      quoted[2],
+      status,
+    );
+  }
+  return new HttpException(description || (STATUS_CODES[status] ?? 'Error'), status);
+}
+
+function hasOwnExample(media: NonNullable<ResponseObject['content']>[string]): boolean {
+  const schema = media.schema as { example?: unknown } | undefined;
+  return (
+    media.example !== undefined || media.examples !== undefined || schema?.example !== undefined
+  );
 }

@@ -25,7 +25,11 @@ import {
 } from '../credentials/service-clients/service-clients.service.js';
 
 const clientIdParam = () =>
-  ApiParam({ name: 'clientId', type: String, example: 'Zk3mQ0x8v1b2TqXw9rLs4A' });
+  ApiParam({
+    name: 'clientId',
+    type: String,
+    description: 'The client id, such as Zk3mQ0x8v1b2TqXw9rLs4A',
+  });
 const badRequest = { type: ErrorResponseDto, description: 'A malformed body' };
 const noSuchClient = { type: ErrorResponseDto, description: 'No service client has this id' };
 

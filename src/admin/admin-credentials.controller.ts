@@ -9,7 +9,10 @@ import {
   ApiParam,
   ApiTags,
 } from '@nestjs/swagger';
-import { SessionSummaryDto, UserTokenSummaryDto } from '../user-store/dto/credential-summaries.dto.js';
+import {
+  SessionSummaryDto,
+  UserTokenSummaryDto,
+} from '../user-store/dto/credential-summaries.dto.js';
 import { ErrorResponseDto } from '../common/dialects/error-response.dto.js';
 import { Actor, type RequestActor } from '../identity/request-actor.decorator.js';
 import { Dialect } from '../common/decorators/dialect.decorator.js';
@@ -22,8 +25,7 @@ import {
   RevokedAccessTokenDto,
 } from './dto/admin-credentials.dto.js';
 
-const userId = () =>
-  ApiParam({ name: 'id', type: Number, example: 42, description: 'The user id' });
+const userId = () => ApiParam({ name: 'id', type: Number, description: 'The user id' });
 const badRequest = { type: ErrorResponseDto, description: 'A malformed id or body' };
 
 @ApiTags('Administration')
@@ -95,7 +97,7 @@ export class AdminCredentialsController {
   @Delete('user-tokens/:tokenId')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a user token' })
-  @ApiParam({ name: 'tokenId', type: Number, example: 17, description: 'The user token id' })
+  @ApiParam({ name: 'tokenId', type: Number, description: 'The user token id' })
   @ApiNoContentResponse({ description: 'Revoked' })
   @ApiBadRequestResponse(badRequest)
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No user token has this id' })
@@ -109,7 +111,7 @@ export class AdminCredentialsController {
   @Delete('sessions/:sid')
   @HttpCode(204)
   @ApiOperation({ summary: 'End a session' })
-  @ApiParam({ name: 'sid', type: Number, example: 12345, description: 'The sid' })
+  @ApiParam({ name: 'sid', type: Number, description: 'The sid' })
   @ApiNoContentResponse({ description: 'Ended' })
   @ApiBadRequestResponse(badRequest)
   @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No session has this sid' })

@@ -18,8 +18,7 @@ import { AdminGroupsService } from './admin-groups.service.js';
 import { Authenticated } from '../identity/authenticated.decorator.js';
 import { AdminGroupDto, CreateGroupDto, UpdateGroupDto } from './dto/admin-group.dto.js';
 
-const groupId = () =>
-  ApiParam({ name: 'id', type: Number, example: 3, description: 'The group id' });
+const groupId = () => ApiParam({ name: 'id', type: Number, description: 'The group id' });
 const badRequest = { type: ErrorResponseDto, description: 'A malformed id or body' };
 const noSuchGroup = { type: ErrorResponseDto, description: 'No group has this id (or parentId)' };
 

@@ -85,11 +85,42 @@ export class AdminImportController {
     description: 'JSON lines, each an object of this shape',
     schema: { $ref: getSchemaPath(ImportUserLineDto) },
   })
-  @ApiOkResponse({ type: ImportSummaryDto, description: 'No line refused' })
+  @ApiOkResponse({
+    type: ImportSummaryDto,
+    description: 'No line refused',
+    example: {
+      created: 996,
+      updated: 1,
+      unchanged: 1,
+      skipped: 2,
+      refused: 0,
+      matched: [{ line: 12, given: 'Hawk', stored: 'hawk' }],
+      updatedUsers: ['hawk'],
+      skippedUsers: ['root', 'ann'],
+      refusedLines: [],
+    },
+  })
   @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A malformed query' })
   @ApiUnprocessableEntityResponse({
     type: ImportSummaryDto,
     description: 'Some lines refused (each named with its field); the others were imported',
+    example: {
+      created: 997,
+      updated: 0,
+      unchanged: 0,
+      skipped: 1,
+      refused: 1,
+      matched: [],
+      updatedUsers: [],
+      skippedUsers: ['root'],
+      refusedLines: [
+        {
+          line: 3,
+          field: 'passwordHash',
+          message: 'passwordHash has 2,000,000 pbkdf2 sha256 iterations: 1 to 1,300,000 are taken',
+        },
+      ],
+    },
   })
   @ApiPayloadTooLargeResponse({
     type: ErrorResponseDto,

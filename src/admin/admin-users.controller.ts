@@ -35,8 +35,7 @@ import {
   UserPageDto,
 } from './dto/admin-user.dto.js';
 
-const userId = () =>
-  ApiParam({ name: 'id', type: Number, example: 42, description: 'The user id' });
+const userId = () => ApiParam({ name: 'id', type: Number, description: 'The user id' });
 const badRequest = { type: ErrorResponseDto, description: 'A malformed id, query or body' };
 const noSuchUser = { type: ErrorResponseDto, description: 'No user (or group) has this id' };
 

@@ -76,6 +76,14 @@ describe('loadAppConfig', () => {
     },
   );
 
+  it('serves the docs unless DOCS_ENABLED is false, and knows whether PUBLIC_URL was set', () => {
+    expect(loadAppConfig({})).toMatchObject({ docsEnabled: true, publicUrlExplicit: false });
+    expect(loadAppConfig({ DOCS_ENABLED: 'false' }).docsEnabled).toBe(false);
+    expect(loadAppConfig({ DOCS_ENABLED: '0' }).docsEnabled).toBe(false);
+    const given = loadAppConfig({ PUBLIC_URL: 'http://localhost:3000' });
+    expect(given).toMatchObject({ publicUrl: 'http://localhost:3000', publicUrlExplicit: true });
+  });
+
   it('reads CORS_ORIGINS as a list of origins, none by default', () => {
     expect(loadAppConfig({}).corsOrigins).toEqual([]);
     const origins = 'https://app.example.com, http://localhost:5173';
@@ -112,6 +120,7 @@ describe('loadAppConfig', () => {
     [{ CORS_ORIGINS: 'https://app.example.com/login' }, 'CORS_ORIGINS'],
     [{ CORS_ORIGINS: 'app.example.com' }, 'CORS_ORIGINS'],
     [{ SESSION_API_HTTP_STATUS: 'ORIGINAL' }, 'SESSION_API_HTTP_STATUS'],
+    [{ DOCS_ENABLED: 'off' }, 'DOCS_ENABLED'],
   ])('refuses %o with one line naming the variable', (env, variable) => {
     const message = errorFor(env);
     expect(message).toContain(variable);

@@ -155,12 +155,18 @@ class EnvironmentVariables {
   @MaxLength(64)
   @Matches(/^[^:]+$/, { message: 'must not contain a colon' })
   TOTP_ISSUER = 'Gatehouse';
+  @Transform(toBoolean) @IsBoolean() DOCS_ENABLED = true;
 }
 
 export class AppConfig {
   readonly port: number;
   /** The base URL the OpenAPI document's `servers` (and discovery) name, without a trailing slash. */
   readonly publicUrl: string;
+  /**
+   * Whether PUBLIC_URL was set rather than defaulted: only then does the OpenAPI document name it,
+   * since the default would send Try it out to localhost from any other address.
+   */
+  readonly publicUrlExplicit: boolean;
   readonly host: string;
   readonly logLevel: string;
   /** Proxy addresses (or CIDR ranges) whose X-Forwarded-For names the client; none by default. */
@@ -215,6 +221,8 @@ export class AppConfig {
     /** The label authenticator apps show the account under. */
     issuer: string;
   };
+  /** Whether Swagger UI (/docs) and the OpenAPI document (/docs-json) are served. */
+  readonly docsEnabled: boolean;
 }
 
 function firstError(vars: EnvironmentVariables): string | null {
@@ -265,6 +273,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
   return Object.assign(new AppConfig(), {
     port: vars.PORT,
     publicUrl: (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, ''),
+    publicUrlExplicit: vars.PUBLIC_URL !== undefined,
     host: vars.HOST,
     logLevel: vars.LOG_LEVEL,
     trustProxy: parseTrustProxy(vars.TRUST_PROXY),
@@ -312,6 +321,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
         : null,
       issuer: vars.TOTP_ISSUER,
     },
+    docsEnabled: vars.DOCS_ENABLED,
   });
 }
 

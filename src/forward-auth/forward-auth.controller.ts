@@ -83,7 +83,7 @@ const RULES_IN = {
         'The rules, set by the proxy, in the syntax of /auth/forward’s query ' +
         '(`privilege=admin&scope=orders:read`); none: any signed-in user. The query of this route ' +
         'is the original request’s and is never read as rules',
-      schema: { type: 'string', example: 'privilege=admin' },
+      schema: { type: 'string' },
     }),
     ApiBadRequestResponse({
       description: `A rule of X-Gatehouse-Rules that is not one: ${RULE_PROBLEMS}`,

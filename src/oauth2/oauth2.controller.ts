@@ -31,13 +31,17 @@ import { Access } from '../identity/access.decorator.js';
 const unauthorized = {
   description: 'No Basic credentials of an enabled service client (`{"error": "invalid_client"}`)',
   headers: { 'WWW-Authenticate': { schema: { type: 'string', example: CLIENT_CHALLENGE } } },
-  content: { 'application/json': { schema: OAUTH2_ERROR_SCHEMA } },
+  content: {
+    'application/json': { schema: OAUTH2_ERROR_SCHEMA, example: { error: 'invalid_client' } },
+  },
 };
 const noToken = {
   description:
     'No `token` (`invalid_request`), a parameter given twice, or (revocation) a session ' +
     '(`unsupported_token_type`)',
-  content: { 'application/json': { schema: OAUTH2_ERROR_SCHEMA } },
+  content: {
+    'application/json': { schema: OAUTH2_ERROR_SCHEMA, example: { error: 'invalid_request' } },
+  },
 };
 const formRoute = { dialect: 'default', form: true } satisfies GatehouseRouteConfig &
   FormRouteConfig;

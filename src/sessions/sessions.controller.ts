@@ -91,7 +91,6 @@ export class SessionsController {
     name: 'sid',
     type: String,
     description: 'sid + gcn_session_secret, or the bare sid with the GCN_SESSION_SECRET cookie',
-    example: '42',
   })
   @ApiCookieAuth('session')
   @ApiOkResponse({
@@ -120,8 +119,8 @@ export class SessionsController {
   @ApiParam({
     name: 'sid',
     type: String,
-    description: "The session's sid (a decimal number); its secret comes in the session cookie",
-    example: '42',
+    description:
+      "The session's sid (a decimal number, such as 42); its secret comes in the session cookie",
   })
   @ApiCookieAuth('session')
   @ApiQuery({ name: 'allSessions', required: false, type: Boolean })

@@ -3,11 +3,13 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { accessTokenFor } from '../support/credentials.js';
 import { registerUser } from '../support/fixtures.js';
 
 /** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH points at another build. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = join(process.cwd(), 'test', 'browser', '__screenshots__', 'swagger-ui.png');
+const ADMIN = { username: 'swagger-admin', password: 'swagger-admin-password-1' };
 
 /** A port nothing listens on now. */
 function freePort(): Promise<number> {
@@ -47,6 +49,19 @@ async function authorize(
   await dialog.waitFor({ state: 'detached' });
 }
 
+/** Logs the scheme named `scheme` out in the Authorize dialog, as a person switching users would. */
+async function removeAuthorization(page: Page, scheme: string): Promise<void> {
+  await page.locator('.auth-wrapper > button.btn.authorize').click();
+  const dialog = page.locator('.dialog-ux .modal-ux');
+  const container = dialog
+    .locator('form')
+    .filter({ has: page.locator('h4 code', { hasText: new RegExp(`^${scheme}$`) }) });
+  await container.getByRole('button', { name: 'Remove authorization' }).click();
+  await container.getByRole('button', { name: 'Apply credentials' }).waitFor();
+  await container.getByRole('button', { name: 'Close' }).click();
+  await dialog.waitFor({ state: 'detached' });
+}
+
 /** Expands an operation, runs it with "Try it out" and "Execute", and returns its live response. */
 async function tryItOut(page: Page, method: string, path: string): Promise<Locator> {
   const block = operation(page, method, path);
@@ -62,12 +77,15 @@ describe('Swagger UI in a real browser', () => {
   let t: TestApp;
   let browser: Browser;
   let page: Page;
+  let origin: string;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    // The document's `servers` names PUBLIC_URL, which Try it out calls: the port is known first.
+    // No PUBLIC_URL: the page is opened by IP, not at the default http://localhost:<PORT>, and
+    // Try it out must call the origin that served it.
     const port = await freePort();
-    t = await startTestApp({ PUBLIC_URL: `http://127.0.0.1:${port}` });
+    origin = `http://127.0.0.1:${port}`;
+    t = await startTestApp({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });
     await t.app.listen(port, '127.0.0.1');
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -87,7 +105,7 @@ describe('Swagger UI in a real browser', () => {
     page.on('console', (message) => {
       if (message.type() === 'error') pageErrors.push(message.text());
     });
-    await page.goto(`${await t.app.getUrl()}/docs`);
+    await page.goto(`${origin}/docs`);
     await page.locator('.auth-wrapper > button.btn.authorize').waitFor();
   });
 
@@ -129,6 +147,24 @@ describe('Swagger UI in a real browser', () => {
     const response = await tryItOut(page, 'GET', '/api/v1/security/privilegeToken');
 
     await expectResponse(response, 200, '"privilege": "user"');
+  });
+
+  it('opened by IP, authorizes an admin JWT and lists users, sending no filter nobody typed', async () => {
+    await registerUser(t, 'swagger-lark', 'correct-horse');
+    const jwt = await accessTokenFor(t, ADMIN);
+    await removeAuthorization(page, 'jwt');
+
+    await authorize(page, 'jwt', async (container) => {
+      await container.locator('input[aria-label="auth-bearer-value"]').fill(jwt);
+    });
+    const response = await tryItOut(page, 'GET', '/api/admin/users');
+
+    await expectResponse(response, 200, '"username": "swagger-lark"');
+    const block = operation(page, 'GET', '/api/admin/users');
+    // Only the defaults the server takes anyway are filled in: no q, privilege or enabled.
+    await expect
+      .poll(() => block.locator('.request-url pre').first().textContent())
+      .toBe(`${origin}/api/admin/users?limit=50&offset=0`);
   });
 
   it('ran without a script error or a blocked resource', () => {

@@ -2101,14 +2101,30 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Too many attempts from this address, or on this account */
       429: {
@@ -2117,14 +2133,30 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Too many attempts from this address, or on this account"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2172,21 +2204,45 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2230,7 +2286,15 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2243,7 +2307,7 @@ export interface operations {
         scope?: string[];
       };
       header?: {
-        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits, such as 492039) or an unused recovery code (xxxxx-xxxxx) */
         'X-OTP'?: string;
         /** @description The bare sid */
         'X-Session-Id'?: string;
@@ -2283,7 +2347,16 @@ export interface operations {
           'Cache-Control': string;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A rule of the query that is not one: a rule name Gatehouse does not know (misspelt, in another case, `privilege[]`), `privilege` given twice, or a value it does not take",
+           *       "error": "Bad Request"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description No live credential; Basic: the right password of a user with a second factor on, without a good X-OTP code, also sends Gatehouse-OTP: required */
       401: {
@@ -2296,7 +2369,16 @@ export interface operations {
           'Cache-Control': string;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live credential; Basic: the right password of a user with a second factor on, without a good X-OTP code, also sends Gatehouse-OTP: required",
+           *       "error": "Unauthorized"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Signed in, but not an admin or without a scope the rules ask for */
       403: {
@@ -2305,7 +2387,16 @@ export interface operations {
           'Cache-Control': string;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "Signed in, but not an admin or without a scope the rules ask for",
+           *       "error": "Forbidden"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
       408: {
@@ -2322,14 +2413,32 @@ export interface operations {
           'Cache-Control': string;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Basic: the client address or the account is locked out",
+           *       "error": "Too Many Requests"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2339,7 +2448,7 @@ export interface operations {
       header?: {
         /** @description The rules, set by the proxy, in the syntax of /auth/forward’s query (`privilege=admin&scope=orders:read`); none: any signed-in user. The query of this route is the original request’s and is never read as rules */
         'X-Gatehouse-Rules'?: string;
-        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits, such as 492039) or an unused recovery code (xxxxx-xxxxx) */
         'X-OTP'?: string;
         /** @description The bare sid */
         'X-Session-Id'?: string;
@@ -2382,7 +2491,16 @@ export interface operations {
           'Cache-Control': string;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A rule of X-Gatehouse-Rules that is not one: a rule name Gatehouse does not know (misspelt, in another case, `privilege[]`), `privilege` given twice, or a value it does not take",
+           *       "error": "Bad Request"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description No live credential; Basic: the right password of a user with a second factor on, without a good X-OTP code, also sends Gatehouse-OTP: required */
       401: {
@@ -2395,7 +2513,16 @@ export interface operations {
           'Cache-Control': string;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live credential; Basic: the right password of a user with a second factor on, without a good X-OTP code, also sends Gatehouse-OTP: required",
+           *       "error": "Unauthorized"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Signed in, but not an admin or without a scope the rules ask for */
       403: {
@@ -2404,7 +2531,16 @@ export interface operations {
           'Cache-Control': string;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "Signed in, but not an admin or without a scope the rules ask for",
+           *       "error": "Forbidden"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
       408: {
@@ -2418,7 +2554,17 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/auth/forward/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Basic: the client address or the account is locked out */
       429: {
@@ -2428,14 +2574,32 @@ export interface operations {
           'Cache-Control': string;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Basic: the client address or the account is locked out",
+           *       "error": "Too Many Requests"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2488,7 +2652,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2541,7 +2714,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2574,7 +2756,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2662,6 +2853,11 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "error": "invalid_request"
+           *     }
+           */
           'application/json': {
             /** @enum {string} */
             error: 'invalid_client' | 'invalid_request' | 'unsupported_token_type';
@@ -2675,6 +2871,11 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "error": "invalid_client"
+           *     }
+           */
           'application/json': {
             /** @enum {string} */
             error: 'invalid_client' | 'invalid_request' | 'unsupported_token_type';
@@ -2693,21 +2894,48 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2750,6 +2978,11 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "error": "invalid_request"
+           *     }
+           */
           'application/json': {
             /** @enum {string} */
             error: 'invalid_client' | 'invalid_request' | 'unsupported_token_type';
@@ -2763,6 +2996,11 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "error": "invalid_client"
+           *     }
+           */
           'application/json': {
             /** @enum {string} */
             error: 'invalid_client' | 'invalid_request' | 'unsupported_token_type';
@@ -2781,21 +3019,48 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2803,7 +3068,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits, such as 492039) or an unused recovery code (xxxxx-xxxxx) */
         'X-OTP'?: string;
       };
       path?: never;
@@ -2879,14 +3144,15 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
-      };
-      /** @description The body is not JSON */
-      415: {
-        headers: {
-          [name: string]: unknown;
+        content: {
+          /**
+           * @example {
+           *       "error": "Payload Too Large",
+           *       "message": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
         };
-        content?: never;
       };
       /** @description Too many attempts from this address, or on this account */
       429: {
@@ -2895,14 +3161,30 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "error": "Too Many Requests",
+           *       "message": "Too many attempts from this address, or on this account"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "error": "Service Unavailable",
+           *       "message": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2931,6 +3213,12 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "error": "Bad Request",
+           *       "message": "No user has this id"
+           *     }
+           */
           'application/json':
             | {
                 error: string;
@@ -2972,14 +3260,32 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "error": "Service Unavailable",
+           *       "message": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -2987,7 +3293,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits, such as 492039) or an unused recovery code (xxxxx-xxxxx) */
         'X-OTP'?: string;
       };
       path: {
@@ -3015,6 +3321,12 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "error": "Bad Request",
+           *       "message": "Not an RSA public key of at least 2048 bits"
+           *     }
+           */
           'application/json':
             | {
                 error: string;
@@ -3068,21 +3380,32 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "error": "Payload Too Large",
+           *       "message": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
-      };
-      /** @description The body is not JSON */
-      415: {
-        headers: {
-          [name: string]: unknown;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111/public-key' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
         };
-        content?: never;
       };
       /** @description Too many attempts from this address, or on this account */
       429: {
@@ -3091,14 +3414,30 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "error": "Too Many Requests",
+           *       "message": "Too many attempts from this address, or on this account"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "error": "Service Unavailable",
+           *       "message": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3106,7 +3445,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits, such as 492039) or an unused recovery code (xxxxx-xxxxx) */
         'X-OTP'?: string;
       };
       path?: never;
@@ -3150,14 +3489,30 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "error": "Too Many Requests",
+           *       "message": "Too many attempts from this address, or on this account"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "error": "Service Unavailable",
+           *       "message": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3165,7 +3520,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits, such as 492039) or an unused recovery code (xxxxx-xxxxx) */
         'X-OTP'?: string;
       };
       path?: never;
@@ -3207,14 +3562,30 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "error": "Too Many Requests",
+           *       "message": "Too many attempts from this address, or on this account"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "error": "Service Unavailable",
+           *       "message": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3261,14 +3632,32 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Too many attempts from this address, or on this account",
+           *       "error": "Too Many Requests"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3279,7 +3668,7 @@ export interface operations {
         sid?: unknown;
       };
       header?: {
-        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code */
+        /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits, such as 492039) or an unused recovery code (xxxxx-xxxxx) */
         'X-OTP'?: string;
       };
       path?: never;
@@ -3318,7 +3707,27 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "A bad body: INVALIDDATA naming the field (session), or the field at fault (Basic)",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 1
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "A bad body: INVALIDDATA naming the field (session), or the field at fault (Basic)",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Authorization failed (Basic), or NOTFOUND "Did not find a user with given credentials" (session: wrong password, unknown or disabled user, a wrong or used otp). The right password of a user with a second factor on without a code (X-OTP with Basic, otp in the session form): Gatehouse-OTP: required, and AUTHREQUIRED in the session form */
       401: {
@@ -3327,14 +3736,54 @@ export interface operations {
           'Gatehouse-OTP'?: 'required';
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "Did not find a user with given credentials",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 2
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "NOTFOUND",
+           *         "responseMessage": "Did not find a user with given credentials",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Basic form: the Accept header rules out application/json */
       406: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "Basic form: the Accept header rules out application/json",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 3
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "Basic form: the Accept header rules out application/json",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
       408: {
@@ -3348,14 +3797,54 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "The body is larger than the service takes",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 4
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "The body is larger than the service takes",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "The body is not JSON",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 5
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "The body is not JSON",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Too many attempts from this address, or on this account */
       429: {
@@ -3364,14 +3853,54 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "Too many attempts from this address, or on this account",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 6
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "Too many attempts from this address, or on this account",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "The database is out of reach",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 7
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "The database is out of reach",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3397,21 +3926,45 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "The body is malformed JSON, nested too deep or holds NUL characters"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Authorization failed */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "Authorization failed"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The Accept header rules out application/json */
       406: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 406,
+           *       "message": "The Accept header rules out application/json"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
       408: {
@@ -3425,21 +3978,45 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3465,21 +4042,45 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "The body is malformed JSON, nested too deep or holds NUL characters"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Authorization failed */
       401: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "Authorization failed"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The Accept header rules out application/json */
       406: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 406,
+           *       "message": "The Accept header rules out application/json"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
       408: {
@@ -3493,21 +4094,45 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3578,14 +4203,32 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "code": 413,
+           *       "message": "Payload Too Large...",
+           *       "description": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "code": 415,
+           *       "message": "Unsupported Media Type...",
+           *       "description": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Too many attempts from this address, or on this account */
       429: {
@@ -3594,14 +4237,32 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "code": 429,
+           *       "message": "Too Many Requests...",
+           *       "description": "Too many attempts from this address, or on this account"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "code": 503,
+           *       "message": "Service Unavailable...",
+           *       "description": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3632,6 +4293,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "Invalid SID given",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 8
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "Invalid SID given",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json':
             | components['schemas']['GenericResponseDto']
             | {
@@ -3652,6 +4331,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "No such session",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 9
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "NOTFOUND",
+           *         "responseMessage": "No such session",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -3667,14 +4364,44 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/auth/validate/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "The database is out of reach",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 10
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "The database is out of reach",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3685,7 +4412,7 @@ export interface operations {
       };
       header?: never;
       path: {
-        /** @description The session's sid (a decimal number); its secret comes in the session cookie */
+        /** @description The session's sid (a decimal number, such as 42); its secret comes in the session cookie */
         sid: string;
       };
       cookie?: never;
@@ -3709,6 +4436,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "INVALIDDATA: \"Invalid SID given\" (the sid is not a positive 32-bit decimal number), or allSessions is neither true nor false",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 11
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "INVALIDDATA: \"Invalid SID given\" (the sid is not a positive 32-bit decimal number), or allSessions is neither true nor false",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json':
             | components['schemas']['GenericResponseDto']
             | {
@@ -3729,6 +4474,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "AUTHREQUIRED: no well-formed secret in the session cookie",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 12
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "AUTHREQUIRED",
+           *         "responseMessage": "AUTHREQUIRED: no well-formed secret in the session cookie",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -3738,6 +4501,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "No such session",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 13
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "NOTFOUND",
+           *         "responseMessage": "No such session",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -3753,28 +4534,98 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "The body is larger than the service takes",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 14
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "The body is larger than the service takes",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/auth/logout/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "The body is not JSON",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 15
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "The body is not JSON",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "The database is out of reach",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 16
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "The database is out of reach",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3810,6 +4661,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "INVALIDDATA: a bad body, a message naming the field at fault",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 17
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "INVALIDDATA: a bad body, a message naming the field at fault",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -3819,6 +4688,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "Did not find a user with given credentials",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 18
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "NOTFOUND",
+           *         "responseMessage": "Did not find a user with given credentials",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -3834,14 +4721,54 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "The body is larger than the service takes",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 19
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "The body is larger than the service takes",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "The body is not JSON",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 20
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "The body is not JSON",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Too many attempts from this address, or on this account */
       429: {
@@ -3850,14 +4777,54 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "Too many attempts from this address, or on this account",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 21
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "Too many attempts from this address, or on this account",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "The database is out of reach",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 22
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "The database is out of reach",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3904,14 +4871,32 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Too many attempts from this address, or on this account",
+           *       "error": "Too Many Requests"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -3946,6 +4931,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "INVALIDDATA: a bad body, or a password the policy refuses, a message naming the field",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 23
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "INVALIDDATA: a bad body, or a password the policy refuses, a message naming the field",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -3955,6 +4958,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "FAILURE: no live session",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 24
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "AUTHREQUIRED",
+           *         "responseMessage": "FAILURE: no live session",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -3964,6 +4985,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "PERMISSION: another user's hash",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 25
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "PERMISSION",
+           *         "responseMessage": "PERMISSION: another user's hash",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -3973,6 +5012,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "NOTFOUND: no user has this id",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 26
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "NOTFOUND",
+           *         "responseMessage": "NOTFOUND: no user has this id",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -3988,14 +5045,54 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "The body is larger than the service takes",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 27
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "The body is larger than the service takes",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "The body is not JSON",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 28
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "The body is not JSON",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Too many attempts from this address, or on this account */
       429: {
@@ -4004,14 +5101,54 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "Too many attempts from this address, or on this account",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 29
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "Too many attempts from this address, or on this account",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "The database is out of reach",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 30
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "The database is out of reach",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4046,6 +5183,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "INVALIDDATA: a bad body, or a hash that is not a bcrypt hash this service can check, a message naming the field",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 31
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "INVALIDDATA: a bad body, or a hash that is not a bcrypt hash this service can check, a message naming the field",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -4055,6 +5210,24 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "FAILURE: no live session",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 32
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "AUTHREQUIRED",
+           *         "responseMessage": "FAILURE: no live session",
+           *         "property": ""
+           *       }
+           *     }
+           */
           'application/json': components['schemas']['GenericResponseDto'];
         };
       };
@@ -4070,14 +5243,54 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "The body is larger than the service takes",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 33
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "The body is larger than the service takes",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "body",
+           *           "message": "The body is not JSON",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 34
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "INVALIDDATA",
+           *         "responseMessage": "The body is not JSON",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description Too many attempts from this address, or on this account */
       429: {
@@ -4086,14 +5299,54 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "Too many attempts from this address, or on this account",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 35
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "Too many attempts from this address, or on this account",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "The database is out of reach",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 36
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "The database is out of reach",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4127,7 +5380,27 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "messages": [
+           *         {
+           *           "fieldName": "",
+           *           "message": "The database is out of reach",
+           *           "type": "CRITICAL",
+           *           "timestamp": 1767225600000,
+           *           "id": 37
+           *         }
+           *       ],
+           *       "responseInfo": {
+           *         "responseCode": "FAILURE",
+           *         "responseMessage": "The database is out of reach",
+           *         "property": ""
+           *       }
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4160,6 +5433,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4175,7 +5455,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4212,6 +5501,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed body or id",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4221,6 +5517,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4236,21 +5539,48 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4287,6 +5617,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A missing field, or not an RSA public key of at least 2048 bits in SPKI PEM form",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4298,6 +5635,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session; or the right password of mine without the code my second factor asks for (Gatehouse-OTP: required), which counts as a failure",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4307,6 +5651,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "password or code is wrong",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4322,14 +5673,32 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /**
        * @description Locked after failed attempts, or too many from this address (Retry-After)
@@ -4342,14 +5711,32 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Locked after failed attempts, or too many from this address (Retry-After)\n\nToo many attempts from this address, or on this account",
+           *       "error": "Too Many Requests"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4385,6 +5772,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A missing or malformed field",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4396,6 +5790,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session; or the right password of mine without the code my second factor asks for (Gatehouse-OTP: required), which counts as a failure",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4405,6 +5806,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "password or code is wrong",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4421,6 +5829,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "I have no RSA public key",
+           *       "error": "Conflict"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4429,14 +5844,32 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /**
        * @description Locked after failed attempts, or too many from this address (Retry-After)
@@ -4449,14 +5882,32 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Locked after failed attempts, or too many from this address (Retry-After)\n\nToo many attempts from this address, or on this account",
+           *       "error": "Too Many Requests"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4492,6 +5943,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A missing field, or a new password the policy refuses",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4503,6 +5961,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session; or the right password of mine without the code my second factor asks for (Gatehouse-OTP: required), which counts as a failure",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4512,6 +5977,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "oldPassword (or code) is wrong",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4527,14 +5999,32 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /**
        * @description Locked after failed attempts, or too many from this address (Retry-After)
@@ -4549,14 +6039,32 @@ export interface operations {
           'Retry-After': number;
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Locked after failed attempts, or too many from this address (Retry-After)\n\nToo many attempts from this address, or on this account\n\nToo many attempts from this address, or on this account",
+           *       "error": "Too Many Requests"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4593,6 +6101,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A missing or malformed password",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4602,6 +6117,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4611,6 +6133,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "password is wrong",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4627,6 +6156,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "A second factor is on already",
+           *       "error": "Conflict"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4635,14 +6171,32 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /**
        * @description Too many attempts from this address, or on this account
@@ -4656,6 +6210,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Too many attempts from this address, or on this account\n\nLocked after failed attempts, or too many from this address (Retry-After)",
+           *       "error": "Too Many Requests"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4665,6 +6226,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "TOTP_ENCRYPTION_KEY is not set (PostgreSQL)",
+           *       "error": "Service Unavailable"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4702,6 +6270,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A missing or malformed code",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4711,6 +6286,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4720,6 +6302,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "Not a current TOTP or an unused recovery code",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4736,6 +6325,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "No second factor is on",
+           *       "error": "Conflict"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4744,14 +6340,32 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /**
        * @description Too many attempts from this address, or on this account
@@ -4765,6 +6379,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Too many attempts from this address, or on this account\n\nLocked after failed attempts, or too many from this address (Retry-After)",
+           *       "error": "Too Many Requests"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4773,7 +6394,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4810,6 +6440,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A missing or malformed code",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4819,6 +6456,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4828,6 +6472,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "Not a current code of the secret being enrolled",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4844,6 +6495,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "No enrolment is pending",
+           *       "error": "Conflict"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4852,14 +6510,32 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /**
        * @description Too many attempts from this address, or on this account
@@ -4873,6 +6549,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Too many attempts from this address, or on this account\n\nLocked after failed attempts, or too many from this address (Retry-After)",
+           *       "error": "Too Many Requests"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4881,7 +6564,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4914,6 +6606,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4929,7 +6628,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -4964,6 +6672,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed body or id",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -4984,6 +6699,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -4993,6 +6715,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "I have no user token with this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5008,28 +6737,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/me/user-tokens/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -5062,6 +6828,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5077,7 +6850,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -5112,6 +6894,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed body or id",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -5132,6 +6921,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5141,6 +6937,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "I have no session with this sid",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5156,28 +6959,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/me/sessions/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -5186,9 +7026,11 @@ export interface operations {
       query?: {
         limit?: number;
         offset?: number;
-        /** @description Username prefix, compared case-insensitively */
+        /** @description Only users whose name starts with this, compared case-insensitively, such as ha */
         q?: string;
+        /** @description Only users of this privilege, such as admin; both when left out */
         privilege?: 'user' | 'admin';
+        /** @description Only enabled (true) or disabled (false) users; both when left out */
         enabled?: boolean;
         /** @description The sid, instead of X-Session-Id */
         sid?: string;
@@ -5216,6 +7058,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id, query or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5225,6 +7074,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5234,6 +7090,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5249,7 +7112,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -5285,6 +7157,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id, query or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -5305,6 +7184,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5314,6 +7200,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5323,6 +7216,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user (or group) has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5338,14 +7238,33 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -5380,6 +7299,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id, query or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -5400,6 +7326,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5409,6 +7342,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5418,6 +7358,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user (or group) has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5434,6 +7381,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "Deleting oneself",
+           *       "error": "Conflict"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5442,28 +7396,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -5503,6 +7494,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id, query or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -5523,6 +7521,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5532,6 +7537,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5541,6 +7553,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user (or group) has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5557,6 +7576,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "Disabling or demoting oneself",
+           *       "error": "Conflict"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5565,28 +7591,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -5626,6 +7689,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id, query or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -5646,6 +7716,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5655,6 +7732,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5664,6 +7748,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user (or group) has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5679,28 +7770,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111/groups' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -5739,6 +7867,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id, or a password the policy refuses",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -5759,6 +7894,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5768,6 +7910,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5777,6 +7926,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user (or group) has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5792,28 +7948,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111/password' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -5848,6 +8041,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id, query or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -5868,6 +8068,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5877,6 +8084,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5886,6 +8100,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user (or group) has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5901,35 +8122,72 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111/totp' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
   AdminImportController_import: {
     parameters: {
       query?: {
-        /** @description true: update users whose name exists (admins only with updateAdmins=true); otherwise their lines are skipped */
+        /** @description true: update users whose name exists (admins only with updateAdmins=true); left out or false: their lines are skipped. Such as update=true */
         update?: boolean;
         /** @description true: update admins too (implies update=true); otherwise their lines are skipped */
         updateAdmins?: boolean;
@@ -5958,6 +8216,30 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "created": 996,
+           *       "updated": 1,
+           *       "unchanged": 1,
+           *       "skipped": 2,
+           *       "refused": 0,
+           *       "matched": [
+           *         {
+           *           "line": 12,
+           *           "given": "Hawk",
+           *           "stored": "hawk"
+           *         }
+           *       ],
+           *       "updatedUsers": [
+           *         "hawk"
+           *       ],
+           *       "skippedUsers": [
+           *         "root",
+           *         "ann"
+           *       ],
+           *       "refusedLines": []
+           *     }
+           */
           'application/json': components['schemas']['ImportSummaryDto'];
         };
       };
@@ -5967,6 +8249,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed query",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5976,6 +8265,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -5985,6 +8281,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6001,6 +8304,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than IMPORT_MAX_BYTES",
+           *       "error": "Payload Too Large"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6010,6 +8320,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not application/x-ndjson",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6019,6 +8336,27 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "created": 997,
+           *       "updated": 0,
+           *       "unchanged": 0,
+           *       "skipped": 1,
+           *       "refused": 1,
+           *       "matched": [],
+           *       "updatedUsers": [],
+           *       "skippedUsers": [
+           *         "root"
+           *       ],
+           *       "refusedLines": [
+           *         {
+           *           "line": 3,
+           *           "field": "passwordHash",
+           *           "message": "passwordHash has 2,000,000 pbkdf2 sha256 iterations: 1 to 1,300,000 are taken"
+           *         }
+           *       ]
+           *     }
+           */
           'application/json': components['schemas']['ImportSummaryDto'];
         };
       };
@@ -6027,7 +8365,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -6060,6 +8407,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6069,6 +8423,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6084,7 +8445,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -6121,6 +8491,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6130,6 +8507,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6139,6 +8523,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6148,6 +8539,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No group has this id (or parentId)",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6164,6 +8562,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "A group with this name exists",
+           *       "error": "Conflict"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6172,21 +8577,48 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -6221,6 +8653,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -6241,6 +8680,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6250,6 +8696,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6259,6 +8712,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No group has this id (or parentId)",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6275,6 +8735,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "The group has subgroups or users",
+           *       "error": "Conflict"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6283,28 +8750,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/groups/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -6344,6 +8848,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -6364,6 +8875,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6373,6 +8891,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6382,6 +8907,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No group has this id (or parentId)",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6398,6 +8930,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "The name is taken, or the move would put the group under itself",
+           *       "error": "Conflict"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6406,28 +8945,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/groups/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -6463,6 +9039,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -6483,6 +9066,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6492,6 +9082,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6501,6 +9098,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6516,14 +9120,33 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111/user-tokens' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -6559,6 +9182,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -6579,6 +9209,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6588,6 +9225,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6597,6 +9241,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6612,14 +9263,33 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111/sessions' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -6655,6 +9325,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -6675,6 +9352,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6684,6 +9368,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6693,6 +9384,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6708,28 +9406,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111/credentials' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -6764,6 +9499,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -6784,6 +9526,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6793,6 +9542,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6802,6 +9558,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6817,28 +9580,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111/public-key' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -6873,6 +9673,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -6893,6 +9700,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6902,6 +9716,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6911,6 +9732,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user token has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -6926,28 +9754,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/user-tokens/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -6982,6 +9847,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id or body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -7002,6 +9874,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7011,6 +9890,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7020,6 +9906,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No session has this sid",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7035,28 +9928,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/sessions/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -7093,6 +10023,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "Neither a jti nor an access JWT with a jti and an exp",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7102,6 +10039,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7111,6 +10055,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7126,28 +10077,55 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
   AdminKeysController_rotate: {
     parameters: {
       query?: {
-        /** @description An emergency rotation: the new key signs at once and every other key is withdrawn; tokens they signed stop validating everywhere */
+        /** @description now=true: an emergency rotation: the new key signs at once and every other key is withdrawn; tokens they signed stop validating everywhere. Left out or false: the usual delayed rotation */
         now?: boolean;
         /** @description The sid, instead of X-Session-Id */
         sid?: string;
@@ -7174,7 +10152,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "The body is malformed JSON, nested too deep or holds NUL characters",
+           *       "error": "Bad Request"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description No live access JWT or session */
       401: {
@@ -7182,6 +10169,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7191,6 +10185,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7207,6 +10208,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "The signing key comes from configuration and is rotated there",
+           *       "error": "Conflict"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7215,21 +10223,48 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -7262,6 +10297,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7271,6 +10313,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7286,7 +10335,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -7323,6 +10381,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7332,6 +10397,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7341,6 +10413,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7356,21 +10435,48 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -7385,6 +10491,7 @@ export interface operations {
         'X-Session-Id'?: string;
       };
       path: {
+        /** @description The client id, such as Zk3mQ0x8v1b2TqXw9rLs4A */
         clientId: string;
       };
       cookie?: never;
@@ -7404,6 +10511,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "code": "FST_ERR_BAD_URL",
+           *       "error": "Bad Request",
+           *       "message": "'/api/admin/clients/%C0%AE' is not a valid url component"
+           *     }
+           */
           'application/json': {
             /** @example 400 */
             statusCode: number;
@@ -7422,6 +10537,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7431,6 +10553,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7440,6 +10569,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No service client has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7455,28 +10591,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/clients/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -7491,6 +10664,7 @@ export interface operations {
         'X-Session-Id'?: string;
       };
       path: {
+        /** @description The client id, such as Zk3mQ0x8v1b2TqXw9rLs4A */
         clientId: string;
       };
       cookie?: never;
@@ -7515,6 +10689,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed body",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json':
             | components['schemas']['ErrorResponseDto']
             | {
@@ -7535,6 +10716,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7544,6 +10732,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7553,6 +10748,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No service client has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7568,28 +10770,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/clients/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -7604,6 +10843,7 @@ export interface operations {
         'X-Session-Id'?: string;
       };
       path: {
+        /** @description The client id, such as Zk3mQ0x8v1b2TqXw9rLs4A */
         clientId: string;
       };
       cookie?: never;
@@ -7624,6 +10864,14 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "code": "FST_ERR_BAD_URL",
+           *       "error": "Bad Request",
+           *       "message": "'/api/admin/clients/%C0%AE' is not a valid url component"
+           *     }
+           */
           'application/json': {
             /** @example 400 */
             statusCode: number;
@@ -7642,6 +10890,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7651,6 +10906,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7660,6 +10922,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No service client has this id",
+           *       "error": "Not Found"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7675,28 +10944,65 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description A path parameter is longer than the 100 characters the router reads */
       414: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/clients/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111/secret' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The body is not JSON */
       415: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -7705,6 +11011,7 @@ export interface operations {
       query?: {
         limit?: number;
         offset?: number;
+        /** @description Only events of this type, such as login; every type when left out */
         type?:
           | 'login'
           | 'token.issue'
@@ -7718,16 +11025,17 @@ export interface operations {
           | 'second-factor.disable'
           | 'credential.change'
           | 'user.list';
+        /** @description Only events of this outcome, such as failure; both when left out */
         outcome?: 'success' | 'failure';
-        /** @description The user concerned */
+        /** @description Only events of the user with this id, such as 42 */
         userId?: number;
-        /** @description security, user-token, rest-auth, jwt, session, admin, self-service or cli */
+        /** @description Only events through this API: security, user-token, rest-auth, jwt, session, admin, self-service or cli */
         api?: string;
-        /** @description Events at or after this time (ISO 8601) */
+        /** @description Only events at or after this time (ISO 8601), such as 2026-11-23T00:00:00Z */
         from?: string;
-        /** @description Events before this time (ISO 8601) */
+        /** @description Only events before this time (ISO 8601), such as 2026-11-24T00:00:00Z */
         to?: string;
-        /** @description Cursor: only events with a smaller id (give the previous page’s nextBefore) */
+        /** @description Cursor: only events with a smaller id (give the previous page’s nextBefore, such as 1201) */
         before?: number;
         /** @description The sid, instead of X-Session-Id */
         sid?: string;
@@ -7780,6 +11088,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A filter or paging value is invalid",
+           *       "error": "Bad Request"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7789,6 +11104,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7798,6 +11120,13 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
           'application/json': components['schemas']['ErrorResponseDto'];
         };
       };
@@ -7813,7 +11142,16 @@ export interface operations {
         headers: {
           [name: string]: unknown;
         };
-        content?: never;
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
     };
   };
@@ -7854,63 +11192,58 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The Health Check is successful */
+      /** @description The database answers */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "status": "ok",
+           *       "info": {
+           *         "database": {
+           *           "status": "up",
+           *           "responseTime": 1
+           *         }
+           *       },
+           *       "error": {},
+           *       "details": {
+           *         "database": {
+           *           "status": "up",
+           *           "responseTime": 1
+           *         }
+           *       }
+           *     }
+           */
           'application/json': {
-            /**
-             * @example ok
-             * @enum {string}
-             */
-            status?: 'ok' | 'degraded';
-            /**
-             * @example {
-             *       "database": {
-             *         "status": "up",
-             *         "responseTime": 12
-             *       }
-             *     }
-             */
-            info?: {
+            /** @enum {string} */
+            status: 'ok';
+            info: {
               [key: string]: {
                 /** @enum {string} */
-                status: 'up' | 'degraded' | 'down';
-                /** @description Time the health indicator took to respond, in ms */
+                status: 'up' | 'down';
+                message?: string;
+                /** @description Milliseconds the check took */
                 responseTime?: number;
-              } & {
-                [key: string]: unknown;
               };
-            } | null;
-            /** @example {} */
-            error?: {
+            };
+            error: {
               [key: string]: {
                 /** @enum {string} */
-                status: 'up' | 'degraded' | 'down';
-                /** @description Time the health indicator took to respond, in ms */
+                status: 'up' | 'down';
+                message?: string;
+                /** @description Milliseconds the check took */
                 responseTime?: number;
-              } & {
-                [key: string]: unknown;
               };
-            } | null;
-            /**
-             * @example {
-             *       "database": {
-             *         "status": "up",
-             *         "responseTime": 12
-             *       }
-             *     }
-             */
-            details?: {
+            };
+            details: {
               [key: string]: {
                 /** @enum {string} */
-                status: 'up' | 'degraded' | 'down';
-                /** @description Time the health indicator took to respond, in ms */
+                status: 'up' | 'down';
+                message?: string;
+                /** @description Milliseconds the check took */
                 responseTime?: number;
-              } & {
-                [key: string]: unknown;
               };
             };
           };
@@ -7923,76 +11256,60 @@ export interface operations {
         };
         content?: never;
       };
-      /** @description The Health Check is not successful */
+      /** @description The database does not answer (within 2 seconds) */
       503: {
         headers: {
           [name: string]: unknown;
         };
         content: {
+          /**
+           * @example {
+           *       "status": "error",
+           *       "info": {},
+           *       "error": {
+           *         "database": {
+           *           "status": "down",
+           *           "message": "timeout of 2000ms exceeded",
+           *           "responseTime": 2001
+           *         }
+           *       },
+           *       "details": {
+           *         "database": {
+           *           "status": "down",
+           *           "message": "timeout of 2000ms exceeded",
+           *           "responseTime": 2001
+           *         }
+           *       }
+           *     }
+           */
           'application/json': {
-            /**
-             * @example error
-             * @enum {string}
-             */
-            status?: 'error' | 'shutting_down';
-            /**
-             * @example {
-             *       "database": {
-             *         "status": "up",
-             *         "responseTime": 12
-             *       }
-             *     }
-             */
-            info?: {
+            /** @enum {string} */
+            status: 'error';
+            info: {
               [key: string]: {
                 /** @enum {string} */
-                status: 'up' | 'degraded' | 'down';
-                /** @description Time the health indicator took to respond, in ms */
+                status: 'up' | 'down';
+                message?: string;
+                /** @description Milliseconds the check took */
                 responseTime?: number;
-              } & {
-                [key: string]: unknown;
               };
-            } | null;
-            /**
-             * @example {
-             *       "redis": {
-             *         "status": "down",
-             *         "message": "Could not connect",
-             *         "responseTime": 3005
-             *       }
-             *     }
-             */
-            error?: {
+            };
+            error: {
               [key: string]: {
                 /** @enum {string} */
-                status: 'up' | 'degraded' | 'down';
-                /** @description Time the health indicator took to respond, in ms */
+                status: 'up' | 'down';
+                message?: string;
+                /** @description Milliseconds the check took */
                 responseTime?: number;
-              } & {
-                [key: string]: unknown;
               };
-            } | null;
-            /**
-             * @example {
-             *       "database": {
-             *         "status": "up",
-             *         "responseTime": 12
-             *       },
-             *       "redis": {
-             *         "status": "down",
-             *         "message": "Could not connect",
-             *         "responseTime": 3005
-             *       }
-             *     }
-             */
-            details?: {
+            };
+            details: {
               [key: string]: {
                 /** @enum {string} */
-                status: 'up' | 'degraded' | 'down';
-                /** @description Time the health indicator took to respond, in ms */
+                status: 'up' | 'down';
+                message?: string;
+                /** @description Milliseconds the check took */
                 responseTime?: number;
-              } & {
-                [key: string]: unknown;
               };
             };
           };

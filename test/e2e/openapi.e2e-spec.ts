@@ -224,9 +224,14 @@ describe('the OpenAPI document', () => {
   });
 
   it('documents 408 everywhere, 413 and 415 wherever a body is taken, and 503 wherever the database is read', () => {
+    // The REST-auth API answers a body that is not JSON with its 400, and never 415.
+    const notJson = (operation: OpenAPIV3.OperationObject) =>
+      operation.tags?.includes('REST-auth API')
+        ? operation.responses['400'] && !operation.responses['415']
+        : operation.responses['415'];
     const missing = operations.flatMap(({ name, operation }) => [
       ...(operation.responses['408'] ? [] : [`${name} 408`]),
-      ...(operation.requestBody && !(operation.responses['413'] && operation.responses['415'])
+      ...(operation.requestBody && !(operation.responses['413'] && notJson(operation))
         ? [`${name} 413/415`]
         : []),
       ...(!['GET /health/live', 'GET /metrics'].includes(name) && !operation.responses['503']

@@ -48,10 +48,9 @@ export class EndedCredentialsDto {
 export class RotateKeyQueryDto {
   @ApiPropertyOptional({
     type: Boolean,
-    example: false,
     description:
-      'An emergency rotation: the new key signs at once and every other key is withdrawn; ' +
-      'tokens they signed stop validating everywhere',
+      'now=true: an emergency rotation: the new key signs at once and every other key is withdrawn; ' +
+      'tokens they signed stop validating everywhere. Left out or false: the usual delayed rotation',
   })
   @IsOptional()
   @Transform(queryBoolean)

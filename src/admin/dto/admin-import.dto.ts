@@ -13,8 +13,8 @@ export class ImportQueryDto {
   @ApiPropertyOptional({
     type: Boolean,
     description:
-      'true: update users whose name exists (admins only with updateAdmins=true); ' +
-      'otherwise their lines are skipped',
+      'true: update users whose name exists (admins only with updateAdmins=true); left out or ' +
+      'false: their lines are skipped. Such as update=true',
   })
   @IsOptional()
   @Transform(queryBoolean)

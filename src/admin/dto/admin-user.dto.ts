@@ -51,8 +51,7 @@ export class UserPageDto {
 
 export class ListUsersQueryDto extends PageQueryDto {
   @ApiPropertyOptional({
-    example: 'ha',
-    description: 'Username prefix, compared case-insensitively',
+    description: 'Only users whose name starts with this, compared case-insensitively, such as ha',
     maxLength: 64,
   })
   @IsOptional()
@@ -61,12 +60,18 @@ export class ListUsersQueryDto extends PageQueryDto {
   @Matches(/^[^\0]*$/, { message: 'q must not contain NUL characters' })
   q?: string;
 
-  @ApiPropertyOptional({ enum: PRIVILEGES, example: 'admin' })
+  @ApiPropertyOptional({
+    enum: PRIVILEGES,
+    description: 'Only users of this privilege, such as admin; both when left out',
+  })
   @IsOptional()
   @IsIn(PRIVILEGES)
   privilege?: (typeof PRIVILEGES)[number];
 
-  @ApiPropertyOptional({ type: Boolean, example: true })
+  @ApiPropertyOptional({
+    type: Boolean,
+    description: 'Only enabled (true) or disabled (false) users; both when left out',
+  })
   @IsOptional()
   @Transform(queryBoolean)
   @IsBoolean()

@@ -9,17 +9,27 @@ import { AUDIT_EVENT_TYPES, AUDIT_OUTCOMES } from '../audit-event-types.js';
 const ISO_TIME = { strict: true, strictSeparator: true };
 
 export class ListAuditEventsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: AUDIT_EVENT_TYPES, example: 'login' })
+  @ApiPropertyOptional({
+    enum: AUDIT_EVENT_TYPES,
+    description: 'Only events of this type, such as login; every type when left out',
+  })
   @IsOptional()
   @IsIn(AUDIT_EVENT_TYPES)
   type?: (typeof AUDIT_EVENT_TYPES)[number];
 
-  @ApiPropertyOptional({ enum: AUDIT_OUTCOMES, example: 'failure' })
+  @ApiPropertyOptional({
+    enum: AUDIT_OUTCOMES,
+    description: 'Only events of this outcome, such as failure; both when left out',
+  })
   @IsOptional()
   @IsIn(AUDIT_OUTCOMES)
   outcome?: (typeof AUDIT_OUTCOMES)[number];
 
-  @ApiPropertyOptional({ type: Number, example: 42, minimum: 1, description: 'The user concerned' })
+  @ApiPropertyOptional({
+    type: Number,
+    minimum: 1,
+    description: 'Only events of the user with this id, such as 42',
+  })
   @IsOptional()
   @Transform(queryInteger)
   @IsInt()
@@ -28,26 +38,24 @@ export class ListAuditEventsQueryDto extends PageQueryDto {
   userId?: number;
 
   @ApiPropertyOptional({
-    example: 'session',
-    description: 'security, user-token, rest-auth, jwt, session, admin, self-service or cli',
+    description:
+      'Only events through this API: security, user-token, rest-auth, jwt, session, admin, self-service or cli',
   })
   @IsOptional()
   @Matches(/^[a-z-]{1,32}$/, { message: 'api must be an API name such as session or jwt' })
   api?: string;
 
   @ApiPropertyOptional({
-    example: '2026-11-23T00:00:00Z',
     format: 'date-time',
-    description: 'Events at or after this time (ISO 8601)',
+    description: 'Only events at or after this time (ISO 8601), such as 2026-11-23T00:00:00Z',
   })
   @IsOptional()
   @IsISO8601(ISO_TIME, { message: 'from must be an ISO 8601 time' })
   from?: string;
 
   @ApiPropertyOptional({
-    example: '2026-11-24T00:00:00Z',
     format: 'date-time',
-    description: 'Events before this time (ISO 8601)',
+    description: 'Only events before this time (ISO 8601), such as 2026-11-24T00:00:00Z',
   })
   @IsOptional()
   @IsISO8601(ISO_TIME, { message: 'to must be an ISO 8601 time' })
@@ -55,9 +63,9 @@ export class ListAuditEventsQueryDto extends PageQueryDto {
 
   @ApiPropertyOptional({
     type: Number,
-    example: 1201,
     minimum: 1,
-    description: 'Cursor: only events with a smaller id (give the previous page’s nextBefore)',
+    description:
+      'Cursor: only events with a smaller id (give the previous page’s nextBefore, such as 1201)',
   })
   @IsOptional()
   @Transform(queryInteger)

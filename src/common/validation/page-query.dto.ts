@@ -8,7 +8,6 @@ import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, queryInteger } from './query-values.j
 export class PageQueryDto {
   @ApiPropertyOptional({
     type: Number,
-    example: DEFAULT_PAGE_SIZE,
     minimum: 1,
     maximum: MAX_PAGE_SIZE,
     default: DEFAULT_PAGE_SIZE,
@@ -20,7 +19,7 @@ export class PageQueryDto {
   @Max(MAX_PAGE_SIZE)
   limit?: number;
 
-  @ApiPropertyOptional({ type: Number, example: 0, minimum: 0, default: 0 })
+  @ApiPropertyOptional({ type: Number, minimum: 0, default: 0 })
   @IsOptional()
   @Transform(queryInteger)
   @IsInt()

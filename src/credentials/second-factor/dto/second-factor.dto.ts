@@ -15,8 +15,8 @@ export const SECOND_FACTOR_CODE_HEADER_DOC = {
   name: 'X-OTP',
   required: false,
   description:
-    'With Basic credentials of a user who has a second factor on: the current TOTP (6 digits) or an unused recovery code',
-  schema: { type: 'string', maxLength: 64, example: '492039' },
+    'With Basic credentials of a user who has a second factor on: the current TOTP (6 digits, such as 492039) or an unused recovery code (xxxxx-xxxxx)',
+  schema: { type: 'string', maxLength: 64 },
 } as const;
 
 export class TotpEnrolmentDto {
