@@ -7,8 +7,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyInstance } from 'fastify';
 import helmet from 'helmet';
-import { Logger, PinoLogger } from 'nestjs-pino';
+import { PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
+import { NestLogger } from './common/logging/nest-logger.js';
 import { RequestLogController } from './common/logging/request-log-controller.js';
 import { acceptFormBodies } from './common/form-body.js';
 import { optionsStatusOf } from './common/dialects/dialects.js';
@@ -38,7 +39,9 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     bodyParser: false,
     // Nest logs through the same pino from its first line, rather than buffering until the app
     // is built: a start that fails (a database out of reach) still says why, in the one format.
-    logger: new Logger(new PinoLogger(loggerParams), loggerParams),
+    logger: new NestLogger(new PinoLogger(loggerParams), loggerParams),
+    // A failed start throws to the caller (main.ts prints why), rather than exiting the process.
+    abortOnError: false,
   });
   requestLog.observeDurationsWith(app.get(MetricsService));
   const fastify = app.getHttpAdapter().getInstance();

@@ -183,6 +183,33 @@ describe('loadAppConfig', () => {
     );
   });
 
+  it.each(['REGISTRATION_OPEN', 'PASSWORD_REFUSE_COMMON', 'COOKIE_SECURE', 'FORWARD_AUTH_BASIC'])(
+    'words every boolean refusal alike: %s',
+    (variable) => {
+      expect(errorFor({ [variable]: 'yes' })).toBe(
+        `Invalid configuration: ${variable} must be true or false, got 'yes'`,
+      );
+    },
+  );
+
+  it('takes TRUST_PROXY as IP addresses, CIDR ranges and proxy-addr range names, refusing host names', () => {
+    expect(loadAppConfig({}).trustProxy).toBe(false);
+    const proxies = '10.0.0.1, 172.16.0.0/12, 192.168.0.0/255.255.0.0, ::1, fd00::/8, loopback';
+    expect(loadAppConfig({ TRUST_PROXY: proxies }).trustProxy).toEqual([
+      '10.0.0.1',
+      '172.16.0.0/12',
+      '192.168.0.0/255.255.0.0',
+      '::1',
+      'fd00::/8',
+      'loopback',
+    ]);
+    for (const value of ['localhost', '10.0.0.0/33', '10.0.0.0/0', '::1/129', '10.0.0.1/8/8']) {
+      expect(errorFor({ TRUST_PROXY: value })).toBe(
+        `Invalid configuration: TRUST_PROXY must be comma-separated IP addresses or CIDR ranges (such as 10.0.0.1, 172.16.0.0/12), got '${value}'`,
+      );
+    }
+  });
+
   it('never repeats a secret value in its message', () => {
     expect(errorFor({ ADMIN_USERNAME: 'root', ADMIN_PASSWORD: 'hunter2' })).not.toContain(
       'hunter2',

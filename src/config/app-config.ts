@@ -1,7 +1,7 @@
+import { isIP } from 'node:net';
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
-  IsBoolean,
   IsIn,
   IsOptional,
   IsString,
@@ -15,14 +15,55 @@ import {
   SESSION_API_HTTP_STATUSES,
   type SessionApiHttpStatus,
 } from '../common/dialects/session.dialect.js';
+import { StartupError } from '../common/errors/startup-error.js';
 import { passwordPolicyViolation } from '../common/password-policy.js';
 import { JWKS_MAX_AGE_SECONDS } from './jwks-max-age.js';
 
 /** A configuration value that cannot be used; main.ts prints its message as one line and exits. */
-export class ConfigValidationError extends Error {}
+export class ConfigValidationError extends StartupError {}
 
-const toBoolean = ({ value }: { value: unknown }) =>
-  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
+/** A refused value as a message shows it: JSON's escapes keep line breaks on the one line. */
+function shown(value: unknown): string {
+  return JSON.stringify(String(value)).slice(1, -1);
+}
+
+/**
+ * true or false (1 or 0 do too): the one rule of every boolean variable, so that each refusal
+ * names the variable and what it takes. Any other text is kept as it was, for the message.
+ */
+function TrueOrFalse(): PropertyDecorator {
+  const toBoolean = Transform(({ value }: { value: unknown }) =>
+    value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value,
+  );
+  const isBoolean = ValidateBy({
+    name: 'trueOrFalse',
+    validator: {
+      validate: (value: unknown) => typeof value === 'boolean',
+      defaultMessage: (args) =>
+        `${args?.property} must be true or false, got '${shown(args?.value)}'`,
+    },
+  });
+  return (target, property) => {
+    toBoolean(target, property);
+    isBoolean(target, property);
+  };
+}
+
+/** The names proxy-addr (Fastify's trustProxy) takes for whole ranges of addresses. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** One entry of TRUST_PROXY: an IP address, a CIDR range (an IPv4 netmask too) or a range name. */
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address, range, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (range === undefined) return true;
+  if (version === 4 && isIP(range) === 4) return true;
+  return (
+    /^\d{1,3}$/.test(range) && Number(range) >= 1 && Number(range) <= (version === 4 ? 32 : 128)
+  );
+}
 
 /**
  * A whole number from `min` to `max` (or up from `min`): the one rule of every numeric variable,
@@ -50,9 +91,7 @@ function WholeNumber({
         Number.isSafeInteger(value) &&
         (value as number) >= min &&
         (max === undefined || (value as number) <= max),
-      // JSON's escapes keep a value with line breaks on the message's one line.
-      defaultMessage: (args) =>
-        `${args?.property} ${expected}, got '${JSON.stringify(String(args?.value)).slice(1, -1)}'`,
+      defaultMessage: (args) => `${args?.property} ${expected}, got '${shown(args?.value)}'`,
     },
   });
   return (target, property) => {
@@ -72,7 +111,16 @@ class EnvironmentVariables {
   })
   PUBLIC_URL?: string;
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL = 'info';
-  @IsString() TRUST_PROXY = '';
+  @ValidateBy({
+    name: 'proxyAddresses',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && commaSeparated(value).every(isProxyAddress),
+      defaultMessage: (args) =>
+        `TRUST_PROXY must be comma-separated IP addresses or CIDR ranges (such as 10.0.0.1, 172.16.0.0/12), got '${shown(args?.value)}'`,
+    },
+  })
+  TRUST_PROXY = '';
 
   @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, {
     message: 'must be sqlite:<file>, sqlite::memory: or postgres://user@host:port/database',
@@ -81,11 +129,11 @@ class EnvironmentVariables {
 
   @IsOptional() @IsString() @MinLength(1) @MaxLength(64) ADMIN_USERNAME?: string;
   @IsOptional() @IsString() ADMIN_PASSWORD?: string;
-  @Transform(toBoolean) @IsBoolean() REGISTRATION_OPEN = true;
+  @TrueOrFalse() REGISTRATION_OPEN = true;
 
   @WholeNumber({ min: 4, max: 20 }) BCRYPT_COST = 12;
   @WholeNumber({ min: 1, max: 72, unit: 'characters' }) PASSWORD_MIN_LENGTH = 8;
-  @Transform(toBoolean) @IsBoolean() PASSWORD_REFUSE_COMMON = true;
+  @TrueOrFalse() PASSWORD_REFUSE_COMMON = true;
 
   @IsOptional()
   @Matches(/^rediss?:\/\/.+/, { message: 'must be redis://host:port' })
@@ -106,8 +154,8 @@ class EnvironmentVariables {
     'X-Remote-User';
   @IsString() SSO_TRUSTED_PROXIES = '';
   @IsString() GLOBAL_PREFIX = '';
-  @Transform(toBoolean) @IsBoolean() COOKIE_SECURE = false;
-  @Transform(toBoolean) @IsBoolean() FORWARD_AUTH_BASIC = false;
+  @TrueOrFalse() COOKIE_SECURE = false;
+  @TrueOrFalse() FORWARD_AUTH_BASIC = false;
   // Named origins only: a browser may send credentials, so no wildcard is taken.
   @IsOptional()
   @Matches(/^\s*https?:\/\/[^\s/,]+\s*(,\s*https?:\/\/[^\s/,]+\s*)*$/, {
@@ -123,7 +171,7 @@ class EnvironmentVariables {
   @Transform(({ value }) => (value === 'meaningful' ? 'semantic' : value))
   @IsIn(SESSION_API_HTTP_STATUSES, {
     message: ({ value }) =>
-      `SESSION_API_HTTP_STATUS must be semantic or original, got '${JSON.stringify(String(value)).slice(1, -1)}'`,
+      `SESSION_API_HTTP_STATUS must be semantic or original, got '${shown(value)}'`,
   })
   SESSION_API_HTTP_STATUS: SessionApiHttpStatus = 'semantic';
   @WholeNumber({ min: 1 }) PASSWORD_OPS_PER_MINUTE = 30;
@@ -155,7 +203,7 @@ class EnvironmentVariables {
   @MaxLength(64)
   @Matches(/^[^:]+$/, { message: 'must not contain a colon' })
   TOTP_ISSUER = 'Gatehouse';
-  @Transform(toBoolean) @IsBoolean() DOCS_ENABLED = true;
+  @TrueOrFalse() DOCS_ENABLED = true;
 }
 
 export class AppConfig {

@@ -1,4 +1,7 @@
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { niceOf } from '../../src/database/speed-up-check.js';
 import { basic } from '../support/basic-auth.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
@@ -9,6 +12,32 @@ import {
   stopServerProcess,
 } from '../support/server-process.js';
 
+const postgres = process.env.DATABASE_URL?.startsWith('postgres') ?? false;
+
+const directories: string[] = [];
+afterAll(() => {
+  for (const directory of directories) rmSync(directory, { recursive: true, force: true });
+});
+
+/** An SQLite DATABASE_URL naming a file that exists and is not a database. */
+function notADatabase(): string {
+  const directory = mkdtempSync(join(tmpdir(), 'gatehouse-not-a-db-'));
+  directories.push(directory);
+  const file = join(directory, 'notes.txt');
+  writeFileSync(file, 'not a database\n'.repeat(100));
+  return `sqlite:${file}`;
+}
+
+/** A port nothing listens on: one the system gave out, then closed. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 describe('the server process', () => {
   let database: TestDatabase;
   beforeAll(async () => {
@@ -17,17 +46,61 @@ describe('the server process', () => {
   afterAll(() => database.drop());
 
   it.each([
-    ['BCRYPT_COST', 'lots'],
-    ['DATABASE_URL', 'mysql://nope'],
-    ['PORT', '-1'],
-  ])('stops with one line naming %s when it is %s', async (name, value) => {
+    ['BCRYPT_COST', 'lots', "must be a whole number between 4 and 20, got 'lots'"],
+    ['DATABASE_URL', 'mysql://nope', 'must be sqlite:<file>'],
+    ['PORT', '-1', "must be a whole number between 0 and 65535, got '-1'"],
+    ['TRUST_PROXY', 'localhost', 'must be comma-separated IP addresses or CIDR ranges'],
+    ['FORWARD_AUTH_BASIC', 'yes', "must be true or false, got 'yes'"],
+  ])('stops with one line naming %s when it is %s', async (name, value, says) => {
     const { code, stdout, stderr } = await runServerToExit({ [name]: value });
     expect(code).toBe(1);
     expect(stdout).toBe('');
     const lines = stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(new RegExp(`^Invalid configuration: .*${name}`));
+    expect(lines[0]).toMatch(new RegExp(`^Invalid configuration: ${name} `));
+    expect(lines[0]).toContain(says);
   });
+
+  const unusableDatabases: [string, () => string | Promise<string>, RegExp][] = [
+    ['an SQLite file that is not a database', notADatabase, /file is not a database$/],
+    [
+      'a PostgreSQL server that does not answer (after trying again)',
+      async () => `postgres://gatehouse:Db-Secret-1@127.0.0.1:${await closedPort()}/gatehouse`,
+      /ECONNREFUSED/,
+    ],
+  ];
+  if (postgres) {
+    unusableDatabases.push([
+      'a PostgreSQL database that does not exist',
+      () => {
+        const url = new URL(database.url);
+        url.pathname = '/gatehouse_no_such_database';
+        return url.toString();
+      },
+      /database "gatehouse_no_such_database" does not exist$/,
+    ]);
+  }
+  it.each(unusableDatabases)(
+    'stops with one line naming DATABASE_URL, and no stack trace, on %s',
+    async (_case, databaseUrl, reason) => {
+      const url = await databaseUrl();
+      const { code, stdout, stderr } = await runServerToExit({ DATABASE_URL: url });
+      expect(code).toBe(1);
+      const lines = stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^Cannot open the database at DATABASE_URL=(sqlite|postgres):/);
+      expect(lines[0]).toMatch(reason);
+      for (const output of [stdout, stderr]) {
+        // A stack's frames, on lines of their own or within a JSON line.
+        expect(output).not.toContain('    at ');
+        expect(output).not.toContain('Db-Secret-1');
+      }
+      // Nothing above a warning: the one line says it all.
+      for (const line of stdout.split('\n').filter(Boolean)) {
+        expect(['debug', 'info', 'warn']).toContain((JSON.parse(line) as { level: string }).level);
+      }
+    },
+  );
 
   it('logs one structured line per request and never a secret; SIGTERM exits 0', async () => {
     const server = await startServerProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info' });

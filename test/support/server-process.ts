@@ -1,12 +1,19 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 
 /**
  * Where the tests' build of the server is, inside the project so that node_modules resolves:
  * test/support/global-setup.ts compiles it once per run, before the test files that import this
- * one start (vitest.config.ts runs them as a project with that setup).
+ * one start (vitest.config.ts runs them as a project with that setup). Named after the checkout:
+ * git worktrees may share one node_modules, and a run in one must not serve another's sources.
  */
-export const BUILD_DIR = join(process.cwd(), 'node_modules', '.cache', 'gatehouse-e2e-dist');
+export const BUILD_DIR = join(
+  process.cwd(),
+  'node_modules',
+  '.cache',
+  `gatehouse-e2e-dist-${createHash('sha256').update(process.cwd()).digest('hex').slice(0, 12)}`,
+);
 export const MAIN_JS = join(BUILD_DIR, 'src', 'main.js');
 export const CLI_JS = join(BUILD_DIR, 'src', 'cli.js');
 

@@ -31,6 +31,14 @@ export class TotpSecrets {
       this.key && Buffer.from(hkdfSync('sha256', this.key, '', 'recovery-code', 32));
   }
 
+  /** At the server's start: one warning line while second factors cannot be used here. */
+  warnIfUnavailable(): void {
+    if (this.key) return;
+    this.logger.warn(
+      'TOTP_ENCRYPTION_KEY is unset: on PostgreSQL it must be set, the same on every instance (32 bytes, base64: openssl rand -base64 32); until then enrolling a second factor answers 503',
+    );
+  }
+
   /** Refuses (503, naming the setting) while no key is configured or kept beside SQLite. */
   assertAvailable(): void {
     this.requireKey();
