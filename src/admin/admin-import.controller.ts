@@ -44,7 +44,7 @@ import {
 import { ImportQueryDto, ImportSummaryDto } from './dto/admin-import.dto.js';
 
 /**
- * `POST /api/admin/users/import` (README, "Command line"): the `users:import` command over
+ * `POST /api/admin/users/import` (docs/migrating-users.md): the `users:import` command over
  * HTTP, its JSON lines streamed in as they arrive, up to IMPORT_MAX_BYTES.
  */
 @ApiTags('Administration')

@@ -7,7 +7,10 @@ interface UsersImportOptions {
   dryRun?: boolean;
 }
 
-/** Imports users from JSON lines, from FILE or standard input (the README says what a line holds). */
+/**
+ * Imports users from JSON lines, from FILE or standard input (docs/migrating-users.md says what a
+ * line holds).
+ */
 @Command({
   name: 'users:import',
   arguments: '[file]',

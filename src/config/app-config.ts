@@ -100,7 +100,7 @@ function WholeNumber({
   };
 }
 
-/** The environment (the README's Configuration table): every variable, its default and its rule. */
+/** The environment (docs/configuration.md's table): every variable, its default and its rule. */
 class EnvironmentVariables {
   @WholeNumber({ min: 0, max: 65_535 }) PORT = 3000;
   @IsString() HOST = '0.0.0.0';

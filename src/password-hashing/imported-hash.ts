@@ -1,7 +1,7 @@
 /**
- * Password hashes as the services Gatehouse replaces stored them (the README's security notes):
- * parsed strictly, so that what an import stores is something the login path can verify, and
- * bounded, so that no imported work factor can tie up the server at login.
+ * Password hashes as the services Gatehouse replaces stored them (docs/security.md, "Imported
+ * hashes"): parsed strictly, so that what an import stores is something the login path can verify,
+ * and bounded, so that no imported work factor can tie up the server at login.
  */
 
 /** bcrypt as every implementation writes it; $2y$ is PHP's name for what others call $2b$. */

@@ -20,10 +20,10 @@ export const MAX_IMPORT_GROUPS = 1000;
 const isGiven = (_: object, value: unknown) => value !== undefined;
 
 /**
- * One line of an import (README, "Command line"): the username and profile fields under the
- * rules of registration (CreateUserDto's own), the hash as the former service stored it, and what
- * only an admin sets. Fields left out stay as they are on an existing user (with --update); null
- * clears a profile field or the scope.
+ * One line of an import (docs/migrating-users.md, "The file"): the username and profile fields
+ * under the rules of registration (CreateUserDto's own), the hash as the former service stored it,
+ * and what only an admin sets. Fields left out stay as they are on an existing user (with
+ * --update); null clears a profile field or the scope.
  */
 export class ImportUserLineDto extends PickType(CreateUserDto, [
   'username',
