@@ -3,7 +3,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import { CredentialLifecycleService, ownerOf } from '../identity/credential-lifecycle.service.js';
-import type { SessionSummaryDto, UserTokenSummaryDto } from '../user-store/dto/credential-summaries.dto.js';
+import type {
+  SessionSummaryDto,
+  UserTokenSummaryDto,
+} from '../user-store/dto/credential-summaries.dto.js';
 import { clientFields, type RequestActor } from '../identity/request-actor.decorator.js';
 import { UserCredentialsService } from '../user-store/user-credentials.service.js';
 import type {

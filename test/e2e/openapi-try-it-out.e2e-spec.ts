@@ -172,7 +172,7 @@ describe('the OpenAPI document, as Swagger UI uses it', () => {
 
   beforeAll(async () => {
     t = await startTestApp({
-      ...{ ADMIN_USERNAME: ADMIN.username },
+      ADMIN_USERNAME: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,
     });
     doc = (await t.http().get('/docs-json').expect(200)).body as OpenAPIV3.Document;
@@ -338,7 +338,7 @@ describe('the OpenAPI document, as Swagger UI uses it', () => {
         status: 400,
         headers: {
           'Content-Type': form,
-          ...{ Authorization: basic(client.clientId, client.clientSecret) },
+          Authorization: basic(client.clientId, client.clientSecret),
         },
         body: '',
       },

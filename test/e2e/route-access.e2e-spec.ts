@@ -168,7 +168,7 @@ describe('Every route declares its access', () => {
       @UseGuards(Above)
       @Access({ accepts: ['access-jwt'], rule: 'signed-in' })
       @UseGuards(Below)
-      handle(): void {}
+      handle(this: void): void {}
     }
     expect(Reflect.getMetadata(GUARDS_METADATA, Guarded.prototype.handle)).toEqual([
       AccessGuard,
@@ -192,13 +192,13 @@ describe('Every route declares its access', () => {
     @Controller('undeclared')
     class Undeclared {
       @Get()
-      handle(): void {}
+      handle(this: void): void {}
     }
     @Public()
     @Controller('declared')
     class Declared {
       @Get()
-      handle(): void {}
+      handle(this: void): void {}
     }
     expect(undeclaredRoutes(Undeclared)).toEqual(['handle']);
     expect(undeclaredRoutes(Declared)).toEqual([]);
