@@ -77,6 +77,27 @@ export interface ImportDigests {
   importedLineDigest: string;
 }
 
+/**
+ * The columns a user created by an import is stored with: what the line names, the defaults of a
+ * new user for the rest. The insert and a dry run's reckoning of it both read them here.
+ */
+export function importedUserColumns(user: ImportedUser & ImportDigests) {
+  return {
+    username: user.username,
+    usernameKey: usernameKey(user.username),
+    passwordHash: user.passwordHash,
+    privilege: user.privilege ?? 'user',
+    scope: user.scope ?? null,
+    firstName: user.firstName ?? null,
+    lastName: user.lastName ?? null,
+    email: user.email ?? null,
+    description: user.description ?? null,
+    enabled: user.enabled ?? true,
+    importedHashDigest: user.importedHashDigest,
+    importedLineDigest: user.importedLineDigest,
+  };
+}
+
 /** What an import line changes of an existing user, each value already checked. */
 export interface ImportedChanges extends ImportDigests {
   /** A hash replacing the one the user's earlier import stored: a password change. */
@@ -262,23 +283,7 @@ export class UsersService implements OnApplicationBootstrap {
       .createQueryBuilder()
       .insert()
       .into(User)
-      .values(
-        users.map((user) => ({
-          username: user.username,
-          usernameKey: usernameKey(user.username),
-          passwordHash: user.passwordHash,
-          privilege: user.privilege ?? 'user',
-          scope: user.scope ?? null,
-          firstName: user.firstName ?? null,
-          lastName: user.lastName ?? null,
-          email: user.email ?? null,
-          description: user.description ?? null,
-          enabled: user.enabled ?? true,
-          importedHashDigest: user.importedHashDigest,
-          importedLineDigest: user.importedLineDigest,
-          credentialsChangedAt,
-        })),
-      )
+      .values(users.map((user) => ({ ...importedUserColumns(user), credentialsChangedAt })))
       .updateEntity(false)
       .execute();
     const rows = await manager.find(User, {

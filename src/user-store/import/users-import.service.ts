@@ -14,6 +14,7 @@ import {
   checkedScope,
   type ImportDigests,
   type ImportedUser,
+  importedUserColumns,
   usernameKey,
   UsersService,
 } from '../users.service.js';
@@ -583,18 +584,11 @@ function rememberDryRun(dryRun: Map<string, KnownUser>, plan: BatchPlan): void {
   for (const line of plan.fresh) {
     const { user } = line;
     dryRun.set(line.key, {
-      username: user.username,
-      usernameKey: line.key,
-      passwordHash: user.passwordHash,
-      privilege: user.privilege ?? 'user',
-      scope: user.scope ?? null,
-      firstName: user.firstName ?? null,
-      lastName: user.lastName ?? null,
-      email: user.email ?? null,
-      description: user.description ?? null,
-      enabled: user.enabled ?? true,
-      importedHashDigest: line.hashDigest,
-      importedLineDigest: line.lineDigest,
+      ...importedUserColumns({
+        ...user,
+        importedHashDigest: line.hashDigest,
+        importedLineDigest: line.lineDigest,
+      }),
       groupNames: line.groups ?? [],
     });
   }
