@@ -36,6 +36,8 @@ describe('loadAppConfig', () => {
       purgeIntervalSeconds: 3_600,
       requestTimeoutMs: 30_000,
       sessionApiHttpStatus: 'semantic',
+      browserCookieName: 'gatehouse_session',
+      forwardAuthBasicCacheSeconds: 60,
     });
   });
 

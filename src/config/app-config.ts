@@ -156,6 +156,7 @@ class EnvironmentVariables {
   @IsString() GLOBAL_PREFIX = '';
   @TrueOrFalse() COOKIE_SECURE = false;
   @TrueOrFalse() FORWARD_AUTH_BASIC = false;
+  @WholeNumber({ min: 0, max: 3_600, unit: 'seconds' }) FORWARD_AUTH_BASIC_CACHE_SECONDS = 60;
   // Named origins only: a browser may send credentials, so no wildcard is taken.
   @IsOptional()
   @Matches(/^\s*https?:\/\/[^\s/,]+\s*(,\s*https?:\/\/[^\s/,]+\s*)*$/, {
@@ -164,6 +165,8 @@ class EnvironmentVariables {
   CORS_ORIGINS?: string;
   @Matches(/^[A-Za-z0-9_-]+$/, { message: 'must be a cookie name' }) SESSION_COOKIE_NAME =
     'GCN_SESSION_SECRET';
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'must be a cookie name' }) BROWSER_COOKIE_NAME =
+    'gatehouse_session';
   @WholeNumber({ min: 1, unit: 'seconds' }) SESSION_IDLE_TIMEOUT = 3_600;
   @WholeNumber({ min: 1, unit: 'seconds' }) SESSION_ABSOLUTE_TIMEOUT = 86_400;
   // `meaningful` was this mode's name in earlier releases: a deployment that still sets it keeps
@@ -244,9 +247,16 @@ export class AppConfig {
    * bcrypt on a path that a proxy calls for every request.
    */
   readonly forwardAuthBasic: boolean;
+  /**
+   * Seconds a Basic password that passed forward authentication is kept (under a keyed hash and
+   * the credential epoch), so that a page and its assets cost one bcrypt; 0 keeps none.
+   */
+  readonly forwardAuthBasicCacheSeconds: number;
   /** Origins a browser may call from, credentials included; none by default. */
   readonly corsOrigins: string[];
   readonly sessions: { cookieName: string; idleTimeoutMs: number; absoluteTimeoutMs: number };
+  /** The sign-in portal's cookie: a session's sid followed directly by its secret. */
+  readonly browserCookieName: string;
   /** The session API's HTTP statuses: those of each situation, or 200 throughout as the original's. */
   readonly sessionApiHttpStatus: SessionApiHttpStatus;
   /** hashpassword/matchpassword calls a client may make a minute: each costs a bcrypt. */
@@ -349,12 +359,14 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     globalPrefix: vars.GLOBAL_PREFIX,
     cookieSecure: vars.COOKIE_SECURE,
     forwardAuthBasic: vars.FORWARD_AUTH_BASIC,
+    forwardAuthBasicCacheSeconds: vars.FORWARD_AUTH_BASIC_CACHE_SECONDS,
     corsOrigins: commaSeparated(vars.CORS_ORIGINS ?? ''),
     sessions: {
       cookieName: vars.SESSION_COOKIE_NAME,
       idleTimeoutMs: vars.SESSION_IDLE_TIMEOUT * 1000,
       absoluteTimeoutMs: vars.SESSION_ABSOLUTE_TIMEOUT * 1000,
     },
+    browserCookieName: vars.BROWSER_COOKIE_NAME,
     sessionApiHttpStatus: vars.SESSION_API_HTTP_STATUS,
     passwordOpsPerMinute: vars.PASSWORD_OPS_PER_MINUTE,
     loginAttemptsPerMinute: vars.LOGIN_ATTEMPTS_PER_MINUTE,

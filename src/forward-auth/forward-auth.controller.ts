@@ -6,6 +6,7 @@ import {
   ApiCookieAuth,
   ApiExcludeEndpoint,
   ApiForbiddenResponse,
+  ApiFoundResponse,
   ApiHeader,
   ApiOkResponse,
   ApiOperation,
@@ -70,6 +71,14 @@ const RULES_IN = {
       type: [String],
       description: 'Each one given must be in the credential scope',
     }),
+    ApiQuery({
+      name: 'signin',
+      required: false,
+      enum: ['redirect'],
+      description:
+        'redirect: a browser page load (GET or HEAD accepting text/html) without a live ' +
+        'credential, from a proxy in TRUST_PROXY, is answered 302 to the sign-in page. At most once',
+    }),
     ApiBadRequestResponse({
       description: `A rule of the query that is not one: ${RULE_PROBLEMS}`,
       headers: NO_STORE_HEADER,
@@ -81,7 +90,7 @@ const RULES_IN = {
       required: false,
       description:
         'The rules, set by the proxy, in the syntax of /auth/forward’s query ' +
-        '(`privilege=admin&scope=orders:read`); none: any signed-in user. The query of this route ' +
+        '(`privilege=admin&scope=orders:read`, `signin=redirect`); none: any signed-in user. The query of this route ' +
         'is the original request’s and is never read as rules',
       schema: { type: 'string' },
     }),
@@ -100,9 +109,12 @@ function documented(summary: string, rulesIn: keyof typeof RULES_IN): MethodDeco
       summary,
       description:
         'For nginx auth_request, Traefik forwardAuth, Caddy forward_auth and Envoy ext_authz: any ' +
-        'method is answered alike. The credential: Bearer access JWT or user token; or the ' +
+        'method is answered alike. The credential, the first the request carries: an ' +
+        'Authorization header (Bearer access JWT or user token; Basic only with ' +
+        'FORWARD_AUTH_BASIC=true, a pass kept for FORWARD_AUTH_BASIC_CACHE_SECONDS); else the ' +
+        'sign-in portal’s cookie (BROWSER_COOKIE_NAME, the sid followed by its secret); else the ' +
         'session cookie with the sid in X-Session-Id or in the sid query of X-Original-URI or ' +
-        'X-Forwarded-Uri; Basic only with FORWARD_AUTH_BASIC=true. The body is always empty.',
+        'X-Forwarded-Uri. The body is always empty.',
     }),
     ApiBearerAuth('jwt'),
     ApiBearerAuth('user-token'),
@@ -133,6 +145,18 @@ function documented(summary: string, rulesIn: keyof typeof RULES_IN): MethodDeco
         'WWW-Authenticate': header(
           'Bearer, and Basic when FORWARD_AUTH_BASIC is on',
           BEARER_CHALLENGE,
+        ),
+        ...NO_STORE_HEADER,
+      },
+    }),
+    ApiFoundResponse({
+      description:
+        'signin=redirect: a browser page load without a live credential, sent to the sign-in ' +
+        'page with the original URL (X-Original-URL, or X-Forwarded-Proto, -Host and -Uri) as rd',
+      headers: {
+        Location: header(
+          'The sign-in page',
+          'https://auth.example.com/signin?rd=https%3A%2F%2Fapp.example.com%2F',
         ),
         ...NO_STORE_HEADER,
       },
@@ -229,6 +253,7 @@ export class ForwardAuthController {
     const decision = await this.forwardAuth.decide(request, viaPath);
     reply.code(decision.status);
     if (decision.status === 200) reply.headers(identityHeaders(decision.identity));
+    if (decision.status === 302) reply.header('location', decision.location);
     if (decision.status === 401) reply.header('www-authenticate', this.challenge);
     if (decision.status === 401 && decision.secondFactorRequired) {
       reply.header(SECOND_FACTOR_HEADER, 'required');

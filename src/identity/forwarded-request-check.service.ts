@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../config/app-config.js';
-import type { Privilege } from '../user-store/entities/user.entity.js';
+import type { ForwardIdentity } from './forward-identity.js';
+import { KeptBasicPasses } from './kept-basic-passes.js';
 import { loginAttemptOf } from './login-attempt.js';
 import { PasswordCheckService } from './password-check.service.js';
 import {
@@ -14,13 +15,7 @@ import { TokenCheckService } from './token-check.service.js';
 /** The service name forward checks are counted under in gatehouse_token_checks_total. */
 export const FORWARD_AUTH_SERVICE = 'forward-auth';
 
-/** Who a forwarded request is, as the proxy passes it on. */
-export interface ForwardIdentity {
-  userId: number;
-  username: string;
-  privilege: Privilege;
-  scope: string;
-}
+export type { ForwardIdentity } from './forward-identity.js';
 
 /**
  * Who the request a proxy forwards is: its one credential, read and judged here in one go by the
@@ -33,21 +28,22 @@ export class ForwardedRequestCheck {
     private readonly config: AppConfig,
     private readonly tokenCheck: TokenCheckService,
     private readonly passwordCheck: PasswordCheckService,
+    private readonly keptPasses: KeptBasicPasses,
   ) {}
 
   /**
    * One credential, in the order a request can carry them: an Authorization header is the
-   * credential when present (a dead one is not made up for by a cookie), else the session cookie.
-   * `ownQuerySid`: the request's own query is the original request's and may name the sid.
-   * A right password of a user whose second factor is on, without a code, throws
-   * SecondFactorRequiredException.
+   * credential when present (a dead one is not made up for by a cookie), else the sign-in
+   * portal's cookie, else the session API's cookie with its sid. A session from either cookie is
+   * judged by the one session check. `ownQuerySid`: the request's own query is the original
+   * request's and may name the sid. A right password of a user whose second factor is on,
+   * without a code, throws SecondFactorRequiredException.
    */
   async identify(request: FastifyRequest, ownQuerySid: boolean): Promise<ForwardIdentity | null> {
-    const credential = forwardedCredential(
-      request,
-      ownQuerySid,
-      request.cookies?.[this.config.sessions.cookieName],
-    );
+    const credential = forwardedCredential(request, ownQuerySid, {
+      browser: request.cookies?.[this.config.browserCookieName],
+      sessionSecret: request.cookies?.[this.config.sessions.cookieName],
+    });
     switch (credential.kind) {
       case 'basic':
         return this.identifyByPassword(request, credential.credentials, credential.secondFactor);
@@ -63,26 +59,33 @@ export class ForwardedRequestCheck {
     }
   }
 
-  /** Basic, when enabled: the one password check, so the per-address limit and lock apply. */
+  /**
+   * Basic, when enabled: the one password check, so the per-address limit and lock apply, once
+   * for a client's page and its assets (KeptBasicPasses). A pass that took a second-factor code
+   * is not kept: each code is taken once, and a kept pass would stand in for the next.
+   */
   private async identifyByPassword(
     request: FastifyRequest,
     credentials: BasicCredentials,
     secondFactor: BasicSecondFactor,
   ): Promise<ForwardIdentity | null> {
     if (!this.config.forwardAuthBasic) return null;
-    const user = await this.passwordCheck.check(
-      credentials.username,
-      credentials.password,
-      loginAttemptOf('forward-auth', request),
-      secondFactor,
-    );
-    return user
-      ? {
-          userId: user.id,
-          username: user.username,
-          privilege: user.privilege,
-          scope: user.scope ?? this.config.defaultScopes[user.privilege],
-        }
-      : null;
+    const attempt = loginAttemptOf('forward-auth', request);
+    return this.keptPasses.identify(credentials, attempt.address, async () => {
+      const user = await this.passwordCheck.check(
+        credentials.username,
+        credentials.password,
+        attempt,
+        secondFactor,
+      );
+      if (!user) return null;
+      const identity = {
+        userId: user.id,
+        username: user.username,
+        privilege: user.privilege,
+        scope: user.scope ?? this.config.defaultScopes[user.privilege],
+      };
+      return { identity, keep: secondFactor.code === null };
+    });
   }
 }

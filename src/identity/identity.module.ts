@@ -15,6 +15,7 @@ import { UserStoreModule } from '../user-store/user-store.module.js';
 import { AccessChecks } from './access-checks.service.js';
 import { CredentialLifecycleService } from './credential-lifecycle.service.js';
 import { ForwardedRequestCheck } from './forwarded-request-check.service.js';
+import { KeptBasicPasses } from './kept-basic-passes.js';
 import { LoginLimiter } from './login-limiter.service.js';
 import { LoginLockoutService } from './login-lockout.service.js';
 import { PasswordCheckService } from './password-check.service.js';
@@ -55,6 +56,7 @@ import { TokenCheckService } from './token-check.service.js';
     PasswordLoginService,
     CredentialLifecycleService,
     ForwardedRequestCheck,
+    KeptBasicPasses,
     AccessChecks,
     BasicOrTokenStrategy,
     JwtStrategy,

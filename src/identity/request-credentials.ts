@@ -24,7 +24,9 @@ export type PresentedCredential =
 /**
  * The one credential of a request a proxy forwards, in the order forward authentication takes
  * them: an Authorization header is the credential when present (Basic with the code of X-OTP, or
- * a Bearer token; anything else is none, and a cookie does not make up for it), else a session.
+ * a Bearer token; anything else is none, and a cookie does not make up for it), else the sign-in
+ * portal's cookie when the request carries one (a bad or dead one is not made up for by the
+ * session API's cookie either), else the session API's cookie with the sid the request names.
  */
 export type ForwardedCredential =
   | { kind: 'basic'; credentials: BasicCredentials; secondFactor: BasicSecondFactor }
@@ -150,16 +152,24 @@ export function sessionIdOf(request: FastifyRequest): unknown {
     : (request.query as { sid?: unknown } | undefined)?.sid;
 }
 
+/** The cookies a forwarded request may carry a session in. */
+export interface ForwardedCookies {
+  /** The sign-in portal's cookie: the sid followed directly by its secret. */
+  browser: string | undefined;
+  /** The session API's cookie: the secret alone, the sid named elsewhere. */
+  sessionSecret: string | undefined;
+}
+
 /**
- * The credential of a forwarded request (see ForwardedCredential): its session's bare sid is
- * `X-Session-Id`, else the `sid` of the original URI as the proxy names it, else, with
- * `ownQuerySid` (on `/auth/forward/*`, where Envoy appends the original path and query), the
- * request's own; its secret is `cookieSecret`, the session cookie's.
+ * The credential of a forwarded request (see ForwardedCredential). The portal's cookie is a whole
+ * session in itself. With the session API's cookie, the session's bare sid is `X-Session-Id`,
+ * else the `sid` of the original URI as the proxy names it, else, with `ownQuerySid` (on
+ * `/auth/forward/*`, where Envoy appends the original path and query), the request's own.
  */
 export function forwardedCredential(
   request: Pick<FastifyRequest, 'headers' | 'query'>,
   ownQuerySid: boolean,
-  cookieSecret: string | undefined,
+  cookies: ForwardedCookies,
 ): ForwardedCredential {
   if (request.headers.authorization !== undefined) {
     const credentials = basicCredentials(request);
@@ -169,7 +179,10 @@ export function forwardedCredential(
     const token = bearerToken(request);
     return token === null ? { kind: 'none' } : { kind: 'bearer', token };
   }
-  const session = sessionFromCookie(forwardedSid(request, ownQuerySid), cookieSecret);
+  const session =
+    cookies.browser !== undefined
+      ? sessionFromSidWithSecret(cookies.browser)
+      : sessionFromCookie(forwardedSid(request, ownQuerySid), cookies.sessionSecret);
   return session ? { kind: 'session', session } : { kind: 'none' };
 }
 

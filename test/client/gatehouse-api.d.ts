@@ -62,7 +62,7 @@ export interface paths {
     };
     /**
      * Checks the credential of a request a reverse proxy forwards
-     * @description For nginx auth_request, Traefik forwardAuth, Caddy forward_auth and Envoy ext_authz: any method is answered alike. The credential: Bearer access JWT or user token; or the session cookie with the sid in X-Session-Id or in the sid query of X-Original-URI or X-Forwarded-Uri; Basic only with FORWARD_AUTH_BASIC=true. The body is always empty.
+     * @description For nginx auth_request, Traefik forwardAuth, Caddy forward_auth and Envoy ext_authz: any method is answered alike. The credential, the first the request carries: an Authorization header (Bearer access JWT or user token; Basic only with FORWARD_AUTH_BASIC=true, a pass kept for FORWARD_AUTH_BASIC_CACHE_SECONDS); else the sign-in portal’s cookie (BROWSER_COOKIE_NAME, the sid followed by its secret); else the session cookie with the sid in X-Session-Id or in the sid query of X-Original-URI or X-Forwarded-Uri. The body is always empty.
      */
     get: operations['ForwardAuthController_forward'];
     put?: never;
@@ -82,7 +82,7 @@ export interface paths {
     };
     /**
      * The same, with the original path appended (Envoy ext_authz), the rules in X-Gatehouse-Rules
-     * @description For nginx auth_request, Traefik forwardAuth, Caddy forward_auth and Envoy ext_authz: any method is answered alike. The credential: Bearer access JWT or user token; or the session cookie with the sid in X-Session-Id or in the sid query of X-Original-URI or X-Forwarded-Uri; Basic only with FORWARD_AUTH_BASIC=true. The body is always empty.
+     * @description For nginx auth_request, Traefik forwardAuth, Caddy forward_auth and Envoy ext_authz: any method is answered alike. The credential, the first the request carries: an Authorization header (Bearer access JWT or user token; Basic only with FORWARD_AUTH_BASIC=true, a pass kept for FORWARD_AUTH_BASIC_CACHE_SECONDS); else the sign-in portal’s cookie (BROWSER_COOKIE_NAME, the sid followed by its secret); else the session cookie with the sid in X-Session-Id or in the sid query of X-Original-URI or X-Forwarded-Uri. The body is always empty.
      */
     get: operations['ForwardAuthController_forwardWithPath'];
     put?: never;
@@ -2305,6 +2305,8 @@ export interface operations {
         privilege?: 'user' | 'admin';
         /** @description Each one given must be in the credential scope */
         scope?: string[];
+        /** @description redirect: a browser page load (GET or HEAD accepting text/html) without a live credential, from a proxy in TRUST_PROXY, is answered 302 to the sign-in page. At most once */
+        signin?: 'redirect';
       };
       header?: {
         /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits, such as 492039) or an unused recovery code (xxxxx-xxxxx) */
@@ -2339,6 +2341,17 @@ export interface operations {
         content: {
           'text/plain': string;
         };
+      };
+      /** @description signin=redirect: a browser page load without a live credential, sent to the sign-in page with the original URL (X-Original-URL, or X-Forwarded-Proto, -Host and -Uri) as rd */
+      302: {
+        headers: {
+          /** @description The sign-in page */
+          Location: string;
+          /** @description Never cacheable */
+          'Cache-Control': string;
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description A rule of the query that is not one: a rule name Gatehouse does not know (misspelt, in another case, `privilege[]`), `privilege` given twice, or a value it does not take */
       400: {
@@ -2446,7 +2459,7 @@ export interface operations {
     parameters: {
       query?: never;
       header?: {
-        /** @description The rules, set by the proxy, in the syntax of /auth/forward’s query (`privilege=admin&scope=orders:read`); none: any signed-in user. The query of this route is the original request’s and is never read as rules */
+        /** @description The rules, set by the proxy, in the syntax of /auth/forward’s query (`privilege=admin&scope=orders:read`, `signin=redirect`); none: any signed-in user. The query of this route is the original request’s and is never read as rules */
         'X-Gatehouse-Rules'?: string;
         /** @description With Basic credentials of a user who has a second factor on: the current TOTP (6 digits, such as 492039) or an unused recovery code (xxxxx-xxxxx) */
         'X-OTP'?: string;
@@ -2483,6 +2496,17 @@ export interface operations {
         content: {
           'text/plain': string;
         };
+      };
+      /** @description signin=redirect: a browser page load without a live credential, sent to the sign-in page with the original URL (X-Original-URL, or X-Forwarded-Proto, -Host and -Uri) as rd */
+      302: {
+        headers: {
+          /** @description The sign-in page */
+          Location: string;
+          /** @description Never cacheable */
+          'Cache-Control': string;
+          [name: string]: unknown;
+        };
+        content?: never;
       };
       /** @description A rule of X-Gatehouse-Rules that is not one: a rule name Gatehouse does not know (misspelt, in another case, `privilege[]`), `privilege` given twice, or a value it does not take */
       400: {

@@ -45,10 +45,31 @@ export class CredentialStateCache<V> {
     // The epoch is read before `read`, so that an answer is never older than the epoch it is
     // kept under.
     const epoch = await snapshot.value();
+    const kept = this.keptAt(key, epoch);
+    if (kept !== undefined) return kept;
+    const value = await read();
+    this.keep(key, epoch, value);
+    return value;
+  }
+
+  /** The answer kept for `key` if the epoch is still `epoch`, else undefined (and it is let go). */
+  keptAt(key: string | number, epoch: string): V | undefined {
     const kept = this.kept.get(key);
     if (kept?.epoch === epoch) return kept.value;
-    const value = await read();
+    if (kept) this.kept.delete(key);
+    return undefined;
+  }
+
+  /**
+   * Keeps `value` for `key` under `epoch`, which the caller read before it read `value`: for a
+   * caller that keeps only some answers, and so cannot hand get() its read.
+   */
+  keep(key: string | number, epoch: string, value: V): void {
     this.kept.set(key, { epoch, value });
-    return value;
+  }
+
+  /** Lets go of what is kept for `key`. */
+  forget(key: string | number): void {
+    this.kept.delete(key);
   }
 }

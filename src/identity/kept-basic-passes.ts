@@ -1,0 +1,89 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { Clock } from '../clock/clock.service.js';
+import { AppConfig } from '../config/app-config.js';
+import { CredentialStateCache } from '../credentials/liveness/credential-state-cache.js';
+import { LivenessService } from '../credentials/liveness/liveness.service.js';
+import { LoginLockoutService } from './login-lockout.service.js';
+import type { ForwardIdentity } from './forward-identity.js';
+import type { BasicCredentials } from './request-credentials.js';
+
+/** Passes kept at most: each a key and who it names, a few hundred bytes. */
+const KEPT = 10_000;
+
+/** What a full password check gave: who passed, and whether that pass may be kept. */
+export interface CheckedPass {
+  identity: ForwardIdentity;
+  keep: boolean;
+}
+
+interface Kept {
+  identity: ForwardIdentity;
+  /** Milliseconds since 1970 (the app's clock) from which it is no longer served. */
+  until: number;
+}
+
+/**
+ * Basic credentials that passed forward authentication, kept for FORWARD_AUTH_BASIC_CACHE_SECONDS
+ * so that a browser loading a page and its assets costs one bcrypt and one counted attempt, not
+ * one per request. Kept under the credential epoch, so that a password change, a disable or an
+ * end-all, which move it, end every kept pass at once, whichever instance made the change.
+ *
+ * The key is an HMAC under a key this process draws at start and never stores: neither the
+ * password nor a plain hash of it (which a list of common passwords would reverse) is held. It
+ * names the client address too, so that a pass serves only the client that proved the password:
+ * anyone else, whatever they guess, goes through the full check and its limits. Only passes are
+ * kept; a wrong password is checked every time. A kept pass of a locked account is not served:
+ * the full check answers, and refuses it as it refuses the right password during a lock.
+ */
+@Injectable()
+export class KeptBasicPasses {
+  private readonly key = randomBytes(32);
+  private readonly kept = new CredentialStateCache<Kept>(KEPT);
+  private readonly keepMs: number;
+
+  constructor(
+    config: AppConfig,
+    private readonly liveness: LivenessService,
+    private readonly lockout: LoginLockoutService,
+    private readonly clock: Clock,
+  ) {
+    this.keepMs = config.forwardAuthBasicCacheSeconds * 1000;
+  }
+
+  /**
+   * Who `credentials` from `address` name: a pass kept for them while it stands, else `check`'s
+   * answer (the full password check), kept when it passed and says it may be.
+   */
+  async identify(
+    credentials: BasicCredentials,
+    address: string | null,
+    check: () => Promise<CheckedPass | null>,
+  ): Promise<ForwardIdentity | null> {
+    if (this.keepMs === 0) return (await check())?.identity ?? null;
+    const key = this.keyOf(credentials, address);
+    // Read before the check, so that what is kept is never older than the epoch it is kept under.
+    const epoch = await this.liveness.snapshot().value();
+    const now = this.clock.now();
+    const kept = this.kept.keptAt(key, epoch);
+    if (kept && kept.until > now.getTime()) {
+      const locked = await this.lockout.lockedForSeconds({ userId: kept.identity.userId }, now);
+      if (locked === 0) return kept.identity;
+    }
+    if (kept) this.kept.forget(key);
+    const checked = await check();
+    if (checked?.keep) {
+      this.kept.keep(key, epoch, {
+        identity: checked.identity,
+        until: now.getTime() + this.keepMs,
+      });
+    }
+    return checked?.identity ?? null;
+  }
+
+  private keyOf({ username, password }: BasicCredentials, address: string | null): string {
+    return createHmac('sha256', this.key)
+      .update(JSON.stringify([address, username, password]))
+      .digest('base64url');
+  }
+}
