@@ -14,6 +14,9 @@ import { baseEnv, freePort, waitUntilOk } from './support/processes.js';
  */
 
 const CONF = 'docs/nginx-forward-auth.conf';
+/** The browser-facing app's server: a page load without a credential goes to the sign-in page. */
+const SIGNIN_CONF = 'test/system/nginx-forward-auth-signin.conf';
+const PORTAL = 'https://auth.example.com';
 const ADMIN = { username: 'fwd-admin', password: 'admin-password-123' };
 const PASSWORD = 'correct-horse-battery';
 
@@ -31,21 +34,35 @@ let app: Server;
 let nginx: ChildProcess;
 let nginxOutput = '';
 let proxy: string;
+/** nginx's browser-facing server (SIGNIN_CONF). */
+let browserProxy: string;
 
-/** The configuration the proxy guide shows, pointed at this test's ports, in an http block. */
-function nginxConf(gatehousePort: number, appPort: number, listenPort: number): string {
+/**
+ * The configuration the proxy guide shows, pointed at this test's ports, in an http block, with
+ * the browser-facing app's server beside it on `signinPort`.
+ */
+function nginxConf(
+  gatehousePort: number,
+  appPort: number,
+  listenPort: number,
+  signinPort: number,
+): string {
   const shown = readFileSync(CONF, 'utf8');
   const pointed = shown
     .replace('server 127.0.0.1:3000;', `server 127.0.0.1:${gatehousePort};`)
     .replace('server 127.0.0.1:8080;', `server 127.0.0.1:${appPort};`)
     .replace('listen 8000;', `listen 127.0.0.1:${listenPort};`);
   expect(pointed).not.toBe(shown);
+  const signinShown = readFileSync(SIGNIN_CONF, 'utf8');
+  const signin = signinShown.replace('listen 8001;', `listen 127.0.0.1:${signinPort};`);
+  expect(signin).not.toBe(signinShown);
   const temp = (name: string) => `${name}_temp_path ${join(scratch, name)};`;
   return `events {}
 http {
   access_log off;
   ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n  ')}
 ${pointed}
+${signin}
 }
 `;
 }
@@ -143,10 +160,11 @@ beforeAll(async () => {
   const appPort = (app.address() as { port: number }).port;
 
   const listenPort = await freePort();
+  const signinPort = await freePort();
   const gatehousePort = Number(new URL(gatehouse.baseUrl).port);
   mkdirSync(join(scratch, 'logs'));
   const conf = join(scratch, 'nginx.conf');
-  writeFileSync(conf, nginxConf(gatehousePort, appPort, listenPort));
+  writeFileSync(conf, nginxConf(gatehousePort, appPort, listenPort, signinPort));
   // As root, nginx would hand its workers to nobody, who cannot enter this private directory.
   const user = process.getuid?.() === 0 ? 'user root; ' : '';
   nginx = spawn(
@@ -164,6 +182,7 @@ beforeAll(async () => {
   nginx.stdout!.on('data', (chunk: Buffer) => (nginxOutput += chunk.toString('utf8')));
   nginx.stderr!.on('data', (chunk: Buffer) => (nginxOutput += chunk.toString('utf8')));
   proxy = `http://127.0.0.1:${listenPort}`;
+  browserProxy = `http://127.0.0.1:${signinPort}`;
   // Any answer at all (a 401 here) says nginx listens.
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -287,5 +306,53 @@ describe('nginx auth_request in front of a service, with the configuration of do
       bearer(await accessToken(ADMIN.username, ADMIN.password)),
     );
     expect(admitted.seen).toMatchObject({ user: ADMIN.username, privilege: 'admin' });
+  });
+});
+
+describe('nginx error_page 401 sending browsers to the sign-in portal', () => {
+  const PAGE = { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+  const visit = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
+    fetch(`${browserProxy}${path}`, { method, headers, redirect: 'manual' });
+
+  it('sends a page load without a credential to the sign-in page, rd where it was going', async () => {
+    for (const method of ['GET', 'HEAD']) {
+      const res = await visit('/orders/17?x=1', PAGE, method);
+      expect([method, res.status]).toEqual([method, 302]);
+      expect(res.headers.get('location')).toBe(`${PORTAL}/signin?rd=${browserProxy}/orders/17?x=1`);
+      expect(res.headers.get('x-test-app')).toBeNull();
+    }
+  });
+
+  it('keeps the 401 for what is not a page load, without reaching the service', async () => {
+    for (const [headers, method] of [
+      [{ Accept: 'application/json' }, 'GET'],
+      [{}, 'GET'],
+      [PAGE, 'POST'],
+    ] as const) {
+      const res = await visit('/orders', headers, method);
+      expect([method, headers, res.status]).toEqual([method, headers, 401]);
+      expect(res.headers.get('location')).toBeNull();
+      expect(res.headers.get('x-test-app')).toBeNull();
+    }
+  });
+
+  it('lets the portal’s cookie through and tells the service who it is', async () => {
+    const id = await register('heron');
+    // The portal's cookie: a session of the one sessions table, as the sid followed by its secret.
+    const { sid, cookie } = await session('heron');
+    const secret = cookie.split('=')[1];
+    const portalCookie = `gatehouse_session=${sid}${secret}`;
+    const res = await visit('/orders/17?x=1', { ...PAGE, Cookie: portalCookie });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      path: '/orders/17?x=1',
+      user: 'heron',
+      userId: String(id),
+      privilege: 'user',
+      scope: 'profile:read profile:write',
+    });
+    expect((await api(`/auth/logout/${sid}`, { method: 'POST', cookie })).status).toBeLessThan(300);
+    const ended = await visit('/orders', { ...PAGE, Cookie: portalCookie });
+    expect(ended.status).toBe(302);
   });
 });
