@@ -36,6 +36,7 @@ const DOORS = [
   'oauth2',
   'forward-auth',
   'account',
+  'portal',
   'admin',
   'health',
   'maintenance',

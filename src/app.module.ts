@@ -17,6 +17,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { OAuth2Module } from './oauth2/oauth2.module.js';
 import { PasswordsModule } from './passwords/passwords.module.js';
+import { PortalModule } from './portal/portal.module.js';
 import { SecurityModule } from './security/security.module.js';
 import { ForwardAuthModule } from './forward-auth/forward-auth.module.js';
 import { ThrottlingModule } from './throttling/throttling.module.js';
@@ -46,6 +47,7 @@ export class AppModule {
         SessionsModule,
         PasswordsModule,
         AccountModule,
+        PortalModule,
         AdminModule,
         HealthModule,
         MaintenanceModule,

@@ -238,3 +238,53 @@ describe('loadAppConfig', () => {
     expect(errorFor({ TOTP_ISSUER: 'Acme:Corp' })).toMatch(/^Invalid configuration: TOTP_ISSUER/);
   });
 });
+
+describe('the sign-in portal configuration', () => {
+  it('defaults to the product name, gatehouse_session, no domain and no other hosts', () => {
+    expect(loadAppConfig({}).portal).toEqual({
+      title: 'Gatehouse',
+      cookieName: 'gatehouse_session',
+      cookieDomain: null,
+      redirectHosts: [],
+    });
+  });
+
+  it('reads the title, the cookie, its domain and the hosts, in lower case', () => {
+    const config = loadAppConfig({
+      PUBLIC_URL: 'https://auth.Example.com',
+      PORTAL_TITLE: 'Acme',
+      BROWSER_COOKIE_NAME: 'acme_sso',
+      COOKIE_DOMAIN: 'Example.com',
+      SIGNIN_REDIRECT_HOSTS: 'App.partner.test, 10.0.0.7',
+    });
+    expect(config.portal).toEqual({
+      title: 'Acme',
+      cookieName: 'acme_sso',
+      cookieDomain: 'example.com',
+      redirectHosts: ['app.partner.test', '10.0.0.7'],
+    });
+  });
+
+  it.each([
+    [
+      { PORTAL_TITLE: 'x'.repeat(65) },
+      'PORTAL_TITLE must be shorter than or equal to 64 characters',
+    ],
+    [{ BROWSER_COOKIE_NAME: 'a;b' }, 'BROWSER_COOKIE_NAME must be a cookie name'],
+    [{ COOKIE_DOMAIN: '.example.com' }, 'COOKIE_DOMAIN must be a domain name such as example.com'],
+    [
+      { SIGNIN_REDIRECT_HOSTS: 'app.test, https://evil.test' },
+      "SIGNIN_REDIRECT_HOSTS must be comma-separated host names (such as app.example.com), got 'app.test, https://evil.test'",
+    ],
+    [
+      { PUBLIC_URL: 'https://auth.example.com', COOKIE_DOMAIN: 'other.test' },
+      "COOKIE_DOMAIN must be PUBLIC_URL's host (auth.example.com) or a domain above it, got 'other.test'",
+    ],
+    [
+      { PUBLIC_URL: 'https://auth.example.com', COOKIE_DOMAIN: 'ample.com' },
+      "COOKIE_DOMAIN must be PUBLIC_URL's host (auth.example.com) or a domain above it, got 'ample.com'",
+    ],
+  ])('refuses %j with one clear line', (env, message) => {
+    expect(errorFor(env)).toBe(`Invalid configuration: ${message}`);
+  });
+});

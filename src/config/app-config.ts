@@ -100,6 +100,10 @@ function WholeNumber({
   };
 }
 
+/** A DNS name (or an IPv4 address), without a port, a leading dot or a trailing one. */
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
 /** The environment (docs/configuration.md's table): every variable, its default and its rule. */
 class EnvironmentVariables {
   @WholeNumber({ min: 0, max: 65_535 }) PORT = 3000;
@@ -207,6 +211,23 @@ class EnvironmentVariables {
   @Matches(/^[^:]+$/, { message: 'must not contain a colon' })
   TOTP_ISSUER = 'Gatehouse';
   @TrueOrFalse() DOCS_ENABLED = true;
+
+  @IsString() @MinLength(1) @MaxLength(64) PORTAL_TITLE = 'Gatehouse';
+  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'must be a cookie name' }) BROWSER_COOKIE_NAME =
+    'gatehouse_session';
+  @IsOptional()
+  @Matches(HOST_NAME, { message: 'must be a domain name such as example.com' })
+  COOKIE_DOMAIN?: string;
+  @ValidateBy({
+    name: 'hostNames',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && commaSeparated(value).every((host) => HOST_NAME.test(host)),
+      defaultMessage: (args) =>
+        `SIGNIN_REDIRECT_HOSTS must be comma-separated host names (such as app.example.com), got '${shown(args?.value)}'`,
+    },
+  })
+  SIGNIN_REDIRECT_HOSTS = '';
 }
 
 export class AppConfig {
@@ -281,6 +302,16 @@ export class AppConfig {
   };
   /** Whether Swagger UI (/docs) and the OpenAPI document (/docs-json) are served. */
   readonly docsEnabled: boolean;
+  readonly portal: {
+    /** The product name the sign-in portal's pages show. */
+    title: string;
+    /** The cookie that holds a browser's session: its sid followed by its secret. */
+    cookieName: string;
+    /** The cookie's Domain, lower case, for one sign-in across subdomains; null: this host only. */
+    cookieDomain: string | null;
+    /** Hosts, lower case, besides PUBLIC_URL's and those within cookieDomain, `rd` may name. */
+    redirectHosts: string[];
+  };
 }
 
 function firstError(vars: EnvironmentVariables): string | null {
@@ -328,9 +359,17 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       `Invalid configuration: ADMIN_PASSWORD: ${adminPasswordViolation}`,
     );
   }
+  const publicUrl = (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, '');
+  const cookieDomain = vars.COOKIE_DOMAIN?.toLowerCase();
+  const publicHost = new URL(publicUrl).hostname;
+  if (cookieDomain && publicHost !== cookieDomain && !publicHost.endsWith(`.${cookieDomain}`)) {
+    throw new ConfigValidationError(
+      `Invalid configuration: COOKIE_DOMAIN must be PUBLIC_URL's host (${publicHost}) or a domain above it, got '${shown(cookieDomain)}'`,
+    );
+  }
   return Object.assign(new AppConfig(), {
     port: vars.PORT,
-    publicUrl: (vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).replace(/\/+$/, ''),
+    publicUrl,
     publicUrlExplicit: vars.PUBLIC_URL !== undefined,
     host: vars.HOST,
     logLevel: vars.LOG_LEVEL,
@@ -382,6 +421,12 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       issuer: vars.TOTP_ISSUER,
     },
     docsEnabled: vars.DOCS_ENABLED,
+    portal: {
+      title: vars.PORTAL_TITLE,
+      cookieName: vars.BROWSER_COOKIE_NAME,
+      cookieDomain: vars.COOKIE_DOMAIN?.toLowerCase() ?? null,
+      redirectHosts: commaSeparated(vars.SIGNIN_REDIRECT_HOSTS).map((host) => host.toLowerCase()),
+    },
   });
 }
 

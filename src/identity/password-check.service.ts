@@ -159,6 +159,32 @@ export class PasswordCheckService implements OnModuleInit {
   }
 
   /**
+   * The second request of a login made in two (the sign-in portal's): `user` proved the password
+   * in the first, which asked for a code, and now gives the code alone. Judged as a login with
+   * that code: the limit, the lock, a wrong code counted as a failure, and a success that resets
+   * the count and is recorded as a login. The user, or null for a wrong code.
+   */
+  async completeLogin(
+    user: User,
+    code: string | null,
+    attempt: LoginAttempt,
+    codeField: string,
+  ): Promise<User | null> {
+    const proven = await this.run({
+      account: user,
+      password: null,
+      attempt,
+      event: null,
+      prove: (found) => (lock, at) => this.secondFactor.prove(found.id, code, lock, at),
+      codeField,
+      now: this.clock.now(),
+    });
+    if (!proven) return null;
+    await this.audit.record(proven.success!);
+    return proven.user;
+  }
+
+  /**
    * An owner proving the password again (and a code, when asked and a factor is on) before a
    * credential of theirs changes: judged as a login is, failures counted and refused alike, but
    * a success resets nothing and is no login. The user, or null for wrong credentials.

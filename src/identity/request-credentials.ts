@@ -144,6 +144,18 @@ export function sessionFromSidWithSecret(value: string): SessionCredential | nul
   return match && sid !== null ? { sid, secret: match[2] } : null;
 }
 
+/**
+ * A browser's session from the sign-in portal's cookie `cookieName` (BROWSER_COOKIE_NAME), which
+ * holds the sid followed directly by its secret: one cookie, so that a browser needs nothing else.
+ */
+export function browserSession(
+  request: Pick<FastifyRequest, 'cookies'>,
+  cookieName: string,
+): SessionCredential | null {
+  const value = request.cookies[cookieName];
+  return value === undefined ? null : sessionFromSidWithSecret(value);
+}
+
 /** The sid a self-service or admin request names for its session: `X-Session-Id`, or `?sid=`. */
 export function sessionIdOf(request: FastifyRequest): unknown {
   const header = request.headers[SESSION_ID_HEADER];

@@ -92,6 +92,7 @@ describe('Every route declares its access', () => {
       GET /.well-known/jwks.json                   anyone by nothing                                              default
       GET /.well-known/oauth-authorization-server  anyone by nothing                                              default
       GET /.well-known/openid-configuration        anyone by nothing                                              default
+      GET /account                                 anyone by session                                              default
       GET /api/admin/audit-events                  admin by access-jwt, session                                   default
       GET /api/admin/clients                       admin by access-jwt, session                                   default
       GET /api/admin/groups                        admin by access-jwt, session                                   default
@@ -115,6 +116,8 @@ describe('Every route declares its access', () => {
       GET /health/live                             anyone by nothing                                              default
       GET /health/ready                            anyone by nothing                                              default
       GET /metrics                                 anyone by nothing                                              default
+      GET /signin                                  anyone by session                                              default
+      GET /signout                                 anyone by nothing                                              default
       OPTIONS /auth/forward                        proxy-rules by access-jwt, user-token, session, password       default
       OPTIONS /auth/forward/*                      proxy-rules by access-jwt, user-token, session, password       default
       PATCH /api/admin/clients/:clientId           admin by access-jwt, session                                   default
@@ -147,6 +150,8 @@ describe('Every route declares its access', () => {
       POST /auth/matchpassword                     signed-in by session                                           session
       POST /oauth2/introspect                      service-client by service-client                               default
       POST /oauth2/revoke                          service-client-or-token by service-client, access-jwt, user-token default
+      POST /signin                                 anyone by password                                             default
+      POST /signout                                anyone by session                                              default
       POST /v1/auth                                anyone by password                                             jwt
       PUT /api/admin/users/:id/groups              admin by access-jwt, session                                   default
       PUT /api/me/public-key                       signed-in by access-jwt, user-token, session                   default

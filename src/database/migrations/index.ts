@@ -14,6 +14,7 @@ import { ServiceClients1765000000000 } from './1765000000000-service-clients.js'
 import { ServiceClientEpoch1765100000000 } from './1765100000000-service-client-epoch.js';
 import { Totp1765200000000 } from './1765200000000-totp.js';
 import { ImportDigests1765300000000 } from './1765300000000-import-digests.js';
+import { PortalSecret1765400000000 } from './1765400000000-portal-secret.js';
 
 /** Every migration, oldest first; listed here so that the app, the CLI and the tests run the same set. */
 export const migrations = [
@@ -33,4 +34,5 @@ export const migrations = [
   ServiceClientEpoch1765100000000,
   Totp1765200000000,
   ImportDigests1765300000000,
+  PortalSecret1765400000000,
 ];

@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Injectable } from '@nestjs/common';
+import { Eta } from 'eta';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppConfig } from '../config/app-config.js';
+import { clearBrowserSessionCookie, setBrowserSessionCookie } from './browser-session-cookie.js';
+import { FormTokens } from './form-tokens.service.js';
+
+const VIEWS = fileURLToPath(new URL('./views', import.meta.url));
+
+/** The portal's pages, each a template of views/. */
+export type PortalView = 'signin' | 'code' | 'signout' | 'account';
+
+/** What a portal request is answered with: a page, or a redirect (303, after a POST too). */
+export type PortalAnswer =
+  | {
+      kind: 'page';
+      status: number;
+      view: PortalView;
+      data: Record<string, unknown>;
+      /** Where the page's form sends the browser on, when it is another site: CSP's form-action. */
+      next?: string | null;
+      retryAfterSeconds?: number;
+    }
+  | {
+      kind: 'redirect';
+      location: string;
+      /** The browser's session to set (its sid followed by its secret), or to expire. */
+      session?: { set: string } | 'end';
+    };
+
+/**
+ * Renders the portal's pages with Eta, which escapes every value it prints, and answers them with
+ * a Content-Security-Policy that allows nothing but the page's own style element (by its hash)
+ * and forms sent to the portal (or to where the sign-in goes on): no script at all, nothing from
+ * another site. Every page is kept out of caches: it carries a form token, or who is signed in.
+ */
+@Injectable()
+export class PortalPages {
+  private readonly eta = new Eta({ views: VIEWS, cache: true, autoEscape: true });
+  private readonly css = readFileSync(`${VIEWS}/portal.css`, 'utf8');
+  private readonly styleHash = `'sha256-${createHash('sha256').update(this.css).digest('base64')}'`;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly formTokens: FormTokens,
+  ) {}
+
+  send(request: FastifyRequest, reply: FastifyReply, answer: PortalAnswer): FastifyReply {
+    reply.header('Cache-Control', 'no-store');
+    if (answer.kind === 'redirect') {
+      if (answer.session === 'end') clearBrowserSessionCookie(reply, this.config);
+      else if (answer.session) setBrowserSessionCookie(reply, this.config, answer.session.set);
+      return reply.code(303).header('Location', answer.location).send();
+    }
+    const html = this.eta.render(answer.view, {
+      ...answer.data,
+      title: this.config.portal.title,
+      csrf: this.formTokens.issue(request, reply),
+      css: this.css,
+    });
+    if (answer.retryAfterSeconds !== undefined) {
+      reply.header('Retry-After', String(answer.retryAfterSeconds));
+    }
+    return reply
+      .code(answer.status)
+      .header('Content-Security-Policy', this.policy(answer.next ?? null))
+      .type('text/html; charset=utf-8')
+      .send(html);
+  }
+
+  private policy(next: string | null): string {
+    // Browsers hold a form's redirect to form-action too: the sign-in's 303 to another site.
+    const formAction = next ? `'self' ${new URL(next).origin}` : "'self'";
+    return [
+      "default-src 'none'",
+      `style-src ${this.styleHash}`,
+      `form-action ${formAction}`,
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+    ].join('; ');
+  }
+}

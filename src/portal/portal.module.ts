@@ -1,0 +1,30 @@
+import { Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { AppConfig } from '../config/app-config.js';
+import { SessionStoreModule } from '../credentials/sessions/session-store.module.js';
+import { IdentityModule } from '../identity/identity.module.js';
+import { UserStoreModule } from '../user-store/user-store.module.js';
+import { FormTokens } from './form-tokens.service.js';
+import { PortalKeys } from './portal-keys.service.js';
+import { PortalPages } from './portal-pages.service.js';
+import { PortalController } from './portal.controller.js';
+import { PortalService } from './portal.service.js';
+
+/** The sign-in portal: the pages where people in browsers sign in and out. */
+@Module({
+  imports: [IdentityModule, SessionStoreModule, UserStoreModule, AuditModule],
+  controllers: [PortalController],
+  providers: [PortalService, PortalPages, FormTokens, PortalKeys],
+})
+export class PortalModule implements OnApplicationBootstrap {
+  private readonly logger = new Logger(PortalModule.name);
+
+  constructor(private readonly config: AppConfig) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.publicUrlExplicit) return;
+    this.logger.warn(
+      `PUBLIC_URL is not set: the sign-in portal's cookies, redirects and links assume ${this.config.publicUrl}; set PUBLIC_URL to the address browsers reach Gatehouse at`,
+    );
+  }
+}
