@@ -36,7 +36,7 @@ describe('loadAppConfig', () => {
       purgeIntervalSeconds: 3_600,
       requestTimeoutMs: 30_000,
       sessionApiHttpStatus: 'semantic',
-      browserCookieName: 'gatehouse_session',
+      portal: expect.objectContaining({ cookieName: 'gatehouse_session' }),
       forwardAuthBasicCacheSeconds: 60,
     });
   });

@@ -169,8 +169,6 @@ class EnvironmentVariables {
   CORS_ORIGINS?: string;
   @Matches(/^[A-Za-z0-9_-]+$/, { message: 'must be a cookie name' }) SESSION_COOKIE_NAME =
     'GCN_SESSION_SECRET';
-  @Matches(/^[A-Za-z0-9_-]+$/, { message: 'must be a cookie name' }) BROWSER_COOKIE_NAME =
-    'gatehouse_session';
   @WholeNumber({ min: 1, unit: 'seconds' }) SESSION_IDLE_TIMEOUT = 3_600;
   @WholeNumber({ min: 1, unit: 'seconds' }) SESSION_ABSOLUTE_TIMEOUT = 86_400;
   // `meaningful` was this mode's name in earlier releases: a deployment that still sets it keeps
@@ -276,8 +274,6 @@ export class AppConfig {
   /** Origins a browser may call from, credentials included; none by default. */
   readonly corsOrigins: string[];
   readonly sessions: { cookieName: string; idleTimeoutMs: number; absoluteTimeoutMs: number };
-  /** The sign-in portal's cookie: a session's sid followed directly by its secret. */
-  readonly browserCookieName: string;
   /** The session API's HTTP statuses: those of each situation, or 200 throughout as the original's. */
   readonly sessionApiHttpStatus: SessionApiHttpStatus;
   /** hashpassword/matchpassword calls a client may make a minute: each costs a bcrypt. */
@@ -405,7 +401,6 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       idleTimeoutMs: vars.SESSION_IDLE_TIMEOUT * 1000,
       absoluteTimeoutMs: vars.SESSION_ABSOLUTE_TIMEOUT * 1000,
     },
-    browserCookieName: vars.BROWSER_COOKIE_NAME,
     sessionApiHttpStatus: vars.SESSION_API_HTTP_STATUS,
     passwordOpsPerMinute: vars.PASSWORD_OPS_PER_MINUTE,
     loginAttemptsPerMinute: vars.LOGIN_ATTEMPTS_PER_MINUTE,

@@ -41,7 +41,7 @@ export class ForwardedRequestCheck {
    */
   async identify(request: FastifyRequest, ownQuerySid: boolean): Promise<ForwardIdentity | null> {
     const credential = forwardedCredential(request, ownQuerySid, {
-      browser: request.cookies?.[this.config.browserCookieName],
+      browser: request.cookies?.[this.config.portal.cookieName],
       sessionSecret: request.cookies?.[this.config.sessions.cookieName],
     });
     switch (credential.kind) {
