@@ -10,7 +10,8 @@ import { AccountService } from './account.service.js';
 
 /**
  * Self-service under /api/me. Who the caller is, and their credentials, are the identity
- * module's: administration and self-service meet only there.
+ * module's: administration and self-service meet only there. The portal's account page does
+ * what these routes do through the same service.
  */
 @Module({
   imports: [
@@ -22,5 +23,6 @@ import { AccountService } from './account.service.js';
   ],
   controllers: [AccountController],
   providers: [AccountService],
+  exports: [AccountService],
 })
 export class AccountModule {}

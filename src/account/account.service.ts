@@ -105,6 +105,26 @@ export class AccountService {
     });
   }
 
+  /**
+   * Signs out everywhere else: every session of mine ends but the one this call came with (all of
+   * them, when it came with a token). User tokens and access JWTs are not sessions and stay.
+   */
+  async endOtherSessions(actor: RequestActor): Promise<number> {
+    const userId = actor.caller.user.id;
+    const { credential } = actor.caller;
+    const keptSid = credential.kind === 'session' ? credential.id : undefined;
+    const ended = await this.credentials.endOtherSessions(userId, keptSid);
+    await this.audit.record({
+      type: 'session.end',
+      outcome: 'success',
+      api: SELF_SERVICE,
+      userId,
+      ...clientFields(actor),
+      detail: { allOthers: true, ended, ...(keptSid !== undefined && { keptSid }) },
+    });
+    return ended;
+  }
+
   async endSession(actor: RequestActor, sid: number): Promise<void> {
     const userId = actor.caller.user.id;
     const ended = await this.credentials.endSession(sid, userId);

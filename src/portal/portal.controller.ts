@@ -1,15 +1,11 @@
 import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
-import { RouteConfig } from '@nestjs/platform-fastify';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Public } from '../common/decorators/route-access.decorator.js';
-import type { FormRouteConfig } from '../common/form-body.js';
 import { Access } from '../identity/access.decorator.js';
+import { fieldsOf, FormPost } from './form-post.js';
 import { PortalPages } from './portal-pages.service.js';
-import { type FormFields, PortalService } from './portal.service.js';
-
-/** A form post: the HTML form body, read as text fields. */
-const FormPost = () => RouteConfig({ form: true } satisfies FormRouteConfig);
+import { PortalService } from './portal.service.js';
 
 /**
  * The sign-in portal's pages, for people in browsers: HTML, so kept out of the OpenAPI document.
@@ -40,7 +36,7 @@ export class PortalController {
   async signIn(
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
-    @Body() form: FormFields,
+    @Body() form: unknown,
   ): Promise<FastifyReply> {
     return this.pages.send(request, reply, await this.portal.signIn(request, fieldsOf(form)));
   }
@@ -61,22 +57,8 @@ export class PortalController {
   async signOut(
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
-    @Body() form: FormFields,
+    @Body() form: unknown,
   ): Promise<FastifyReply> {
     return this.pages.send(request, reply, await this.portal.signOut(request, fieldsOf(form)));
   }
-
-  @Get('account')
-  @Access({ accepts: ['session'], rule: 'anyone' })
-  async account(@Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<FastifyReply> {
-    return this.pages.send(request, reply, await this.portal.account(request));
-  }
-}
-
-/** The text fields of a form body; anything else (no body, a JSON body's other values) is none. */
-function fieldsOf(body: unknown): FormFields {
-  if (typeof body !== 'object' || body === null) return {};
-  return Object.fromEntries(
-    Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
-  );
 }

@@ -11,6 +11,7 @@ import { PasswordCheckService } from '../identity/password-check.service.js';
 import { browserSession } from '../identity/request-credentials.js';
 import type { User } from '../user-store/entities/user.entity.js';
 import { UsersService } from '../user-store/users.service.js';
+import type { FormFields } from './form-post.js';
 import { FormTokens, FORM_TOKEN_FIELD } from './form-tokens.service.js';
 import { openPendingSignIn, PENDING_SIGN_IN_MS, sealPendingSignIn } from './pending-sign-in.js';
 import { PortalKeys } from './portal-keys.service.js';
@@ -23,16 +24,13 @@ const PORTAL_API = 'portal';
 /** Where the code is asked for, as the answers that ask for one name it. */
 const CODE_FIELD = 'the code field';
 
-/** A form's fields as the browser sent them: text, or nothing. */
-export type FormFields = Record<string, string | undefined>;
-
 const WRONG_CREDENTIALS = 'The username or password is not right.';
-const WRONG_CODE = 'That code is not right, or it was used already.';
-const FORM_REFUSED =
+export const WRONG_CODE = 'That code is not right, or it was used already.';
+export const FORM_REFUSED =
   'This form had expired or came from another site, so nothing was done. Please try again.';
 const STEP_EXPIRED = 'Signing in took too long. Please enter your password again.';
 
-const tooManyAttempts = (seconds: number) => `Too many attempts, try again in ${seconds} s.`;
+export const tooManyAttempts = (seconds: number) => `Too many attempts, try again in ${seconds} s.`;
 
 /**
  * The sign-in portal: a browser signs in with the one password check every API uses (and the
@@ -120,23 +118,6 @@ export class PortalService {
     const live = await this.liveSessionOf(request);
     if (live) await this.sessions.end(live.session, false);
     return { kind: 'redirect', location: next ?? '/signin', session: 'end' };
-  }
-
-  /** The signed-in browser's account page; a browser without a session signs in first. */
-  async account(request: FastifyRequest): Promise<PortalAnswer> {
-    const live = await this.liveSessionOf(request);
-    if (!live) {
-      const rd = encodeURIComponent(`${this.config.publicUrl}/account`);
-      return { kind: 'redirect', location: `/signin?rd=${rd}` };
-    }
-    const { user } = live;
-    const name = [user.firstName, user.lastName].filter(Boolean).join(' ');
-    return {
-      kind: 'page',
-      status: 200,
-      view: 'account',
-      data: { user: { username: user.username, name, email: user.email } },
-    };
   }
 
   private async secondStep(
@@ -255,7 +236,8 @@ export class PortalService {
     });
   }
 
-  private async liveSessionOf(request: FastifyRequest): Promise<LiveSession | null> {
+  /** The browser's live session (from the portal's cookie), or null. */
+  async liveSessionOf(request: FastifyRequest): Promise<LiveSession | null> {
     const credential = browserSession(request, this.config.portal.cookieName);
     return credential && this.sessions.authenticate(credential);
   }

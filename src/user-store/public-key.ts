@@ -1,4 +1,4 @@
-import { createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 
 const MIN_RSA_MODULUS_BITS = 2048;
 
@@ -17,4 +17,20 @@ export function normalizeRsaPublicKey(pem: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * What a person compares to tell one RSA login key from another: SHA-256 of the key's SPKI (DER)
+ * bytes, in colon-separated hex, as `openssl pkey -pubin -outform DER | openssl dgst -sha256 -c`
+ * prints it for the key file they hold.
+ */
+export function publicKeyFingerprint(pem: string): string {
+  const der = createPublicKey({ key: pem, format: 'pem', type: 'spki' }).export({
+    type: 'spki',
+    format: 'der',
+  });
+  return createHash('sha256')
+    .update(der)
+    .digest('hex')
+    .replace(/(..)(?!$)/g, '$1:');
 }

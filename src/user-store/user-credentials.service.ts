@@ -50,6 +50,15 @@ export class UserCredentialsService {
     return deleteOwned(this.sessions, id, ownerId);
   }
 
+  /** Ends every session of a user but `keptSid` (the caller's own, when it is one); how many ended. */
+  async endOtherSessions(userId: number, keptSid?: number): Promise<number> {
+    const { affected } = await this.sessions.delete({
+      userId,
+      ...(keptSid !== undefined && { id: Not(keptSid) }),
+    });
+    return affected ?? 0;
+  }
+
   /**
    * Deletes every user token and session of a user, inside the caller's transaction, but for
    * `keep`: the credential a self-service password change came with, whose caller has just proved

@@ -126,6 +126,12 @@ describe('Every route declares its access', () => {
       PATCH /api/me                                signed-in by access-jwt, user-token, session                   default
       PATCH /auth/forward                          proxy-rules by access-jwt, user-token, session, password       default
       PATCH /auth/forward/*                        proxy-rules by access-jwt, user-token, session, password       default
+      POST /account/login-key/remove               anyone by session                                              default
+      POST /account/password                       anyone by session                                              default
+      POST /account/sessions/end-others            anyone by session                                              default
+      POST /account/totp                           anyone by session                                              default
+      POST /account/totp/confirm                   anyone by session                                              default
+      POST /account/totp/off                       anyone by session                                              default
       POST /api/admin/clients                      admin by access-jwt, session                                   default
       POST /api/admin/clients/:clientId/secret     admin by access-jwt, session                                   default
       POST /api/admin/groups                       admin by access-jwt, session                                   default

@@ -1,0 +1,16 @@
+import { RouteConfig } from '@nestjs/platform-fastify';
+import type { FormRouteConfig } from '../common/form-body.js';
+
+/** A form's fields as the browser sent them: text, or nothing. */
+export type FormFields = Record<string, string | undefined>;
+
+/** A form post: the HTML form body, read as text fields. */
+export const FormPost = () => RouteConfig({ form: true } satisfies FormRouteConfig);
+
+/** The text fields of a form body; anything else (no body, a JSON body's other values) is none. */
+export function fieldsOf(body: unknown): FormFields {
+  if (typeof body !== 'object' || body === null) return {};
+  return Object.fromEntries(
+    Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
+}
