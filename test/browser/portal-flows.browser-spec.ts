@@ -442,11 +442,16 @@ describe.each(Object.keys(PROXIES) as (keyof typeof PROXIES)[])(
       await context.clearCookies();
     });
 
-    it('sends a sign-in whose rd names another host to the account page', async () => {
+    it('signs in with the keyboard alone, and sends an rd naming another host to the account page', async () => {
       const user = await createUser('flow-rd');
       await page.goto(`${portal}/signin?rd=${encodeURIComponent('http://evil.example.net/x')}`);
-      const res = await signInForm(page, user.username, PASSWORD);
-      expect(res.status()).toBe(200);
+      // The page opens with the focus in the username field; Tab and Enter do the rest.
+      await expect.poll(() => page.evaluate(() => document.activeElement?.id)).toBe('username');
+      await page.keyboard.type(user.username);
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(PASSWORD);
+      const [res] = await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+      expect(res?.status()).toBe(200);
       expect(page.url()).toBe(`${portal}/account`);
       expect(await page.getByText(user.username, { exact: true }).count()).toBe(1);
     });
