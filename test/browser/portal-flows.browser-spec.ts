@@ -106,15 +106,8 @@ afterAll(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-/** Each proxy's configuration: the portal's host passed to Gatehouse, the app's behind it. */
-const PROXIES = {
-  nginx: {
-    start: startNginx,
-  },
-  caddy: {
-    start: startCaddy,
-  },
-} as const;
+/** Each proxy, started with the portal's host passed to Gatehouse and the app's behind it. */
+const PROXIES = { nginx: startNginx, caddy: startCaddy } as const;
 
 function nginxConf(): string {
   const shown = readFileSync(SIGNIN_CONF, 'utf8');
@@ -358,7 +351,7 @@ describe.each(Object.keys(PROXIES) as (keyof typeof PROXIES)[])(
     const pageErrors: string[] = [];
 
     beforeAll(async () => {
-      proxy = await PROXIES[name].start();
+      proxy = await PROXIES[name]();
       context = await browser.newContext();
       page = await context.newPage();
       page.on('pageerror', (error) => pageErrors.push(error.message));
