@@ -50,6 +50,10 @@ export class PortalPages {
 
   send(request: FastifyRequest, reply: FastifyReply, answer: PortalAnswer): FastifyReply {
     reply.header('Cache-Control', 'no-store');
+    // The app's no-referrer makes a browser send `Origin: null` with the page's own form posts,
+    // which the form check must refuse; same-origin names the portal to itself and, as
+    // no-referrer did, nothing of its addresses (rd) to another site.
+    reply.header('Referrer-Policy', 'same-origin');
     if (answer.kind === 'redirect') {
       if (answer.session === 'end') clearBrowserSessionCookie(reply, this.config);
       else if (answer.session) setBrowserSessionCookie(reply, this.config, answer.session.set);

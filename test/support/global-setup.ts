@@ -51,7 +51,11 @@ const INPUTS = ['src', 'ormconfig.ts', 'tsconfig.json', 'tsconfig.build.json', '
 const STAMP = join(BUILD_DIR, '.inputs-digest');
 
 function inputsDigest(): string {
-  const hash = createHash('sha256').update(TSC_ARGS.join(' '));
+  // The files copied beside tsc's output are part of the build too: a build made before the
+  // portal's views were copied is not taken for one that has them.
+  const hash = createHash('sha256')
+    .update(TSC_ARGS.join(' '))
+    .update('\0assets: cjs, portal/views');
   for (const input of INPUTS) {
     const files = statSync(input).isDirectory()
       ? readdirSync(input, { recursive: true, encoding: 'utf8' })
@@ -88,10 +92,14 @@ async function buildServer(): Promise<void> {
   }
 }
 
-/** Plain JavaScript modules in src (the thread-pool preload): nest build copies them, tsc does not. */
+/**
+ * What nest build copies besides the JavaScript (nest-cli.json's assets) and tsc does not: plain
+ * JavaScript modules (the thread-pool preload) and the portal's templates and stylesheet.
+ */
 function copyPlainModules(from: string, to: string): void {
   for (const file of readdirSync(from, { recursive: true, encoding: 'utf8' })) {
-    if (!file.endsWith('.cjs')) continue;
+    const asset = file.endsWith('.cjs') || file.startsWith(join('portal', 'views', ''));
+    if (!asset || !statSync(join(from, file)).isFile()) continue;
     mkdirSync(dirname(join(to, file)), { recursive: true });
     copyFileSync(join(from, file), join(to, file));
   }
