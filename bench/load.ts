@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import autocannon from 'autocannon';
 
 export interface BenchRequest {
@@ -20,6 +21,26 @@ export interface LoadOptions {
   expectBody?: string;
   /** Every response's body must begin so (for answers that differ by token, such as introspection's). */
   expectBodyStart?: string;
+  /** The status every response must have; unset, any 2xx (a sign-in's answer is a 303). */
+  expectStatus?: number;
+  /** A header every response must carry (forward auth's X-Auth-User, a sign-in's cookie). */
+  expectHeader?: ExpectedHeader;
+}
+
+export interface ExpectedHeader {
+  /** Lower case. */
+  name: string;
+  /** What its value must match (one of its values, when it comes more than once: Set-Cookie). */
+  pattern: RegExp;
+}
+
+/** Whether `value`, a header as a response carried it (absent, once, or more than once), is `expected`. */
+export function headerMatches(
+  expected: ExpectedHeader,
+  value: string | string[] | null | undefined,
+): boolean {
+  const values = value === null || value === undefined ? [] : ([] as string[]).concat(value);
+  return values.some((one) => expected.pattern.test(one));
 }
 
 export interface Figure {
@@ -31,8 +52,19 @@ export interface Figure {
   errors: number;
   /** Each round's req/s, when the figure is the median of several samples. */
   samplesPerSecond?: number[];
-  /** What the errors were: connection errors, timeouts, non-2xx answers, wrong bodies. */
-  errorKinds?: { errors: number; timeouts: number; non2xx: number; wrongBodies: number };
+  /**
+   * What the errors were: connection errors, timeouts, answers of another status than expected
+   * (`non2xx` when any 2xx is, as autocannon counts them), answers of the expected status with a
+   * wrong body or without the expected header.
+   */
+  errorKinds?: {
+    errors: number;
+    timeouts: number;
+    non2xx?: number;
+    wrongStatuses?: number;
+    wrongBodies: number;
+    wrongHeaders?: number;
+  };
 }
 
 const CLOCK_TICK_MICROS = 10_000;
@@ -86,24 +118,38 @@ export async function measure(
 
 export interface LoadRun {
   result: autocannon.Result;
-  /** 2xx answers whose body was not `expectBody`, or did not begin with `expectBodyStart`. */
+  /** Answers of another status than `expectStatus`; null when any 2xx was expected. */
+  wrongStatuses: number | null;
+  /** Answers of the expected status whose body was not `expectBody`, or did not begin with `expectBodyStart`. */
   wrongBodies: number;
+  /** Answers of the expected status without `expectHeader`. */
+  wrongHeaders: number;
 }
 
-export function toFigure({ result, wrongBodies }: LoadRun, cpuMicros: number | null): Figure {
+export function toFigure(
+  { result, wrongStatuses, wrongBodies, wrongHeaders }: LoadRun,
+  cpuMicros: number | null,
+): Figure {
   const answered = result.requests.total;
+  const statuses = wrongStatuses === null ? { non2xx: result.non2xx } : { wrongStatuses };
   return {
     requestsPerSecond: answered / result.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     cpuMicrosPerRequest: cpuMicros === null || answered === 0 ? null : cpuMicros / answered,
     requests: answered,
-    errors: result.errors + result.timeouts + result.non2xx + wrongBodies,
+    errors:
+      result.errors +
+      result.timeouts +
+      (wrongStatuses ?? result.non2xx) +
+      wrongBodies +
+      wrongHeaders,
     errorKinds: {
       errors: result.errors,
       timeouts: result.timeouts,
-      non2xx: result.non2xx,
+      ...statuses,
       wrongBodies,
+      ...(wrongHeaders > 0 && { wrongHeaders }),
     },
   };
 }
@@ -115,11 +161,15 @@ export async function drive(
   seconds: number,
 ): Promise<LoadRun> {
   let next = 0;
+  let wrongStatuses = 0;
   let wrongBodies = 0;
-  const { expectBody, expectBodyStart } = options;
+  let wrongHeaders = 0;
+  const { expectBody, expectBodyStart, expectStatus, expectHeader } = options;
   const wrong = (body: string) =>
     (expectBody !== undefined && body !== expectBody) ||
     (expectBodyStart !== undefined && !body.startsWith(expectBodyStart));
+  const expected = (status: number) =>
+    expectStatus === undefined ? status >= 200 && status < 300 : status === expectStatus;
   const result = await autocannon({
     url: baseUrl,
     connections: options.connections,
@@ -137,11 +187,32 @@ export async function drive(
             body: chosen.renderBody?.() ?? chosen.body,
           };
         },
-        onResponse: (status, body) => {
-          if (status < 300 && wrong(body)) wrongBodies++;
+        onResponse: (status, body, _context, headers) => {
+          if (!expected(status)) {
+            wrongStatuses++;
+            return;
+          }
+          if (wrong(body)) wrongBodies++;
+          if (expectHeader && !headerMatches(expectHeader, headerOf(headers, expectHeader.name))) {
+            wrongHeaders++;
+          }
         },
       },
     ],
   });
-  return { result, wrongBodies };
+  return {
+    result,
+    wrongStatuses: expectStatus === undefined ? null : wrongStatuses,
+    wrongBodies,
+    wrongHeaders,
+  };
+}
+
+/** A response header by its lower-case name, as autocannon passes them (in the server's case). */
+function headerOf(
+  headers: IncomingHttpHeaders | undefined,
+  name: string,
+): string | string[] | undefined {
+  const key = Object.keys(headers ?? {}).find((candidate) => candidate.toLowerCase() === name);
+  return key === undefined ? undefined : headers![key];
 }

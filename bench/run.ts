@@ -36,7 +36,15 @@ import { drive, measure, processMemoryMb, toFigure } from './load.js';
 import type { BenchRequest, Figure, LoadOptions } from './load.js';
 import { firstLine, freePort, startNode, startProcess, waitUntilReady } from './processes.js';
 import { report, type BenchReport, type Row } from './report.js';
-import { BenchPopulation, seedSecondFactors, seedUsers } from './seed.js';
+import {
+  PORTAL_COOKIE_CHECK,
+  PORTAL_SESSIONS,
+  portalCookieCheck,
+  portalSignIn,
+  signInForm,
+  signInThroughPortal,
+} from './portal.js';
+import { BenchPopulation, reserveSessionIds, seedSecondFactors, seedUsers } from './seed.js';
 import {
   assertAnswered,
   type Scenario,
@@ -66,6 +74,10 @@ const SCALE_USERS = Number(options['scale-users']);
 const SAMPLE = 2_000;
 /** Users logging in with a TOTP code: enough that none comes round twice in a 30-second step. */
 const SECOND_FACTOR_USERS = 2_000;
+/** Users with a second factor on come after every other seeded id (the scale's too). */
+const ENROLLED_FROM = (options.scale ? SCALE_USERS : USERS) + 1;
+/** The last user the run seeds, and so the last seeded sid (user i's session is sid i). */
+const LAST_SEEDED_ID = ENROLLED_FROM + SECOND_FACTOR_USERS - 1;
 const SETTLE_SECONDS = 10;
 const ROUNDS = Number(options.rounds);
 const timing = { seconds: Number(options.seconds), warmupSeconds: Number(options.warmup) };
@@ -79,12 +91,13 @@ const loginLoad: LoadOptions = { ...timing, seconds: timing.seconds * 2, connect
 const stormCheckLoad: LoadOptions = { ...timing, connections: 8, overallRate: 500 };
 /**
  * The checks measured during a login storm: another service's (the Security API's and RFC 7662's),
- * and a proxy's on every request.
+ * and a proxy's on every request, for an API client and for a browser signed in at the portal.
  */
 const STORM_CHECKS = [
   'token check, access JWT',
   'introspection, access JWT',
   'forward auth, access JWT',
+  PORTAL_COOKIE_CHECK,
 ];
 const VALID = JSON.stringify({ tokenStatus: 'valid' });
 const only = options.only ? new RegExp(options.only, 'i') : null;
@@ -132,13 +145,20 @@ async function benchmark(): Promise<BenchReport> {
 
   logMemory('after start', server.pid);
   const atThousand = scenarios(population, minter, range(1, USERS));
+  const checks = [...atThousand.checks];
+  const stormLogin = atThousand.logins[0];
+  if ([PORTAL_COOKIE_CHECK, stormName(PORTAL_COOKIE_CHECK, stormLogin)].some(selected)) {
+    const { cookieName } = config.portal;
+    log(`signing ${PORTAL_SESSIONS} browsers in through the portal`);
+    await reserveSessionIds(store, LAST_SEEDED_ID);
+    const ids = range(1, PORTAL_SESSIONS);
+    const sessions = await signInThroughPortal(baseUrl, population, ids, cookieName);
+    checks.push(portalCookieCheck(cookieName, sessions));
+  }
   const limits = await startBareVerifiers(baseUrl, config, lookupLimit, atThousand.bareJwtCheck);
   const rows: Row[] = [];
   rows.push(
-    ...(await inRounds([
-      ...limits.figures(''),
-      ...checkFigures(baseUrl, atThousand, server.pid, ''),
-    ])),
+    ...(await inRounds([...limits.figures(''), ...checkFigures(baseUrl, checks, server.pid, '')])),
   );
   logMemory('after the checks', server.pid);
   // Checks at scale before the logins, whose new sessions would take the sids seeded next.
@@ -160,20 +180,21 @@ async function benchmark(): Promise<BenchReport> {
   await limits.stop();
   // Users with a second factor on, after every seeded id (the scale's too), so that the other
   // logins go on without codes.
-  const enrolledFrom = (options.scale ? SCALE_USERS : USERS) + 1;
-  const enrolled = range(enrolledFrom, enrolledFrom + SECOND_FACTOR_USERS - 1);
+  const enrolled = range(ENROLLED_FROM, LAST_SEEDED_ID);
   await seedUsers(store, population, passwordHash, enrolled[0], enrolled.at(-1)!);
   await seedSecondFactors(store, population, await sealerOf(config), enrolled[0], enrolled.at(-1)!);
+  const portalForm = await signInForm(baseUrl);
   rows.push(
     ...(await inRounds(
       loginFigures(baseUrl, atThousand, server.pid, config.bcryptCost, [
         secondFactorLogin(population, enrolled),
+        portalSignIn(population, range(1, USERS), portalForm, config.portal.cookieName),
       ]),
     )),
   );
   logMemory('after the logins', server.pid);
   for (const check of STORM_CHECKS) {
-    const storm = await measureStorm(baseUrl, atThousand, check);
+    const storm = await measureStorm(baseUrl, checks, stormLogin, check);
     if (storm) rows.push(storm);
   }
   if (store.kind === 'postgres' && selected(TWO_INSTANCES_FIGURE)) {
@@ -218,7 +239,11 @@ async function startServer(databaseUrl: string, applicationName: string) {
   const { loadAppConfig } = (await import(
     pathToFileURL(join(DIST, 'config/app-config.js')).href
   )) as {
-    loadAppConfig: (env: NodeJS.ProcessEnv) => { bcryptCost: number; jwt: { issuer: string } };
+    loadAppConfig: (env: NodeJS.ProcessEnv) => {
+      bcryptCost: number;
+      jwt: { issuer: string };
+      portal: { cookieName: string };
+    };
   };
   const startProd = startProdCommand();
   const serverEnv = {
@@ -480,22 +505,22 @@ async function measureBcrypt(cost: number): Promise<Figure> {
 
 function checkFigures(
   baseUrl: string,
-  scenario: Scenarios,
+  checks: Scenario[],
   pid: number,
   suffix: string,
 ): FigureToMeasure[] {
-  return scenario.checks.map((check) => ({
+  return checks.map((check) => ({
     name: `${check.name}${suffix}`,
     kind: check.kind,
     prepare: () => assertAnswered(baseUrl, check),
-    sample: () =>
-      measure(
-        baseUrl,
-        check.requests,
-        { ...checkLoad, expectBody: check.expectBody, expectBodyStart: check.expectBodyStart },
-        pid,
-      ),
+    sample: () => measure(baseUrl, check.requests, { ...checkLoad, ...expectationsOf(check) }, pid),
   }));
+}
+
+/** What every answer of a scenario must be, for the load to count the others as errors. */
+function expectationsOf(scenario: Scenario): Partial<LoadOptions> {
+  const { expectBody, expectBodyStart, expectStatus, expectHeader } = scenario;
+  return { expectBody, expectBodyStart, expectStatus, expectHeader };
 }
 
 /** Raw bcrypt and the logins take turns too: both depend on how much CPU the machine gives. */
@@ -516,39 +541,41 @@ function loginFigures(
       name: login.name,
       kind: 'login',
       prepare: () => assertAnswered(baseUrl, login),
-      sample: () => measure(baseUrl, login.requests, loginLoad, pid),
+      sample: () =>
+        measure(baseUrl, login.requests, { ...loginLoad, ...expectationsOf(login) }, pid),
     })),
   ];
+}
+
+/** The row of `checkName` measured during `storm`'s logins. */
+function stormName(checkName: string, storm: Scenario): string {
+  return `${checkName} at ${stormCheckLoad.overallRate}/s during ${storm.name} storm`;
 }
 
 /** Token checks at a steady rate while logins saturate the CPU. */
 async function measureStorm(
   baseUrl: string,
-  scenario: Scenarios,
+  checks: Scenario[],
+  storm: Scenario,
   checkName: string,
 ): Promise<Row | null> {
-  const jwtCheck = scenario.checks.find((check) => check.name === checkName)!;
-  const storm = scenario.logins[0];
-  const name = `${jwtCheck.name} at ${stormCheckLoad.overallRate}/s during ${storm.name} storm`;
+  const name = stormName(checkName, storm);
   if (!selected(name)) return null;
+  const check = checks.find((candidate) => candidate.name === checkName)!;
   log(name);
-  const [checks] = await Promise.all([
+  const [answered] = await Promise.all([
     (async () => {
-      await drive(baseUrl, jwtCheck.requests, stormCheckLoad, timing.warmupSeconds);
+      await drive(baseUrl, check.requests, stormCheckLoad, timing.warmupSeconds);
       return drive(
         baseUrl,
-        jwtCheck.requests,
-        {
-          ...stormCheckLoad,
-          expectBody: jwtCheck.expectBody,
-          expectBodyStart: jwtCheck.expectBodyStart,
-        },
+        check.requests,
+        { ...stormCheckLoad, ...expectationsOf(check) },
         timing.seconds,
       );
     })(),
     drive(baseUrl, storm.requests, loginLoad, timing.warmupSeconds + timing.seconds),
   ]);
-  return { name, kind: 'storm', figure: toFigure(checks, null) };
+  return { name, kind: 'storm', figure: toFigure(answered, null) };
 }
 
 /**
@@ -577,7 +604,7 @@ async function measureAtScale(
   const limitRequests = typeof lookupLimit === 'string' ? undefined : scenario.bareJwtCheck;
   if (limitRequests) await growPostgresLimitTable(store, USERS + 1, SCALE_USERS);
   const suffix = ` at ${SCALE_USERS.toLocaleString('en')}`;
-  const checks = checkFigures(baseUrl, scenario, pid, suffix).map((figure) => ({
+  const checks = checkFigures(baseUrl, scenario.checks, pid, suffix).map((figure) => ({
     ...figure,
     kind: `scale-${figure.kind}`,
     comparedTo: figure.name.slice(0, -suffix.length),

@@ -1,6 +1,6 @@
 import { createPrivateKey, randomUUID, sign, type KeyObject } from 'node:crypto';
 import type { BenchStore } from './bench-store.js';
-import type { BenchRequest } from './load.js';
+import { headerMatches, type BenchRequest, type ExpectedHeader } from './load.js';
 import { generateSync } from 'otplib';
 import type { BenchPopulation } from './seed.js';
 
@@ -11,6 +11,10 @@ export interface Scenario {
   requests: BenchRequest[];
   expectBody?: string;
   expectBodyStart?: string;
+  /** The status a client expects; unset, any 2xx. */
+  expectStatus?: number;
+  /** A header a client relies on in every answer. */
+  expectHeader?: ExpectedHeader;
 }
 
 export interface Scenarios {
@@ -271,6 +275,8 @@ export async function assertAnswered(baseUrl: string, scenario: Scenario): Promi
       method: request.method,
       headers: request.headers,
       body: request.renderBody?.() ?? request.body,
+      // A redirect is the answer a browser acts on (a sign-in's 303), not one to follow here.
+      redirect: 'manual' as const,
     };
     // After a long seeding, a kept-alive connection may be closed by the server as it is reused.
     const response = await fetch(`${baseUrl}${request.path}`, init).catch(() =>
@@ -280,9 +286,20 @@ export async function assertAnswered(baseUrl: string, scenario: Scenario): Promi
     const wrongBody =
       (scenario.expectBody !== undefined && body !== scenario.expectBody) ||
       (scenario.expectBodyStart !== undefined && !body.startsWith(scenario.expectBodyStart));
-    if (!response.ok || wrongBody) {
+    const wrongStatus =
+      scenario.expectStatus === undefined
+        ? !response.ok
+        : response.status !== scenario.expectStatus;
+    const { expectHeader } = scenario;
+    const header =
+      expectHeader?.name === 'set-cookie'
+        ? response.headers.getSetCookie()
+        : expectHeader && response.headers.get(expectHeader.name);
+    const wrongHeader = expectHeader !== undefined && !headerMatches(expectHeader, header);
+    if (wrongStatus || wrongBody || wrongHeader) {
+      const shown = expectHeader ? ` (${expectHeader.name}: ${String(header)})` : '';
       throw new Error(
-        `${scenario.name}: ${request.method} ${request.path} answered ${response.status} ${body}`,
+        `${scenario.name}: ${request.method} ${request.path} answered ${response.status}${shown} ${body}`,
       );
     }
   }

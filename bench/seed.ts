@@ -135,6 +135,22 @@ export async function seedSecondFactors(
   );
 }
 
+/**
+ * Moves the sid the server hands out next past `lastSeeded`, so that the sessions it starts now
+ * (the portal's sign-ins) keep clear of the sids seeded later (user i's session is sid i).
+ */
+export async function reserveSessionIds(store: BenchStore, lastSeeded: number): Promise<void> {
+  if (store.kind === 'postgres') {
+    await store.queryOne(
+      `SELECT setval(pg_get_serial_sequence('"session"', 'id'), GREATEST(${lastSeeded}, (SELECT MAX(id) FROM "session")))`,
+    );
+  } else {
+    await store.queryOne(
+      `UPDATE sqlite_sequence SET seq = MAX(seq, ${lastSeeded}) WHERE name = 'session' RETURNING seq`,
+    );
+  }
+}
+
 /** A small tree: two roots, each with three children. */
 async function seedGroups(store: BenchStore): Promise<void> {
   const rows = Array.from({ length: GROUPS }, (_, i) => [
