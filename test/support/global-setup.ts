@@ -11,7 +11,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { BUILD_DIR } from './server-process.js';
 
@@ -46,16 +46,18 @@ const TSC_ARGS = [
   '--declaration',
   'false',
 ];
+/**
+ * What nest build copies from src besides compiling it (nest-cli.json's assets): plain JavaScript
+ * modules (the thread-pool preload) and the portal's views, which tsc leaves behind. Part of the
+ * digest, so that a build made before a kind was copied is made again.
+ */
+const ASSETS = [/\.cjs$/, /^portal\/views\//];
 /** What tsc reads besides node_modules, whose versions the lockfile pins. */
 const INPUTS = ['src', 'ormconfig.ts', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
 const STAMP = join(BUILD_DIR, '.inputs-digest');
 
 function inputsDigest(): string {
-  // The files copied beside tsc's output are part of the build too: a build made before the
-  // portal's views were copied is not taken for one that has them.
-  const hash = createHash('sha256')
-    .update(TSC_ARGS.join(' '))
-    .update('\0assets: cjs, portal/views');
+  const hash = createHash('sha256').update(TSC_ARGS.join(' ')).update(ASSETS.map(String).join(' '));
   for (const input of INPUTS) {
     const files = statSync(input).isDirectory()
       ? readdirSync(input, { recursive: true, encoding: 'utf8' })
@@ -85,21 +87,18 @@ async function buildServer(): Promise<void> {
       [join('node_modules', 'typescript', 'bin', 'tsc'), ...TSC_ARGS, '--outDir', staging],
       { timeout: 240_000 },
     );
-    copyPlainModules('src', join(staging, 'src'));
+    copyAssets('src', join(staging, 'src'));
     publishAtomically(staging, BUILD_DIR);
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
 }
 
-/**
- * What nest build copies besides the JavaScript (nest-cli.json's assets) and tsc does not: plain
- * JavaScript modules (the thread-pool preload) and the portal's templates and stylesheet.
- */
-function copyPlainModules(from: string, to: string): void {
+/** The files of src that nest build copies as they are (ASSETS). */
+function copyAssets(from: string, to: string): void {
   for (const file of readdirSync(from, { recursive: true, encoding: 'utf8' })) {
-    const asset = file.endsWith('.cjs') || file.startsWith(join('portal', 'views', ''));
-    if (!asset || !statSync(join(from, file)).isFile()) continue;
+    if (!ASSETS.some((asset) => asset.test(file.split(sep).join('/')))) continue;
+    if (!statSync(join(from, file)).isFile()) continue;
     mkdirSync(dirname(join(to, file)), { recursive: true });
     copyFileSync(join(from, file), join(to, file));
   }

@@ -9,13 +9,14 @@ import { baseEnv, freePort, waitUntilOk } from './support/processes.js';
 /**
  * Forward authentication with a real nginx (npm run test:system; it needs nginx, which npm test
  * does not): the built server as start:prod runs it, a tiny service that answers with the X-Auth-*
- * headers it was given, and nginx in front of it with the proxy guide's configuration
- * (docs/nginx-forward-auth.conf, its addresses pointed at the two), in the foreground as this user.
+ * headers it was given, and nginx in front of it with the proxy guide's configurations
+ * (docs/nginx-forward-auth.conf and docs/nginx-forward-auth-signin.conf, their addresses pointed at
+ * the two), in the foreground as this user.
  */
 
 const CONF = 'docs/nginx-forward-auth.conf';
 /** The browser-facing app's server: a page load without a credential goes to the sign-in page. */
-const SIGNIN_CONF = 'test/system/nginx-forward-auth-signin.conf';
+const SIGNIN_CONF = 'docs/nginx-forward-auth-signin.conf';
 const PORTAL = 'https://auth.example.com';
 const ADMIN = { username: 'fwd-admin', password: 'admin-password-123' };
 const PASSWORD = 'correct-horse-battery';
@@ -310,6 +311,11 @@ describe('nginx auth_request in front of a service, with the configuration of do
 });
 
 describe('nginx error_page 401 sending browsers to the sign-in portal', () => {
+  it('runs the configuration docs/proxy.md shows, as it shows it', () => {
+    const guide = readFileSync('docs/proxy.md', 'utf8');
+    expect(guide).toContain(`\`\`\`nginx\n${readFileSync(SIGNIN_CONF, 'utf8')}\`\`\`\n`);
+  });
+
   const PAGE = { Accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
   const visit = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
     fetch(`${browserProxy}${path}`, { method, headers, redirect: 'manual' });

@@ -119,6 +119,8 @@ describe('every shell block of the README and the guides', () => {
       '/oauth2/revoke',
       '/api/admin/clients',
       '/auth/forward',
+      '/signin',
+      '/signout',
       '/health/ready',
       'npx gatehouse users:create',
       'npx gatehouse users:import',
