@@ -21,7 +21,7 @@ import { baseEnv, freePort } from '../system/support/processes.js';
  * deployment has them (Chromium resolves *.gatehouse.test to this machine), the portal's cookie
  * set for the whole domain. The app answers with the X-Auth-User it was given. The same flows run
  * behind nginx (auth_request, and error_page 401 sending page loads to the portal, as
- * test/system/nginx-forward-auth-signin.conf has it) and behind Caddy (forward_auth with
+ * docs/nginx-forward-auth-signin.conf has it) and behind Caddy (forward_auth with
  * signin=redirect, whose 302 Caddy hands to the browser), one after the other on the same port,
  * so that one Gatehouse with one PUBLIC_URL serves both.
  */
@@ -29,7 +29,7 @@ import { baseEnv, freePort } from '../system/support/processes.js';
 const DOMAIN = 'gatehouse.test';
 const PASSWORD = 'correct-horse-battery';
 const STEP_MS = 30_000;
-const SIGNIN_CONF = 'test/system/nginx-forward-auth-signin.conf';
+const SIGNIN_CONF = 'docs/nginx-forward-auth-signin.conf';
 const WRONG_CREDENTIALS = 'The username or password is not right.';
 const FORM_REFUSED = 'This form had expired or came from another site';
 
