@@ -130,7 +130,7 @@ export class TokenCheckService {
         };
       }
       case 'session': {
-        const live = await this.sessions.authenticate(credential.session);
+        const live = await this.sessions.authenticate(credential.session, 'liveness');
         if (!live) return null;
         return {
           ...this.userFields(live.user),

@@ -26,6 +26,10 @@ const MAX_GROUP_DEPTH = 32;
 const HOLDER_COLUMNS = [...ACCESS_TOKEN_LIVENESS_COLUMNS, 'username', 'privilege'];
 /** What a user token's liveness and the record of its use read of it. */
 const TOKEN_LIVENESS_COLUMNS = ['id', 'enabled', 'expirationTime', 'creationTime', 'lastUsageTime'];
+/** What a session's liveness, its end and the record of its use read of it. */
+const SESSION_LIVENESS_COLUMNS = ['id', 'userId', 'secretHash', 'createdAt', 'lastSeenAt'];
+/** What a session check reads of its user: liveness, and who the holder is (CheckedIdentity). */
+const SESSION_HOLDER_COLUMNS = [...CREDENTIAL_LIVENESS_COLUMNS, 'username', 'privilege', 'scope'];
 
 /** An access token's subject, read with the token's revocation and its key's withdrawal. */
 export interface AccessTokenSubject {
@@ -66,7 +70,7 @@ export type Detail = 'user' | 'liveness';
 export class LivenessService {
   private readonly accessTokenReads: Record<Detail, PreparedRead>;
   private readonly userTokenReads: Record<Detail, PreparedRead>;
-  private readonly sessionRead: PreparedRead;
+  private readonly sessionReads: Record<Detail, PreparedRead>;
   private readonly groupsRead: PreparedRead;
   private readonly liveKidsRead: PreparedRead;
   private readonly epochRead: PreparedRead;
@@ -98,12 +102,20 @@ export class LivenessService {
         ),
       ),
     };
-    this.sessionRead = read(
-      (columns) =>
-        `SELECT ${columns(Session, 'session')}, ${columns(User, 'user')}, (${EPOCH}) AS "epoch" ` +
-        `FROM "session" "session" JOIN "user" "user" ON "user"."id" = "session"."userId" ` +
-        `WHERE "session"."id" = ?`,
-    );
+    const sessionById = (selectList: string) =>
+      `SELECT ${selectList}, (${EPOCH}) AS "epoch" FROM "session" "session" ` +
+      `JOIN "user" "user" ON "user"."id" = "session"."userId" WHERE "session"."id" = ?`;
+    this.sessionReads = {
+      user: read((columns) =>
+        sessionById(`${columns(Session, 'session')}, ${columns(User, 'user')}`),
+      ),
+      liveness: read((columns) =>
+        sessionById(
+          `${columns(Session, 'session', SESSION_LIVENESS_COLUMNS)}, ` +
+            `${columns(User, 'user', SESSION_HOLDER_COLUMNS)}`,
+        ),
+      ),
+    };
     this.groupsRead = read(
       (columns) =>
         // UNION ALL with a depth bound: no duplicate-removing pass, and a cycle cannot loop.
@@ -157,13 +169,14 @@ export class LivenessService {
     return userToken;
   }
 
-  /** The session with this sid and its user, or null. */
-  async session(sid: number): Promise<SessionRead | null> {
-    const [row] = await this.sessionRead.rows([sid]);
+  /** The session with this sid and its user (as much as `detail` asks), or null. */
+  async session(detail: Detail, sid: number): Promise<SessionRead | null> {
+    const read = this.sessionReads[detail];
+    const [row] = await read.rows([sid]);
     if (!row) return null;
-    const session = this.sessionRead.entity(Session, 'session', row);
-    session.user = this.sessionRead.entity(User, 'user', row);
-    return { session, snapshot: EpochSnapshot.of(this.sessionRead.value(row, 'epoch')) };
+    const session = read.entity(Session, 'session', row);
+    session.user = read.entity(User, 'user', row);
+    return { session, snapshot: EpochSnapshot.of(read.value(row, 'epoch')) };
   }
 
   /** The user's groups and every group below them (kept). */

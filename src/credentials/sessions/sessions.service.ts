@@ -6,7 +6,7 @@ import { AuditService } from '../../audit/audit.service.js';
 import { hashSecret, secretMatches } from '../../common/secret-hash.js';
 import { deleteInBatches } from '../../database/delete-in-batches.js';
 import type { EpochSnapshot } from '../liveness/credential-state-cache.js';
-import { LivenessService } from '../liveness/liveness.service.js';
+import { type Detail, LivenessService } from '../liveness/liveness.service.js';
 import { Clock } from '../../clock/clock.service.js';
 import { AppConfig } from '../../config/app-config.js';
 import type { SessionCredential } from '../../identity/request-credentials.js';
@@ -80,9 +80,16 @@ export class SessionsService {
     return this.start(user, client);
   }
 
-  /** The live session with this sid and secret, or null; its last use is recorded. */
-  async authenticate(credential: SessionCredential): Promise<LiveSession | null> {
-    const read = await this.liveness.session(credential.sid);
+  /**
+   * The live session with this sid and secret, or null; its last use is recorded. `liveness`
+   * reads only what deciding takes and who the holder is (username, privilege, scope), for the
+   * checks that answer no more; `user` the whole user, for the routes that answer with it.
+   */
+  async authenticate(
+    credential: SessionCredential,
+    detail: Detail = 'user',
+  ): Promise<LiveSession | null> {
+    const read = await this.liveness.session(detail, credential.sid);
     if (!read) return null;
     const { session, snapshot } = read;
     if (!secretMatches(credential.secret, session.secretHash)) return null;
