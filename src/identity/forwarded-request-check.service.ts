@@ -61,8 +61,9 @@ export class ForwardedRequestCheck {
 
   /**
    * Basic, when enabled: the one password check, so the per-address limit and lock apply, once
-   * for a client's page and its assets (KeptBasicPasses). A pass that took a second-factor code
-   * is not kept: each code is taken once, and a kept pass would stand in for the next.
+   * for a client's page and its assets (KeptBasicPasses). A request with a second-factor code is
+   * checked on its own, neither kept nor joined to another's check: each code is taken once, and
+   * a kept or shared pass would stand in for the next code.
    */
   private async identifyByPassword(
     request: FastifyRequest,
@@ -71,21 +72,23 @@ export class ForwardedRequestCheck {
   ): Promise<ForwardIdentity | null> {
     if (!this.config.forwardAuthBasic) return null;
     const attempt = loginAttemptOf('forward-auth', request);
-    return this.keptPasses.identify(credentials, attempt.address, async () => {
+    const check = async () => {
       const user = await this.passwordCheck.check(
         credentials.username,
         credentials.password,
         attempt,
         secondFactor,
       );
-      if (!user) return null;
-      const identity = {
-        userId: user.id,
-        username: user.username,
-        privilege: user.privilege,
-        scope: user.scope ?? this.config.defaultScopes[user.privilege],
-      };
-      return { identity, keep: secondFactor.code === null };
-    });
+      return (
+        user && {
+          userId: user.id,
+          username: user.username,
+          privilege: user.privilege,
+          scope: user.scope ?? this.config.defaultScopes[user.privilege],
+        }
+      );
+    };
+    if (secondFactor.code !== null) return check();
+    return this.keptPasses.identify(credentials, attempt.address, check);
   }
 }

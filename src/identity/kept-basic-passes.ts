@@ -11,12 +11,6 @@ import type { BasicCredentials } from './request-credentials.js';
 /** Passes kept at most: each a key and who it names, a few hundred bytes. */
 const KEPT = 10_000;
 
-/** What a full password check gave: who passed, and whether that pass may be kept. */
-export interface CheckedPass {
-  identity: ForwardIdentity;
-  keep: boolean;
-}
-
 interface Kept {
   identity: ForwardIdentity;
   /** Milliseconds since 1970 (the app's clock) from which it is no longer served. */
@@ -35,11 +29,15 @@ interface Kept {
  * anyone else, whatever they guess, goes through the full check and its limits. Only passes are
  * kept; a wrong password is checked every time. A kept pass of a locked account is not served:
  * the full check answers, and refuses it as it refuses the right password during a lock.
+ * Requests with the same credentials from the same client that arrive while their first is being
+ * checked wait for that one check, so that assets loaded at once with the page cost no more.
  */
 @Injectable()
 export class KeptBasicPasses {
   private readonly key = randomBytes(32);
   private readonly kept = new CredentialStateCache<Kept>(KEPT);
+  /** The checks under way, by key: at most one a key at a time. */
+  private readonly checking = new Map<string, Promise<ForwardIdentity | null>>();
   private readonly keepMs: number;
 
   constructor(
@@ -53,14 +51,14 @@ export class KeptBasicPasses {
 
   /**
    * Who `credentials` from `address` name: a pass kept for them while it stands, else `check`'s
-   * answer (the full password check), kept when it passed and says it may be.
+   * answer (the full password check), kept when it passed.
    */
   async identify(
     credentials: BasicCredentials,
     address: string | null,
-    check: () => Promise<CheckedPass | null>,
+    check: () => Promise<ForwardIdentity | null>,
   ): Promise<ForwardIdentity | null> {
-    if (this.keepMs === 0) return (await check())?.identity ?? null;
+    if (this.keepMs === 0) return check();
     const key = this.keyOf(credentials, address);
     // Read before the check, so that what is kept is never older than the epoch it is kept under.
     const epoch = await this.liveness.snapshot().value();
@@ -71,14 +69,24 @@ export class KeptBasicPasses {
       if (locked === 0) return kept.identity;
     }
     if (kept) this.kept.forget(key);
-    const checked = await check();
-    if (checked?.keep) {
-      this.kept.keep(key, epoch, {
-        identity: checked.identity,
-        until: now.getTime() + this.keepMs,
-      });
-    }
-    return checked?.identity ?? null;
+    const underway = this.checking.get(key);
+    if (underway) return underway;
+    const checking = this.checkAndKeep(key, epoch, now, check).finally(() =>
+      this.checking.delete(key),
+    );
+    this.checking.set(key, checking);
+    return checking;
+  }
+
+  private async checkAndKeep(
+    key: string,
+    epoch: string,
+    now: Date,
+    check: () => Promise<ForwardIdentity | null>,
+  ): Promise<ForwardIdentity | null> {
+    const identity = await check();
+    if (identity) this.kept.keep(key, epoch, { identity, until: now.getTime() + this.keepMs });
+    return identity;
   }
 
   private keyOf({ username, password }: BasicCredentials, address: string | null): string {

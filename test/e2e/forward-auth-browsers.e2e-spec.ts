@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { generateSync } from 'otplib';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { controlClock } from '../support/clock.js';
 import {
@@ -299,6 +300,7 @@ describe('Basic passwords kept for a page and its assets', () => {
       TRUST_PROXY: '127.0.0.1,::1,::ffff:127.0.0.1',
       // Low enough that counting every request would refuse most of a page's assets.
       LOGIN_ATTEMPTS_PER_MINUTE: '5',
+      TOTP_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       ADMIN_USERNAME: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,
     });
@@ -356,6 +358,57 @@ describe('Basic passwords kept for a page and its assets', () => {
     }
     expect(await loginsOf(user)).toEqual(['success']);
     expect((await forwardLogins()) - loginsBefore).toBe(1);
+  });
+
+  it('cost one bcrypt for requests sent all at once, before any was answered', async () => {
+    const user = await newUser();
+    const compares = watchCompares();
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => basicForward(user, '10.1.3.1')),
+      );
+      for (const res of answers) expectAdmitted(res, user.username);
+      expect(compares.count()).toBe(1);
+    } finally {
+      compares.restore();
+    }
+    expect(await loginsOf(user)).toEqual(['success']);
+  });
+
+  it('neither keep nor share a pass that took a second-factor code: each code is taken once', async () => {
+    const user = await newUser();
+    // Enrolled from an address of its own, so that its logins count against no other test's.
+    const enrolFrom = '10.1.8.2';
+    const token = (
+      await b
+        .http()
+        .post('/v1/auth')
+        .set('X-Forwarded-For', enrolFrom)
+        .send({ username: user.username, password: user.password })
+    ).body.access_token as string;
+    const start = await b
+      .http()
+      .post('/api/me/totp')
+      .set('X-Forwarded-For', enrolFrom)
+      .set('Authorization', `Bearer ${token}`)
+      .send({ password: user.password });
+    const confirm = await b
+      .http()
+      .post('/api/me/totp/confirm')
+      .set('X-Forwarded-For', enrolFrom)
+      .set('Authorization', `Bearer ${token}`)
+      .send({ code: generateSync({ secret: start.body.secret as string }) });
+    const [first, second] = confirm.body.recoveryCodes as string[];
+    const withCode = (code?: string) => {
+      const request = basicForward(user, '10.1.8.1');
+      return code === undefined ? request : request.set('X-OTP', code);
+    };
+
+    expectAdmitted(await withCode(first), user.username);
+    // Not served from a kept pass: without a code the password alone does not pass.
+    expect((await withCode()).status).toBe(401);
+    const racing = await Promise.all([withCode(second), withCode(second), withCode(second)]);
+    expect(racing.filter((res) => res.status === 200)).toHaveLength(1);
   });
 
   it('are kept for the client that proved them: another address is checked anew', async () => {
