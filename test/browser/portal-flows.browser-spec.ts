@@ -490,6 +490,49 @@ describe.each(Object.keys(PROXIES) as (keyof typeof PROXIES)[])(
       expect(await sessionCookie()).toBeUndefined();
     });
 
+    it('turns two-step sign-in on from the account page with the key it shows, shows the recovery codes once, and the next sign-in asks for a code', async () => {
+      await context.clearCookies();
+      const user = await createUser('flow-enrol');
+      await page.goto(`${portal}/signin?rd=${encodeURIComponent(`${portal}/account`)}`);
+      await signInForm(page, user.username, PASSWORD);
+      expect(page.url()).toBe(`${portal}/account`);
+
+      await page.locator('#totp-password').fill(PASSWORD);
+      const shown = await click(page, 'Set up two-step sign-in');
+      expect(shown.status()).toBe(200);
+      expect(
+        await page.getByRole('img', { name: 'QR code of your two-step sign-in key' }).count(),
+      ).toBe(1);
+      const secret = ((await page.locator('#totp-secret').textContent()) ?? '').trim();
+      expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+      await expectAccessible(page);
+      await page.getByLabel('Code from your app').fill(codeFor(secret));
+      const on = await click(page, 'Turn on two-step sign-in');
+      expect(on.status()).toBe(200);
+      const recoveryCodes = await page.locator('ol.codes code').allTextContents();
+      expect(recoveryCodes).toHaveLength(10);
+      await expectAccessible(page);
+      clock.advance(STEP_MS);
+
+      // Shown once: the page does not show them again.
+      await page.goto(`${portal}/account`);
+      expect(await page.locator('ol.codes').count()).toBe(0);
+      expect(await page.content()).not.toContain(recoveryCodes[0]);
+
+      await context.clearCookies();
+      await page.goto(`${portal}/signin`);
+      const password = await signInForm(page, user.username, PASSWORD);
+      expect(password.status()).toBe(200);
+      await expect
+        .poll(() => page.getByRole('heading', { level: 1 }).textContent())
+        .toBe('Enter your code');
+      await page.getByLabel('Code').fill(recoveryCodes[0]);
+      await click(page, 'Continue');
+      expect(page.url()).toBe(`${portal}/account`);
+      expect(await sessionCookie()).toBeDefined();
+      await context.clearCookies();
+    });
+
     it('ran without a script error or a blocked resource', () => {
       expect(pageErrors).toEqual([]);
     });
