@@ -1,27 +1,14 @@
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { accessTokenFor } from '../support/credentials.js';
+import { launchChromium } from '../support/chromium.js';
 import { registerUser } from '../support/fixtures.js';
+import { freePort } from '../system/support/processes.js';
 
-/** Debian's Chromium (`apt-get install chromium`); CHROMIUM_PATH points at another build. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = join(process.cwd(), 'test', 'browser', '__screenshots__', 'swagger-ui.png');
 const ADMIN = { username: 'swagger-admin', password: 'swagger-admin-password-1' };
-
-/** A port nothing listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The operation block of Swagger UI for `method path`. */
 function operation(page: Page, method: string, path: string): Locator {
@@ -87,19 +74,7 @@ describe('Swagger UI in a real browser', () => {
     origin = `http://127.0.0.1:${port}`;
     t = await startTestApp({ ADMIN_USERNAME: ADMIN.username, ADMIN_PASSWORD: ADMIN.password });
     await t.app.listen(port, '127.0.0.1');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 1600 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {

@@ -5,12 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { controlClock, type TestClock } from '../support/clock.js';
 import { accessTokenFor } from '../support/credentials.js';
+import { BrowserState } from '../support/browser.js';
 import { registerUser, sql, uniqueName, type TestUser } from '../support/fixtures.js';
 
 /**
- * The sign-in portal, as a browser uses it: its forms, its cookies and its redirects, over HTTP.
- * A Browser keeps its cookies as a browser would (a Set-Cookie with Max-Age=0 or a past Expires
- * removes one), and reads the form token from the page it was served.
+ * The sign-in portal, as a browser uses it: its forms, its cookies and its redirects, over HTTP,
+ * what the browser keeps between answers held by a BrowserState.
  */
 
 const PASSWORD = 'correct-horse-battery';
@@ -19,30 +19,6 @@ const TITLE = 'Acme <Sign-in> & Co';
 const SESSION_COOKIE = 'gatehouse_session';
 const STEP_MS = 30_000;
 const TOTP_ENCRYPTION_KEY = randomBytes(32).toString('base64');
-
-class Browser {
-  readonly cookies = new Map<string, string>();
-  /** The form token of the last page served. */
-  token = '';
-
-  cookieHeader(): string {
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-
-  absorb(res: Response): void {
-    for (const header of setCookiesOf(res)) {
-      const [pair, ...attributes] = header.split(';').map((part) => part.trim());
-      const [name, value] = [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)];
-      const expired = attributes.some(
-        (attribute) => /^max-age=0$/i.test(attribute) || /^expires=.*1970/i.test(attribute),
-      );
-      if (expired) this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-    const token = /name="_csrf" value="([^"]+)"/.exec(res.text ?? '')?.[1];
-    if (token) this.token = token;
-  }
-}
 
 function setCookiesOf(res: Response): string[] {
   return ([] as string[]).concat(res.headers['set-cookie'] ?? []);
@@ -80,7 +56,7 @@ afterAll(async () => {
   await t.close();
 });
 
-async function get(app: TestApp, browser: Browser, path: string): Promise<Response> {
+async function get(app: TestApp, browser: BrowserState, path: string): Promise<Response> {
   const res = await app.http().get(path).set('Cookie', browser.cookieHeader());
   browser.absorb(res);
   return res;
@@ -88,7 +64,7 @@ async function get(app: TestApp, browser: Browser, path: string): Promise<Respon
 
 async function post(
   app: TestApp,
-  browser: Browser,
+  browser: BrowserState,
   path: string,
   fields: Record<string, string>,
   headers: Record<string, string> = {},
@@ -107,7 +83,7 @@ async function post(
 /** The first step of a sign-in, from the form's page: username and password. */
 async function submitPassword(
   app: TestApp,
-  browser: Browser,
+  browser: BrowserState,
   username: string,
   password: string,
   rd?: string,
@@ -125,8 +101,8 @@ async function submitPassword(
 async function signedIn(
   app: TestApp,
   user: TestUser,
-): Promise<{ browser: Browser; value: string }> {
-  const browser = new Browser();
+): Promise<{ browser: BrowserState; value: string }> {
+  const browser = new BrowserState();
   const res = await submitPassword(app, browser, user.username, user.password);
   expect(res.status).toBe(303);
   return { browser, value: browser.cookies.get(SESSION_COOKIE)! };
@@ -146,7 +122,7 @@ const createUser = () => registerUser(t, uniqueName('portal'), PASSWORD);
 
 describe('the sign-in page', () => {
   it('is HTML under a strict Content-Security-Policy, named by PORTAL_TITLE, with nothing from elsewhere', async () => {
-    const res = await get(t, new Browser(), '/signin');
+    const res = await get(t, new BrowserState(), '/signin');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.headers['cache-control']).toBe('no-store');
@@ -174,7 +150,7 @@ describe('the sign-in page', () => {
 
   it('holds its style element to the hash the policy allows', async () => {
     const { createHash } = await import('node:crypto');
-    const res = await get(t, new Browser(), '/signin');
+    const res = await get(t, new BrowserState(), '/signin');
     const css = /<style>([\s\S]*?)<\/style>/.exec(res.text)![1];
     const hash = createHash('sha256').update(css).digest('base64');
     expect(res.headers['content-security-policy']).toContain(`style-src 'sha256-${hash}'`);
@@ -199,7 +175,7 @@ describe('the sign-in page', () => {
 describe('signing in with a password', () => {
   it('starts a session of the one table, in one cookie, and sends the browser to /account', async () => {
     const user = await createUser();
-    const browser = new Browser();
+    const browser = new BrowserState();
     const res = await submitPassword(t, browser, user.username, PASSWORD);
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/account');
@@ -230,10 +206,10 @@ describe('signing in with a password', () => {
 
   it('answers a wrong password and an unknown name with the same page, 401', async () => {
     const user = await createUser();
-    const wrong = await submitPassword(t, new Browser(), user.username, 'not-the-password');
+    const wrong = await submitPassword(t, new BrowserState(), user.username, 'not-the-password');
     const unknown = await submitPassword(
       t,
-      new Browser(),
+      new BrowserState(),
       user.username.replace('portal', 'nobody'),
       PASSWORD,
     );
@@ -252,11 +228,11 @@ describe('signing in with a password', () => {
     const user = await createUser();
     for (let attempt = 0; attempt < 5; attempt += 1) {
       expect(
-        (await submitPassword(t, new Browser(), user.username, 'wrong-password-1')).status,
+        (await submitPassword(t, new BrowserState(), user.username, 'wrong-password-1')).status,
       ).toBe(401);
     }
-    const locked = await submitPassword(t, new Browser(), user.username, 'wrong-password-1');
-    const right = await submitPassword(t, new Browser(), user.username, PASSWORD);
+    const locked = await submitPassword(t, new BrowserState(), user.username, 'wrong-password-1');
+    const right = await submitPassword(t, new BrowserState(), user.username, PASSWORD);
     for (const res of [locked, right]) {
       expect(res.status).toBe(429);
       const seconds = Number(res.headers['retry-after']);
@@ -276,7 +252,7 @@ describe('signing in with a password', () => {
 
   it('asks for both fields without counting a failure', async () => {
     const user = await createUser();
-    const res = await submitPassword(t, new Browser(), user.username, '');
+    const res = await submitPassword(t, new BrowserState(), user.username, '');
     expect(res.status).toBe(400);
     const [row] = await sql(t, 'SELECT "failedLoginCount" FROM "user" WHERE "id" = $1', [user.id]);
     expect(Number(row.failedLoginCount)).toBe(0);
@@ -354,7 +330,11 @@ describe('a second factor', () => {
     return { user, secret, recoveryCodes: confirm.body.recoveryCodes as string[] };
   }
 
-  async function secondStep(browser: Browser, code: string, pending?: string): Promise<Response> {
+  async function secondStep(
+    browser: BrowserState,
+    code: string,
+    pending?: string,
+  ): Promise<Response> {
     return post(t, browser, '/signin', { _csrf: browser.token, pending: pending ?? '', code });
   }
 
@@ -362,7 +342,7 @@ describe('a second factor', () => {
 
   it('asks for the code after the right password, never keeping the password, and signs in with it', async () => {
     const { user, secret } = await enrolledUser();
-    const browser = new Browser();
+    const browser = new BrowserState();
     const first = await submitPassword(t, browser, user.username, PASSWORD);
     expect(first.status).toBe(200);
     expect(first.text).toContain('<label for="code">');
@@ -377,7 +357,7 @@ describe('a second factor', () => {
 
   it('takes a recovery code', async () => {
     const { user, recoveryCodes } = await enrolledUser();
-    const browser = new Browser();
+    const browser = new BrowserState();
     const pending = pendingOf(await submitPassword(t, browser, user.username, PASSWORD));
     const res = await secondStep(browser, recoveryCodes[0], pending);
     expect(res.status).toBe(303);
@@ -386,7 +366,7 @@ describe('a second factor', () => {
 
   it('counts a wrong code towards the lock, and a good one then clears the count', async () => {
     const { user, secret } = await enrolledUser();
-    const browser = new Browser();
+    const browser = new BrowserState();
     const pending = pendingOf(await submitPassword(t, browser, user.username, PASSWORD));
     const failures = async () =>
       Number(
@@ -411,7 +391,7 @@ describe('a second factor', () => {
 
   it('locks after wrong codes with 429 and Retry-After', async () => {
     const { user, secret } = await enrolledUser();
-    const browser = new Browser();
+    const browser = new BrowserState();
     let res = await submitPassword(t, browser, user.username, PASSWORD);
     const wrongCode = codeFor(secret) === '000000' ? '111111' : '000000';
     for (let attempt = 0; attempt < 5 && res.status !== 429; attempt += 1) {
@@ -427,9 +407,9 @@ describe('a second factor', () => {
 
   it('refuses a pending step from another browser, a forged one, and one past its time', async () => {
     const { user, secret } = await enrolledUser();
-    const browser = new Browser();
+    const browser = new BrowserState();
     const pending = pendingOf(await submitPassword(t, browser, user.username, PASSWORD));
-    const other = new Browser();
+    const other = new BrowserState();
     await get(t, other, '/signin');
     expect((await secondStep(other, codeFor(secret), pending)).status).toBe(401);
     const forged = pending.replace(/^[0-9]+/, String(user.id + 1));
@@ -444,14 +424,14 @@ describe('a second factor', () => {
 
 describe('forms from elsewhere', () => {
   it.each([
-    ['without a token', (browser: Browser) => ({ fields: {}, headers: {}, browser })],
+    ['without a token', (browser: BrowserState) => ({ fields: {}, headers: {}, browser })],
     [
       'with a wrong token',
-      (browser: Browser) => ({ fields: { _csrf: `${browser.token}x` }, headers: {}, browser }),
+      (browser: BrowserState) => ({ fields: { _csrf: `${browser.token}x` }, headers: {}, browser }),
     ],
     [
       "with another browser's token",
-      (_browser: Browser, other: Browser) => ({
+      (_browser: BrowserState, other: BrowserState) => ({
         fields: { _csrf: other.token },
         headers: {},
         browser: _browser,
@@ -459,15 +439,15 @@ describe('forms from elsewhere', () => {
     ],
     [
       'without the token cookie',
-      (browser: Browser) => ({
+      (browser: BrowserState) => ({
         fields: { _csrf: browser.token },
         headers: {},
-        browser: new Browser(),
+        browser: new BrowserState(),
       }),
     ],
     [
       'from a foreign Origin',
-      (browser: Browser) => ({
+      (browser: BrowserState) => ({
         fields: { _csrf: browser.token },
         headers: { Origin: 'https://evil.test' },
         browser,
@@ -475,7 +455,7 @@ describe('forms from elsewhere', () => {
     ],
     [
       'from Origin null',
-      (browser: Browser) => ({
+      (browser: BrowserState) => ({
         fields: { _csrf: browser.token },
         headers: { Origin: 'null' },
         browser,
@@ -483,7 +463,7 @@ describe('forms from elsewhere', () => {
     ],
     [
       'from a cross-site fetch',
-      (browser: Browser) => ({
+      (browser: BrowserState) => ({
         fields: { _csrf: browser.token },
         headers: { 'Sec-Fetch-Site': 'cross-site' },
         browser,
@@ -491,8 +471,8 @@ describe('forms from elsewhere', () => {
     ],
   ])('refuses a sign-in %s: 403, and no session', async (_name, forge) => {
     const user = await createUser();
-    const browser = new Browser();
-    const other = new Browser();
+    const browser = new BrowserState();
+    const other = new BrowserState();
     await get(t, browser, '/signin');
     await get(t, other, '/signin');
     const { fields, headers, browser: sender } = forge(browser, other);
@@ -511,7 +491,7 @@ describe('forms from elsewhere', () => {
 
   it("takes the portal's own Origin", async () => {
     const user = await createUser();
-    const browser = new Browser();
+    const browser = new BrowserState();
     await get(t, browser, '/signin');
     const res = await post(
       t,
@@ -554,7 +534,7 @@ describe('signing out', () => {
   });
 
   it('sends a signed-out browser from /account to sign in, and back', async () => {
-    const res = await get(t, new Browser(), '/account');
+    const res = await get(t, new BrowserState(), '/account');
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe(
       `/signin?rd=${encodeURIComponent(`${t.config.publicUrl}/account`)}`,
@@ -577,7 +557,7 @@ describe('behind a domain, over https', () => {
 
   it('sets a Secure cookie for the whole domain, and expires it alike', async () => {
     const user = await registerUser(https, uniqueName('portal'), PASSWORD);
-    const browser = new Browser();
+    const browser = new BrowserState();
     const res = await submitPassword(https, browser, user.username, PASSWORD);
     expect(res.status).toBe(303);
     const cookie = cookieOf(res, 'acme_sso')!;
@@ -609,7 +589,7 @@ describe('behind a domain, over https', () => {
     'https://partner.test/back',
   ])('sends the browser on to %s', async (rd) => {
     const user = await registerUser(https, uniqueName('portal'), PASSWORD);
-    const browser = new Browser();
+    const browser = new BrowserState();
     const form = await get(https, browser, `/signin?rd=${encodeURIComponent(rd)}`);
     expect(form.headers['content-security-policy']).toContain(
       `form-action 'self' ${new URL(rd).origin}`,
@@ -639,7 +619,7 @@ describe('behind a domain, over https', () => {
     '/account',
   ])('sends the browser to /account instead of %j', async (rd) => {
     const user = await registerUser(https, uniqueName('portal'), PASSWORD);
-    const browser = new Browser();
+    const browser = new BrowserState();
     await get(https, browser, '/signin');
     const res = await post(https, browser, '/signin', {
       _csrf: browser.token,
@@ -657,7 +637,7 @@ describe('behind a domain, over https', () => {
       ['https://app.example.com/bye', 'https://app.example.com/bye'],
       ['https://evil.test/', '/signin'],
     ]) {
-      const browser = new Browser();
+      const browser = new BrowserState();
       await submitPassword(https, browser, user.username, PASSWORD);
       await get(https, browser, `/signout?rd=${encodeURIComponent(rd)}`);
       const res = await post(https, browser, '/signout', { _csrf: browser.token, rd });
@@ -707,7 +687,7 @@ describe('the log', () => {
           .set('Authorization', `Bearer ${token}`)
           .send({ code: generateSync({ secret }) })
       ).body as { recoveryCodes: string[] };
-      const browser = new Browser();
+      const browser = new BrowserState();
       const step = await submitPassword(logged, browser, user.username, PASSWORD);
       const pending = /name="pending" value="([^"]+)"/.exec(step.text)![1];
       await post(logged, browser, '/signin', {

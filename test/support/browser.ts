@@ -5,16 +5,15 @@ import type { TestApp } from './app.js';
 export const BROWSER_COOKIE = 'gatehouse_session';
 
 /**
- * A browser as the sign-in portal sees one: it keeps its cookies as a browser would (a Set-Cookie
- * with Max-Age=0 or a past Expires removes one), and reads the form token of the page it was
- * served, which its next form sends.
+ * What a browser keeps between the sign-in portal's answers: its cookies, as a browser keeps them
+ * (a Set-Cookie with Max-Age=0 or a past Expires removes one), and the form token of the page it
+ * was served, which its next form sends. Tests that send each request themselves absorb answers
+ * into it; Browser sends them too.
  */
-export class Browser {
+export class BrowserState {
   readonly cookies = new Map<string, string>();
   /** The form token of the last page served. */
   token = '';
-
-  constructor(private readonly app: TestApp) {}
 
   cookieHeader(): string {
     return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
@@ -37,6 +36,13 @@ export class Browser {
     }
     const token = /name="_csrf" value="([^"]+)"/.exec(res.text ?? '')?.[1];
     if (token) this.token = token;
+  }
+}
+
+/** A browser of one app: BrowserState that sends its own requests, as a browser does. */
+export class Browser extends BrowserState {
+  constructor(private readonly app: TestApp) {
+    super();
   }
 
   async get(path: string): Promise<Response> {
