@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { launchChromium } from '../support/chromium.js';
 import { controlClock, type TestClock } from '../support/clock.js';
-import { accessTokenFor } from '../support/credentials.js';
+import { enrolTotp } from '../support/credentials.js';
 import { registerUser, uniqueName, type TestUser } from '../support/fixtures.js';
 import { PORTAL_SCREENSHOTS, screenshotPortal } from '../support/portal-screenshots.js';
 import { baseEnv, freePort } from '../system/support/processes.js';
@@ -263,20 +263,7 @@ const codeFor = (secret: string) =>
  */
 async function userWithTotp(): Promise<{ user: TestUser; secret: string }> {
   const user = await createUser('flow-totp');
-  const token = await accessTokenFor(t, user);
-  const start = await t
-    .http()
-    .post('/api/me/totp')
-    .set('Authorization', `Bearer ${token}`)
-    .send({ password: PASSWORD });
-  expect(start.status).toBe(200);
-  const secret = start.body.secret as string;
-  const confirm = await t
-    .http()
-    .post('/api/me/totp/confirm')
-    .set('Authorization', `Bearer ${token}`)
-    .send({ code: codeFor(secret) });
-  expect(confirm.status).toBe(200);
+  const { secret } = await enrolTotp(t, user, codeFor);
   clock.advance(STEP_MS);
   return { user, secret };
 }

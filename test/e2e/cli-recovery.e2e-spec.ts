@@ -4,6 +4,7 @@ import { generateSync } from 'otplib';
 import { startTestApp, type TestApp } from '../support/app.js';
 import {
   accessTokenFor,
+  enrolTotp,
   everyCredentialOf,
   stillLive,
   type Credentials,
@@ -351,19 +352,7 @@ describe('CLI recovery: users:unlock', { timeout: 120_000 }, () => {
 
 describe('CLI recovery: the only admin lost their authenticator', { timeout: 180_000 }, () => {
   it('ADMIN_PASSWORD at a restart keeps the factor; users:reset-second-factor removes it and the password alone logs in', async () => {
-    const token = await accessTokenFor(t, ADMIN);
-    const start = await t
-      .http()
-      .post('/api/me/totp')
-      .set('Authorization', `Bearer ${token}`)
-      .send({ password: ADMIN.password });
-    expect(start.status).toBe(200);
-    const confirm = await t
-      .http()
-      .post('/api/me/totp/confirm')
-      .set('Authorization', `Bearer ${token}`)
-      .send({ code: generateSync({ secret: start.body.secret as string }) });
-    expect(confirm.status).toBe(200);
+    await enrolTotp(t, ADMIN, (secret) => generateSync({ secret }));
 
     const askedForCode = async () => {
       const res = await t.http().post('/v1/auth').send(ADMIN);

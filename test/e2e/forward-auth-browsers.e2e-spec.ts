@@ -5,6 +5,7 @@ import { controlClock } from '../support/clock.js';
 import {
   accessTokenFor,
   type Credentials,
+  enrolTotp,
   type LiveSessionCredential,
   sessionFor,
   withSession,
@@ -378,27 +379,10 @@ describe('Basic passwords kept for a page and its assets', () => {
   it('neither keep nor share a pass that took a second-factor code: each code is taken once', async () => {
     const user = await newUser();
     // Enrolled from an address of its own, so that its logins count against no other test's.
-    const enrolFrom = '10.1.8.2';
-    const token = (
-      await b
-        .http()
-        .post('/v1/auth')
-        .set('X-Forwarded-For', enrolFrom)
-        .send({ username: user.username, password: user.password })
-    ).body.access_token as string;
-    const start = await b
-      .http()
-      .post('/api/me/totp')
-      .set('X-Forwarded-For', enrolFrom)
-      .set('Authorization', `Bearer ${token}`)
-      .send({ password: user.password });
-    const confirm = await b
-      .http()
-      .post('/api/me/totp/confirm')
-      .set('X-Forwarded-For', enrolFrom)
-      .set('Authorization', `Bearer ${token}`)
-      .send({ code: generateSync({ secret: start.body.secret as string }) });
-    const [first, second] = confirm.body.recoveryCodes as string[];
+    const { recoveryCodes } = await enrolTotp(b, user, (secret) => generateSync({ secret }), {
+      'X-Forwarded-For': '10.1.8.2',
+    });
+    const [first, second] = recoveryCodes;
     const withCode = (code?: string) => {
       const request = basicForward(user, '10.1.8.1');
       return code === undefined ? request : request.set('X-OTP', code);

@@ -2,9 +2,9 @@ import { Logger } from '@nestjs/common';
 import { generateSync } from 'otplib';
 import type { Response } from 'supertest';
 import { randomBytes } from 'node:crypto';
-import { basic, startTestApp, type TestApp } from '../support/app.js';
+import { startTestApp, type TestApp } from '../support/app.js';
 import { controlClock, type TestClock } from '../support/clock.js';
-import { accessTokenFor } from '../support/credentials.js';
+import { accessTokenFor, enrolTotp } from '../support/credentials.js';
 import { BrowserState } from '../support/browser.js';
 import { registerUser, sql, uniqueName, type TestUser } from '../support/fixtures.js';
 
@@ -311,23 +311,9 @@ describe('a second factor', () => {
 
   async function enrolledUser(): Promise<Enrolled> {
     const user = await createUser();
-    const auth = basic(user.username, PASSWORD);
-    const token = await accessTokenFor(t, user);
-    const start = await t
-      .http()
-      .post('/api/me/totp')
-      .set('Authorization', `Bearer ${token}`)
-      .send({ password: PASSWORD });
-    expect(start.status, auth).toBe(200);
-    const secret = start.body.secret as string;
-    const confirm = await t
-      .http()
-      .post('/api/me/totp/confirm')
-      .set('Authorization', `Bearer ${token}`)
-      .send({ code: codeFor(secret) });
-    expect(confirm.status).toBe(200);
+    const enrolled = await enrolTotp(t, user, codeFor);
     clock.advance(STEP_MS);
-    return { user, secret, recoveryCodes: confirm.body.recoveryCodes as string[] };
+    return { user, ...enrolled };
   }
 
   async function secondStep(

@@ -132,3 +132,46 @@ export async function stillLive(t: TestApp, credentials: EveryCredential) {
     session: await sessionIsLive(t, credentials.session),
   };
 }
+
+/** A second factor as self-service turns it on: the key it showed, and the recovery codes. */
+export interface EnrolledTotp {
+  secret: string;
+  recoveryCodes: string[];
+}
+
+/**
+ * Turns `user`'s second factor on through self-service (`POST /api/me/totp`, then `/confirm`),
+ * the first code made by `codeFor` from the key shown, as an authenticator app makes it (otplib
+ * in the tests, never the server's own code). `headers` go with each of its requests, such as an
+ * X-Forwarded-For that keeps its logins off another test's address.
+ */
+export async function enrolTotp(
+  t: TestApp,
+  user: Credentials,
+  codeFor: (secret: string) => string,
+  headers: Record<string, string> = {},
+): Promise<EnrolledTotp> {
+  const login = await t
+    .http()
+    .post('/v1/auth')
+    .set(headers)
+    .send({ username: user.username, password: user.password });
+  expect(login.status).toBe(200);
+  const authorization = `Bearer ${login.body.access_token as string}`;
+  const start = await t
+    .http()
+    .post('/api/me/totp')
+    .set(headers)
+    .set('Authorization', authorization)
+    .send({ password: user.password });
+  expect(start.status).toBe(200);
+  const secret = start.body.secret as string;
+  const confirm = await t
+    .http()
+    .post('/api/me/totp/confirm')
+    .set(headers)
+    .set('Authorization', authorization)
+    .send({ code: codeFor(secret) });
+  expect(confirm.status).toBe(200);
+  return { secret, recoveryCodes: confirm.body.recoveryCodes as string[] };
+}
