@@ -548,7 +548,12 @@ describe('credentials', () => {
     const jwt = await accessTokenFor(t, user);
     const res = await del(`/api/admin/users/${user.id}/credentials`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ userTokens: 2, sessions: 2, rsaKeyRemoved: false });
+    expect(res.body).toEqual({
+      userTokens: 2,
+      sessions: 2,
+      rsaKeyRemoved: false,
+      passkeysRemoved: 0,
+    });
     expect(await tokenStatus(t, jwt)).not.toBe('valid');
     for (const token of tokens) expect(await tokenStatus(t, token)).not.toBe('valid');
     for (const session of sessions) expect(await sessionIsLive(t, session)).toBe(false);

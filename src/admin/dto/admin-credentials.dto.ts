@@ -43,6 +43,8 @@ export class EndedCredentialsDto {
   @ApiProperty({ example: 1 }) sessions: number;
   @ApiProperty({ example: true, description: 'Whether an RSA login key was removed' })
   rsaKeyRemoved: boolean;
+  @ApiProperty({ example: 1, description: 'How many passkeys were removed' })
+  passkeysRemoved: number;
 }
 
 export class RotateKeyQueryDto {
