@@ -2,6 +2,7 @@ import { Injectable, UnauthorizedException } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.service.js';
+import { PasskeyRefusedException } from '../common/errors/passkey-refused.exception.js';
 import { loginAttemptOf } from './login-attempt.js';
 import { AccessTokensService } from '../credentials/access-tokens/access-tokens.service.js';
 import type { User } from '../user-store/entities/user.entity.js';
@@ -60,7 +61,7 @@ export class PasswordLoginService {
     const now = this.clock.now();
     const attempt = loginAttemptOf(api, request);
     const passed = await this.passwords.passkeyLogin(challengeId, response, attempt, binding, now);
-    if (!passed) throw new UnauthorizedException('Invalid passkey');
+    if (!passed) throw new PasskeyRefusedException();
     return this.issue(passed, api, now);
   }
 

@@ -202,6 +202,7 @@ describe('users', () => {
         'lastLoginTime',
         'lastName',
         'lockedUntil',
+        'passkeys',
         'privilege',
         'publicKey',
         'scope',
@@ -219,6 +220,7 @@ describe('users', () => {
       email: 'tony@example.com',
       enabled: true,
       groups: [],
+      passkeys: [],
       lockedUntil: null,
     });
     expect(JSON.stringify(res.body)).not.toMatch(HASH_OR_SECRET);

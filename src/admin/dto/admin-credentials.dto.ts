@@ -47,6 +47,11 @@ export class EndedCredentialsDto {
   passkeysRemoved: number;
 }
 
+export class RemovedPasskeysDto {
+  @ApiProperty({ example: 2, description: 'How many passkeys were removed (0: the user had none)' })
+  removed: number;
+}
+
 export class RotateKeyQueryDto {
   @ApiPropertyOptional({
     type: Boolean,
