@@ -46,6 +46,12 @@ import {
 } from './portal.js';
 import { BenchPopulation, reserveSessionIds, seedSecondFactors, seedUsers } from './seed.js';
 import {
+  enrolPasskeys,
+  measurePasskeySignIns,
+  PASSKEY_SIGN_IN,
+  PASSKEY_USERS,
+} from './passkeys.js';
+import {
   assertAnswered,
   type Scenario,
   scenarios,
@@ -185,12 +191,15 @@ async function benchmark(): Promise<BenchReport> {
   await seedSecondFactors(store, population, await sealerOf(config), enrolled[0], enrolled.at(-1)!);
   const portalForm = await signInForm(baseUrl);
   rows.push(
-    ...(await inRounds(
-      loginFigures(baseUrl, atThousand, server.pid, config.bcryptCost, [
+    ...(await inRounds([
+      ...loginFigures(baseUrl, atThousand, server.pid, config.bcryptCost, [
         secondFactorLogin(population, enrolled),
         portalSignIn(population, range(1, USERS), portalForm, config.portal.cookieName),
       ]),
-    )),
+      ...(selected(PASSKEY_SIGN_IN)
+        ? [await passkeyFigure(baseUrl, config.webauthn.origins[0], population, server.pid)]
+        : []),
+    ])),
   );
   logMemory('after the logins', server.pid);
   for (const check of STORM_CHECKS) {
@@ -243,6 +252,7 @@ async function startServer(databaseUrl: string, applicationName: string) {
       bcryptCost: number;
       jwt: { issuer: string };
       portal: { cookieName: string };
+      webauthn: { origins: string[] };
     };
   };
   const startProd = startProdCommand();
@@ -545,6 +555,25 @@ function loginFigures(
         measure(baseUrl, login.requests, { ...loginLoad, ...expectationsOf(login) }, pid),
     })),
   ];
+}
+
+/**
+ * Passkey sign-ins beside the password logins: the users 1 to PASSKEY_USERS add a passkey each
+ * through the self-service API first.
+ */
+async function passkeyFigure(
+  baseUrl: string,
+  origin: string,
+  population: BenchPopulation,
+  pid: number,
+): Promise<FigureToMeasure> {
+  log(`adding a passkey for ${PASSKEY_USERS} users`);
+  const passkeys = await enrolPasskeys(baseUrl, origin, population, range(1, PASSKEY_USERS));
+  return {
+    name: PASSKEY_SIGN_IN,
+    kind: 'login-passkey',
+    sample: () => measurePasskeySignIns(baseUrl, passkeys, loginLoad.seconds, pid),
+  };
 }
 
 /** The row of `checkName` measured during `storm`'s logins. */
