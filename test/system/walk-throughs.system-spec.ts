@@ -127,6 +127,8 @@ describe('every shell block of the README and the guides', () => {
       '/api/admin/users',
       '/api/me',
       '/api/me/totp',
+      '/api/me/passkeys',
+      '/webauthn/authentication',
       '/api/admin/audit-events',
       '/metrics',
     ]) {
