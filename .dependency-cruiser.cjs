@@ -20,6 +20,7 @@ const LAYERS = [
     'credentials/service-clients',
     'credentials/second-factor',
     'credentials/login-keys',
+    'credentials/passkeys',
   ],
   ['identity'],
 ];
@@ -37,6 +38,7 @@ const DOORS = [
   'forward-auth',
   'account',
   'portal',
+  'webauthn',
   'admin',
   'health',
   'maintenance',

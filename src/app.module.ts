@@ -24,6 +24,7 @@ import { ThrottlingModule } from './throttling/throttling.module.js';
 import { TokensModule } from './credentials/access-tokens/tokens.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
 import { UsersModule } from './users/users.module.js';
+import { WebauthnModule } from './webauthn/webauthn.module.js';
 
 @Module({})
 export class AppModule {
@@ -48,6 +49,7 @@ export class AppModule {
         PasswordsModule,
         AccountModule,
         PortalModule,
+        WebauthnModule,
         AdminModule,
         HealthModule,
         MaintenanceModule,

@@ -1,6 +1,8 @@
 import { AuditEvent } from './audit/audit-event.entity.js';
 import { RevokedToken } from './credentials/access-tokens/entities/revoked-token.entity.js';
 import { SigningKey } from './credentials/access-tokens/entities/signing-key.entity.js';
+import { Passkey } from './credentials/passkeys/entities/passkey.entity.js';
+import { WebauthnChallenge } from './credentials/passkeys/entities/webauthn-challenge.entity.js';
 import { UsedRsaSalt } from './credentials/login-keys/entities/used-rsa-salt.entity.js';
 import { RecoveryCode } from './credentials/second-factor/entities/recovery-code.entity.js';
 import { TotpFactor } from './credentials/second-factor/entities/totp-factor.entity.js';
@@ -28,4 +30,6 @@ export const entities = [
   ServiceClient,
   TotpFactor,
   RecoveryCode,
+  Passkey,
+  WebauthnChallenge,
 ];

@@ -34,6 +34,10 @@ export function setUpOpenApi(app: INestApplication): void {
       .addServer(config.publicUrlExplicit ? config.publicUrl : '/')
       .addTag('REST-auth API', 'Users, Basic authentication and short-lived tokens')
       .addTag('JWT API', 'RS256 access tokens for a username and password')
+      .addTag(
+        'Passkeys',
+        'Signing in with a passkey alone (WebAuthn), for an access token as the JWT API issues it',
+      )
       .addTag('User-token API', 'Long-lived user tokens (UUIDs), sent as Bearer')
       .addTag(
         'Session API',
@@ -44,7 +48,10 @@ export function setUpOpenApi(app: INestApplication): void {
         'Administration',
         'Users, groups, credentials, keys and the audit trail (an admin JWT or session)',
       )
-      .addTag('Self-service', 'My profile, password, user tokens and sessions (any signed-in user)')
+      .addTag(
+        'Self-service',
+        'My profile, password, passkeys, user tokens and sessions (any signed-in user)',
+      )
       .addTag(
         'Forward authentication',
         'For reverse proxies (nginx, Traefik, Caddy, Envoy): whether a forwarded request may pass',

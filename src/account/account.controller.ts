@@ -14,6 +14,7 @@ import {
   ApiBadRequestResponse,
   ApiBody,
   ApiConflictResponse,
+  ApiCreatedResponse,
   ApiServiceUnavailableResponse,
   ApiForbiddenResponse,
   ApiNoContentResponse,
@@ -31,6 +32,9 @@ import { PositiveIntPipe } from '../common/validation/positive-int.pipe.js';
 import { AccountService } from './account.service.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 import { OwnerProofDto, SetMyPublicKeyDto, StartTotpEnrolmentDto } from './dto/owner-proof.dto.js';
+import { AddPasskeyDto, PasskeyNameDto } from './dto/passkeys.dto.js';
+import { NewPasskeyDto, PasskeyDto } from '../credentials/passkeys/dto/passkey.dto.js';
+import { CreationOptionsDto } from '../credentials/passkeys/dto/webauthn-json.dto.js';
 import {
   SessionSummaryDto,
   UserTokenSummaryDto,
@@ -229,6 +233,98 @@ export class AccountController {
   @ApiRateLimitedResponse()
   disableSecondFactor(@Actor() actor: RequestActor, @Body() dto: TotpCodeDto): Promise<void> {
     return this.account.disableSecondFactor(actor, dto.code);
+  }
+
+  @Post('passkeys/options')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Start adding a passkey: creation options for the browser',
+    description:
+      'A passkey is a credential: I prove my current password again, and a code while my ' +
+      'second factor is on, checked as a login is (failures count towards the lock; a success ' +
+      'resets nothing). The answer is what startRegistration() (@simplewebauthn/browser) or ' +
+      'navigator.credentials.create() takes: a discoverable credential with user verification, ' +
+      'none of my passkeys made again, and a challengeId to send back with the result to POST ' +
+      '/api/me/passkeys within 5 minutes.',
+  })
+  @ApiOkResponse({ type: CreationOptionsDto })
+  @ApiBadRequestResponse({ type: ErrorResponseDto, description: 'A missing or malformed field' })
+  @ProofAnswers('password or code is wrong')
+  @ApiServiceUnavailableResponse({
+    type: ErrorResponseDto,
+    description: "WEBAUTHN_RP_ID is needed: PUBLIC_URL's host is an IP address",
+  })
+  passkeyOptions(
+    @Actor() actor: RequestActor,
+    @Body() dto: OwnerProofDto,
+  ): Promise<CreationOptionsDto> {
+    return this.account.passkeyOptions(actor, dto);
+  }
+
+  @Post('passkeys')
+  @ApiOperation({
+    summary: 'Add a passkey: the credential the browser made for my options',
+    description:
+      "startRegistration()'s result as `response`, my name for the passkey, and the " +
+      "options' challengeId (left out: the challenge the response names). The challenge is " +
+      'mine alone and is used once. Audited.',
+  })
+  @ApiCreatedResponse({ type: NewPasskeyDto })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description:
+      'A missing or malformed field; a challenge that is not my open one (used, expired, ' +
+      "another user's); a response that does not verify for this site (origin, RP ID, user " +
+      'verification)',
+  })
+  @ApiConflictResponse({ type: ErrorResponseDto, description: 'This passkey is stored already' })
+  @ApiServiceUnavailableResponse({
+    type: ErrorResponseDto,
+    description: "WEBAUTHN_RP_ID is needed: PUBLIC_URL's host is an IP address",
+  })
+  addPasskey(@Actor() actor: RequestActor, @Body() dto: AddPasskeyDto): Promise<NewPasskeyDto> {
+    return this.account.addPasskey(actor, dto);
+  }
+
+  @Get('passkeys')
+  @ApiOperation({ summary: 'List my passkeys (never their keys)' })
+  @ApiOkResponse({ type: [PasskeyDto] })
+  passkeys(@Actor() actor: RequestActor): Promise<PasskeyDto[]> {
+    return this.account.listPasskeys(actor);
+  }
+
+  @Patch('passkeys/:id')
+  @ApiOperation({ summary: 'Rename one of my passkeys' })
+  @ApiParam({ name: 'id', type: Number, description: 'The passkey id' })
+  @ApiOkResponse({ type: PasskeyDto })
+  @ApiBadRequestResponse({
+    type: ErrorResponseDto,
+    description: 'A malformed id, or a name that is not 1 to 64 printable characters',
+  })
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'I have no passkey with this id' })
+  renamePasskey(
+    @Actor() actor: RequestActor,
+    @Param('id', PositiveIntPipe) id: number,
+    @Body() dto: PasskeyNameDto,
+  ): Promise<PasskeyDto> {
+    return this.account.renamePasskey(actor, id, dto.name);
+  }
+
+  @Delete('passkeys/:id')
+  @HttpCode(204)
+  @ApiOperation({
+    summary: 'Remove one of my passkeys',
+    description: 'It signs no one in from then on. No password asked: removing lets no one in.',
+  })
+  @ApiParam({ name: 'id', type: Number, description: 'The passkey id' })
+  @ApiNoContentResponse({ description: 'Removed' })
+  @ApiBadRequestResponse(badRequest)
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'I have no passkey with this id' })
+  removePasskey(
+    @Actor() actor: RequestActor,
+    @Param('id', PositiveIntPipe) id: number,
+  ): Promise<void> {
+    return this.account.removePasskey(actor, id);
   }
 
   @Get('user-tokens')

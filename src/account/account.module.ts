@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { User } from '../user-store/entities/user.entity.js';
 import { SecondFactorModule } from '../credentials/second-factor/second-factor.module.js';
+import { PasskeysModule } from '../credentials/passkeys/passkeys.module.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { UserStoreModule } from '../user-store/user-store.module.js';
@@ -20,6 +21,7 @@ import { AccountService } from './account.service.js';
     IdentityModule,
     UserStoreModule,
     SecondFactorModule,
+    PasskeysModule,
   ],
   controllers: [AccountController],
   providers: [AccountService],

@@ -14,12 +14,23 @@ import type {
   TotpEnrolmentDto,
 } from '../credentials/second-factor/dto/second-factor.dto.js';
 import { SecondFactorService } from '../credentials/second-factor/second-factor.service.js';
+import { PasskeysService } from '../credentials/passkeys/passkeys.service.js';
 import type { ProfileDto, UpdateProfileDto } from '../identity/dto/profile.dto.js';
 import { User } from '../user-store/entities/user.entity.js';
 import { toProfileDto } from '../identity/profile.js';
 import { UsersService } from '../user-store/users.service.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { OwnerProofDto, SetMyPublicKeyDto } from './dto/owner-proof.dto.js';
+import type { AddPasskeyDto } from './dto/passkeys.dto.js';
+import {
+  type NewPasskeyDto,
+  newPasskeyDtoOf,
+  type PasskeyDto,
+  passkeyDtoOf,
+} from '../credentials/passkeys/dto/passkey.dto.js';
+import type { CreationOptionsDto } from '../credentials/passkeys/dto/webauthn-json.dto.js';
+import type { CreationOptions } from '../credentials/passkeys/passkeys.service.js';
+import type { Session } from '../user-store/entities/session.entity.js';
 
 const SELF_SERVICE = 'self-service';
 
@@ -35,6 +46,7 @@ export class AccountService {
     private readonly credentials: UserCredentialsService,
     private readonly audit: AuditService,
     private readonly secondFactor: SecondFactorService,
+    private readonly passkeys: PasskeysService,
     @InjectRepository(User) private readonly userRepository: Repository<User>,
   ) {}
 
@@ -44,7 +56,10 @@ export class AccountService {
       relations: { groups: true },
     });
     if (!user) throw new NotFoundException('No such user');
-    return toProfileDto(user, await this.secondFactor.isOn(userId));
+    return toProfileDto(user, {
+      secondFactor: await this.secondFactor.isOn(userId),
+      passkeys: await this.passkeys.list(userId),
+    });
   }
 
   async updateProfile(actor: RequestActor, dto: UpdateProfileDto): Promise<ProfileDto> {
@@ -81,6 +96,48 @@ export class AccountService {
 
   disableSecondFactor(actor: RequestActor, code: string): Promise<void> {
     return this.lifecycle.turnOffSecondFactor(actor, code);
+  }
+
+  /**
+   * Creation options for a new passkey of mine, once I prove the current password (and a code
+   * while my second factor is on), with the challengeId to send back with the new credential.
+   */
+  async passkeyOptions(actor: RequestActor, dto: OwnerProofDto): Promise<CreationOptionsDto> {
+    return withChallengeId(await this.lifecycle.passkeyOptions(actor, proofOf(dto)));
+  }
+
+  /**
+   * Creation options on the portal, for a browser whose `session` (the caller's own) signed in
+   * with a passkey within the last 5 minutes: that sign-in stands for the password. 403 else.
+   */
+  async passkeyOptionsAfterPasskeySignIn(
+    actor: RequestActor,
+    session: Session,
+  ): Promise<CreationOptionsDto> {
+    return withChallengeId(await this.lifecycle.passkeyOptionsAfterPasskeySignIn(actor, session));
+  }
+
+  /** Stores the passkey the browser made for my options' challenge, under `name`. */
+  async addPasskey(actor: RequestActor, dto: AddPasskeyDto): Promise<NewPasskeyDto> {
+    const passkey = await this.lifecycle.addPasskey(
+      actor,
+      dto.challengeId ?? null,
+      dto.response,
+      dto.name,
+    );
+    return newPasskeyDtoOf(passkey);
+  }
+
+  async listPasskeys(actor: RequestActor): Promise<PasskeyDto[]> {
+    return (await this.passkeys.list(actor.caller.user.id)).map(passkeyDtoOf);
+  }
+
+  async renamePasskey(actor: RequestActor, id: number, name: string): Promise<PasskeyDto> {
+    return passkeyDtoOf(await this.lifecycle.renamePasskey(actor, id, name));
+  }
+
+  removePasskey(actor: RequestActor, id: number): Promise<void> {
+    return this.lifecycle.removePasskey(actor, id);
   }
 
   listUserTokens(actor: RequestActor): Promise<UserTokenSummaryDto[]> {
@@ -138,6 +195,11 @@ export class AccountService {
       detail: { sid },
     });
   }
+}
+
+/** Options as the browser's startRegistration takes them, with the id of their challenge. */
+function withChallengeId({ options, challengeId }: CreationOptions): CreationOptionsDto {
+  return { ...options, challengeId } as CreationOptionsDto;
 }
 
 /** The proof a self-service body carries: the current password, and a code (null: none sent). */

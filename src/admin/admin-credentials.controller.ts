@@ -21,6 +21,7 @@ import { AdminCredentialsService } from './admin-credentials.service.js';
 import { Authenticated } from '../identity/authenticated.decorator.js';
 import {
   EndedCredentialsDto,
+  RemovedPasskeysDto,
   RevokeAccessTokenDto,
   RevokedAccessTokenDto,
 } from './dto/admin-credentials.dto.js';
@@ -59,8 +60,8 @@ export class AdminCredentialsController {
   @ApiOperation({
     summary: 'End every credential of a user at once but the password and the second factor',
     description:
-      'For incident response: every session and user token ends, every access JWT stops ' +
-      'working, and the RSA login key is removed, all in one step. The password and the TOTP ' +
+      'For incident response: every passkey is removed, then every session and user token ' +
+      'ends, every access JWT stops working and the RSA login key is removed. The password and the TOTP ' +
       'second factor stay: reset those with POST /api/admin/users/{id}/password and DELETE ' +
       '/api/admin/users/{id}/totp.',
   })
@@ -92,6 +93,24 @@ export class AdminCredentialsController {
     @Param('id', PositiveIntPipe) id: number,
   ): Promise<void> {
     return this.credentials.removeLoginKey(actor, id);
+  }
+
+  @Delete('users/:id/passkeys')
+  @ApiOperation({
+    summary: 'Remove every passkey of a user',
+    description:
+      'None of them signs in from then on. Admins remove passkeys, never add one: only the user ' +
+      'adds a passkey, proving their password. Each removal is audited.',
+  })
+  @userId()
+  @ApiOkResponse({ type: RemovedPasskeysDto })
+  @ApiBadRequestResponse(badRequest)
+  @ApiNotFoundResponse({ type: ErrorResponseDto, description: 'No user has this id' })
+  async removePasskeys(
+    @Actor() actor: RequestActor,
+    @Param('id', PositiveIntPipe) id: number,
+  ): Promise<RemovedPasskeysDto> {
+    return { removed: await this.credentials.removePasskeys(actor, id) };
   }
 
   @Delete('user-tokens/:tokenId')

@@ -88,7 +88,7 @@ export class AdminCredentialsService {
 
   /**
    * Ends every credential of a user but the password and the second factor: every user token,
-   * session and access JWT, and the RSA login key.
+   * session and access JWT, the RSA login key and every passkey.
    */
   endAll(actor: RequestActor, userId: number): Promise<EndedCredentialsDto> {
     return this.lifecycle.endAll(actor, userId);
@@ -97,6 +97,11 @@ export class AdminCredentialsService {
   /** Removes a user's RSA login key; admins remove keys, they never set one. */
   removeLoginKey(actor: RequestActor, userId: number): Promise<void> {
     return this.lifecycle.removeLoginKeyAsAdmin(actor, userId);
+  }
+
+  /** Removes every passkey of a user; admins remove passkeys, they never add one. */
+  removePasskeys(actor: RequestActor, userId: number): Promise<number> {
+    return this.lifecycle.removePasskeysAsAdmin(actor, userId);
   }
 
   /**

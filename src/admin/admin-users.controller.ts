@@ -128,8 +128,9 @@ export class AdminUsersController {
   @ApiOperation({
     summary: "Reset a user's second factor",
     description:
-      'Removes their TOTP second factor (on or pending) and its recovery codes, for a user who ' +
-      'lost both; their next password login needs no code, and they may enrol again.',
+      'Removes their TOTP second factor (on or pending) with its recovery codes, and their ' +
+      'passkeys, for a user who lost both; their next password login needs no code, and they ' +
+      'may enrol again.',
   })
   @userId()
   @ApiNoContentResponse({ description: 'Reset (also when none was on)' })

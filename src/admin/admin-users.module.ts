@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module.js';
 import { SecondFactorModule } from '../credentials/second-factor/second-factor.module.js';
+import { PasskeysModule } from '../credentials/passkeys/passkeys.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { Group } from '../user-store/entities/group.entity.js';
 import { User } from '../user-store/entities/user.entity.js';
@@ -19,6 +20,7 @@ import { AdminUsersService } from './admin-users.service.js';
     IdentityModule,
     UserStoreModule,
     SecondFactorModule,
+    PasskeysModule,
   ],
   providers: [AdminUsersService],
   exports: [AdminUsersService],

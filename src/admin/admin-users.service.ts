@@ -2,10 +2,11 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import { InjectRepository } from '@nestjs/typeorm';
 import { type FindOptionsWhere, In, Raw, Repository } from 'typeorm';
 import { type AdminActor, adminChangeFields, adminIdOf } from '../identity/admin-actor.js';
-import { toProfileDto } from '../identity/profile.js';
+import { type CredentialsShown, toProfileDto } from '../identity/profile.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.service.js';
 import { SecondFactorService } from '../credentials/second-factor/second-factor.service.js';
+import { PasskeysService } from '../credentials/passkeys/passkeys.service.js';
 import { DEFAULT_PAGE_SIZE } from '../common/validation/query-values.js';
 import { Group } from '../user-store/entities/group.entity.js';
 import { User } from '../user-store/entities/user.entity.js';
@@ -35,8 +36,8 @@ function likePrefix(prefix: string): string {
   return `${prefix.replace(/[!%_]/g, (character) => LIKE_ESCAPE + character)}%`;
 }
 
-function toAdminUserDto(user: User, secondFactor: boolean, now: Date): AdminUserDto {
-  return Object.assign(toProfileDto(user, secondFactor), {
+function toAdminUserDto(user: User, shown: CredentialsShown, now: Date): AdminUserDto {
+  return Object.assign(toProfileDto(user, shown), {
     enabled: user.enabled,
     lockedUntil: user.lockedUntil && user.lockedUntil > now ? user.lockedUntil.toISOString() : null,
   });
@@ -54,6 +55,7 @@ export class AdminUsersService {
     private readonly lockout: LoginLockoutService,
     private readonly audit: AuditService,
     private readonly secondFactor: SecondFactorService,
+    private readonly passkeys: PasskeysService,
     private readonly clock: Clock,
     @InjectRepository(User) private readonly users: Repository<User>,
     @InjectRepository(Group) private readonly groups: Repository<Group>,
@@ -81,10 +83,15 @@ export class AdminUsersService {
     const ids = users.map((user) => user.id);
     const withGroups = await this.withGroups(ids);
     const secondFactorOn = await this.secondFactor.onAmong(ids);
+    const passkeys = await this.passkeys.listAmong(ids);
     const now = this.clock.now();
     return {
       items: users.map((user) =>
-        toAdminUserDto(withGroups.get(user.id) ?? user, secondFactorOn.has(user.id), now),
+        toAdminUserDto(
+          withGroups.get(user.id) ?? user,
+          { secondFactor: secondFactorOn.has(user.id), passkeys: passkeys.get(user.id) ?? [] },
+          now,
+        ),
       ),
       total,
       limit,
@@ -94,7 +101,11 @@ export class AdminUsersService {
 
   async get(id: number): Promise<AdminUserDto> {
     const user = await this.existing(id);
-    return toAdminUserDto(user, await this.secondFactor.isOn(id), this.clock.now());
+    const shown = {
+      secondFactor: await this.secondFactor.isOn(id),
+      passkeys: await this.passkeys.list(id),
+    };
+    return toAdminUserDto(user, shown, this.clock.now());
   }
 
   /**

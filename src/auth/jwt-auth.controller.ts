@@ -16,7 +16,7 @@ import { SECOND_FACTOR_REQUIRED_HEADERS } from '../common/errors/second-factor-r
 import { Access } from '../identity/access.decorator.js';
 
 /** The JWT API document's error body. */
-const jwtError = {
+export const JWT_ERROR_SCHEMA = {
   type: 'object',
   properties: {
     code: { type: 'integer' },
@@ -57,7 +57,7 @@ export class JwtAuthController {
     description: 'Validation errors',
     content: {
       'application/json': {
-        schema: jwtError,
+        schema: JWT_ERROR_SCHEMA,
         examples: {
           missing: example(JWT_API_WORDS.requiredFields, 'username, password are required!'),
           missingOne: example(JWT_API_WORDS.requiredFields, 'password are required!'),
@@ -73,7 +73,7 @@ export class JwtAuthController {
       'Wrong password, no such (enabled) user, or a wrong or used otp; the right password of a user with a second factor on without otp: `A second factor is required!`, with Gatehouse-OTP: required',
     content: {
       'application/json': {
-        schema: { oneOf: [wrongCredentials, jwtError] },
+        schema: { oneOf: [wrongCredentials, JWT_ERROR_SCHEMA] },
         examples: {
           wrongCredentials: { value: wrongCredentials.example },
           secondFactorRequired: {

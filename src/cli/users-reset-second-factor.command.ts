@@ -6,8 +6,8 @@ import { runVerb } from './verb-context.js';
   name: 'users:reset-second-factor',
   arguments: '<username>',
   description:
-    "remove a user's second factors (TOTP, on or pending, and its recovery codes), so that " +
-    'their next password login needs no code',
+    "remove a user's second factors (TOTP, on or pending, with its recovery codes, and their " +
+    'passkeys), so that their next password login needs no code',
 })
 export class UsersResetSecondFactorCommand extends CommandRunner {
   async run([username]: string[]): Promise<void> {

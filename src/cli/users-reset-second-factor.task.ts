@@ -8,10 +8,15 @@ import { UsersService } from '../user-store/users.service.js';
 import { namedUser } from './named-user.js';
 import type { VerbTask } from './verb-context.js';
 
-/** How each kind of second factor a reset removes is named to the operator. */
-const KIND_NAMES: Record<keyof RemovedSecondFactors, string> = {
-  totp: 'TOTP and its recovery codes',
-};
+/** What a reset removed, as the operator is told it: each kind that went, none for what was not there. */
+function removedKinds(removed: RemovedSecondFactors): string[] {
+  return [
+    ...(removed.totp ? ['TOTP and its recovery codes'] : []),
+    ...(removed.passkeys > 0
+      ? [`${removed.passkeys} passkey${removed.passkeys === 1 ? '' : 's'}`]
+      : []),
+  ];
+}
 
 /** `users:reset-second-factor`: the admin API's second-factor reset, from the command line. */
 @Injectable()
@@ -24,9 +29,7 @@ export class UsersResetSecondFactorTask {
   async run(username: string): Promise<void> {
     const user = await namedUser(this.users, username);
     const removed = await this.admin.resetSecondFactor(COMMAND_LINE, user.id);
-    const kinds = (Object.keys(KIND_NAMES) as (keyof RemovedSecondFactors)[])
-      .filter((kind) => removed[kind])
-      .map((kind) => KIND_NAMES[kind]);
+    const kinds = removedKinds(removed);
     const who = `${user.username} (id ${user.id})`;
     console.log(
       kinds.length > 0

@@ -104,6 +104,25 @@ function WholeNumber({
 const HOST_NAME =
   /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 
+/** An origin as browsers send it (`https://host[:port]`, lower case), or null when `value` is none. */
+function originOf(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return null;
+  }
+  const bare =
+    (url.protocol === 'https:' || url.protocol === 'http:') &&
+    !url.username &&
+    !url.password &&
+    url.pathname === '/' &&
+    !url.search &&
+    !url.hash &&
+    !value.endsWith('/');
+  return bare ? url.origin : null;
+}
+
 /** The environment (docs/configuration.md's table): every variable, its default and its rule. */
 class EnvironmentVariables {
   @WholeNumber({ min: 0, max: 65_535 }) PORT = 3000;
@@ -226,6 +245,31 @@ class EnvironmentVariables {
     },
   })
   SIGNIN_REDIRECT_HOSTS = '';
+
+  @IsOptional()
+  @ValidateBy({
+    name: 'relyingPartyId',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && HOST_NAME.test(value) && isIP(value) === 0,
+      defaultMessage: (args) =>
+        `WEBAUTHN_RP_ID must be a domain name such as example.com (not an IP address, which WebAuthn refuses), got '${shown(args?.value)}'`,
+    },
+  })
+  WEBAUTHN_RP_ID?: string;
+  @IsOptional()
+  @ValidateBy({
+    name: 'webOrigins',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' &&
+        commaSeparated(value).length > 0 &&
+        commaSeparated(value).every((origin) => originOf(origin) !== null),
+      defaultMessage: (args) =>
+        `WEBAUTHN_ORIGINS must be comma-separated origins such as https://auth.example.com (scheme, host and port only), got '${shown(args?.value)}'`,
+    },
+  })
+  WEBAUTHN_ORIGINS?: string;
 }
 
 export class AppConfig {
@@ -308,6 +352,22 @@ export class AppConfig {
     /** Hosts, lower case, besides PUBLIC_URL's and those within cookieDomain, `rd` may name. */
     redirectHosts: string[];
   };
+  /** The WebAuthn relying party passkeys are made for and checked against. */
+  readonly webauthn: RelyingParty;
+}
+
+/** Where passkeys are valid: an RP ID, and the origins of the pages that may use them. */
+export interface RelyingParty {
+  /**
+   * The domain passkeys are bound to (lower case); null when it defaulted to PUBLIC_URL's host
+   * and that is an IP address, which WebAuthn refuses: passkeys are then unavailable (503) until
+   * WEBAUTHN_RP_ID is set, while everything else runs.
+   */
+  id: string | null;
+  /** The origins (`scheme://host[:port]`) whose pages may create and use passkeys. */
+  origins: string[];
+  /** The name authenticators show for the relying party: PORTAL_TITLE. */
+  name: string;
 }
 
 function firstError(vars: EnvironmentVariables): string | null {
@@ -363,6 +423,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       `Invalid configuration: COOKIE_DOMAIN must be PUBLIC_URL's host (${publicHost}) or a domain above it, got '${shown(cookieDomain)}'`,
     );
   }
+  const webauthn = relyingPartyOf(vars, publicUrl);
   return Object.assign(new AppConfig(), {
     port: vars.PORT,
     publicUrl,
@@ -422,7 +483,40 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
       cookieDomain: vars.COOKIE_DOMAIN?.toLowerCase() ?? null,
       redirectHosts: commaSeparated(vars.SIGNIN_REDIRECT_HOSTS).map((host) => host.toLowerCase()),
     },
+    webauthn,
   });
+}
+
+/**
+ * The relying party: WEBAUTHN_RP_ID, else PUBLIC_URL's host; WEBAUTHN_ORIGINS, else PUBLIC_URL's
+ * origin. Every origin's host must be the RP ID or under it, as browsers require, or no passkey
+ * made there would ever verify: that stops the start with one line.
+ */
+function relyingPartyOf(vars: EnvironmentVariables, publicUrl: string): RelyingParty {
+  const publicHost = new URL(publicUrl).hostname;
+  const given = vars.WEBAUTHN_RP_ID?.toLowerCase();
+  const id = given ?? (isIP(publicHost) === 0 && !publicHost.startsWith('[') ? publicHost : null);
+  const origins = vars.WEBAUTHN_ORIGINS
+    ? commaSeparated(vars.WEBAUTHN_ORIGINS).map((origin) => originOf(origin)!)
+    : [new URL(publicUrl).origin];
+  if (vars.WEBAUTHN_ORIGINS && id === null) {
+    throw new ConfigValidationError(
+      `Invalid configuration: WEBAUTHN_ORIGINS needs WEBAUTHN_RP_ID, since PUBLIC_URL's host (${publicHost}) is an IP address`,
+    );
+  }
+  const outside = id === null ? [] : origins.filter((origin) => !isWithin(origin, id));
+  if (outside.length > 0) {
+    throw new ConfigValidationError(
+      `Invalid configuration: WEBAUTHN_ORIGINS: ${outside.join(', ')} is not ${id} or under it (the relying party ID${given ? '' : ", PUBLIC_URL's host"}; set WEBAUTHN_RP_ID to a domain above every origin)`,
+    );
+  }
+  return { id, origins, name: vars.PORTAL_TITLE };
+}
+
+/** Whether `origin`'s host is the relying party ID `id` or a name under it. */
+function isWithin(origin: string, id: string): boolean {
+  const host = new URL(origin).hostname;
+  return host === id || host.endsWith(`.${id}`);
 }
 
 /** The configuration the process's environment gives, with `overrides` set over it. */

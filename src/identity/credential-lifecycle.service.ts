@@ -7,10 +7,14 @@ import {
 } from '@nestjs/common';
 import type { AuditEventType } from '../audit/audit-event-types.js';
 import { AuditService } from '../audit/audit.service.js';
+import { Clock } from '../clock/clock.service.js';
+import type { Passkey } from '../credentials/passkeys/entities/passkey.entity.js';
+import { type CreationOptions, PasskeysService } from '../credentials/passkeys/passkeys.service.js';
 import {
   SecondFactorService,
   type TotpEnrolment,
 } from '../credentials/second-factor/second-factor.service.js';
+import type { Session } from '../user-store/entities/session.entity.js';
 import type { User } from '../user-store/entities/user.entity.js';
 import { checkedPublicKey, UsersService } from '../user-store/users.service.js';
 import type { FastifyRequest } from 'fastify';
@@ -29,6 +33,12 @@ import { looksLikeJwt } from '../credentials/access-tokens/jwt-shape.js';
 const SELF_SERVICE = 'self-service';
 
 /**
+ * How recent a passkey sign-in of a browser's session must be to stand for the owner's proof
+ * when that browser adds another passkey on the portal.
+ */
+export const PASSKEY_SIGN_IN_PROOF_MS = 5 * 60_000;
+
+/**
  * An owner changing a credential of theirs: the signed-in caller, or the name Basic credentials
  * gave (the REST-auth route, where the password is the authentication); from where.
  */
@@ -42,6 +52,7 @@ export interface Owner {
 /** What an admin's "end all credentials" ended. */
 export interface EndedAll extends EndedCredentials {
   rsaKeyRemoved: boolean;
+  passkeysRemoved: number;
 }
 
 /**
@@ -51,6 +62,8 @@ export interface EndedAll extends EndedCredentials {
 export interface RemovedSecondFactors {
   /** Whether a TOTP factor was on (a pending one and the recovery codes go too). */
   totp: boolean;
+  /** How many passkeys went (on the portal a passkey may stand for the second step). */
+  passkeys: number;
 }
 
 type AuditDetail = Record<string, string | number | boolean>;
@@ -102,9 +115,9 @@ export function basicOwnerOf(
  *   adds or replaces a credential, so that whoever steals one cannot make it permanent;
  * - a second-factor code alone (confirming or turning off a factor) counts towards the lock as a
  *   wrong login code does, and is taken only while the lock lets it through;
- * - an admin resets a password or a second factor and removes a login key, but never adds a
- *   login key (only its owner does); "end all credentials" ends every session, user token and
- *   access JWT and removes the login key;
+ * - an admin resets a password or a second factor and removes a login key or passkeys, but never
+ *   adds a login key or a passkey (only their owner does); "end all credentials" ends every
+ *   session, user token and access JWT and removes the login key and every passkey;
  * - every addition, replacement and removal is an audit event naming the kind of credential and
  *   who changed it, never its value.
  */
@@ -114,7 +127,9 @@ export class CredentialLifecycleService {
     private readonly passwords: PasswordCheckService,
     private readonly users: UsersService,
     private readonly secondFactor: SecondFactorService,
+    private readonly passkeys: PasskeysService,
     private readonly audit: AuditService,
+    private readonly clock: Clock,
   ) {}
 
   // ---- the RSA login key (loginwithrsa) ---------------------------------------------------
@@ -168,12 +183,14 @@ export class CredentialLifecycleService {
   }
 
   /**
-   * An admin's "end all credentials", for incident response: every session, user token and
-   * access JWT of the user ends and the RSA login key goes, in one transaction; the password and
-   * the second factor stay (an admin resets those explicitly).
+   * An admin's "end all credentials", for incident response: every passkey goes, then every
+   * session, user token and access JWT of the user ends and the RSA login key goes, in one
+   * transaction; the password and the second factor stay (an admin resets those explicitly).
+   * The passkeys go first, so that no sign-in with one can open a session the rest then misses.
    */
   async endAll(actor: AdminActor, userId: number): Promise<EndedAll> {
     const user = await this.existingUser(userId);
+    const passkeys = await this.passkeys.removeAll(user.id);
     const ended = await this.users.endAllCredentials(user);
     const rsaKeyRemoved = user.publicKey !== null;
     await this.recordChange(adminChangeFields(actor), user, 'token.revoke', {
@@ -187,7 +204,8 @@ export class CredentialLifecycleService {
         reason: 'all-credentials',
       });
     }
-    return { ...ended, rsaKeyRemoved };
+    await this.recordPasskeyRemovals(adminChangeFields(actor), user, passkeys, 'all-credentials');
+    return { ...ended, rsaKeyRemoved, passkeysRemoved: passkeys.length };
   }
 
   // ---- the password ------------------------------------------------------------------------
@@ -302,17 +320,130 @@ export class CredentialLifecycleService {
   }
 
   /**
-   * An admin removes a user's second factors, on or pending, with the recovery codes: for a user
-   * who lost their authenticator and recovery codes. Their next password login needs no code.
+   * An admin removes a user's second factors, on or pending, with the recovery codes, and their
+   * passkeys: for a user who lost their authenticator and recovery codes. Their next password
+   * login needs no code.
    */
   async resetSecondFactor(actor: AdminActor, userId: number): Promise<RemovedSecondFactors> {
     const user = await this.existingUser(userId);
-    const removed: RemovedSecondFactors = { totp: await this.secondFactor.remove(userId) };
+    const totp = await this.secondFactor.remove(userId);
+    const passkeys = await this.passkeys.removeAll(userId);
     await this.recordChange(adminChangeFields(actor), user, 'second-factor.disable', {
       action: 'reset',
-      wasOn: removed.totp,
+      wasOn: totp,
     });
-    return removed;
+    await this.recordPasskeyRemovals(
+      adminChangeFields(actor),
+      user,
+      passkeys,
+      'second-factor-reset',
+    );
+    return { totp, passkeys: passkeys.length };
+  }
+
+  // ---- passkeys -----------------------------------------------------------------------------
+
+  /**
+   * Creation options for a new passkey of the owner, once they prove the current password (and a
+   * code while a second factor is on) as a login is judged; a right password resets nothing. The
+   * challenge is the owner's alone: only they can complete the addition, within 5 minutes.
+   */
+  async passkeyOptions(actor: RequestActor, proof: OwnerProof): Promise<CreationOptions> {
+    this.passkeys.assertAvailable();
+    const user = await this.proveOwner(ownerOf(actor), proof, passkeyEvent('add'));
+    return this.passkeys.registrationOptions(user, this.clock.now());
+  }
+
+  /**
+   * Creation options for a new passkey on the portal, where a passkey sign-in of the browser's
+   * own `session` within the last 5 minutes stands for the password (SessionsService.start
+   * records it); 403 for any other session.
+   */
+  async passkeyOptionsAfterPasskeySignIn(
+    actor: RequestActor,
+    session: Session,
+  ): Promise<CreationOptions> {
+    this.passkeys.assertAvailable();
+    const { user, credential } = actor.caller;
+    const now = this.clock.now();
+    const signedInAt = session.passkeyVerifiedAt?.getTime();
+    const recent =
+      credential.kind === 'session' &&
+      credential.id === session.id &&
+      session.userId === user.id &&
+      signedInAt !== undefined &&
+      now.getTime() - signedInAt <= PASSKEY_SIGN_IN_PROOF_MS;
+    if (!recent) {
+      throw new ForbiddenException(
+        'This session did not sign in with a passkey within the last 5 minutes: give the current password',
+      );
+    }
+    return this.passkeys.registrationOptions(user, now);
+  }
+
+  /**
+   * Stores the owner's new passkey: `response` to the registration challenge `challengeId`
+   * (null: the one the response names) that passkeyOptions gave this owner. Audited.
+   */
+  async addPasskey(
+    actor: RequestActor,
+    challengeId: string | null,
+    response: unknown,
+    name: string,
+  ): Promise<Passkey> {
+    const { user } = actor.caller;
+    const passkey = await this.passkeys.register(
+      user.id,
+      challengeId,
+      response,
+      name,
+      this.clock.now(),
+    );
+    await this.recordChange(
+      ownerChange(ownerOf(actor).attempt),
+      user,
+      'credential.change',
+      passkeyDetail('add', passkey),
+    );
+    return passkey;
+  }
+
+  /** Renames one of the owner's passkeys (no proof: a name lets no one in); 404 for none. */
+  async renamePasskey(actor: RequestActor, id: number, name: string): Promise<Passkey> {
+    const { user } = actor.caller;
+    const renamed = await this.passkeys.rename(user.id, id, name);
+    if (!renamed) throw new NotFoundException('You have no passkey with this id');
+    await this.recordChange(
+      ownerChange(ownerOf(actor).attempt),
+      user,
+      'credential.change',
+      passkeyDetail('rename', renamed),
+    );
+    return renamed;
+  }
+
+  /**
+   * Removes one of the owner's passkeys. No proof: removing a credential gives no one a way in,
+   * and an owner who fears a passkey is lost must be able to drop it at once. 404 for none.
+   */
+  async removePasskey(actor: RequestActor, id: number): Promise<void> {
+    const { user } = actor.caller;
+    const removed = await this.passkeys.remove(user.id, id);
+    if (!removed) throw new NotFoundException('You have no passkey with this id');
+    await this.recordChange(
+      ownerChange(ownerOf(actor).attempt),
+      user,
+      'credential.change',
+      passkeyDetail('remove', removed),
+    );
+  }
+
+  /** An admin removes every passkey of a user (never adds one); how many went. */
+  async removePasskeysAsAdmin(actor: AdminActor, userId: number): Promise<number> {
+    const user = await this.existingUser(userId);
+    const removed = await this.passkeys.removeAll(user.id);
+    await this.recordPasskeyRemovals(adminChangeFields(actor), user, removed);
+    return removed.length;
   }
 
   // ---- proofs, users and the audit --------------------------------------------------------
@@ -341,6 +472,21 @@ export class CredentialLifecycleService {
         ? `${passwordField} or code is wrong`
         : `${passwordField} is not the current password`,
     );
+  }
+
+  /** One `credential.change` event for each passkey removed, by `by`, for `reason` if any. */
+  private async recordPasskeyRemovals(
+    by: ChangedBy,
+    user: User,
+    removed: Passkey[],
+    reason?: string,
+  ): Promise<void> {
+    for (const passkey of removed) {
+      await this.recordChange(by, user, 'credential.change', {
+        ...passkeyDetail('remove', passkey),
+        ...(reason && { reason }),
+      });
+    }
   }
 
   private async existingUser(id: number): Promise<User> {
@@ -375,6 +521,16 @@ function ownerChange(attempt: LoginAttempt): ChangedBy {
 /** How an RSA login key's change is recorded: the kind of credential and what happened to it. */
 function loginKeyDetail(action: 'add' | 'replace' | 'remove' | 'set') {
   return { credential: 'rsa-key', action };
+}
+
+/** How a passkey's change is recorded: the kind of credential, what happened, which one. */
+function passkeyDetail(action: 'add' | 'rename' | 'remove', passkey: Passkey): AuditDetail {
+  return { credential: 'passkey', action, passkeyId: passkey.id, name: passkey.name };
+}
+
+/** The event a failed proof for a passkey's addition is recorded as. */
+function passkeyEvent(action: 'add'): ProofEvent {
+  return { type: 'credential.change', detail: { credential: 'passkey', action } };
 }
 
 /** The event a failed proof for an RSA login key's change is recorded as. */

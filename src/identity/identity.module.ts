@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../audit/audit.module.js';
 import { TokensModule } from '../credentials/access-tokens/tokens.module.js';
 import { LivenessModule } from '../credentials/liveness/liveness.module.js';
+import { PasskeysModule } from '../credentials/passkeys/passkeys.module.js';
 import { SecondFactorModule } from '../credentials/second-factor/second-factor.module.js';
 import { SessionStoreModule } from '../credentials/sessions/session-store.module.js';
 import { ServiceClientsModule } from '../credentials/service-clients/service-clients.module.js';
@@ -46,6 +47,7 @@ import { TokenCheckService } from './token-check.service.js';
     UserTokenStoreModule,
     SessionStoreModule,
     SecondFactorModule,
+    PasskeysModule,
     ServiceClientsModule,
   ],
   providers: [

@@ -9,6 +9,7 @@ import { SecondFactorRequiredException } from '../common/errors/second-factor-re
 import { TooManyAttemptsException } from '../common/errors/too-many-attempts.exception.js';
 import { LOGIN_NAME_SECRET } from '../database/migrations/1764600000000-server-secrets.js';
 import { PasswordHasher } from '../password-hashing/password-hasher.service.js';
+import { PasskeysService } from '../credentials/passkeys/passkeys.service.js';
 import {
   type CodeProof,
   SecondFactorService,
@@ -20,7 +21,7 @@ import type { LoginAttempt } from './login-attempt.js';
 import { LoginLimiter } from './login-limiter.service.js';
 import { LoginLockoutService, type LoginSubject } from './login-lockout.service.js';
 
-type AuditDetail = Record<string, string | boolean>;
+type AuditDetail = Record<string, string | number | boolean>;
 
 /**
  * The code a login carried (null when none), and where its API takes one, which the answer
@@ -78,6 +79,23 @@ interface Proven<T> {
   success: AuditEventInput | null;
 }
 
+/**
+ * What a passkey sign-in is bound to: the portal browser whose page asked for its challenge
+ * (browserBindingOf its form secret; none for other clients), and in the portal's second step
+ * the user who proved the password, whose passkey the assertion must be.
+ */
+export interface PasskeyBinding {
+  browser?: string | null;
+  user?: User;
+}
+
+/** How one check's outcomes are recorded: its audit events, the lock's 429, a counted failure. */
+interface Verdicts {
+  eventOf: (outcome: 'success' | 'failure', detail?: AuditDetail) => AuditEventInput;
+  refuseLocked: (seconds: number) => Promise<never>;
+  fail: (reason: string, detail?: AuditDetail) => Promise<null>;
+}
+
 /** A login that passed the check, its success not yet recorded. */
 export interface PassedLogin {
   user: User;
@@ -104,6 +122,7 @@ export class PasswordCheckService implements OnModuleInit {
     private readonly limiter: LoginLimiter,
     private readonly audit: AuditService,
     private readonly secondFactor: SecondFactorService,
+    private readonly passkeys: PasskeysService,
     private readonly clock: Clock,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
@@ -235,6 +254,94 @@ export class PasswordCheckService implements OnModuleInit {
   }
 
   /**
+   * A sign-in with a passkey: the assertion `response` answering the challenge `challengeId`
+   * (null: the one its client data names), judged as a login is: the per-address limit, the lock
+   * of the passkey's user (429 even for a good assertion), every refusal counted towards that
+   * lock and audited with its reason (an assertion naming no stored passkey has no account to
+   * count against, only the limit), a disabled user refused, and a success that resets the count.
+   * A passkey with user verification is a complete sign-in: no second-factor code is asked.
+   * The user with their success not yet recorded, or null.
+   */
+  async passkeyLogin(
+    challengeId: string | null,
+    response: unknown,
+    attempt: LoginAttempt,
+    binding: PasskeyBinding,
+    now: Date,
+  ): Promise<PassedLogin | null> {
+    if (!attempt.limitCounted) await this.limiter.count('login', attempt.address);
+    const asserted = await this.passkeys.credentialOf(response);
+    const pending = binding.user;
+    const user = pending
+      ? await this.users.findById(pending.id)
+      : asserted && (await this.users.findById(asserted.userId));
+    // In a second step another user's passkey is none at all, and its failure is the pending user's.
+    const passkey = asserted && user && asserted.userId === user.id ? asserted : null;
+    const { eventOf, refuseLocked, fail } = this.verdictsOf({
+      attempt,
+      now,
+      type: 'login',
+      detail: { method: 'passkey', ...(passkey && { passkeyId: passkey.id }) },
+      userId: user?.id ?? null,
+      username: user?.username ?? null,
+      subject: user ? { userId: user.id } : null,
+    });
+    if (user) {
+      const lockedBefore = this.lockout.secondsLocked(user, now);
+      if (lockedBefore > 0) return refuseLocked(lockedBefore);
+    }
+    const outcome = await this.passkeys.verifyAuthentication(
+      challengeId,
+      response,
+      passkey,
+      { browser: binding.browser, lock: user && this.lockout.unlockedCondition(user.id, now) },
+      now,
+    );
+    switch (outcome.verdict) {
+      case 'ok':
+        break;
+      case 'not-taken': {
+        // Locked since the check began, or another use of this counter value was stored first.
+        const lockedNow = await this.lockout.lockedForSeconds({ userId: user!.id }, now);
+        if (lockedNow > 0) return refuseLocked(lockedNow);
+        return fail('passkey-counter', { name: passkey!.name });
+      }
+      case 'counter':
+        return fail('passkey-counter', { name: passkey!.name });
+      case 'unknown-credential':
+        return fail(asserted && user ? 'passkey-other-user' : 'passkey-unknown-credential');
+      default:
+        return fail(`passkey-${outcome.verdict}`);
+    }
+    if (!user!.enabled) {
+      await this.audit.record(eventOf('failure', { reason: 'disabled' }));
+      return null;
+    }
+    const lockedFor = await this.lockout.recordSuccess(user!.id, now);
+    if (lockedFor > 0) return refuseLocked(lockedFor);
+    return { user: user!, success: eventOf('success') };
+  }
+
+  /** passkeyLogin() now, its success recorded: the signed-in user, or null. */
+  async checkPasskey(
+    challengeId: string | null,
+    response: unknown,
+    attempt: LoginAttempt,
+    binding: PasskeyBinding = {},
+  ): Promise<User | null> {
+    const passed = await this.passkeyLogin(
+      challengeId,
+      response,
+      attempt,
+      binding,
+      this.clock.now(),
+    );
+    if (!passed) return null;
+    await this.audit.record(passed.success);
+    return passed.user;
+  }
+
+  /**
    * The steps every check takes. Each outcome is settled against the lock by one statement: a
    * failure is counted only while the account is not locked, a good code is taken only while it
    * is not (in the statement that takes it, so that a code is never spent on an attempt the lock
@@ -253,32 +360,16 @@ export class PasswordCheckService implements OnModuleInit {
     const subject: LoginSubject = user
       ? { userId: user.id }
       : { nameHash: this.nameHash(usernameKey(username)) };
-    const eventOf = (outcome: 'success' | 'failure', detail: AuditDetail = {}) => ({
+    const { eventOf, refuseLocked, fail } = this.verdictsOf({
+      attempt,
+      now,
       type: event?.type ?? 'login',
-      outcome,
-      api: attempt.api,
+      detail: event ? (event.detail ?? {}) : { method: 'password' },
       userId: user?.id ?? null,
       // A name no user has may be a password or a token typed into the wrong field.
       username: user || signedIn ? username : null,
-      address: attempt.address,
-      agent: attempt.agent,
-      detail: {
-        ...(event ? event.detail : { method: 'password' }),
-        ...('nameHash' in subject && subject),
-        ...detail,
-      },
-      time: now,
+      subject,
     });
-    const refuseLocked = async (seconds: number): Promise<never> => {
-      await this.audit.record(eventOf('failure', { locked: true }));
-      throw new TooManyAttemptsException(seconds);
-    };
-    const fail = async (reason: string, detail: AuditDetail = {}): Promise<null> => {
-      const lockedFor = await this.lockout.recordFailure(subject, now);
-      if (lockedFor > 0) return refuseLocked(lockedFor);
-      await this.audit.record(eventOf('failure', { reason, ...detail }));
-      return null;
-    };
 
     const lockedBefore = user
       ? this.lockout.secondsLocked(user, now)
@@ -331,6 +422,54 @@ export class PasswordCheckService implements OnModuleInit {
     }
     const success = eventOf('success', verdict === 'not-enrolled' ? {} : { secondFactor: verdict });
     return { user, taken, success };
+  }
+
+  /**
+   * The outcomes of one check, each recorded alike: an audit event of `type` at the check's
+   * instant with `detail` (and a name's keyed hash, when the subject is a name no user has); the
+   * lock's refusal, audited; a failure counted towards the subject's lock unless it is locked
+   * already (then the lock's refusal) and audited with its reason. Without a subject a failure
+   * is only audited: the per-address limit is all it counts against.
+   */
+  private verdictsOf({
+    attempt,
+    now,
+    type,
+    detail: base,
+    userId,
+    username,
+    subject,
+  }: {
+    attempt: LoginAttempt;
+    now: Date;
+    type: AuditEventType;
+    detail: AuditDetail;
+    userId: number | null;
+    username: string | null;
+    subject: LoginSubject | null;
+  }): Verdicts {
+    const eventOf = (outcome: 'success' | 'failure', detail: AuditDetail = {}) => ({
+      type,
+      outcome,
+      api: attempt.api,
+      userId,
+      username,
+      address: attempt.address,
+      agent: attempt.agent,
+      detail: { ...base, ...(subject && 'nameHash' in subject && subject), ...detail },
+      time: now,
+    });
+    const refuseLocked = async (seconds: number): Promise<never> => {
+      await this.audit.record(eventOf('failure', { locked: true }));
+      throw new TooManyAttemptsException(seconds);
+    };
+    const fail = async (reason: string, detail: AuditDetail = {}): Promise<null> => {
+      const lockedFor = subject ? await this.lockout.recordFailure(subject, now) : 0;
+      if (lockedFor > 0) return refuseLocked(lockedFor);
+      await this.audit.record(eventOf('failure', { reason, ...detail }));
+      return null;
+    };
+    return { eventOf, refuseLocked, fail };
   }
 
   /** A login name as it may be kept when no user has it: keyed, so that no list reverses it. */

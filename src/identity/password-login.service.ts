@@ -2,10 +2,16 @@ import { Injectable, UnauthorizedException } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.service.js';
+import { PasskeyRefusedException } from '../common/errors/passkey-refused.exception.js';
 import { loginAttemptOf } from './login-attempt.js';
 import { AccessTokensService } from '../credentials/access-tokens/access-tokens.service.js';
 import type { User } from '../user-store/entities/user.entity.js';
-import { PasswordCheckService, type SecondFactorInput } from './password-check.service.js';
+import {
+  type PasskeyBinding,
+  type PassedLogin,
+  PasswordCheckService,
+  type SecondFactorInput,
+} from './password-check.service.js';
 import { basicCredentials, basicSecondFactor } from './request-credentials.js';
 
 /**
@@ -37,10 +43,26 @@ export class PasswordLoginService {
     const attempt = loginAttemptOf(api, request);
     const passed = await this.passwords.login(username, password, attempt, secondFactor, now);
     if (!passed) throw new UnauthorizedException('Invalid username or password');
-    const { user, success } = passed;
-    const { token, issued } = await this.accessTokens.sign(user, api, now);
-    await this.audit.record(success, issued);
-    return { user, token };
+    return this.issue(passed, api, now);
+  }
+
+  /**
+   * A passkey sign-in through `api` by the client of `request` (the assertion `response` of the
+   * challenge `challengeId`), exchanged for an access JWT exactly as a password login is: judged
+   * at one instant, which also dates the token, and recorded with the token's issue.
+   */
+  async passkeyLoginForAccessToken(
+    challengeId: string | null,
+    response: unknown,
+    api: string,
+    request: FastifyRequest,
+    binding: PasskeyBinding,
+  ): Promise<{ user: User; token: string }> {
+    const now = this.clock.now();
+    const attempt = loginAttemptOf(api, request);
+    const passed = await this.passwords.passkeyLogin(challengeId, response, attempt, binding, now);
+    if (!passed) throw new PasskeyRefusedException();
+    return this.issue(passed, api, now);
   }
 
   /**
@@ -59,5 +81,16 @@ export class PasswordLoginService {
       ));
     if (!user) throw new UnauthorizedException();
     return user;
+  }
+
+  /** An access JWT for a login that passed, the login and the issue recorded together. */
+  private async issue(
+    { user, success }: PassedLogin,
+    api: string,
+    now: Date,
+  ): Promise<{ user: User; token: string }> {
+    const { token, issued } = await this.accessTokens.sign(user, api, now);
+    await this.audit.record(success, issued);
+    return { user, token };
   }
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AuditModule } from '../audit/audit.module.js';
 import { TokensModule } from '../credentials/access-tokens/tokens.module.js';
+import { PasskeysModule } from '../credentials/passkeys/passkeys.module.js';
 import { SessionStoreModule } from '../credentials/sessions/session-store.module.js';
 import { UserTokenStoreModule } from '../credentials/user-tokens/user-token-store.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
@@ -18,6 +19,7 @@ import { PurgeService } from './purge.service.js';
     UserTokenStoreModule,
     SessionStoreModule,
     SessionsModule,
+    PasskeysModule,
   ],
   providers: [PurgeService],
   exports: [PurgeService],

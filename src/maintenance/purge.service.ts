@@ -12,6 +12,7 @@ import { RsaLoginService } from '../sessions/rsa-login.service.js';
 import { SessionsService } from '../credentials/sessions/sessions.service.js';
 import { AccessTokensService } from '../credentials/access-tokens/access-tokens.service.js';
 import { LoginLockoutService } from '../identity/login-lockout.service.js';
+import { PasskeysService } from '../credentials/passkeys/passkeys.service.js';
 
 const PURGE_INTERVAL_NAME = 'purge';
 
@@ -19,8 +20,8 @@ const PURGE_INTERVAL_NAME = 'purge';
 export type PurgeCounts = Record<string, number>;
 
 /**
- * Deletes what can no longer be used: expired credentials, spent salts, quiet lockout state and
- * audit events past retention. Each domain says what is expired in its own service; this runs
+ * Deletes what can no longer be used: expired credentials, spent salts and passkey challenges,
+ * quiet lockout state and audit events past retention. Each domain says what is expired in its own service; this runs
  * them all, every PURGE_INTERVAL_SECONDS and from the `purge` command. Every delete is idempotent,
  * so instances sharing a database may purge at the same time.
  */
@@ -37,6 +38,7 @@ export class PurgeService implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly accessTokens: AccessTokensService,
     private readonly rsaLogins: RsaLoginService,
     private readonly lockout: LoginLockoutService,
+    private readonly passkeys: PasskeysService,
     private readonly audit: AuditService,
   ) {}
 
@@ -64,6 +66,7 @@ export class PurgeService implements OnApplicationBootstrap, BeforeApplicationSh
       sessions: await this.sessions.purgeExpired(),
       revokedTokens: await this.accessTokens.purgeExpiredRevocations(),
       usedRsaSalts: await this.rsaLogins.purgeExpiredSalts(),
+      webauthnChallenges: await this.passkeys.purgeExpiredChallenges(),
       loginFailures: await this.lockout.purgeQuietNames(),
       auditEvents: await this.audit.purgeOlderThanRetention(),
     };

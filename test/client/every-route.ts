@@ -126,6 +126,33 @@ export async function callEveryRoute(
   await api.POST('/api/me/totp', { headers: self, body: { password } });
   await api.POST('/api/me/totp/confirm', { headers: self, body: { code: 'aaaaa-aaaaa' } });
   await api.DELETE('/api/me/totp', { headers: self, body: { code: 'aaaaa-aaaaa' } });
+  // Passkeys, with no authenticator at hand: the options come, the made-up credential is refused.
+  const creation = await api.POST('/api/me/passkeys/options', {
+    headers: self,
+    body: { password },
+  });
+  const madeUp = {
+    id: 'AAAA',
+    rawId: 'AAAA',
+    type: 'public-key',
+    response: { clientDataJSON: 'e30', attestationObject: 'oA', authenticatorData: 'AA' },
+  };
+  await api.POST('/api/me/passkeys', {
+    headers: self,
+    body: { challengeId: creation.data?.challengeId, name: 'Laptop', response: madeUp },
+  });
+  const passkeys = await api.GET('/api/me/passkeys', { headers: self });
+  const passkeyId = passkeys.data?.[0]?.id ?? 1;
+  await api.PATCH('/api/me/passkeys/{id}', {
+    params: { path: { id: passkeyId } },
+    headers: self,
+    body: { name: 'Work laptop' },
+  });
+  await api.DELETE('/api/me/passkeys/{id}', { params: { path: { id: passkeyId } }, headers: self });
+  const request = await api.POST('/webauthn/authentication/options');
+  await api.POST('/webauthn/authentication', {
+    body: { challengeId: request.data?.challengeId ?? '', response: madeUp },
+  });
 
   // Administration
   const adminJwt = await api.POST('/v1/auth', {
@@ -186,6 +213,10 @@ export async function callEveryRoute(
     bodySerializer: (line) => `${JSON.stringify(line)}\n`,
   });
   await api.DELETE('/api/admin/users/{id}/public-key', {
+    params: { path: { id } },
+    headers: asAdmin,
+  });
+  await api.DELETE('/api/admin/users/{id}/passkeys', {
     params: { path: { id } },
     headers: asAdmin,
   });

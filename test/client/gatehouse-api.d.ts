@@ -602,6 +602,68 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/me/passkeys/options': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start adding a passkey: creation options for the browser
+     * @description A passkey is a credential: I prove my current password again, and a code while my second factor is on, checked as a login is (failures count towards the lock; a success resets nothing). The answer is what startRegistration() (@simplewebauthn/browser) or navigator.credentials.create() takes: a discoverable credential with user verification, none of my passkeys made again, and a challengeId to send back with the result to POST /api/me/passkeys within 5 minutes.
+     */
+    post: operations['AccountController_passkeyOptions'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/me/passkeys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** List my passkeys (never their keys) */
+    get: operations['AccountController_passkeys'];
+    put?: never;
+    /**
+     * Add a passkey: the credential the browser made for my options
+     * @description startRegistration()'s result as `response`, my name for the passkey, and the options' challengeId (left out: the challenge the response names). The challenge is mine alone and is used once. Audited.
+     */
+    post: operations['AccountController_addPasskey'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/me/passkeys/{id}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Remove one of my passkeys
+     * @description It signs no one in from then on. No password asked: removing lets no one in.
+     */
+    delete: operations['AccountController_removePasskey'];
+    options?: never;
+    head?: never;
+    /** Rename one of my passkeys */
+    patch: operations['AccountController_renamePasskey'];
+    trace?: never;
+  };
   '/api/me/user-tokens': {
     parameters: {
       query?: never;
@@ -665,6 +727,46 @@ export interface paths {
     post?: never;
     /** End one of my sessions */
     delete: operations['AccountController_endSession'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/webauthn/authentication/options': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Start a passkey sign-in: request options for the browser
+     * @description No body. What startAuthentication() (@simplewebauthn/browser) or navigator.credentials.get() takes: a challenge with user verification required and no credential listed, so the answer says nothing about which accounts exist. Send the result with the challengeId to POST /webauthn/authentication within 5 minutes. On the sign-in portal's pages the challenge is bound to the browser (its form cookie).
+     */
+    post: operations['WebauthnController_options'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/webauthn/authentication': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Sign in with a passkey: an access token, as POST /v1/auth answers
+     * @description The assertion answering the challenge of POST /webauthn/authentication/options. A passkey with user verification is a whole sign-in: no second-factor code is asked. Judged as a login is: a refusal counts towards the lock of the passkey's user, a locked account is refused even with a good passkey, a success resets the count. Audited.
+     */
+    post: operations['WebauthnController_signIn'];
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -758,7 +860,7 @@ export interface paths {
     post?: never;
     /**
      * Reset a user's second factor
-     * @description Removes their TOTP second factor (on or pending) and its recovery codes, for a user who lost both; their next password login needs no code, and they may enrol again.
+     * @description Removes their TOTP second factor (on or pending) with its recovery codes, and their passkeys, for a user who lost both; their next password login needs no code, and they may enrol again.
      */
     delete: operations['AdminUsersController_resetSecondFactor'];
     options?: never;
@@ -868,7 +970,7 @@ export interface paths {
     post?: never;
     /**
      * End every credential of a user at once but the password and the second factor
-     * @description For incident response: every session and user token ends, every access JWT stops working, and the RSA login key is removed, all in one step. The password and the TOTP second factor stay: reset those with POST /api/admin/users/{id}/password and DELETE /api/admin/users/{id}/totp.
+     * @description For incident response: every passkey is removed, then every session and user token ends, every access JWT stops working and the RSA login key is removed. The password and the TOTP second factor stay: reset those with POST /api/admin/users/{id}/password and DELETE /api/admin/users/{id}/totp.
      */
     delete: operations['AdminCredentialsController_endAll'];
     options?: never;
@@ -891,6 +993,26 @@ export interface paths {
      * @description POST /auth/loginwithrsa then refuses every signature of theirs. Admins remove login keys, never set one: only the user adds a key, proving their password. Audited.
      */
     delete: operations['AdminCredentialsController_removeLoginKey'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/admin/users/{id}/passkeys': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Remove every passkey of a user
+     * @description None of them signs in from then on. Admins remove passkeys, never add one: only the user adds a passkey, proving their password. Each removal is audited.
+     */
+    delete: operations['AdminCredentialsController_removePasskeys'];
     options?: never;
     head?: never;
     patch?: never;
@@ -1389,6 +1511,26 @@ export interface components {
       /** @example engineering */
       name: string;
     };
+    PasskeySummaryDto: {
+      /** @example 3 */
+      id: number;
+      /**
+       * @description The owner's name for it
+       * @example Laptop
+       */
+      name: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-23T16:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description When it last signed in; null: never
+       * @example 2026-11-24T08:15:00.000Z
+       */
+      lastUsedAt: string | null;
+    };
     ProfileDto: {
       /** @example 42 */
       id: number;
@@ -1424,6 +1566,8 @@ export interface components {
        * @example false
        */
       secondFactor: boolean;
+      /** @description My passkeys, by name (never their keys) */
+      passkeys: components['schemas']['PasskeySummaryDto'][];
       /**
        * Format: date-time
        * @example 2026-11-23T16:00:00.000Z
@@ -1539,6 +1683,205 @@ export interface components {
        */
       recoveryCodes: string[];
     };
+    RelyingPartyEntityDto: {
+      /**
+       * @description PORTAL_TITLE
+       * @example Gatehouse
+       */
+      name: string;
+      /**
+       * @description WEBAUTHN_RP_ID
+       * @example auth.example.com
+       */
+      id: string;
+    };
+    UserEntityDto: {
+      /**
+       * @description An opaque handle (base64url): neither the user id nor the name
+       * @example Xm2n0bQ1o7dWc4lQy8kqZ9tVf3sR6pLh1uJe5aN0wYc
+       */
+      id: string;
+      /** @example hawk */
+      name: string;
+      /** @example hawk */
+      displayName: string;
+    };
+    CredentialParameterDto: {
+      /**
+       * @description A COSE algorithm: -8 EdDSA, -7 ES256, -257 RS256
+       * @example -7
+       */
+      alg: number;
+      /** @example public-key */
+      type: string;
+    };
+    CredentialDescriptorDto: {
+      /**
+       * @description A credential id, base64url
+       * @example Vd0kUq3m1xQ8b9zY5oRr2g
+       */
+      id: string;
+      /** @example public-key */
+      type: string;
+      /**
+       * @example [
+       *       "internal"
+       *     ]
+       */
+      transports?: string[];
+    };
+    AuthenticatorSelectionDto: {
+      /**
+       * @description Passkeys are discoverable credentials
+       * @example required
+       */
+      residentKey: string;
+      /** @example true */
+      requireResidentKey: boolean;
+      /** @example required */
+      userVerification: string;
+    };
+    RegistrationExtensionsDto: {
+      /** @example true */
+      credProps: boolean;
+    };
+    CreationOptionsDto: {
+      rp: components['schemas']['RelyingPartyEntityDto'];
+      user: components['schemas']['UserEntityDto'];
+      /**
+       * @description base64url
+       * @example q7o1Cq3y6yXh0mJ8Yx3zV0m7m3pQe2kq5Zr0mRkq0pE
+       */
+      challenge: string;
+      pubKeyCredParams: components['schemas']['CredentialParameterDto'][];
+      /**
+       * @description Milliseconds
+       * @example 300000
+       */
+      timeout: number;
+      /** @description My passkeys, not to be made again */
+      excludeCredentials: components['schemas']['CredentialDescriptorDto'][];
+      authenticatorSelection: components['schemas']['AuthenticatorSelectionDto'];
+      /** @example none */
+      attestation: string;
+      extensions: components['schemas']['RegistrationExtensionsDto'];
+      /** @example [] */
+      hints: string[];
+      /**
+       * @description The challenge, which is also its id: send it back with the response (used once, within 5 minutes)
+       * @example q7o1Cq3y6yXh0mJ8Yx3zV0m7m3pQe2kq5Zr0mRkq0pE
+       */
+      challengeId: string;
+    };
+    AuthenticatorResponseDto: {
+      /** @example eyJ0eXBlIjoid2ViYXV0aG4uZ2V0IiwiY2hhbGxlbmdlIjoicTdvMUNxM3k2eVhoMG1KOFl4M3pWMG03bTNwUWUya3E1WnIwbVJrcTBwRSIsIm9yaWdpbiI6Imh0dHBzOi8vYXV0aC5leGFtcGxlLmNvbSJ9 */
+      clientDataJSON: string;
+      /**
+       * @description A registration: the attestation object
+       * @example o2NmbXRkbm9uZWdhdHRTdG10oGhhdXRoRGF0YVjF…
+       */
+      attestationObject?: string;
+      /**
+       * @description A sign-in: the authenticator data
+       * @example SZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2MdAAAAAQ
+       */
+      authenticatorData?: string;
+      /**
+       * @description A sign-in: the signature
+       * @example MEUCIQDx0c6Zy1o…
+       */
+      signature?: string;
+      /**
+       * @description A sign-in: the passkey's user handle
+       * @example Xm2n0bQ1o7dWc4lQy8kqZ9tVf3sR6pLh1uJe5aN0wYc
+       */
+      userHandle?: string | null;
+      /**
+       * @description A registration
+       * @example [
+       *       "internal"
+       *     ]
+       */
+      transports?: string[];
+    };
+    PublicKeyCredentialDto: {
+      /** @example Vd0kUq3m1xQ8b9zY5oRr2g */
+      id: string;
+      /** @example Vd0kUq3m1xQ8b9zY5oRr2g */
+      rawId: string;
+      /** @example public-key */
+      type: string;
+      response: components['schemas']['AuthenticatorResponseDto'];
+      /** @example {} */
+      clientExtensionResults?: {
+        [key: string]: unknown;
+      };
+      /** @example platform */
+      authenticatorAttachment?: string;
+    };
+    AddPasskeyDto: {
+      /**
+       * @description My name for it
+       * @example Laptop
+       */
+      name: string;
+      /**
+       * @description The challengeId of POST /api/me/passkeys/options; left out, the challenge the response names
+       * @example q7o1Cq3y6yXh0mJ8Yx3zV0m7m3pQe2kq5Zr0mRkq0pE
+       */
+      challengeId?: string;
+      /** @description startRegistration()'s result (a RegistrationResponseJSON), as it is */
+      response: components['schemas']['PublicKeyCredentialDto'];
+    };
+    NewPasskeyDto: {
+      /** @example 3 */
+      id: number;
+      /**
+       * @description The owner's name for it
+       * @example Laptop
+       */
+      name: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-23T16:00:00.000Z
+       */
+      createdAt: string;
+    };
+    PasskeyDto: {
+      /** @example 3 */
+      id: number;
+      /**
+       * @description The owner's name for it
+       * @example Laptop
+       */
+      name: string;
+      /**
+       * Format: date-time
+       * @example 2026-11-23T16:00:00.000Z
+       */
+      createdAt: string;
+      /**
+       * Format: date-time
+       * @description When it last signed in; null: never
+       * @example 2026-11-24T08:15:00.000Z
+       */
+      lastUsedAt: string | null;
+      /**
+       * @description How the browser may reach its authenticator, as the browser said when adding it
+       * @example [
+       *       "internal",
+       *       "hybrid"
+       *     ]
+       */
+      transports: string[];
+    };
+    PasskeyNameDto: {
+      /**
+       * @description My name for it
+       * @example Laptop
+       */
+      name: string;
+    };
     UserTokenSummaryDto: {
       /** @example 17 */
       id: number;
@@ -1586,6 +1929,39 @@ export interface components {
       /** @example Mozilla/5.0 (X11; Linux x86_64) */
       userAgent: string | null;
     };
+    RequestOptionsDto: {
+      /**
+       * @description WEBAUTHN_RP_ID
+       * @example auth.example.com
+       */
+      rpId: string;
+      /**
+       * @description base64url
+       * @example q7o1Cq3y6yXh0mJ8Yx3zV0m7m3pQe2kq5Zr0mRkq0pE
+       */
+      challenge: string;
+      /**
+       * @description Milliseconds
+       * @example 300000
+       */
+      timeout: number;
+      /** @example required */
+      userVerification: string;
+      /**
+       * @description The challenge, which is also its id: send it back with the response (used once, within 5 minutes)
+       * @example q7o1Cq3y6yXh0mJ8Yx3zV0m7m3pQe2kq5Zr0mRkq0pE
+       */
+      challengeId: string;
+    };
+    PasskeySignInDto: {
+      /**
+       * @description The challengeId of POST /webauthn/authentication/options
+       * @example q7o1Cq3y6yXh0mJ8Yx3zV0m7m3pQe2kq5Zr0mRkq0pE
+       */
+      challengeId: string;
+      /** @description startAuthentication()'s result (an AuthenticationResponseJSON), as it is */
+      response: components['schemas']['PublicKeyCredentialDto'];
+    };
     AdminUserDto: {
       /** @example 42 */
       id: number;
@@ -1621,6 +1997,8 @@ export interface components {
        * @example false
        */
       secondFactor: boolean;
+      /** @description My passkeys, by name (never their keys) */
+      passkeys: components['schemas']['PasskeySummaryDto'][];
       /**
        * Format: date-time
        * @example 2026-11-23T16:00:00.000Z
@@ -1879,6 +2257,18 @@ export interface components {
        * @example true
        */
       rsaKeyRemoved: boolean;
+      /**
+       * @description How many passkeys were removed
+       * @example 1
+       */
+      passkeysRemoved: number;
+    };
+    RemovedPasskeysDto: {
+      /**
+       * @description How many passkeys were removed (0: the user had none)
+       * @example 2
+       */
+      removed: number;
     };
     RevokeAccessTokenDto: {
       /**
@@ -6601,6 +6991,679 @@ export interface operations {
       };
     };
   };
+  AccountController_passkeyOptions: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['OwnerProofDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CreationOptionsDto'];
+        };
+      };
+      /** @description A missing or malformed field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A missing or malformed field",
+           *       "error": "Bad Request"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No live access JWT, user token or session; or the right password of mine without the code my second factor asks for (Gatehouse-OTP: required), which counts as a failure */
+      401: {
+        headers: {
+          /** @description required: the password was right, and the account needs a second-factor code */
+          'Gatehouse-OTP'?: 'required';
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session; or the right password of mine without the code my second factor asks for (Gatehouse-OTP: required), which counts as a failure",
+           *       "error": "Unauthorized"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description password or code is wrong */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "password or code is wrong",
+           *       "error": "Forbidden"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /**
+       * @description Locked after failed attempts, or too many from this address (Retry-After)
+       *
+       *     Too many attempts from this address, or on this account
+       */
+      429: {
+        headers: {
+          /** @description Seconds until the client may try again */
+          'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 429,
+           *       "message": "Locked after failed attempts, or too many from this address (Retry-After)\n\nToo many attempts from this address, or on this account",
+           *       "error": "Too Many Requests"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description WEBAUTHN_RP_ID is needed: PUBLIC_URL's host is an IP address */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "WEBAUTHN_RP_ID is needed: PUBLIC_URL's host is an IP address",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  AccountController_passkeys: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasskeyDto'][];
+        };
+      };
+      /** @description No live access JWT, user token or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  AccountController_addPasskey: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['AddPasskeyDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['NewPasskeyDto'];
+        };
+      };
+      /** @description A missing or malformed field; a challenge that is not my open one (used, expired, another user's); a response that does not verify for this site (origin, RP ID, user verification) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A missing or malformed field; a challenge that is not my open one (used, expired, another user's); a response that does not verify for this site (origin, RP ID, user verification)",
+           *       "error": "Bad Request"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No live access JWT, user token or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description This passkey is stored already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 409,
+           *       "message": "This passkey is stored already",
+           *       "error": "Conflict"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description WEBAUTHN_RP_ID is needed: PUBLIC_URL's host is an IP address */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "WEBAUTHN_RP_ID is needed: PUBLIC_URL's host is an IP address",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+    };
+  };
+  AccountController_removePasskey: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path: {
+        /** @description The passkey id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Removed */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A malformed body or id */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed body or id",
+           *       "error": "Bad Request"
+           *     }
+           */
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
+        };
+      };
+      /** @description No live access JWT, user token or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description I have no passkey with this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "I have no passkey with this id",
+           *       "error": "Not Found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/me/passkeys/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  AccountController_renamePasskey: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path: {
+        /** @description The passkey id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PasskeyNameDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PasskeyDto'];
+        };
+      };
+      /** @description A malformed id, or a name that is not 1 to 64 printable characters */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id, or a name that is not 1 to 64 printable characters",
+           *       "error": "Bad Request"
+           *     }
+           */
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
+        };
+      };
+      /** @description No live access JWT, user token or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT, user token or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description I have no passkey with this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "I have no passkey with this id",
+           *       "error": "Not Found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/me/passkeys/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
   AccountController_userTokens: {
     parameters: {
       query?: {
@@ -7041,6 +8104,250 @@ export interface operations {
            *     }
            */
           'application/json': unknown;
+        };
+      };
+    };
+  };
+  WebauthnController_options: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RequestOptionsDto'];
+        };
+      };
+      /** @description The body is malformed JSON, nested too deep or holds NUL characters */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 400,
+           *       "message": "One or more request fields are invalid...",
+           *       "description": "The body is malformed JSON, nested too deep or holds NUL characters"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 413,
+           *       "message": "Payload Too Large...",
+           *       "description": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 415,
+           *       "message": "Unsupported Media Type...",
+           *       "description": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description Too many attempts from this address, or on this account */
+      429: {
+        headers: {
+          /** @description Seconds until the client may try again */
+          'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 429,
+           *       "message": "Too Many Requests...",
+           *       "description": "Too many attempts from this address, or on this account"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description WEBAUTHN_RP_ID is needed: PUBLIC_URL's host is an IP address */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 503,
+           *       "message": "Service Unavailable...",
+           *       "description": "Passkeys need WEBAUTHN_RP_ID: PUBLIC_URL's host is an IP address, which WebAuthn does not take as a relying party"
+           *     }
+           */
+          'application/json': {
+            code: number;
+            message: string;
+            description: string;
+          };
+        };
+      };
+    };
+  };
+  WebauthnController_signIn: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PasskeySignInDto'];
+      };
+    };
+    responses: {
+      /** @description Signed in */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['AccessTokenResponseDto'];
+        };
+      };
+      /** @description A missing or malformed field */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            code: number;
+            message: string;
+            description: string;
+          };
+        };
+      };
+      /** @description The challenge is used, expired or another browser's; the passkey is unknown or does not verify (signature, origin, RP ID, user verification); its counter went back (a clone); or its user is disabled */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 401,
+           *       "message": "Invalid passkey!"
+           *     }
+           */
+          'application/json': {
+            code: number;
+            message: string;
+          };
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 413,
+           *       "message": "Payload Too Large...",
+           *       "description": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 415,
+           *       "message": "Unsupported Media Type...",
+           *       "description": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description Too many attempts from this address, or on this account */
+      429: {
+        headers: {
+          /** @description Seconds until the client may try again */
+          'Retry-After': number;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 429,
+           *       "message": "Too Many Requests...",
+           *       "description": "Too many attempts from this address, or on this account"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description WEBAUTHN_RP_ID is needed: PUBLIC_URL's host is an IP address */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "code": 503,
+           *       "message": "Service Unavailable...",
+           *       "description": "Passkeys need WEBAUTHN_RP_ID: PUBLIC_URL's host is an IP address, which WebAuthn does not take as a relying party"
+           *     }
+           */
+          'application/json': {
+            code: number;
+            message: string;
+            description: string;
+          };
         };
       };
     };
@@ -9627,6 +10934,181 @@ export interface operations {
            *       "code": "FST_ERR_MAX_PARAM_LENGTH",
            *       "error": "URI Too Long",
            *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111/public-key' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  AdminCredentialsController_removePasskeys: {
+    parameters: {
+      query?: {
+        /** @description The sid, instead of X-Session-Id */
+        sid?: string;
+      };
+      header?: {
+        /** @description The sid of the session whose secret is in the session cookie */
+        'X-Session-Id'?: string;
+      };
+      path: {
+        /** @description The user id */
+        id: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RemovedPasskeysDto'];
+        };
+      };
+      /** @description A malformed id or body */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 400,
+           *       "message": "A malformed id or body",
+           *       "error": "Bad Request"
+           *     }
+           */
+          'application/json':
+            | components['schemas']['ErrorResponseDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
+        };
+      };
+      /** @description No live access JWT or session */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 401,
+           *       "message": "No live access JWT or session",
+           *       "error": "Unauthorized"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The caller is not an admin */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 403,
+           *       "message": "The caller is not an admin",
+           *       "error": "Forbidden"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description No user has this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 404,
+           *       "message": "No user has this id",
+           *       "error": "Not Found"
+           *     }
+           */
+          'application/json': components['schemas']['ErrorResponseDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/api/admin/users/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111/passkeys' is exceeding the max param length"
            *     }
            */
           'application/json': unknown;

@@ -202,6 +202,7 @@ describe('users', () => {
         'lastLoginTime',
         'lastName',
         'lockedUntil',
+        'passkeys',
         'privilege',
         'publicKey',
         'scope',
@@ -219,6 +220,7 @@ describe('users', () => {
       email: 'tony@example.com',
       enabled: true,
       groups: [],
+      passkeys: [],
       lockedUntil: null,
     });
     expect(JSON.stringify(res.body)).not.toMatch(HASH_OR_SECRET);
@@ -548,7 +550,12 @@ describe('credentials', () => {
     const jwt = await accessTokenFor(t, user);
     const res = await del(`/api/admin/users/${user.id}/credentials`);
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ userTokens: 2, sessions: 2, rsaKeyRemoved: false });
+    expect(res.body).toEqual({
+      userTokens: 2,
+      sessions: 2,
+      rsaKeyRemoved: false,
+      passkeysRemoved: 0,
+    });
     expect(await tokenStatus(t, jwt)).not.toBe('valid');
     for (const token of tokens) expect(await tokenStatus(t, token)).not.toBe('valid');
     for (const session of sessions) expect(await sessionIsLive(t, session)).toBe(false);

@@ -341,6 +341,7 @@ describe('CLI verbs against a running deployment', { timeout: 120_000 }, () => {
       'sessions: 0',
       'revokedTokens: 2',
       'usedRsaSalts: 0',
+      'webauthnChallenges: 0',
       'loginFailures: 0',
       'auditEvents: 0',
     ]);

@@ -461,7 +461,12 @@ describe('the RSA login key: admins remove it, never set it', () => {
     const res = await asAdmin(t.http().delete(`/api/admin/users/${owner.id}/credentials`));
     expect(res.status).toBe(200);
     // Two sessions: the password login's and the RSA login's.
-    expect(res.body).toEqual({ userTokens: 1, sessions: 2, rsaKeyRemoved: true });
+    expect(res.body).toEqual({
+      userTokens: 1,
+      sessions: 2,
+      rsaKeyRemoved: true,
+      passkeysRemoved: 0,
+    });
     expect(await rsaLoginStatus(owner.username, ownerKey.privateKey)).toBe(401);
     expect(await tokenStatus(t, jwt)).not.toBe('valid');
     expect(await tokenStatus(t, userToken)).not.toBe('valid');

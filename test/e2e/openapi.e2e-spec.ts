@@ -5,12 +5,14 @@ import { startTestApp, type TestApp } from '../support/app.js';
 
 /**
  * Operations anyone may call: registration, the logins (they take the credentials in the body or
- * a trusted proxy's header), the token and key checks other services make, and the probes.
+ * a trusted proxy's header; a passkey sign-in its options first), the token and key checks other services make, and the probes.
  */
 const PUBLIC_OPERATIONS = new Set([
   'POST /api/users',
   'GET /api/users/{id}',
   'POST /v1/auth',
+  'POST /webauthn/authentication/options',
+  'POST /webauthn/authentication',
   'POST /api/v1/security/authentication',
   'POST /api/v1/security/token',
   'POST /auth/loginwithrsa',
@@ -197,6 +199,8 @@ describe('the OpenAPI document', () => {
   it('documents the 429 with Retry-After of every route that checks, hashes or logs in with a password', () => {
     const limited = [
       'POST /v1/auth',
+      'POST /webauthn/authentication/options',
+      'POST /webauthn/authentication',
       'POST /api/v1/security/authentication',
       'POST /auth/login',
       'POST /auth/loginwithrsa',
@@ -214,6 +218,7 @@ describe('the OpenAPI document', () => {
       'POST /api/me/totp',
       'POST /api/me/totp/confirm',
       'DELETE /api/me/totp',
+      'POST /api/me/passkeys/options',
     ];
     const undocumented = limited.filter((name) => {
       const found = operations.find((operation) => operation.name === name);

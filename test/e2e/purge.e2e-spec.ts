@@ -10,6 +10,7 @@ import { UsedRsaSalt } from '../../src/credentials/login-keys/entities/used-rsa-
 import { RevokedToken } from '../../src/credentials/access-tokens/entities/revoked-token.entity.js';
 import { AccessTokensService } from '../../src/credentials/access-tokens/access-tokens.service.js';
 import { LoginFailure } from '../../src/user-store/entities/login-failure.entity.js';
+import { WebauthnChallenge } from '../../src/credentials/passkeys/entities/webauthn-challenge.entity.js';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { registerUser, uniqueName, type TestUser } from '../support/fixtures.js';
 
@@ -165,6 +166,11 @@ describe('Purge: exactly what has expired goes', () => {
         lastFailureAt: ago(2 * MINUTE),
       },
     ]);
+    // A passkey challenge lasts five minutes: the one past it goes, the open one stays.
+    await repository(t, WebauthnChallenge).insert([
+      { challenge: 'spent', purpose: 'authentication', expiresAt: ago(MINUTE) },
+      { challenge: 'open', purpose: 'authentication', expiresAt: later(MINUTE) },
+    ]);
     const oldEvent = await seedAuditEvent(t, ago(DAY + MINUTE));
     const keptEvent = await seedAuditEvent(t, ago(DAY - MINUTE));
 
@@ -173,6 +179,7 @@ describe('Purge: exactly what has expired goes', () => {
       sessions: 2,
       revokedTokens: 1,
       usedRsaSalts: 1,
+      webauthnChallenges: 1,
       loginFailures: 2,
       auditEvents: 1,
     });
@@ -186,6 +193,7 @@ describe('Purge: exactly what has expired goes', () => {
     );
     expect(await sortedIds(t, RevokedToken, 'jti')).not.toContain(deadRevocation);
     expect(await sortedIds(t, UsedRsaSalt, 'saltHash')).toEqual(['b'.repeat(64)]);
+    expect(await sortedIds(t, WebauthnChallenge, 'challenge')).toEqual(['open']);
     // The name no user has is kept under its keyed hash, never as typed.
     const names = await repository(t, LoginFailure).find({ order: { failedLoginCount: 'ASC' } });
     expect(names).toEqual([
@@ -207,7 +215,7 @@ describe('Purge: exactly what has expired goes', () => {
     expect((await t.http().get(`/auth/validate/${sid}${sessionSecret}`)).status).toBe(200);
 
     // Nothing left to purge: a second run deletes nothing.
-    expect(Object.values(await purgeAll(t))).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(Object.values(await purgeAll(t))).toEqual([0, 0, 0, 0, 0, 0, 0]);
   });
 
   it('deletes at most 1000 rows a statement, and instances purging at once share the work', async () => {
@@ -258,7 +266,7 @@ describe('Purge: PURGE_INTERVAL_SECONDS=1', () => {
     expect(await sortedIds(t, RevokedToken, 'jti')).toEqual([live]);
     await vi.waitFor(() =>
       expect(log).toHaveBeenCalledWith(
-        'Purged userTokens=0 sessions=0 revokedTokens=1 usedRsaSalts=0 loginFailures=0 auditEvents=0',
+        'Purged userTokens=0 sessions=0 revokedTokens=1 usedRsaSalts=0 webauthnChallenges=0 loginFailures=0 auditEvents=0',
       ),
     );
     log.mockRestore();

@@ -91,6 +91,7 @@ describe('profile', () => {
         'id',
         'lastLoginTime',
         'lastName',
+        'passkeys',
         'privilege',
         'publicKey',
         'scope',
@@ -106,6 +107,7 @@ describe('profile', () => {
       firstName: 'Tony',
       email: 'tony@example.com',
       groups: [],
+      passkeys: [],
     });
     expect(JSON.stringify(res.body)).not.toMatch(HASH_OR_SECRET);
   });

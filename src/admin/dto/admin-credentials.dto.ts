@@ -43,6 +43,13 @@ export class EndedCredentialsDto {
   @ApiProperty({ example: 1 }) sessions: number;
   @ApiProperty({ example: true, description: 'Whether an RSA login key was removed' })
   rsaKeyRemoved: boolean;
+  @ApiProperty({ example: 1, description: 'How many passkeys were removed' })
+  passkeysRemoved: number;
+}
+
+export class RemovedPasskeysDto {
+  @ApiProperty({ example: 2, description: 'How many passkeys were removed (0: the user had none)' })
+  removed: number;
 }
 
 export class RotateKeyQueryDto {

@@ -15,7 +15,9 @@ export type CredentialKind =
   /** An RSA signature over the user's name, a salt and an expiry (`loginwithrsa`). */
   | 'rsa-signature'
   /** The user a trusted SSO proxy names in its header. */
-  | 'sso-header';
+  | 'sso-header'
+  /** A passkey's assertion (WebAuthn) in the body, answering a sign-in challenge. */
+  | 'passkey';
 
 /**
  * Who may call a route once its credential is checked: `anyone` (the route answers for itself,

@@ -1,5 +1,6 @@
 import { HttpStatus, type HttpException } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
+import { PasskeyRefusedException } from '../errors/passkey-refused.exception.js';
 import { SecondFactorRequiredException } from '../errors/second-factor-required.exception.js';
 import { type FieldIssue, RequestValidationError } from '../validation/request-validation.error.js';
 import { errorMessage, type ErrorDialect } from './error-dialect.js';
@@ -13,6 +14,8 @@ export const JWT_API_WORDS = {
     'Please verify that the JSON provided in the request body has a valid format and try again.',
   wrongCredentials: 'Invalid username or password!',
   secondFactorRequired: 'A second factor is required!',
+  /** Gatehouse's own: the passkey sign-in that issues this API's tokens. */
+  passkeyRefused: 'Invalid passkey!',
 } as const;
 
 /** Fastify's code for a JSON body that does not parse (the cause Nest keeps on its 400). */
@@ -42,8 +45,9 @@ function describeValidation(issues: FieldIssue[]): { message: string; descriptio
 }
 
 /**
- * The JWT API (`POST /v1/auth`): `{code, message, description}` in its document's words, and
- * OCARIoT's `{code, message}` for wrong credentials; the one place those words are chosen.
+ * The JWT API (`POST /v1/auth`, and the passkey sign-in that issues its tokens): `{code, message,
+ * description}` in its document's words, and OCARIoT's `{code, message}` for wrong credentials
+ * (a refused passkey alike); the one place those words are chosen.
  */
 export const jwtDialect: ErrorDialect = {
   reply(error: HttpException) {
@@ -70,6 +74,9 @@ export const jwtDialect: ErrorDialect = {
           description: `Send the TOTP or recovery code of the account in ${error.codeField}.`,
         },
       };
+    }
+    if (error instanceof PasskeyRefusedException) {
+      return { status, body: { code: status, message: JWT_API_WORDS.passkeyRefused } };
     }
     if (status === HttpStatus.UNAUTHORIZED) {
       return { status, body: { code: status, message: JWT_API_WORDS.wrongCredentials } };

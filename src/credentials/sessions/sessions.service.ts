@@ -49,7 +49,16 @@ export class SessionsService {
     private readonly liveness: LivenessService,
   ) {}
 
-  async start(user: User, client: SessionClient): Promise<{ session: Session; secret: string }> {
+  /**
+   * A new session of `user`, with its secret. `passkeySignIn`: the login that opens it was a
+   * passkey's (the portal's), recorded as the session's passkeyVerifiedAt, which lets this
+   * browser add another passkey within a few minutes without the password.
+   */
+  async start(
+    user: User,
+    client: SessionClient,
+    { passkeySignIn = false }: { passkeySignIn?: boolean } = {},
+  ): Promise<{ session: Session; secret: string }> {
     const secret = newSessionSecret();
     const now = this.clock.now();
     const session = await this.sessions.save(
@@ -60,6 +69,7 @@ export class SessionsService {
         lastSeenAt: now,
         clientAddress: client.address?.slice(0, 64) ?? null,
         userAgent: client.userAgent?.slice(0, 512) ?? null,
+        passkeyVerifiedAt: passkeySignIn ? now : null,
       }),
     );
     return { session, secret };

@@ -15,6 +15,7 @@ import { ServiceClientEpoch1765100000000 } from './1765100000000-service-client-
 import { Totp1765200000000 } from './1765200000000-totp.js';
 import { ImportDigests1765300000000 } from './1765300000000-import-digests.js';
 import { PortalSecret1765400000000 } from './1765400000000-portal-secret.js';
+import { Passkeys1765500000000 } from './1765500000000-passkeys.js';
 
 /** Every migration, oldest first; listed here so that the app, the CLI and the tests run the same set. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   Totp1765200000000,
   ImportDigests1765300000000,
   PortalSecret1765400000000,
+  Passkeys1765500000000,
 ];

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsEmail, IsOptional, IsString, MaxLength } from 'class-validator';
+import { PasskeySummaryDto } from '../../credentials/passkeys/dto/passkey.dto.js';
 
 export class GroupRefDto {
   @ApiProperty({ example: 3 }) id: number;
@@ -35,6 +36,11 @@ export class ProfileDto {
     description: 'Whether a TOTP second factor is on: password logins need a code as well',
   })
   secondFactor: boolean;
+  @ApiProperty({
+    type: [PasskeySummaryDto],
+    description: 'My passkeys, by name (never their keys)',
+  })
+  passkeys: PasskeySummaryDto[];
   @ApiProperty({
     type: String,
     example: '2026-11-23T16:00:00.000Z',

@@ -21,4 +21,10 @@ export class Session {
   @Column({ type: Date }) lastSeenAt: Date;
   @Column({ type: 'varchar', length: 64, nullable: true }) clientAddress: string | null;
   @Column({ type: 'varchar', length: 512, nullable: true }) userAgent: string | null;
+
+  /**
+   * When the browser holding this session last signed in with a passkey (the portal records it):
+   * within a few minutes of it, adding another passkey needs no password.
+   */
+  @Column({ type: Date, nullable: true }) passkeyVerifiedAt: Date | null;
 }
