@@ -81,8 +81,10 @@ describe('Every route declares its access', () => {
       DELETE /api/admin/user-tokens/:tokenId       admin by access-jwt, session                                   default
       DELETE /api/admin/users/:id                  admin by access-jwt, session                                   default
       DELETE /api/admin/users/:id/credentials      admin by access-jwt, session                                   default
+      DELETE /api/admin/users/:id/passkeys         admin by access-jwt, session                                   default
       DELETE /api/admin/users/:id/public-key       admin by access-jwt, session                                   default
       DELETE /api/admin/users/:id/totp             admin by access-jwt, session                                   default
+      DELETE /api/me/passkeys/:id                  signed-in by access-jwt, user-token, session                   default
       DELETE /api/me/public-key                    signed-in by access-jwt, user-token, session                   default
       DELETE /api/me/sessions/:sid                 signed-in by access-jwt, user-token, session                   default
       DELETE /api/me/totp                          signed-in by access-jwt, user-token, session                   default
@@ -101,6 +103,7 @@ describe('Every route declares its access', () => {
       GET /api/admin/users/:id/sessions            admin by access-jwt, session                                   default
       GET /api/admin/users/:id/user-tokens         admin by access-jwt, session                                   default
       GET /api/me                                  signed-in by access-jwt, user-token, session                   default
+      GET /api/me/passkeys                         signed-in by access-jwt, user-token, session                   default
       GET /api/me/sessions                         signed-in by access-jwt, user-token, session                   default
       GET /api/me/user-tokens                      signed-in by access-jwt, user-token, session                   default
       GET /api/resource                            signed-in by password, token-as-username                       rest-auth
@@ -116,6 +119,8 @@ describe('Every route declares its access', () => {
       GET /health/live                             anyone by nothing                                              default
       GET /health/ready                            anyone by nothing                                              default
       GET /metrics                                 anyone by nothing                                              default
+      GET /portal/scripts/passkeys.js              anyone by nothing                                              default
+      GET /portal/scripts/webauthn.js              anyone by nothing                                              default
       GET /signin                                  anyone by session                                              default
       GET /signout                                 anyone by nothing                                              default
       OPTIONS /auth/forward                        proxy-rules by access-jwt, user-token, session, password       default
@@ -124,9 +129,14 @@ describe('Every route declares its access', () => {
       PATCH /api/admin/groups/:id                  admin by access-jwt, session                                   default
       PATCH /api/admin/users/:id                   admin by access-jwt, session                                   default
       PATCH /api/me                                signed-in by access-jwt, user-token, session                   default
+      PATCH /api/me/passkeys/:id                   signed-in by access-jwt, user-token, session                   default
       PATCH /auth/forward                          proxy-rules by access-jwt, user-token, session, password       default
       PATCH /auth/forward/*                        proxy-rules by access-jwt, user-token, session, password       default
       POST /account/login-key/remove               anyone by session                                              default
+      POST /account/passkeys                       anyone by session                                              default
+      POST /account/passkeys/:id/remove            anyone by session                                              default
+      POST /account/passkeys/:id/rename            anyone by session                                              default
+      POST /account/passkeys/options               anyone by session                                              default
       POST /account/password                       anyone by session                                              default
       POST /account/sessions/end-others            anyone by session                                              default
       POST /account/totp                           anyone by session                                              default
@@ -139,6 +149,8 @@ describe('Every route declares its access', () => {
       POST /api/admin/revoked-tokens               admin by access-jwt, session                                   default
       POST /api/admin/users/:id/password           admin by access-jwt, session                                   default
       POST /api/admin/users/import                 admin by access-jwt, session                                   default
+      POST /api/me/passkeys                        signed-in by access-jwt, user-token, session                   default
+      POST /api/me/passkeys/options                signed-in by access-jwt, user-token, session                   default
       POST /api/me/password                        signed-in by access-jwt, user-token, session                   default
       POST /api/me/totp                            signed-in by access-jwt, user-token, session                   default
       POST /api/me/totp/confirm                    signed-in by access-jwt, user-token, session                   default
@@ -156,9 +168,11 @@ describe('Every route declares its access', () => {
       POST /auth/matchpassword                     signed-in by session                                           session
       POST /oauth2/introspect                      service-client by service-client                               default
       POST /oauth2/revoke                          service-client-or-token by service-client, access-jwt, user-token default
-      POST /signin                                 anyone by password                                             default
+      POST /signin                                 anyone by password, passkey                                    default
       POST /signout                                anyone by session                                              default
       POST /v1/auth                                anyone by password                                             jwt
+      POST /webauthn/authentication                anyone by passkey                                              jwt
+      POST /webauthn/authentication/options        anyone by nothing                                              jwt
       PUT /api/admin/users/:id/groups              admin by access-jwt, session                                   default
       PUT /api/me/public-key                       signed-in by access-jwt, user-token, session                   default
       PUT /api/users/:id/public-key                signed-in by password                                          rest-auth
