@@ -288,3 +288,71 @@ describe('the sign-in portal configuration', () => {
     expect(errorFor(env)).toBe(`Invalid configuration: ${message}`);
   });
 });
+
+describe('loadAppConfig: the WebAuthn relying party', () => {
+  it("defaults to PUBLIC_URL's host and origin, and PORTAL_TITLE as its name", () => {
+    expect(loadAppConfig({}).webauthn).toEqual({
+      id: 'localhost',
+      origins: ['http://localhost:3000'],
+      name: 'Gatehouse',
+    });
+    expect(
+      loadAppConfig({ PUBLIC_URL: 'https://Auth.Example.com/gate', PORTAL_TITLE: 'Acme' }).webauthn,
+    ).toEqual({ id: 'auth.example.com', origins: ['https://auth.example.com'], name: 'Acme' });
+  });
+
+  it('takes an RP ID above its origins, in lower case', () => {
+    expect(
+      loadAppConfig({
+        PUBLIC_URL: 'https://auth.example.com',
+        WEBAUTHN_RP_ID: 'Example.com',
+        WEBAUTHN_ORIGINS: 'https://auth.example.com, https://app.example.com:8443',
+      }).webauthn,
+    ).toMatchObject({
+      id: 'example.com',
+      origins: ['https://auth.example.com', 'https://app.example.com:8443'],
+    });
+  });
+
+  it("leaves passkeys without an RP ID, and the start going, when PUBLIC_URL's host is an IP address", () => {
+    expect(loadAppConfig({ PUBLIC_URL: 'http://10.0.0.5:3000' }).webauthn.id).toBeNull();
+    expect(loadAppConfig({ PUBLIC_URL: 'http://[::1]:3000' }).webauthn.id).toBeNull();
+  });
+
+  it.each([
+    [
+      { WEBAUTHN_RP_ID: '10.0.0.5' },
+      "WEBAUTHN_RP_ID must be a domain name such as example.com (not an IP address, which WebAuthn refuses), got '10.0.0.5'",
+    ],
+    [
+      { WEBAUTHN_RP_ID: 'https://example.com' },
+      "WEBAUTHN_RP_ID must be a domain name such as example.com (not an IP address, which WebAuthn refuses), got 'https://example.com'",
+    ],
+    [
+      { WEBAUTHN_ORIGINS: 'https://auth.example.com/login' },
+      "WEBAUTHN_ORIGINS must be comma-separated origins such as https://auth.example.com (scheme, host and port only), got 'https://auth.example.com/login'",
+    ],
+    [
+      { WEBAUTHN_ORIGINS: 'ftp://auth.example.com' },
+      "WEBAUTHN_ORIGINS must be comma-separated origins such as https://auth.example.com (scheme, host and port only), got 'ftp://auth.example.com'",
+    ],
+    [
+      { PUBLIC_URL: 'https://auth.example.com', WEBAUTHN_ORIGINS: 'https://app.example.com' },
+      "WEBAUTHN_ORIGINS: https://app.example.com is not auth.example.com or under it (the relying party ID, PUBLIC_URL's host; set WEBAUTHN_RP_ID to a domain above every origin)",
+    ],
+    [
+      { WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: 'https://example.com.evil.test' },
+      'WEBAUTHN_ORIGINS: https://example.com.evil.test is not example.com or under it (the relying party ID; set WEBAUTHN_RP_ID to a domain above every origin)',
+    ],
+    [
+      { PUBLIC_URL: 'http://10.0.0.5:3000', WEBAUTHN_RP_ID: 'example.com' },
+      "WEBAUTHN_RP_ID: PUBLIC_URL's origin (http://10.0.0.5:3000) is not example.com or under it; set WEBAUTHN_ORIGINS to the origins browsers reach Gatehouse at",
+    ],
+    [
+      { PUBLIC_URL: 'http://10.0.0.5:3000', WEBAUTHN_ORIGINS: 'https://auth.example.com' },
+      "WEBAUTHN_ORIGINS needs WEBAUTHN_RP_ID, since PUBLIC_URL's host (10.0.0.5) is an IP address",
+    ],
+  ])('refuses %j with one clear line', (env, message) => {
+    expect(errorFor(env)).toBe(`Invalid configuration: ${message}`);
+  });
+});

@@ -505,6 +505,11 @@ function relyingPartyOf(vars: EnvironmentVariables, publicUrl: string): RelyingP
     );
   }
   const outside = id === null ? [] : origins.filter((origin) => !isWithin(origin, id));
+  if (outside.length > 0 && !vars.WEBAUTHN_ORIGINS) {
+    throw new ConfigValidationError(
+      `Invalid configuration: WEBAUTHN_RP_ID: PUBLIC_URL's origin (${outside.join(', ')}) is not ${id} or under it; set WEBAUTHN_ORIGINS to the origins browsers reach Gatehouse at`,
+    );
+  }
   if (outside.length > 0) {
     throw new ConfigValidationError(
       `Invalid configuration: WEBAUTHN_ORIGINS: ${outside.join(', ')} is not ${id} or under it (the relying party ID${given ? '' : ", PUBLIC_URL's host"}; set WEBAUTHN_RP_ID to a domain above every origin)`,

@@ -11,6 +11,7 @@ import {
 } from '../support/credentials.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { registerUser, sql, uniqueName, type TestUser } from '../support/fixtures.js';
+import { addPasskey, authenticatorFor, passkeySignIn } from '../support/passkeys.js';
 import { CLI_JS } from '../support/server-process.js';
 
 /**
@@ -402,6 +403,47 @@ describe('CLI recovery: the only admin lost their authenticator', { timeout: 180
     ]);
   });
 });
+
+describe(
+  'CLI recovery: a user who lost the authenticator that held their passkeys',
+  { timeout: 180_000 },
+  () => {
+    it('users:reset-second-factor removes their passkeys too, says how many and audits each', async () => {
+      const user = await newUser('cli-pk');
+      const first = authenticatorFor(t);
+      const { id: firstId } = await addPasskey(t, user, first, { name: 'Phone' });
+      const { id: secondId } = await addPasskey(t, user, authenticatorFor(t), { name: 'Key' });
+      expect((await passkeySignIn(t, first)).status).toBe(200);
+
+      expectDone(
+        await cli(['users:reset-second-factor', user.username]),
+        new RegExp(
+          `^Second factor of ${user.username} \\(id ${user.id}\\) removed: 2 passkeys; ` +
+            'their next login needs no code\n$',
+        ),
+      );
+      expect((await passkeySignIn(t, first)).status).toBe(401);
+      expect(await loginStatus(user)).toBe(200);
+      expect(await cliEventsOf(user.id)).toEqual([
+        byCli(user.id, 'second-factor.disable', { action: 'reset', wasOn: false }),
+        byCli(user.id, 'credential.change', {
+          credential: 'passkey',
+          action: 'remove',
+          passkeyId: firstId,
+          name: 'Phone',
+          reason: 'second-factor-reset',
+        }),
+        byCli(user.id, 'credential.change', {
+          credential: 'passkey',
+          action: 'remove',
+          passkeyId: secondId,
+          name: 'Key',
+          reason: 'second-factor-reset',
+        }),
+      ]);
+    });
+  },
+);
 
 describe('CLI recovery: an unknown user', { timeout: 180_000 }, () => {
   it.each([
