@@ -31,11 +31,14 @@ export function watchPageErrors(page: Page): string[] {
   return errors;
 }
 
-/** Clicks `name` and waits for the page it leads to: the answer the browser ended on. */
+/**
+ * Clicks the button named `name` (exactly: "Sign in" is not "Sign in with a passkey") and waits
+ * for the page it leads to: the answer the browser ended on.
+ */
 export async function click(page: Page, name: string): Promise<Response> {
   const [response] = await Promise.all([
     page.waitForNavigation(),
-    page.getByRole('button', { name }).click(),
+    page.getByRole('button', { name, exact: true }).click(),
   ]);
   expect(response).not.toBeNull();
   return response!;

@@ -61,11 +61,11 @@ export interface RunningProxy {
 const SIGNIN_CONF = 'docs/nginx-forward-auth-signin.conf';
 
 /** The portal as the browser reaches it through the proxy: PUBLIC_URL. */
-export const portalOrigin = ({ domain, proxyPort }: ProxySetup) =>
+export const portalOrigin = ({ domain, proxyPort }: Pick<ProxySetup, 'domain' | 'proxyPort'>) =>
   `http://auth.${domain}:${proxyPort}`;
 
 /** The app as the browser reaches it through the proxy. */
-export const appOriginOf = ({ domain, proxyPort }: ProxySetup) =>
+export const appOriginOf = ({ domain, proxyPort }: Pick<ProxySetup, 'domain' | 'proxyPort'>) =>
   `http://app.${domain}:${proxyPort}`;
 
 /** nginx with the guide's sign-in configuration for the app, and the portal passed on as it is. */
