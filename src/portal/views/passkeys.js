@@ -1,13 +1,14 @@
 /*
  * The portal's passkey script, on the pages that offer a passkey, after @simplewebauthn/browser
- * (the global SimpleWebAuthnBrowser). Every page works without it for passwords and codes: a
- * passkey's forms stay hidden until this script finds a browser that supports WebAuthn. It only
- * runs the browser's side of the ceremony and fills the form's hidden fields; the form is then
- * sent as any other, with its form token, and the server judges everything.
+ * (the global SimpleWebAuthnBrowser). Every page works without it for passwords and codes: the
+ * passkey buttons stay hidden until this script finds a browser that supports WebAuthn. It only
+ * runs the browser's side of the ceremony and fills the form's fields; the form is then sent as
+ * any other, with its form token, and the server judges everything.
  *
- * - `form[data-passkey="sign-in"]` (the sign-in page, the code page): asks the portal for the
- *   options of a sign-in, lets the browser sign them with a passkey, and sends `challengeId` and
- *   `passkey` (the signed answer, as JSON).
+ * - `[data-passkey="sign-in"]` (the sign-in page, the code page): a second way to send the page's
+ *   form. Its button asks the portal for the options of a sign-in, lets the browser sign them with
+ *   a passkey, and sends the form with `challengeId` and `passkey` (the signed answer, as JSON),
+ *   fields that stay disabled, and so unsent, until then.
  * - `form[data-passkey="register"]` (adding a passkey): the options are in the page's JSON data
  *   element; the browser makes a passkey for them and the form sends `response` with its name.
  */
@@ -22,33 +23,35 @@
   const NOT_STARTED = 'Signing in with a passkey did not start. Please try again.';
   const NOT_MADE = 'No passkey was made. You can try again.';
   const MADE_ALREADY = 'This device holds a passkey for your account already.';
-
   const FAILED = 'Something went wrong with the passkey. Please try again.';
 
   /** A failure the person is told of in words of the page. */
   class Refusal extends Error {}
 
   /** Says what went wrong in the page's alert for passkeys, read out as it appears. */
-  function alertOf(form, message) {
-    const alert = document.getElementById(form.dataset.alert);
+  function alertOf(alertId, message) {
+    const alert = document.getElementById(alertId);
     alert.textContent = message;
     alert.hidden = false;
   }
 
-  function clearAlert(form) {
-    const alert = document.getElementById(form.dataset.alert);
+  function clearAlert(alertId) {
+    const alert = document.getElementById(alertId);
     alert.hidden = true;
     alert.textContent = '';
   }
 
-  /** Runs `ceremony` once per press: the button stays disabled until it ends one way or another. */
-  function onSubmit(form, ceremony) {
-    const button = form.querySelector('button[type="submit"]');
+  /**
+   * When `button` sends `form`, runs `ceremony` instead, then sends the form if it says so; the
+   * button stays disabled meanwhile, and a failure is said in the page's alert for passkeys.
+   */
+  function takeOver(form, button, alertId, ceremony) {
     form.addEventListener('submit', (event) => {
+      if (event.submitter !== button) return;
       event.preventDefault();
       if (button.disabled) return;
       button.disabled = true;
-      clearAlert(form);
+      clearAlert(alertId);
       ceremony()
         .then((ready) => {
           if (ready) form.submit();
@@ -56,7 +59,7 @@
         })
         .catch((error) => {
           button.disabled = false;
-          alertOf(form, error instanceof Refusal ? error.message : FAILED);
+          alertOf(alertId, error instanceof Refusal ? error.message : FAILED);
         });
     });
   }
@@ -78,8 +81,10 @@
     return { challengeId, optionsJSON };
   }
 
-  function signInWithPasskey(form) {
-    onSubmit(form, async () => {
+  function signInWithPasskey(offer) {
+    const form = offer.closest('form');
+    const fields = offer.querySelectorAll('input');
+    takeOver(form, offer.querySelector('button'), offer.dataset.alert, async () => {
       const { challengeId, optionsJSON } = await signInOptions();
       let signed;
       try {
@@ -89,13 +94,14 @@
       }
       form.elements.challengeId.value = challengeId;
       form.elements.passkey.value = JSON.stringify(signed);
+      for (const field of fields) field.disabled = false;
       return true;
     });
   }
 
   function registerPasskey(form) {
     const optionsJSON = JSON.parse(document.getElementById(form.dataset.options).textContent);
-    onSubmit(form, async () => {
+    takeOver(form, form.querySelector('button'), form.dataset.alert, async () => {
       if (!form.reportValidity()) return false;
       let made;
       try {
@@ -114,11 +120,11 @@
     for (const unsupported of document.querySelectorAll('[data-passkey-unsupported]')) {
       unsupported.hidden = true;
     }
-    for (const form of document.querySelectorAll('form[data-passkey]')) {
-      if (form.dataset.passkey === 'sign-in') signInWithPasskey(form);
-      else if (form.dataset.passkey === 'register') registerPasskey(form);
+    for (const offer of document.querySelectorAll('[data-passkey]')) {
+      if (offer.dataset.passkey === 'sign-in') signInWithPasskey(offer);
+      else if (offer.dataset.passkey === 'register') registerPasskey(offer);
       else continue;
-      form.hidden = false;
+      offer.hidden = false;
     }
   };
 
