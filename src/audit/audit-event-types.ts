@@ -1,6 +1,6 @@
 /** What the audit trail records, by type; the list the audit route filters by. */
 export const AUDIT_EVENT_TYPES = [
-  /** Any password, RSA or SSO login attempt, success or failure. */
+  /** Any password, passkey, RSA or SSO login attempt, success or failure. */
   'login',
   /** An access JWT or a user token issued. */
   'token.issue',

@@ -5,7 +5,7 @@ const LOGIN_LIMIT_COUNTED = Symbol('login limit counted');
 
 /** The API a login came through and the client it came from, as its audit event records them. */
 export interface LoginAttempt {
-  /** 'security' | 'user-token' | 'rest-auth' | 'jwt' | 'session' | 'self-service' */
+  /** 'security' | 'user-token' | 'rest-auth' | 'jwt' | 'session' | 'self-service' | 'webauthn' | … */
   api: string;
   address: string | null;
   agent: string | null;

@@ -106,11 +106,16 @@ describe('adding a passkey: the owner proves the password', () => {
       excludeCredentials: [],
       challengeId: options.challenge,
     });
-    // The user handle is opaque: neither the id nor the name.
+    // The user handle is opaque (neither the id nor the name), the same for each of the user's
+    // passkeys, and another user's is another.
     const handle = Buffer.from(options.user.id, 'base64url');
     expect(handle).toHaveLength(32);
-    expect(handle.toString('utf8')).not.toContain(String(user.id));
-    expect(handle.toString('utf8')).not.toContain(user.username);
+    expect([String(user.id), user.username]).not.toContain(handle.toString('utf8'));
+    expect((await creationOptions(user, authorization)).user.id).toBe(options.user.id);
+    const other = await newUser();
+    expect((await creationOptions(other, await bearerOf(t, other))).user.id).not.toBe(
+      options.user.id,
+    );
 
     const authenticator = authenticatorFor(t);
     const added = await postPasskey(t, authorization, {

@@ -352,8 +352,9 @@ describe('OpenAPI', () => {
     const operations = Object.entries(doc.paths)
       .filter(([path]) => path === '/api/me' || path.startsWith('/api/me/'))
       .flatMap(([, methods]) => Object.values(methods));
-    // Profile (2), public key (2), password, user tokens (2), sessions (2), second factor (3).
-    expect(operations).toHaveLength(12);
+    // Profile (2), public key (2), password, user tokens (2), sessions (2), second factor (3),
+    // passkeys (5).
+    expect(operations).toHaveLength(17);
     for (const op of operations) {
       expect(op.tags).toEqual(['Self-service']);
       expect(typeof op.summary).toBe('string');
