@@ -67,15 +67,22 @@ interface AuthenticatorPage {
   errors: string[];
 }
 
-async function pageWithAuthenticator(): Promise<AuthenticatorPage> {
+/** A security key that cannot verify its user: passkeys, which need that, are refused by it. */
+const KEY_WITHOUT_VERIFICATION = {
+  ...PLATFORM_AUTHENTICATOR,
+  hasUserVerification: false,
+  isUserVerified: false,
+} as const;
+
+async function pageWithAuthenticator(
+  options: typeof PLATFORM_AUTHENTICATOR | typeof KEY_WITHOUT_VERIFICATION = PLATFORM_AUTHENTICATOR,
+): Promise<AuthenticatorPage> {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors = watchPageErrors(page);
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: PLATFORM_AUTHENTICATOR,
-  });
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', { options });
   return { context, page, cdp, authenticatorId, errors };
 }
 
@@ -339,5 +346,35 @@ describe('passkeys in Chromium on http://localhost', () => {
     expect(await page.getByText(user.username, { exact: true }).count()).toBe(1);
     expect(laptop.errors).toEqual([]);
     await laptop.context.close();
+  });
+
+  it('says so on the page when the browser makes or uses no passkey, and sends nothing', async () => {
+    const user = await registerUser(t, uniqueName('passkey-refusing'), PASSWORD);
+    const key = await pageWithAuthenticator(KEY_WITHOUT_VERIFICATION);
+    const { page } = key;
+    await page.goto(`${origin}/signin`);
+    const refused = page.getByRole('alert');
+    await page.getByRole('button', { name: 'Sign in with a passkey', exact: true }).click();
+    await refused.waitFor();
+    expect(await refused.textContent()).toBe(
+      'No passkey was used. You can try again, or sign in with your password instead.',
+    );
+    expect(page.url()).toBe(`${origin}/signin`);
+    await expectAccessible(page);
+
+    await page.getByLabel('Username').fill(user.username);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await click(page, 'Sign in');
+    await page.locator('#passkey-password').fill(PASSWORD);
+    await click(page, 'Add a passkey');
+    await page.getByLabel('Name of the passkey').fill('Old key');
+    await page.getByRole('button', { name: 'Create the passkey', exact: true }).click();
+    await refused.waitFor();
+    expect(await refused.textContent()).toBe('No passkey was made. You can try again.');
+    await expectAccessible(page);
+    await page.goto(`${origin}/account`);
+    expect(await passkeyNames(page)).toEqual([]);
+    expect(key.errors).toEqual([]);
+    await key.context.close();
   });
 });

@@ -431,6 +431,8 @@ describe('the Passkeys section of the account page', () => {
     expect(page.status).toBe(200);
     expect(page.text).toContain('<h1>Add a passkey</h1>');
     expectScriptedPage(page);
+    expect(page.text).toMatch(/<input id="passkey-name" name="name" type="text" [^>]*required/);
+    expect(page.text).not.toContain('undefined');
     const { options, challengeId } = creationOptionsOf(page);
     expect(options.challenge).toBe(challengeId);
     expect(options.user.name).toBe(user.username);
