@@ -607,3 +607,37 @@ describe('the Passkeys section of the account page', () => {
     expect(await listed(browser)).toEqual([]);
   });
 });
+
+describe('a portal whose PUBLIC_URL is an IP address, with no WEBAUTHN_RP_ID', () => {
+  let ip: TestApp;
+
+  beforeAll(async () => {
+    ip = await startTestApp({ PUBLIC_URL: 'http://127.0.0.1:3000' });
+  });
+
+  afterAll(() => ip.close());
+
+  it('offers no passkey and runs no script, says so on the account page, and answers a passkey form 503', async () => {
+    const user = await registerUser(ip, uniqueName('pk-ip'), PASSWORD);
+    const browser = new Browser(ip);
+    const page = await browser.get('/signin');
+    expect(page.headers['content-security-policy']).not.toContain('script-src');
+    expect(page.text).not.toContain('<script');
+    expect(page.text).not.toMatch(/name="passkey"|with a passkey/);
+    expect((await browser.signIn(user.username, PASSWORD)).status).toBe(303);
+    const account = await browser.get('/account');
+    expect(account.text).toContain(
+      "Passkeys cannot be added here until the server's WEBAUTHN_RP_ID is set.",
+    );
+    expect(account.text).not.toContain('action="/account/passkeys/options"');
+
+    const other = new Browser(ip);
+    await other.get('/signin');
+    const res = await other.post('/signin', {
+      _csrf: other.token,
+      challengeId: 'x',
+      passkey: '{}',
+    });
+    expectAlert(res, 503, 'Passkeys are not set up here.');
+  });
+});
