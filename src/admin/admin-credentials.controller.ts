@@ -61,9 +61,9 @@ export class AdminCredentialsController {
     summary: 'End every credential of a user at once but the password and the second factor',
     description:
       'For incident response: every passkey is removed, then every session and user token ' +
-      'ends, every access JWT stops working and the RSA login key is removed. The password and the TOTP ' +
-      'second factor stay: reset those with POST /api/admin/users/{id}/password and DELETE ' +
-      '/api/admin/users/{id}/totp.',
+      'ends, every access JWT stops working and the RSA login key is removed. The password and ' +
+      'the TOTP second factor stay: reset those with POST /api/admin/users/{id}/password and ' +
+      'DELETE /api/admin/users/{id}/totp.',
   })
   @userId()
   @ApiOkResponse({ type: EndedCredentialsDto })

@@ -8,7 +8,7 @@ import { UsersService } from '../user-store/users.service.js';
 import { namedUser } from './named-user.js';
 import type { VerbTask } from './verb-context.js';
 
-/** What a reset removed, as the operator is told it: each kind that went, none for what was not there. */
+/** What a reset removed, as the operator is told it: each kind that went, nothing of the rest. */
 function removedKinds(removed: RemovedSecondFactors): string[] {
   return [
     ...(removed.totp ? ['TOTP and its recovery codes'] : []),

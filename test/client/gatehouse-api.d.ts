@@ -1826,7 +1826,7 @@ export interface components {
        */
       name: string;
       /**
-       * @description The challengeId of POST /api/me/passkeys/options; left out, the challenge the response names
+       * @description The challengeId of POST /api/me/passkeys/options; left out: the challenge the response names
        * @example q7o1Cq3y6yXh0mJ8Yx3zV0m7m3pQe2kq5Zr0mRkq0pE
        */
       challengeId?: string;

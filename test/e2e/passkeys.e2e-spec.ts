@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { generateSync } from 'otplib';
 import type { Test } from 'supertest';
 import { Passkey } from '../../src/credentials/passkeys/entities/passkey.entity.js';
+import { AccountService } from '../../src/account/account.service.js';
+import { SessionsService } from '../../src/credentials/sessions/sessions.service.js';
+import type { RequestActor } from '../../src/identity/request-actor.decorator.js';
 import { User } from '../../src/user-store/entities/user.entity.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { controlClock, type TestClock } from '../support/clock.js';
@@ -19,7 +22,8 @@ import {
 
 /**
  * Passkeys as credentials of the one lifecycle, over HTTP: the owner adds one only by proving
- * the password (and a code while TOTP is on), so a stolen token or session cannot make one of
+ * the password (and a code while TOTP is on; on the portal, a passkey sign-in of the browser's
+ * own session within five minutes will do), so a stolen token or session cannot make one of
  * its own; each registration challenge is the asker's, open five minutes, used once; the owner
  * lists, renames and removes them; admins remove them (one user's, "end all credentials", a
  * second-factor reset) and never add one; every change is audited; nothing that signs is kept.
@@ -507,5 +511,52 @@ describe('admins remove passkeys and never add one', () => {
     await addPasskey(t, user, authenticatorFor(t));
     expect((await asAdmin(t.http().delete(`/api/admin/users/${user.id}`))).status).toBe(204);
     expect(await storedPasskeys(user)).toEqual([]);
+  });
+});
+
+describe("the portal's proof: a passkey sign-in of the browser's own session within 5 minutes", () => {
+  /** The portal's caller: the browser's session, as its account page makes it. */
+  async function portalSession(user: TestUser, passkeySignIn: boolean) {
+    const stored = await t.db.getRepository(User).findOneByOrFail({ id: user.id });
+    const { session } = await t.app
+      .get(SessionsService)
+      .start(stored, { address: null, userAgent: null }, { passkeySignIn });
+    const actor: RequestActor = {
+      caller: { user: stored, credential: { kind: 'session', id: session.id } },
+      address: null,
+      agent: null,
+    };
+    return { session, actor };
+  }
+
+  it('stands for the password while recent, and only for that session', async () => {
+    const user = await newUser();
+    const account = t.app.get(AccountService);
+    const signedIn = await portalSession(user, true);
+    expect(signedIn.session.passkeyVerifiedAt).toEqual(signedIn.session.createdAt);
+    const options = await account.passkeyOptionsAfterPasskeySignIn(
+      signedIn.actor,
+      signedIn.session,
+    );
+    expect(options.user.name).toBe(user.username);
+    const added = await postPasskey(t, await bearerOf(t, user), {
+      challengeId: options.challengeId,
+      name: 'Added on the portal',
+      response: authenticatorFor(t).create(options as CreationOptionsWithId),
+    });
+    expect(added.status).toBe(201);
+
+    const byPassword = await portalSession(user, false);
+    await expect(
+      account.passkeyOptionsAfterPasskeySignIn(byPassword.actor, byPassword.session),
+    ).rejects.toThrow(/within the last 5 minutes/);
+    await expect(
+      account.passkeyOptionsAfterPasskeySignIn(byPassword.actor, signedIn.session),
+    ).rejects.toThrow(/within the last 5 minutes/);
+
+    clock.advance(CHALLENGE_MS + 1_000);
+    await expect(
+      account.passkeyOptionsAfterPasskeySignIn(signedIn.actor, signedIn.session),
+    ).rejects.toThrow(/within the last 5 minutes/);
   });
 });

@@ -18,7 +18,8 @@ export class AddPasskeyDto extends PasskeyNameDto {
     example: 'q7o1Cq3y6yXh0mJ8Yx3zV0m7m3pQe2kq5Zr0mRkq0pE',
     maxLength: 64,
     description:
-      'The challengeId of POST /api/me/passkeys/options; left out, the challenge the response names',
+      'The challengeId of POST /api/me/passkeys/options; left out: the challenge the ' +
+      'response names',
   })
   @IsOptional()
   @IsString()
