@@ -1,8 +1,8 @@
 /**
  * `npm run screenshots -- <directory>` (docs/images by default): builds and starts the server as
  * `npm start` does, on a database of its own in a temporary directory, registers a user, and has
- * Debian's Chromium write the sign-in and account pages there as PNGs, with the steps the browser
- * test runs (test/support/portal-screenshots.ts).
+ * Debian's Chromium write the sign-in page, the account page and its Passkeys section there as
+ * PNGs, with the steps the browser test runs (test/support/portal-screenshots.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -48,7 +48,9 @@ async function main(): Promise<void> {
   const directory = resolve(process.argv[2] ?? join('docs', 'images'));
   const scratch = mkdtempSync(join(tmpdir(), 'gatehouse-screenshots-'));
   const port = await freePort();
-  const portal = `http://127.0.0.1:${port}`;
+  // A name, not an address: WebAuthn takes no IP address as relying party, and localhost is a
+  // secure context, so the sign-in page shows its passkey button as it does for people.
+  const portal = `http://localhost:${port}`;
   const server = spawn(resolve('bin', 'gatehouse-server'), [], {
     env: {
       ...process.env,

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Access } from '../identity/access.decorator.js';
@@ -76,6 +76,56 @@ export class AccountPageController {
     @Body() form: unknown,
   ): Promise<FastifyReply> {
     const answer = await this.account.turnOffSecondFactor(request, fieldsOf(form));
+    return this.pages.send(request, reply, answer);
+  }
+
+  @Post('passkeys/options')
+  @FormPost()
+  @BrowserSession()
+  async startPasskey(
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+    @Body() form: unknown,
+  ): Promise<FastifyReply> {
+    const answer = await this.account.startPasskey(request, fieldsOf(form));
+    return this.pages.send(request, reply, answer);
+  }
+
+  @Post('passkeys')
+  @FormPost()
+  @BrowserSession()
+  async addPasskey(
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+    @Body() form: unknown,
+  ): Promise<FastifyReply> {
+    const answer = await this.account.addPasskey(request, fieldsOf(form));
+    return this.pages.send(request, reply, answer);
+  }
+
+  @Post('passkeys/:id/rename')
+  @FormPost()
+  @BrowserSession()
+  async renamePasskey(
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+    @Body() form: unknown,
+    @Param('id') id: string,
+  ): Promise<FastifyReply> {
+    const answer = await this.account.renamePasskey(request, fieldsOf(form), id);
+    return this.pages.send(request, reply, answer);
+  }
+
+  @Post('passkeys/:id/remove')
+  @FormPost()
+  @BrowserSession()
+  async removePasskey(
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+    @Body() form: unknown,
+    @Param('id') id: string,
+  ): Promise<FastifyReply> {
+    const answer = await this.account.removePasskey(request, fieldsOf(form), id);
     return this.pages.send(request, reply, answer);
   }
 

@@ -6,19 +6,24 @@ import { AccountService } from '../account/account.service.js';
 import { ChangePasswordDto } from '../account/dto/change-password.dto.js';
 import { OwnerProofDto, StartTotpEnrolmentDto } from '../account/dto/owner-proof.dto.js';
 import { TooManyAttemptsException } from '../common/errors/too-many-attempts.exception.js';
+import { Clock } from '../clock/clock.service.js';
 import { AppConfig } from '../config/app-config.js';
+import type { CreationOptionsDto } from '../credentials/passkeys/dto/webauthn-json.dto.js';
+import { passkeyName } from '../credentials/passkeys/passkeys.service.js';
 import { TotpCodeDto } from '../credentials/second-factor/dto/second-factor.dto.js';
 import type { LiveSession } from '../credentials/sessions/sessions.service.js';
+import { PASSKEY_SIGN_IN_PROOF_MS } from '../identity/credential-lifecycle.service.js';
 import { LoginLimiter } from '../identity/login-limiter.service.js';
 import type { RequestActor } from '../identity/request-actor.decorator.js';
 import { publicKeyFingerprint } from '../user-store/public-key.js';
-import type { FormFields } from './form-post.js';
+import { type FormFields, jsonObjectFieldOf } from './form-post.js';
 import { FORM_TOKEN_FIELD, FormTokens } from './form-tokens.service.js';
+import { jsonDataElementText } from './json-data-element.js';
 import type { PortalAnswer } from './portal-pages.service.js';
 import { FORM_REFUSED, PortalService, tooManyAttempts, WRONG_CODE } from './portal.service.js';
 
 /** The sections of the account page whose forms change something; an alert is shown in its own. */
-export type AccountSection = 'password' | 'second-factor' | 'sessions' | 'login-key';
+export type AccountSection = 'password' | 'second-factor' | 'passkeys' | 'sessions' | 'login-key';
 
 /** What a form that went through says on the page it sends the browser back to (`?done=`). */
 const DONE: Record<string, string> = {
@@ -27,11 +32,17 @@ const DONE: Record<string, string> = {
   'second-factor-off': 'Two-step sign-in is off. Your recovery codes no longer work.',
   sessions: 'You were signed out everywhere else.',
   'login-key': 'Your RSA login key was removed.',
+  'passkey-added': 'Your passkey was added: you can sign in with it now.',
+  'passkey-renamed': 'Your passkey was renamed.',
+  'passkey-removed': 'Your passkey was removed: it no longer signs you in.',
 };
 
 const CODE_NEEDED = 'Please enter a code from your authenticator app, or a recovery code.';
 const WRONG_PASSWORD = 'The current password is not right.';
 const WRONG_PASSWORD_OR_CODE = 'The current password or the code is not right.';
+const PASSKEY_NAME = 'Please give the passkey a name of up to 64 characters.';
+const NO_SUCH_PASSKEY = 'You have no such passkey: it was removed already.';
+const PASSKEY_NOT_MADE = 'No passkey was made, so nothing was added. Please try again.';
 
 /** A refusal, as the self-service route's status would be, worded for a person per status. */
 type Wording = Partial<Record<number, string>>;
@@ -64,6 +75,7 @@ interface PageState {
 export class AccountPages {
   constructor(
     private readonly config: AppConfig,
+    private readonly clock: Clock,
     private readonly portal: PortalService,
     private readonly account: AccountService,
     private readonly formTokens: FormTokens,
@@ -204,6 +216,119 @@ export class AccountPages {
   }
 
   /**
+   * Starts adding a passkey with the proof `POST /api/me/passkeys/options` asks (the current
+   * password, and a code when the factor is on), or with none when this browser's session signed
+   * in with a passkey a moment ago (the page then asks for no password): the page that has the
+   * browser make the passkey, for its creation options.
+   */
+  startPasskey(request: FastifyRequest, form: FormFields): Promise<PortalAnswer> {
+    const afterPasskeySignIn = form.password === undefined;
+    return this.submit(
+      request,
+      form,
+      'passkeys',
+      async (actor, live) => {
+        if (afterPasskeySignIn) {
+          const options = await this.account.passkeyOptionsAfterPasskeySignIn(actor, live.session);
+          return this.passkeyPage(live, options);
+        }
+        const dto = { password: form.password ?? '', code: codeOf(form.code) };
+        if (!dto.password || !valid(OwnerProofDto, dto)) {
+          return refused(400, 'Please enter your current password.');
+        }
+        return this.passkeyPage(live, await this.account.passkeyOptions(actor, dto));
+      },
+      {
+        401: CODE_NEEDED,
+        403: afterPasskeySignIn
+          ? 'You signed in with a passkey more than 5 minutes ago: please enter your current password.'
+          : codeOf(form.code)
+            ? WRONG_PASSWORD_OR_CODE
+            : WRONG_PASSWORD,
+      },
+    );
+  }
+
+  /**
+   * Adds the passkey the browser made (`response`, for the challenge `challengeId` of the
+   * creation options this user was given) under its `name`, as `POST /api/me/passkeys` does.
+   */
+  addPasskey(request: FastifyRequest, form: FormFields): Promise<PortalAnswer> {
+    return this.submit(
+      request,
+      form,
+      'passkeys',
+      async (actor) => {
+        const response = jsonObjectFieldOf(form.response);
+        if (response === undefined || !form.challengeId) return refused(400, PASSKEY_NOT_MADE);
+        const name = nameOf(form.name);
+        if (!name) return refused(400, PASSKEY_NAME);
+        await this.account.addPasskey(actor, {
+          challengeId: form.challengeId,
+          name,
+          response,
+        });
+        return done('passkey-added');
+      },
+      {
+        400: 'The passkey could not be added: it was not made for this site, or it took longer than 5 minutes. Please try again.',
+        409: 'This passkey is on your account already.',
+      },
+    );
+  }
+
+  /** Gives one of the user's passkeys a new name. */
+  renamePasskey(request: FastifyRequest, form: FormFields, id: string): Promise<PortalAnswer> {
+    return this.submit(
+      request,
+      form,
+      'passkeys',
+      async (actor) => {
+        const name = nameOf(form.name);
+        if (!name) return refused(400, PASSKEY_NAME);
+        const passkeyId = idOf(id);
+        if (passkeyId === null) return refused(404, NO_SUCH_PASSKEY);
+        await this.account.renamePasskey(actor, passkeyId, name);
+        return done('passkey-renamed');
+      },
+      { 404: NO_SUCH_PASSKEY },
+    );
+  }
+
+  /** Removes one of the user's passkeys: no proof, as `DELETE /api/me/passkeys/{id}` asks none. */
+  removePasskey(request: FastifyRequest, form: FormFields, id: string): Promise<PortalAnswer> {
+    return this.submit(
+      request,
+      form,
+      'passkeys',
+      async (actor) => {
+        const passkeyId = idOf(id);
+        if (passkeyId === null) return refused(404, NO_SUCH_PASSKEY);
+        await this.account.removePasskey(actor, passkeyId);
+        return done('passkey-removed');
+      },
+      { 404: NO_SUCH_PASSKEY },
+    );
+  }
+
+  /** The page that has the browser make a passkey for `options`, and sends it with its name. */
+  private passkeyPage(
+    live: LiveSession,
+    { challengeId, ...options }: CreationOptionsDto,
+  ): PortalAnswer {
+    return {
+      kind: 'page',
+      status: 200,
+      view: 'passkey-add',
+      data: {
+        username: live.user.username,
+        challengeId,
+        creationOptions: jsonDataElementText(options),
+      },
+    };
+  }
+
+  /**
    * A form of the page sent: from a signed-in browser, with its form token (403 and nothing done
    * without one), then `act` as the browser's session. A refusal re-renders the page with its
    * message in the form's section and the status the self-service route answers.
@@ -276,6 +401,14 @@ export class AccountPages {
           lastLogin: profile.lastLoginTime && readableTime(profile.lastLoginTime),
         },
         secondFactor: profile.secondFactor,
+        passkeys: profile.passkeys.map((passkey) => ({
+          id: passkey.id,
+          name: passkey.name,
+          created: readableTime(passkey.createdAt),
+          lastUsed: passkey.lastUsedAt && readableTime(passkey.lastUsedAt),
+        })),
+        passkeysAvailable: this.config.webauthn.id !== null,
+        passkeyProofRecent: this.passkeySignInIsRecent(live),
         loginKey: profile.publicKey && { fingerprint: publicKeyFingerprint(profile.publicKey) },
         sessions: sessions.map((session) => ({
           sid: session.sid,
@@ -287,6 +420,15 @@ export class AccountPages {
         })),
       },
     };
+  }
+
+  /**
+   * Whether this browser's session signed in with a passkey recently enough that adding another
+   * needs no password: the page then asks for none (the credential lifecycle judges it again).
+   */
+  private passkeySignInIsRecent({ session }: LiveSession): boolean {
+    const at = session.passkeyVerifiedAt;
+    return at !== null && this.clock.nowMs() - at.getTime() <= PASSKEY_SIGN_IN_PROOF_MS;
   }
 
   private signInFirst(): PortalAnswer {
@@ -318,6 +460,20 @@ function actorOf(live: LiveSession, request: FastifyRequest): RequestActor {
     address: request.ip ?? null,
     agent: request.headers['user-agent'] ?? null,
   };
+}
+
+/** A passkey's name as given, when the credential store takes it (trimmed); else null. */
+function nameOf(name: string | undefined): string | null {
+  try {
+    return passkeyName(name ?? '');
+  } catch {
+    return null;
+  }
+}
+
+/** A passkey's id as the form's path gives it; null when it is not one. */
+function idOf(id: string): number | null {
+  return /^[1-9][0-9]{0,9}$/.test(id) && Number(id) <= 2_147_483_647 ? Number(id) : null;
 }
 
 /** A code as typed: spaces (as apps group digits) left out; none when empty. */

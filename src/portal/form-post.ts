@@ -14,3 +14,19 @@ export function fieldsOf(body: unknown): FormFields {
     Object.entries(body).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
   );
 }
+
+/**
+ * A field holding a JSON object (what a page's script put there), parsed; undefined when it is
+ * missing, not JSON, or not an object.
+ */
+export function jsonObjectFieldOf(field: string | undefined): Record<string, unknown> | undefined {
+  if (!field) return undefined;
+  try {
+    const value: unknown = JSON.parse(field);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -32,7 +32,7 @@ export class PortalController {
 
   @Post('signin')
   @FormPost()
-  @Access({ accepts: ['password'], rule: 'anyone' })
+  @Access({ accepts: ['password', 'passkey'], rule: 'anyone' })
   async signIn(
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,

@@ -10,6 +10,8 @@ import { AccountPages } from './account-page.service.js';
 import { FormTokens } from './form-tokens.service.js';
 import { PortalKeys } from './portal-keys.service.js';
 import { PortalPages } from './portal-pages.service.js';
+import { PortalScriptsController } from './portal-scripts.controller.js';
+import { PortalScripts } from './portal-scripts.service.js';
 import { PortalController } from './portal.controller.js';
 import { PortalService } from './portal.service.js';
 
@@ -19,8 +21,8 @@ import { PortalService } from './portal.service.js';
  */
 @Module({
   imports: [IdentityModule, SessionStoreModule, UserStoreModule, AuditModule, AccountModule],
-  controllers: [PortalController, AccountPageController],
-  providers: [PortalService, PortalPages, FormTokens, PortalKeys, AccountPages],
+  controllers: [PortalController, AccountPageController, PortalScriptsController],
+  providers: [PortalService, PortalPages, FormTokens, PortalKeys, AccountPages, PortalScripts],
 })
 export class PortalModule implements OnApplicationBootstrap {
   private readonly logger = new Logger(PortalModule.name);

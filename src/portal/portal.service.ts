@@ -5,13 +5,14 @@ import { Clock } from '../clock/clock.service.js';
 import { SecondFactorRequiredException } from '../common/errors/second-factor-required.exception.js';
 import { TooManyAttemptsException } from '../common/errors/too-many-attempts.exception.js';
 import { AppConfig } from '../config/app-config.js';
+import { browserBindingOf } from '../credentials/passkeys/browser-binding.js';
 import { type LiveSession, SessionsService } from '../credentials/sessions/sessions.service.js';
 import { loginAttemptOf } from '../identity/login-attempt.js';
 import { PasswordCheckService } from '../identity/password-check.service.js';
 import { browserSession } from '../identity/request-credentials.js';
 import type { User } from '../user-store/entities/user.entity.js';
 import { UsersService } from '../user-store/users.service.js';
-import type { FormFields } from './form-post.js';
+import { type FormFields, jsonObjectFieldOf } from './form-post.js';
 import { FormTokens, FORM_TOKEN_FIELD } from './form-tokens.service.js';
 import { openPendingSignIn, PENDING_SIGN_IN_MS, sealPendingSignIn } from './pending-sign-in.js';
 import { PortalKeys } from './portal-keys.service.js';
@@ -29,6 +30,11 @@ export const WRONG_CODE = 'That code is not right, or it was used already.';
 export const FORM_REFUSED =
   'This form had expired or came from another site, so nothing was done. Please try again.';
 const STEP_EXPIRED = 'Signing in took too long. Please enter your password again.';
+const PASSKEY_REFUSED =
+  'That passkey was not accepted. Please try again, or sign in with your password.';
+const PASSKEYS_UNAVAILABLE = 'Passkeys are not set up here. Please sign in with your password.';
+const PASSKEY_UNREADABLE =
+  'The passkey did not answer as expected, so nothing was done. Please try again.';
 
 export const tooManyAttempts = (seconds: number) => `Too many attempts, try again in ${seconds} s.`;
 
@@ -58,11 +64,15 @@ export class PortalService {
     return this.signInPage(200, next);
   }
 
-  /** A sign-in form sent: its first step (username and password) or its second (the code). */
+  /**
+   * A sign-in form sent: its first step (username and password), its second (the code), or a
+   * passkey, alone or instead of the code.
+   */
   async signIn(request: FastifyRequest, form: FormFields): Promise<PortalAnswer> {
     const next = this.nextOf(form.rd);
     const browser = this.formTokens.accepted(request, form[FORM_TOKEN_FIELD]);
     if (!browser) return this.signInPage(403, next, { message: FORM_REFUSED });
+    if (form.passkey !== undefined) return this.passkeyStep(request, form, browser, next);
     if (form.pending !== undefined) return this.secondStep(request, form, browser, next);
     const { username, password } = form;
     if (!username || !password) {
@@ -126,12 +136,8 @@ export class PortalService {
     browser: string,
     next: string | null,
   ): Promise<PortalAnswer> {
-    const { pendingSignIn: key } = this.keys;
-    const pending = openPendingSignIn(form.pending, browser, key, this.clock.nowMs());
-    const user = pending && (await this.users.findById(pending.userId));
-    if (!user || user.credentialVersion !== pending!.credentialVersion) {
-      return this.signInPage(401, next, { message: STEP_EXPIRED });
-    }
+    const user = await this.pendingUserOf(form.pending, browser);
+    if (!user) return this.signInPage(401, next, { message: STEP_EXPIRED });
     const code = form.code?.replace(/\s+/g, '') || null;
     try {
       const signedIn = await this.passwords.completeLogin(
@@ -156,17 +162,77 @@ export class PortalService {
     }
   }
 
-  /** A session for `user`, in the one sessions table, and the browser sent on with its cookie. */
+  /**
+   * A passkey's sign-in: the assertion (`passkey`, as the page's script had the browser make it)
+   * of the challenge `challengeId`, which this browser's page asked for, judged by the one login
+   * check (limit, lock, audit). Alone it is a whole sign-in; with `pending`, the second step of
+   * one whose password was right, the passkey must be that user's.
+   */
+  private async passkeyStep(
+    request: FastifyRequest,
+    form: FormFields,
+    browser: string,
+    next: string | null,
+  ): Promise<PortalAnswer> {
+    const pending =
+      form.pending === undefined ? null : await this.pendingUserOf(form.pending, browser);
+    if (form.pending !== undefined && !pending) {
+      return this.signInPage(401, next, { message: STEP_EXPIRED });
+    }
+    const refuse = (status: number, detail: SignInPageDetail) =>
+      pending
+        ? this.codePage(status, pending, browser, next, detail)
+        : this.signInPage(status, next, detail);
+    if (this.config.webauthn.id === null) return refuse(503, { message: PASSKEYS_UNAVAILABLE });
+    const response = jsonObjectFieldOf(form.passkey);
+    if (response === undefined) return refuse(400, { message: PASSKEY_UNREADABLE });
+    try {
+      const user = await this.passwords.checkPasskey(
+        form.challengeId || null,
+        response,
+        loginAttemptOf(PORTAL_API, request),
+        { browser: browserBindingOf(browser), ...(pending && { user: pending }) },
+      );
+      if (!user) return refuse(401, { message: PASSKEY_REFUSED });
+      return await this.signedIn(user, request, next, { passkeySignIn: true });
+    } catch (error) {
+      if (error instanceof TooManyAttemptsException) {
+        const seconds = error.retryAfterSeconds;
+        return refuse(429, { message: tooManyAttempts(seconds), retryAfterSeconds: seconds });
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * The user of a pending sign-in `value` sealed for this browser, while it lasts and their
+   * credentials are as they were when the password was right; else null.
+   */
+  private async pendingUserOf(value: unknown, browser: string): Promise<User | null> {
+    const { pendingSignIn: key } = this.keys;
+    const pending = openPendingSignIn(value, browser, key, this.clock.nowMs());
+    const user = pending && (await this.users.findById(pending.userId));
+    if (!user || user.credentialVersion !== pending!.credentialVersion) return null;
+    return user;
+  }
+
+  /**
+   * A session for `user`, in the one sessions table, and the browser sent on with its cookie.
+   * `passkeySignIn`: the session records that a passkey opened it, which lets this browser add
+   * another passkey within a few minutes without the password.
+   */
   private async signedIn(
     user: User,
     request: FastifyRequest,
     next: string | null,
+    { passkeySignIn = false }: { passkeySignIn?: boolean } = {},
   ): Promise<PortalAnswer> {
     const attempt = loginAttemptOf(PORTAL_API, request);
-    const { session, secret } = await this.sessions.start(user, {
-      address: attempt.address,
-      userAgent: attempt.agent,
-    });
+    const { session, secret } = await this.sessions.start(
+      user,
+      { address: attempt.address, userAgent: attempt.agent },
+      { passkeySignIn },
+    );
     await this.users.recordLogin(user);
     await this.audit.record({
       type: 'session.start',

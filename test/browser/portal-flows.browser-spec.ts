@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import axe from 'axe-core';
 import { generateSync } from 'otplib';
 import type { Browser, BrowserContext, Page, Response } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -12,8 +10,24 @@ import { launchChromium } from '../support/chromium.js';
 import { controlClock, type TestClock } from '../support/clock.js';
 import { enrolTotp } from '../support/credentials.js';
 import { registerUser, uniqueName, type TestUser } from '../support/fixtures.js';
+import {
+  alertText,
+  click,
+  expectAccessible,
+  seenByApp,
+  watchPageErrors,
+} from '../support/pages.js';
 import { PORTAL_SCREENSHOTS, screenshotPortal } from '../support/portal-screenshots.js';
-import { baseEnv, freePort } from '../system/support/processes.js';
+import {
+  appOriginOf,
+  portalOrigin,
+  type ProxySetup,
+  type RunningProxy,
+  startCaddy,
+  startEchoApp,
+  startNginx,
+} from '../support/proxied-portal.js';
+import { freePort } from '../system/support/processes.js';
 
 /**
  * The sign-in portal in a real browser, through real proxies, on names: Gatehouse is
@@ -29,62 +43,30 @@ import { baseEnv, freePort } from '../system/support/processes.js';
 const DOMAIN = 'gatehouse.test';
 const PASSWORD = 'correct-horse-battery';
 const STEP_MS = 30_000;
-const SIGNIN_CONF = 'docs/nginx-forward-auth-signin.conf';
 const WRONG_CREDENTIALS = 'The username or password is not right.';
 const FORM_REFUSED = 'This form had expired or came from another site';
-
-/** WCAG 2.0 and 2.1, levels A and AA, as axe-core tags its rules. */
-const WCAG_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 let scratch: string;
 let t: TestApp;
 let clock: TestClock;
 let app: Server;
-let appPort: number;
+let setup: ProxySetup;
 let gatehousePort: number;
-let proxyPort: number;
 let browser: Browser;
 /** PUBLIC_URL: the portal as the browser reaches it, through the proxy. */
 let portal: string;
 /** The app as the browser reaches it, through the proxy. */
 let appOrigin: string;
 
-interface Seen {
-  path: string;
-  user: string | null;
-}
-
-/** The app: what it saw as JSON, or at /forge a form that posts a portal form from this origin. */
-function startApp(): Promise<Server> {
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://app');
-    if (url.pathname === '/forge') {
-      const field = (name: string) => escapeHtml(url.searchParams.get(name) ?? '');
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(
-        `<!doctype html><html lang="en"><title>Forge</title><form method="post" action="${field('action')}">` +
-          `<input type="hidden" name="_csrf" value="${field('token')}"><button>Send</button></form>`,
-      );
-      return;
-    }
-    const user = req.headers['x-auth-user'];
-    const seen: Seen = { path: req.url ?? '', user: typeof user === 'string' ? user : null };
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(seen));
-  });
-  return new Promise((listening) => server.listen(0, '127.0.0.1', () => listening(server)));
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
-}
-
 beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'gatehouse-flows-'));
-  proxyPort = await freePort();
+  const proxyPort = await freePort();
   gatehousePort = await freePort();
-  portal = `http://auth.${DOMAIN}:${proxyPort}`;
-  appOrigin = `http://app.${DOMAIN}:${proxyPort}`;
+  app = await startEchoApp();
+  const appPort = (app.address() as { port: number }).port;
+  setup = { domain: DOMAIN, proxyPort, gatehousePort, appPort, scratch };
+  portal = portalOrigin(setup);
+  appOrigin = appOriginOf(setup);
   t = await startTestApp({
     PUBLIC_URL: portal,
     COOKIE_DOMAIN: DOMAIN,
@@ -93,8 +75,6 @@ beforeAll(async () => {
   });
   await t.app.listen(gatehousePort, '127.0.0.1');
   clock = controlClock(t);
-  app = await startApp();
-  appPort = (app.address() as { port: number }).port;
   browser = await launchChromium([`--host-resolver-rules=MAP *.${DOMAIN} 127.0.0.1`]);
 });
 
@@ -108,143 +88,6 @@ afterAll(async () => {
 
 /** Each proxy, started with the portal's host passed to Gatehouse and the app's behind it. */
 const PROXIES = { nginx: startNginx, caddy: startCaddy } as const;
-
-function nginxConf(): string {
-  const shown = readFileSync(SIGNIN_CONF, 'utf8');
-  const appServer = shown
-    .replace('listen 8001;', `listen 127.0.0.1:${proxyPort};\n  server_name app.${DOMAIN};`)
-    .replace('https://auth.example.com/signin', `${portal}/signin`);
-  expect(appServer).not.toContain('8001');
-  expect(appServer).not.toContain('auth.example.com');
-  const temp = (name: string) => `${name}_temp_path ${join(scratch, 'nginx', name)};`;
-  return `events {}
-http {
-  access_log off;
-  ${['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(temp).join('\n  ')}
-  upstream gatehouse { server 127.0.0.1:${gatehousePort}; }
-  upstream app       { server 127.0.0.1:${appPort}; }
-
-  server {
-    listen 127.0.0.1:${proxyPort};
-    server_name auth.${DOMAIN};
-    location / {
-      proxy_pass http://gatehouse;
-      proxy_set_header Host $http_host;
-      proxy_set_header X-Forwarded-For $remote_addr;
-      proxy_set_header X-Forwarded-Proto $scheme;
-    }
-  }
-
-${appServer}
-}
-`;
-}
-
-function startNginx(): Promise<RunningProxy> {
-  const directory = join(scratch, 'nginx');
-  mkdirSync(directory, { recursive: true });
-  const conf = join(directory, 'nginx.conf');
-  writeFileSync(conf, nginxConf());
-  // As root, nginx would hand its workers to nobody, who cannot enter this private directory.
-  const user = process.getuid?.() === 0 ? 'user root; ' : '';
-  return runProxy('nginx', [
-    '-p',
-    directory,
-    '-c',
-    conf,
-    '-g',
-    `${user}daemon off; pid ${join(directory, 'nginx.pid')}; error_log stderr;`,
-  ]);
-}
-
-function startCaddy(): Promise<RunningProxy> {
-  const directory = join(scratch, 'caddy');
-  mkdirSync(directory, { recursive: true });
-  const caddyfile = join(directory, 'Caddyfile');
-  writeFileSync(
-    caddyfile,
-    `{
-	admin off
-	auto_https off
-}
-http://auth.${DOMAIN}:${proxyPort} {
-	bind 127.0.0.1
-	reverse_proxy 127.0.0.1:${gatehousePort}
-}
-http://app.${DOMAIN}:${proxyPort} {
-	bind 127.0.0.1
-	forward_auth 127.0.0.1:${gatehousePort} {
-		uri /auth/forward?signin=redirect
-		copy_headers X-Auth-User X-Auth-User-Id X-Auth-Privilege X-Auth-Scope
-	}
-	reverse_proxy 127.0.0.1:${appPort}
-}
-`,
-  );
-  return runProxy('caddy', ['run', '--config', caddyfile, '--adapter', 'caddyfile'], {
-    HOME: directory,
-    XDG_DATA_HOME: directory,
-    XDG_CONFIG_HOME: directory,
-  });
-}
-
-interface RunningProxy {
-  stop(): Promise<void>;
-  output(): string;
-}
-
-/** Runs a proxy in the foreground until the portal answers through it. */
-async function runProxy(
-  command: string,
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<RunningProxy> {
-  const child: ChildProcess = spawn(command, args, {
-    env: { ...baseEnv(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const deadline = Date.now() + 30_000;
-  while ((await portalStatusViaProxy()) !== 200) {
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL');
-      throw new Error(`${command} did not pass the portal on:\n${output}`);
-    }
-    await new Promise((wait) => setTimeout(wait, 100));
-  }
-  return {
-    output: () => output,
-    stop: async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
-    },
-  };
-}
-
-/** The status of the portal's /health/live asked through the proxy by name, or null. */
-function portalStatusViaProxy(): Promise<number | null> {
-  return new Promise((answered) => {
-    const req = httpRequest(
-      {
-        host: '127.0.0.1',
-        port: proxyPort,
-        path: '/health/live',
-        headers: { Host: `auth.${DOMAIN}:${proxyPort}` },
-      },
-      (res) => {
-        res.resume();
-        answered(res.statusCode ?? null);
-      },
-    );
-    req.on('error', () => answered(null));
-    req.end();
-  });
-}
 
 async function createUser(prefix: string): Promise<TestUser> {
   return registerUser(t, uniqueName(prefix), PASSWORD, {
@@ -268,28 +111,10 @@ async function userWithTotp(): Promise<{ user: TestUser; secret: string }> {
   return { user, secret };
 }
 
-/** Clicks `name` and waits for the page it leads to: the answer the browser ended on. */
-async function click(page: Page, name: string): Promise<Response> {
-  const [response] = await Promise.all([
-    page.waitForNavigation(),
-    page.getByRole('button', { name }).click(),
-  ]);
-  expect(response).not.toBeNull();
-  return response!;
-}
-
 async function signInForm(page: Page, username: string, password: string): Promise<Response> {
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password').fill(password);
   return click(page, 'Sign in');
-}
-
-async function alertText(page: Page): Promise<string> {
-  return (await page.getByRole('alert').textContent())?.trim() ?? '';
-}
-
-async function seenByApp(page: Page): Promise<Seen> {
-  return JSON.parse((await page.locator('body').innerText()).trim()) as Seen;
 }
 
 /**
@@ -301,53 +126,19 @@ function expectSignInPage(page: Page, rd: string): void {
   expect([url.origin, url.pathname, url.searchParams.get('rd')]).toEqual([portal, '/signin', rd]);
 }
 
-/**
- * What Chromium reports as an error that is not one here: the status of a page the test asked
- * for (a 401 or 403 page is the answer expected), and Cross-Origin-Opener-Policy ignored on plain
- * http, which a deployment serves over https.
- */
-const EXPECTED_NOTICES = [
-  /^Failed to load resource: the server responded with a status of (401|403|429) /,
-  /^The Cross-Origin-Opener-Policy header has been ignored, because the URL's origin was untrustworthy\./,
-];
-
-/** Runs axe-core in the page, as it is served (its CSP in force), and expects no WCAG A/AA violation. */
-async function expectAccessible(page: Page): Promise<void> {
-  await page.evaluate(axe.source);
-  const violations = await page.evaluate(
-    async (tags) => {
-      const { axe: checker } = window as unknown as { axe: typeof axe };
-      const result = await checker.run(document, { runOnly: { type: 'tag', values: tags } });
-      return result.violations.map((violation) => ({
-        rule: violation.id,
-        impact: violation.impact,
-        nodes: violation.nodes.map((node) => node.target.join(' ')),
-      }));
-    },
-    [...WCAG_AA],
-  );
-  expect({ url: page.url(), violations }).toEqual({ url: page.url(), violations: [] });
-}
-
 describe.each(Object.keys(PROXIES) as (keyof typeof PROXIES)[])(
   'the portal in Chromium behind %s',
   (name) => {
     let proxy: RunningProxy;
     let context: BrowserContext;
     let page: Page;
-    const pageErrors: string[] = [];
+    let pageErrors: string[] = [];
 
     beforeAll(async () => {
-      proxy = await PROXIES[name]();
+      proxy = await PROXIES[name](setup);
       context = await browser.newContext();
       page = await context.newPage();
-      page.on('pageerror', (error) => pageErrors.push(error.message));
-      page.on('console', (message) => {
-        const text = message.text();
-        if (message.type() !== 'error' || EXPECTED_NOTICES.some((notice) => notice.test(text)))
-          return;
-        pageErrors.push(`${page.url()}: ${text}`);
-      });
+      pageErrors = watchPageErrors(page);
     });
 
     afterAll(async () => {
@@ -447,7 +238,7 @@ describe.each(Object.keys(PROXIES) as (keyof typeof PROXIES)[])(
       expect(await alertText(page)).toContain(FORM_REFUSED);
 
       // The app's origin is of the same site (its cookies go along); the app's own port is another site.
-      for (const origin of [appOrigin, `http://127.0.0.1:${appPort}`]) {
+      for (const origin of [appOrigin, `http://127.0.0.1:${setup.appPort}`]) {
         const forge = new URL('/forge', origin);
         forge.searchParams.set('action', `${portal}/signout`);
         forge.searchParams.set('token', token!);

@@ -119,6 +119,8 @@ describe('Every route declares its access', () => {
       GET /health/live                             anyone by nothing                                              default
       GET /health/ready                            anyone by nothing                                              default
       GET /metrics                                 anyone by nothing                                              default
+      GET /portal/scripts/passkeys.js              anyone by nothing                                              default
+      GET /portal/scripts/webauthn.js              anyone by nothing                                              default
       GET /signin                                  anyone by session                                              default
       GET /signout                                 anyone by nothing                                              default
       OPTIONS /auth/forward                        proxy-rules by access-jwt, user-token, session, password       default
@@ -131,6 +133,10 @@ describe('Every route declares its access', () => {
       PATCH /auth/forward                          proxy-rules by access-jwt, user-token, session, password       default
       PATCH /auth/forward/*                        proxy-rules by access-jwt, user-token, session, password       default
       POST /account/login-key/remove               anyone by session                                              default
+      POST /account/passkeys                       anyone by session                                              default
+      POST /account/passkeys/:id/remove            anyone by session                                              default
+      POST /account/passkeys/:id/rename            anyone by session                                              default
+      POST /account/passkeys/options               anyone by session                                              default
       POST /account/password                       anyone by session                                              default
       POST /account/sessions/end-others            anyone by session                                              default
       POST /account/totp                           anyone by session                                              default
@@ -162,7 +168,7 @@ describe('Every route declares its access', () => {
       POST /auth/matchpassword                     signed-in by session                                           session
       POST /oauth2/introspect                      service-client by service-client                               default
       POST /oauth2/revoke                          service-client-or-token by service-client, access-jwt, user-token default
-      POST /signin                                 anyone by password                                             default
+      POST /signin                                 anyone by password, passkey                                    default
       POST /signout                                anyone by session                                              default
       POST /v1/auth                                anyone by password                                             jwt
       POST /webauthn/authentication                anyone by passkey                                              jwt
