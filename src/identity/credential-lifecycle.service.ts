@@ -36,7 +36,20 @@ const SELF_SERVICE = 'self-service';
  * How recent a passkey sign-in of a browser's session must be to stand for the owner's proof
  * when that browser adds another passkey on the portal.
  */
-export const PASSKEY_SIGN_IN_PROOF_MS = 5 * 60_000;
+const PASSKEY_SIGN_IN_PROOF_MS = 5 * 60_000;
+
+/**
+ * Whether `session` signed in with a passkey recently enough, at `nowMs`, that its browser adds
+ * another passkey without the password: the one rule the portal's page (which then asks for no
+ * password) and the lifecycle (which judges the request) both read.
+ */
+export function passkeySignInIsRecent(
+  session: Pick<Session, 'passkeyVerifiedAt'>,
+  nowMs: number,
+): boolean {
+  const at = session.passkeyVerifiedAt;
+  return at !== null && nowMs - at.getTime() <= PASSKEY_SIGN_IN_PROOF_MS;
+}
 
 /**
  * An owner changing a credential of theirs: the signed-in caller, or the name Basic credentials
@@ -366,13 +379,11 @@ export class CredentialLifecycleService {
     this.passkeys.assertAvailable();
     const { user, credential } = actor.caller;
     const now = this.clock.now();
-    const signedInAt = session.passkeyVerifiedAt?.getTime();
     const recent =
       credential.kind === 'session' &&
       credential.id === session.id &&
       session.userId === user.id &&
-      signedInAt !== undefined &&
-      now.getTime() - signedInAt <= PASSKEY_SIGN_IN_PROOF_MS;
+      passkeySignInIsRecent(session, now.getTime());
     if (!recent) {
       throw new ForbiddenException(
         'This session did not sign in with a passkey within the last 5 minutes: give the current password',

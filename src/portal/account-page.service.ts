@@ -12,7 +12,7 @@ import type { CreationOptionsDto } from '../credentials/passkeys/dto/webauthn-js
 import { passkeyName } from '../credentials/passkeys/passkeys.service.js';
 import { TotpCodeDto } from '../credentials/second-factor/dto/second-factor.dto.js';
 import type { LiveSession } from '../credentials/sessions/sessions.service.js';
-import { PASSKEY_SIGN_IN_PROOF_MS } from '../identity/credential-lifecycle.service.js';
+import { passkeySignInIsRecent } from '../identity/credential-lifecycle.service.js';
 import { LoginLimiter } from '../identity/login-limiter.service.js';
 import type { RequestActor } from '../identity/request-actor.decorator.js';
 import { publicKeyFingerprint } from '../user-store/public-key.js';
@@ -427,8 +427,7 @@ export class AccountPages {
    * needs no password: the page then asks for none (the credential lifecycle judges it again).
    */
   private passkeySignInIsRecent({ session }: LiveSession): boolean {
-    const at = session.passkeyVerifiedAt;
-    return at !== null && this.clock.nowMs() - at.getTime() <= PASSKEY_SIGN_IN_PROOF_MS;
+    return passkeySignInIsRecent(session, this.clock.nowMs());
   }
 
   private signInFirst(): PortalAnswer {
