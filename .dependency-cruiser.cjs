@@ -10,7 +10,7 @@
 
 /** Each layer's folders under src/, from the bottom up. */
 const LAYERS = [
-  ['clock', 'common', 'config', 'metrics', 'database', 'throttling', 'audit'],
+  ['clock', 'common', 'config', 'metrics', 'database', 'throttling', 'audit', 'security-events'],
   ['password-hashing', 'user-store'],
   [
     'credentials/liveness',
@@ -35,6 +35,7 @@ const DOORS = [
   'users',
   'security',
   'oauth2',
+  'ssf',
   'forward-auth',
   'account',
   'portal',

@@ -7,6 +7,9 @@ import { UsedRsaSalt } from './credentials/login-keys/entities/used-rsa-salt.ent
 import { RecoveryCode } from './credentials/second-factor/entities/recovery-code.entity.js';
 import { TotpFactor } from './credentials/second-factor/entities/totp-factor.entity.js';
 import { ServiceClient } from './credentials/service-clients/entities/service-client.entity.js';
+import { SecurityEvent } from './security-events/entities/security-event.entity.js';
+import { SsfDelivery } from './security-events/entities/ssf-delivery.entity.js';
+import { SsfStream } from './security-events/entities/ssf-stream.entity.js';
 import { Session } from './user-store/entities/session.entity.js';
 import { UserToken } from './user-store/entities/user-token.entity.js';
 import { Group } from './user-store/entities/group.entity.js';
@@ -32,4 +35,7 @@ export const entities = [
   RecoveryCode,
   Passkey,
   WebauthnChallenge,
+  SecurityEvent,
+  SsfStream,
+  SsfDelivery,
 ];

@@ -16,6 +16,7 @@ import { Totp1765200000000 } from './1765200000000-totp.js';
 import { ImportDigests1765300000000 } from './1765300000000-import-digests.js';
 import { PortalSecret1765400000000 } from './1765400000000-portal-secret.js';
 import { Passkeys1765500000000 } from './1765500000000-passkeys.js';
+import { SecurityEvents1765600000000 } from './1765600000000-security-events.js';
 
 /** Every migration, oldest first; listed here so that the app, the CLI and the tests run the same set. */
 export const migrations = [
@@ -37,4 +38,5 @@ export const migrations = [
   ImportDigests1765300000000,
   PortalSecret1765400000000,
   Passkeys1765500000000,
+  SecurityEvents1765600000000,
 ];
