@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { Clock } from '../clock/clock.service.js';
-import { SecurityEvent } from './entities/security-event.entity.js';
+import { SecurityEvent, type SecurityEventDetail } from './entities/security-event.entity.js';
 import { SsfDelivery } from './entities/ssf-delivery.entity.js';
 import { SsfStream } from './entities/ssf-stream.entity.js';
 import type { EventType } from './event-types.js';
 
-/** An event as its cause states it: the type, whose it is, and the SET's subject and members. */
+/** An event as its cause states it: the type, whose it is, and what its SET will carry. */
 export interface SecurityEventInput {
   type: EventType;
   userId: number | null;
-  detail: Record<string, unknown>;
+  detail: SecurityEventDetail;
 }
 
 /**

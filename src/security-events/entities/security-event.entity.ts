@@ -1,6 +1,16 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
+ * What a SET carries of an event besides the envelope every SET has: its subject (RFC 9493, as
+ * SSF 1.0 extends it), the id shared by the events of one change, and the event's own members.
+ */
+export interface SecurityEventDetail {
+  sub_id: Record<string, unknown>;
+  txn: string;
+  event: Record<string, unknown>;
+}
+
+/**
  * A change that the services holding a user's tokens must hear of (a session or token revoked, a
  * credential changed, an account disabled): a fact, written in the same transaction as the change
  * itself, from which the transmitter builds a Security Event Token for each stream. Its id orders
@@ -17,8 +27,8 @@ export class SecurityEvent {
   @Column({ type: 'integer', nullable: true })
   userId: number | null;
 
-  /** The subject and the event's members, as the SET will carry them; never a secret. */
-  @Column({ type: 'simple-json' }) detail: Record<string, unknown>;
+  /** Never a secret: receivers read it. */
+  @Column({ type: 'simple-json' }) detail: SecurityEventDetail;
 
   @Index('IDX_security_event_occurred')
   @Column({ type: Date })
