@@ -13,11 +13,7 @@ import { isUniqueViolation } from '../common/errors/database-errors.js';
 import { TooManyAttemptsException } from '../common/errors/too-many-attempts.exception.js';
 import { AppConfig } from '../config/app-config.js';
 import type { ServiceClient } from '../credentials/service-clients/entities/service-client.entity.js';
-import {
-  type DeliveryMethod,
-  SsfStream,
-  type StreamStatus,
-} from '../security-events/entities/ssf-stream.entity.js';
+import { type DeliveryMethod, SsfStream } from '../security-events/entities/ssf-stream.entity.js';
 import { EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from '../security-events/event-types.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { DeliveriesService } from './deliveries.service.js';
@@ -38,6 +34,8 @@ export const MIN_VERIFICATION_INTERVAL_SECONDS = 10;
 
 const SSF_API = 'ssf';
 const NO_STREAM = 'This client has no stream with this stream_id';
+/** A stream id as Gatehouse makes them (randomUUID); anything else names no stream. */
+const STREAM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Where and how a stream's events go, as stored. */
 interface Delivery {
@@ -199,6 +197,8 @@ export class StreamsService {
 
   /** The client's stream `streamId`; any other id, another client's included, is no stream. */
   async owned(client: ServiceClient, streamId: string): Promise<SsfStream> {
+    // Checked before the database sees it: a path parameter has not been through validation.
+    if (!STREAM_ID.test(streamId)) throw new NotFoundException(NO_STREAM);
     const stream = await this.dataSource
       .getRepository(SsfStream)
       .findOneBy({ id: streamId, clientId: client.clientId });

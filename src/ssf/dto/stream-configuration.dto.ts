@@ -53,6 +53,7 @@ export class DeliveryRequestDto {
     example: 'Bearer 4d3f2c1b0a',
     maxLength: 4096,
     nullable: true,
+    type: String,
     description:
       'Push: the Authorization header each push carries. Kept sealed and never shown again; ' +
       'left out of an update, the one kept stays (null removes it)',
@@ -130,7 +131,12 @@ export class UpdateStreamDto {
   @Type(() => DeliveryRequestDto)
   delivery?: DeliveryRequestDto;
 
-  @ApiPropertyOptional({ example: 'Orders service', maxLength: 256, nullable: true })
+  @ApiPropertyOptional({
+    example: 'Orders service',
+    maxLength: 256,
+    nullable: true,
+    type: String,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(256)
