@@ -235,7 +235,19 @@ export class StreamsService {
     action: 'update' | 'replace',
   ): Promise<StreamConfigurationDto> {
     stream.updatedAt = this.clock.now();
-    await this.dataSource.getRepository(SsfStream).save(stream);
+    // The receiver's own settings only: a status changed meanwhile is not written back.
+    await this.dataSource.getRepository(SsfStream).update(
+      { id: stream.id },
+      {
+        eventsRequested: stream.eventsRequested,
+        eventsDelivered: stream.eventsDelivered,
+        deliveryMethod: stream.deliveryMethod,
+        endpointUrl: stream.endpointUrl,
+        sealedAuthorization: stream.sealedAuthorization,
+        description: stream.description,
+        updatedAt: stream.updatedAt,
+      },
+    );
     await this.recordChange(client, stream, action);
     return this.configurationOf(stream);
   }

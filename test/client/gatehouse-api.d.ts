@@ -3870,9 +3870,8 @@ export interface operations {
         content: {
           /**
            * @example {
-           *       "statusCode": 503,
-           *       "message": "The database is out of reach",
-           *       "error": "Service Unavailable"
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
            *     }
            */
           'application/json': unknown;
@@ -3883,6 +3882,7 @@ export interface operations {
   StreamsController_read: {
     parameters: {
       query?: {
+        /** @description The stream; left out: all of the client’s */
         stream_id?: string;
       };
       header?: never;
@@ -4216,6 +4216,7 @@ export interface operations {
   StreamsController_remove: {
     parameters: {
       query: {
+        /** @description The stream */
         stream_id: string;
       };
       header?: never;
@@ -4455,6 +4456,7 @@ export interface operations {
   StreamsController_status: {
     parameters: {
       query: {
+        /** @description The stream */
         stream_id: string;
       };
       header?: never;
@@ -4802,6 +4804,7 @@ export interface operations {
       query?: never;
       header?: never;
       path: {
+        /** @description The stream_id, as its endpoint_url names it */
         streamId: string;
       };
       cookie?: never;

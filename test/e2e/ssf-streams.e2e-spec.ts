@@ -12,6 +12,7 @@ import {
   verifySet,
 } from '../support/ssf.js';
 import { EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from '../../src/security-events/event-types.js';
+import { StreamAuthorizations } from '../../src/ssf/stream-authorizations.service.js';
 
 /**
  * The Shared Signals transmitter as a receiver meets it (SSF 1.0): its metadata, its one stream
@@ -194,8 +195,13 @@ describe('stream management', () => {
     });
 
     const [row] = await sql(t, 'SELECT * FROM "ssf_stream" WHERE "id" = $1', [id]);
-    expect(String(row.sealedAuthorization)).toMatch(/^v1\./);
+    const sealed = String(row.sealedAuthorization);
+    expect(sealed).toMatch(/^v1\./);
     expect(JSON.stringify(row)).not.toContain('receiver-secret');
+    // Opened for the push of this stream only: copied to another stream's row, it opens nothing.
+    const authorizations = t.app.get(StreamAuthorizations);
+    expect(authorizations.open(id, sealed)).toBe(PUSH_AUTHORIZATION);
+    expect(() => authorizations.open(randomUUID(), sealed)).toThrow();
 
     const answers = [
       created,

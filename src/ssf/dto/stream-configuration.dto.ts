@@ -145,7 +145,7 @@ export class UpdateStreamDto {
 
 /** `?stream_id=` where the route may be called without it (the list). */
 export class StreamQueryDto {
-  @ApiPropertyOptional({ example: EXAMPLE_STREAM_ID, maxLength: 64 })
+  @ApiPropertyOptional({ maxLength: 64, description: 'The stream; left out: all of the client’s' })
   @IsOptional()
   @IsString()
   @MaxLength(64)
@@ -154,7 +154,7 @@ export class StreamQueryDto {
 
 /** `?stream_id=` where the route is about one stream. */
 export class RequiredStreamQueryDto {
-  @ApiProperty({ example: EXAMPLE_STREAM_ID, maxLength: 64 })
+  @ApiProperty({ maxLength: 64, description: 'The stream' })
   @IsDefined()
   @IsString()
   @MaxLength(64)
