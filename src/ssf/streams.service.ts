@@ -105,8 +105,9 @@ export class StreamsService {
   /** `PATCH`: what the body gives changes; the rest stays. */
   async update(client: ServiceClient, body: UpdateStreamDto): Promise<StreamConfigurationDto> {
     const stream = await this.owned(client, body.stream_id);
-    if (body.events_requested !== undefined) Object.assign(stream, eventsOf(body.events_requested));
-    if (body.delivery !== undefined)
+    // JSON's null passes as left out (IsOptional), for all but the description, which it clears.
+    if (body.events_requested != null) Object.assign(stream, eventsOf(body.events_requested));
+    if (body.delivery != null)
       Object.assign(stream, this.deliveryOf(stream.id, body.delivery, stream));
     if (body.description !== undefined) stream.description = body.description;
     return this.save(client, stream, 'update');
@@ -187,7 +188,7 @@ export class StreamsService {
           detail: {
             sub_id: { format: 'opaque', id: stream.id },
             txn: randomUUID(),
-            event: state === undefined ? {} : { state },
+            event: state == null ? {} : { state },
           },
         },
         stream.id,

@@ -345,6 +345,14 @@ describe('stream management', () => {
       endpoint_url: `${PUBLIC_URL}/ssf/poll/${id}`,
     });
 
+    const nulls = await t
+      .http()
+      .patch('/ssf/streams')
+      .set('Authorization', receiver.auth)
+      .send({ stream_id: id, delivery: null, events_requested: null, description: null });
+    expect(nulls.status).toBe(200);
+    expect(nulls.body).toEqual({ ...polled.body, description: undefined });
+
     const missing = await t
       .http()
       .put('/ssf/streams')
@@ -515,8 +523,16 @@ describe('verification', () => {
       .http()
       .post('/ssf/verify')
       .set('Authorization', receiver.auth)
-      .send({ stream_id: id });
+      .send({ stream_id: id, state: null });
     expect(later.status).toBe(204);
+    const next = await t
+      .http()
+      .post(`/ssf/poll/${id}`)
+      .set('Authorization', receiver.auth)
+      .send({ returnImmediately: true, ack: [jti] });
+    const [nextSet] = Object.values(next.body.sets as Record<string, string>);
+    const nextPayload = await verifySet(t, nextSet, receiver.clientId);
+    expect(nextPayload.events).toEqual({ [EVENT_TYPES.verification]: {} });
   });
 });
 
