@@ -56,6 +56,12 @@ export interface TokenResponse {
 
 export const TOKEN_RESPONSE_SCHEMA: SchemaObject = {
   type: 'object',
+  example: {
+    access_token: 'eyJhbGciOiJSUzI1NiIsInR5cCI6ImF0K2p3dCIs…',
+    token_type: 'Bearer',
+    expires_in: 300,
+    scope: 'ssf',
+  },
   required: ['access_token', 'token_type', 'expires_in', 'scope'],
   properties: {
     access_token: {
