@@ -23,6 +23,7 @@ import { ForwardAuthModule } from './forward-auth/forward-auth.module.js';
 import { ThrottlingModule } from './throttling/throttling.module.js';
 import { TokensModule } from './credentials/access-tokens/tokens.module.js';
 import { SessionsModule } from './sessions/sessions.module.js';
+import { SsfModule } from './ssf/ssf.module.js';
 import { UsersModule } from './users/users.module.js';
 import { WebauthnModule } from './webauthn/webauthn.module.js';
 
@@ -43,6 +44,7 @@ export class AppModule {
         SecurityModule,
         ForwardAuthModule,
         OAuth2Module,
+        SsfModule,
         UsersModule,
         AuthModule,
         SessionsModule,

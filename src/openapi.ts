@@ -61,6 +61,10 @@ export function setUpOpenApi(app: INestApplication): void {
         'OAuth 2.0',
         'Token introspection (RFC 7662) and revocation (RFC 7009) for registered service clients',
       )
+      .addTag(
+        'Shared Signals',
+        'Security events for the services that hold tokens (SSF 1.0, CAEP, RISC): streams, push and poll',
+      )
       .addTag('Operations', 'Prometheus metrics')
       .addTag('Health', 'Liveness and readiness probes')
       .addBasicAuth({ type: 'http', scheme: 'basic', description: 'username:password' }, 'basic')

@@ -28,6 +28,11 @@ export const AUDIT_EVENT_TYPES = [
    * name and status, so who did it, when and with which filters is kept.
    */
   'user.list',
+  /**
+   * A service client's Shared Signals stream created, updated, replaced, deleted or its status
+   * changed (the detail's `action`, the client's name and id, the stream); never its push credential.
+   */
+  'ssf.stream.change',
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 export const AUDIT_OUTCOMES = ['success', 'failure'] as const;

@@ -22,6 +22,7 @@ const PUBLIC_OPERATIONS = new Set([
   'GET /.well-known/jwks.json',
   'GET /.well-known/openid-configuration',
   'GET /.well-known/oauth-authorization-server',
+  'GET /.well-known/ssf-configuration',
   'GET /health/live',
   'GET /health/ready',
   'GET /metrics',

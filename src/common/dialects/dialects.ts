@@ -7,6 +7,7 @@ import { jwtDialect } from './jwt.dialect.js';
 import { restAuthDialect } from './rest-auth.dialect.js';
 import { securityDialect } from './security.dialect.js';
 import { sessionDialect } from './session.dialect.js';
+import { ssfDialect } from './ssf.dialect.js';
 import { userTokenDialect } from './user-token.dialect.js';
 import { hasBasicAuthorization } from '../basic-authorization.js';
 
@@ -28,6 +29,7 @@ export const dialects = {
   security: securityDialect,
   session: sessionDialect,
   login: loginDialect,
+  ssf: ssfDialect,
 } satisfies Record<string, ErrorDialect>;
 
 export type DialectName = keyof typeof dialects;

@@ -17,6 +17,7 @@ import { ImportDigests1765300000000 } from './1765300000000-import-digests.js';
 import { PortalSecret1765400000000 } from './1765400000000-portal-secret.js';
 import { Passkeys1765500000000 } from './1765500000000-passkeys.js';
 import { SecurityEvents1765600000000 } from './1765600000000-security-events.js';
+import { SsfStreams1765610000000 } from './1765610000000-ssf-streams.js';
 
 /** Every migration, oldest first; listed here so that the app, the CLI and the tests run the same set. */
 export const migrations = [
@@ -39,4 +40,5 @@ export const migrations = [
   PortalSecret1765400000000,
   Passkeys1765500000000,
   SecurityEvents1765600000000,
+  SsfStreams1765610000000,
 ];

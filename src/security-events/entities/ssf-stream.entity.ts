@@ -36,6 +36,9 @@ export class SsfStream {
 
   @Column({ type: 'varchar', length: 256, nullable: true }) description: string | null;
 
+  /** When the receiver last asked for a verification event; null before the first. */
+  @Column({ type: Date, nullable: true }) verifiedAt: Date | null;
+
   @Column({ type: Date }) createdAt: Date;
   @Column({ type: Date }) updatedAt: Date;
 }

@@ -1,0 +1,104 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager, In } from 'typeorm';
+import { Clock } from '../clock/clock.service.js';
+import { SecurityEvent } from '../security-events/entities/security-event.entity.js';
+import { SsfDelivery } from '../security-events/entities/ssf-delivery.entity.js';
+
+/** An event a stream's receiver has not acknowledged yet, with what its SET is built from. */
+export interface PendingDelivery {
+  eventId: number;
+  jti: string;
+  attempts: number;
+  nextAttemptAt: Date;
+  event: SecurityEvent;
+}
+
+/**
+ * The queue of each stream: the one place that reads the deliveries owed and removes or
+ * reschedules them, for poll and push alike. The writer (SecurityEventsService) only adds to it,
+ * in the transaction of the change; everything after that goes through here.
+ */
+@Injectable()
+export class DeliveriesService {
+  private readonly logger = new Logger(DeliveriesService.name);
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly clock: Clock,
+  ) {}
+
+  /**
+   * Up to `max` deliveries of the stream, oldest event first, due or not: a receiver must get a
+   * stream's events in order, so a delivery waiting for its retry holds back the ones after it.
+   */
+  async pending(streamId: string, max: number): Promise<PendingDelivery[]> {
+    if (max <= 0) return [];
+    const deliveries = await this.dataSource.getRepository(SsfDelivery).find({
+      where: { streamId },
+      order: { eventId: 'ASC' },
+      take: max,
+    });
+    if (deliveries.length === 0) return [];
+    const events = await this.dataSource
+      .getRepository(SecurityEvent)
+      .findBy({ id: In(deliveries.map((delivery) => delivery.eventId)) });
+    const byId = new Map(events.map((event) => [event.id, event]));
+    return deliveries.map((delivery) => ({
+      eventId: delivery.eventId,
+      jti: delivery.jti,
+      attempts: delivery.attempts,
+      nextAttemptAt: delivery.nextAttemptAt,
+      event: byId.get(delivery.eventId)!,
+    }));
+  }
+
+  /**
+   * Removes the deliveries the receiver acknowledged; a `jti` of another stream, or one already
+   * acknowledged, changes nothing. Answers how many were removed.
+   */
+  async acknowledge(streamId: string, jtis: readonly string[]): Promise<number> {
+    if (jtis.length === 0) return 0;
+    const result = await this.dataSource
+      .getRepository(SsfDelivery)
+      .delete({ streamId, jti: In([...jtis]) });
+    return result.affected ?? 0;
+  }
+
+  /**
+   * Gives up on one delivery the receiver refused (a push answered 400 with an `err`, a poll's
+   * `setErrs`). The reason is logged for the operator; the SET itself never is.
+   */
+  async drop(streamId: string, jti: string, reason: string): Promise<void> {
+    const result = await this.dataSource.getRepository(SsfDelivery).delete({ streamId, jti });
+    if (result.affected)
+      this.logger.warn(`Stream ${streamId} refused the event ${jti}, which is dropped: ${reason}`);
+  }
+
+  /** Records a failed push and when to try it again. */
+  async retryLater(streamId: string, eventId: number, attempts: number, at: Date): Promise<void> {
+    await this.dataSource
+      .getRepository(SsfDelivery)
+      .update({ streamId, eventId }, { attempts, nextAttemptAt: at });
+  }
+
+  /**
+   * Drops every delivery of a stream that is being disabled, in the transaction that disables
+   * it, so that no delivery outlives the change that ended it.
+   */
+  async dropAll(manager: EntityManager, streamId: string): Promise<void> {
+    await manager.delete(SsfDelivery, { streamId });
+  }
+
+  /** How long, in milliseconds, the stream's oldest undelivered event has waited; null if none. */
+  async oldestUndeliveredAge(streamId: string): Promise<number | null> {
+    const oldest = await this.dataSource
+      .getRepository(SsfDelivery)
+      .findOne({ where: { streamId }, order: { eventId: 'ASC' } });
+    if (!oldest) return null;
+    const event = await this.dataSource
+      .getRepository(SecurityEvent)
+      .findOneBy({ id: oldest.eventId });
+    return event ? Math.max(0, this.clock.nowMs() - event.occurredAt.getTime()) : null;
+  }
+}

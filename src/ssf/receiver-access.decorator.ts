@@ -1,0 +1,41 @@
+import {
+  applyDecorators,
+  createParamDecorator,
+  type ExecutionContext,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { ApiBasicAuth, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { SSF_CHALLENGE } from '../common/dialects/ssf.dialect.js';
+import type { ServiceClient } from '../credentials/service-clients/entities/service-client.entity.js';
+import type { ClientRequest } from '../identity/access-checks.service.js';
+import { Access } from '../identity/access.decorator.js';
+import { SsfErrorDto } from './dto/ssf-error.dto.js';
+
+const REFUSED = 'The credentials of an enabled service client are required';
+
+/**
+ * Who may call the Shared Signals routes, said once for all of them: a receiver, which is a
+ * service client, by its credentials. Every stream route then acts for that client alone.
+ */
+export function ReceiverAccess(): ClassDecorator & MethodDecorator {
+  return applyDecorators(
+    Access({
+      accepts: ['service-client'],
+      rule: 'service-client',
+      refused: () => new UnauthorizedException(REFUSED),
+    }),
+    ApiBasicAuth('basic'),
+    ApiUnauthorizedResponse({
+      description: 'No credentials of an enabled service client',
+      headers: { 'WWW-Authenticate': { schema: { type: 'string', example: SSF_CHALLENGE } } },
+      type: SsfErrorDto,
+      example: { err: 'authentication_failed', description: REFUSED },
+    }),
+  );
+}
+
+/** The service client a Shared Signals route acts for, as ReceiverAccess authenticated it. */
+export const Receiver = createParamDecorator(
+  (_data: unknown, context: ExecutionContext): ServiceClient =>
+    context.switchToHttp().getRequest<ClientRequest>().serviceClient!,
+);
