@@ -395,7 +395,6 @@ describe.skipIf(!isPostgres)('push delivery, by two instances on one PostgreSQL 
     ADMIN_PASSWORD: ADMIN.password,
     JWT_ISSUER: ISSUER,
     SSF_PUSH_TIMEOUT_SECONDS: '60',
-    LOG_LEVEL: 'warn',
   });
 
   async function call(server: ServerProcess, path: string, init: RequestInit = {}) {
@@ -450,7 +449,7 @@ describe.skipIf(!isPostgres)('push delivery, by two instances on one PostgreSQL 
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    servers = await Promise.all([startServerProcess(env()), startServerProcess(env())]);
+    servers = [await startServerProcess(env()), await startServerProcess(env())];
     writer = new DataSource(dataSourceOptions(database.url, entities));
     await writer.initialize();
     receiver = await PushReceiver.start();
