@@ -397,7 +397,11 @@ describe.skipIf(!isPostgres)('push delivery, by two instances on one PostgreSQL 
     SSF_PUSH_TIMEOUT_SECONDS: '60',
   });
 
-  async function call(server: ServerProcess, path: string, init: RequestInit = {}) {
+  async function call(
+    server: ServerProcess,
+    path: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ) {
     const response = await fetch(`${server.baseUrl}${path}`, {
       ...init,
       headers: { 'Content-Type': 'application/json', ...init.headers },
