@@ -13,6 +13,7 @@ import { SsfStream } from '../security-events/entities/ssf-stream.entity.js';
 import { DeliveriesService, type PendingDelivery } from './deliveries.service.js';
 import { DeliveryLocks } from './delivery-lock.js';
 import { PUSH } from './dto/stream-configuration.dto.js';
+import { PushWakeUp } from './push-wake-up.subscriber.js';
 import { SecurityEventTokens } from './security-event-tokens.service.js';
 import { StreamAuthorizations } from './stream-authorizations.service.js';
 
@@ -58,7 +59,8 @@ type Outcome = 'delivered' | 'dropped' | 'failed';
 
 /**
  * Push delivery (RFC 8935): every instance looks for enabled push streams whose next event is
- * due, and delivers each such stream's events in event order, one SET per `POST`, holding the
+ * due (at a regular interval, and at once after a change of its own owes a stream an event), and
+ * delivers each such stream's events in event order, one SET per `POST`, holding the
  * stream (DeliveryLocks) so that no other instance delivers it meanwhile.
  *
  * Any 2xx acknowledges the event. RFC 8935 asks receivers for 202, but one that answers 200 or
@@ -77,6 +79,7 @@ export class PushDeliveryService implements OnApplicationBootstrap, BeforeApplic
   private timer: NodeJS.Timeout | null = null;
   private looking: Promise<unknown> | null = null;
   private lookFailing = false;
+  private lookAgain = false;
   private readonly rounds = new Map<string, Promise<void>>();
   private readonly stopping = new AbortController();
 
@@ -89,10 +92,12 @@ export class PushDeliveryService implements OnApplicationBootstrap, BeforeApplic
     private readonly locks: DeliveryLocks,
     private readonly tokens: SecurityEventTokens,
     private readonly authorizations: StreamAuthorizations,
+    private readonly wakeUp: PushWakeUp,
   ) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => this.look(), LOOK_INTERVAL_MS);
+    this.wakeUp.onCommitOwing(() => this.look());
   }
 
   /**
@@ -107,9 +112,18 @@ export class PushDeliveryService implements OnApplicationBootstrap, BeforeApplic
     await Promise.all(this.rounds.values());
   }
 
-  /** One look, unless the last one is still going; a stream already being delivered is left to it. */
+  /**
+   * One look; asked while one is going, another follows it, so that an event committed meanwhile
+   * waits for no tick. A stream already being delivered is left to its round, which reads the
+   * queue again until it is empty.
+   */
   private look(): void {
-    if (this.looking || this.stopping.signal.aborted) return;
+    if (this.stopping.signal.aborted) return;
+    if (this.looking) {
+      this.lookAgain = true;
+      return;
+    }
+    this.lookAgain = false;
     this.looking = this.startDueRounds()
       .then(
         () => (this.lookFailing = false),
@@ -120,7 +134,10 @@ export class PushDeliveryService implements OnApplicationBootstrap, BeforeApplic
           this.lookFailing = true;
         },
       )
-      .finally(() => (this.looking = null));
+      .finally(() => {
+        this.looking = null;
+        if (this.lookAgain) this.look();
+      });
   }
 
   private async startDueRounds(): Promise<void> {
