@@ -205,14 +205,14 @@ export class PushDeliveryService implements OnApplicationBootstrap, BeforeApplic
       return this.failed(stream, delivery, failureOf(error));
     }
     if (response.ok) {
-      await response.body?.cancel();
       await this.deliveries.acknowledge(stream.id, [delivery.jti]);
       this.metrics.countSsfDelivered('push');
+      discard(response);
       return 'delivered';
     }
     const refusal = response.status === 400 ? await refusalOf(response) : null;
     if (!refusal) {
-      await response.body?.cancel();
+      discard(response);
       return this.failed(stream, delivery, `HTTP ${response.status}`);
     }
     await this.deliveries.drop(
@@ -258,13 +258,20 @@ function failureOf(error: unknown): string {
   return cause?.code ?? (error as Error).message;
 }
 
-/** A 400's `err` and `description` (RFC 8935 §2.3), or null when it has none. */
+/** Frees the connection of an answer whose body is of no use; a body that fails changes nothing. */
+function discard(response: Response): void {
+  response.body?.cancel().catch(() => undefined);
+}
+
+/**
+ * A 400's `err` and `description` (RFC 8935 §2.3), or null when it has none, or when its body
+ * could not be read (cut off, or too slow): then the push counts as failed, not refused.
+ */
 async function refusalOf(
   response: Response,
 ): Promise<{ err: string; description?: string } | null> {
-  const text = await readSome(response, MAX_ERROR_BODY_BYTES);
   try {
-    const body = JSON.parse(text) as unknown;
+    const body = JSON.parse(await readSome(response, MAX_ERROR_BODY_BYTES)) as unknown;
     if (typeof body !== 'object' || body === null) return null;
     const { err, description } = body as Record<string, unknown>;
     if (typeof err !== 'string' || err === '') return null;
@@ -289,6 +296,6 @@ async function readSome(response: Response, max: number): Promise<string> {
     chunks.push(value);
     size += value.byteLength;
   }
-  await reader.cancel();
+  await reader.cancel().catch(() => undefined);
   return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }
