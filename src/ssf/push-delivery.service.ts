@@ -179,6 +179,25 @@ export class PushDeliveryService implements OnApplicationBootstrap, BeforeApplic
   }
 
   private async push(stream: SsfStream, delivery: PendingDelivery): Promise<Outcome> {
+    // A timer of its own rather than AbortSignal.timeout: combined with AbortSignal.any, node
+    // holds that signal weakly, and one collected before it fires leaves the push hanging.
+    const abort = new AbortController();
+    const timeout = setTimeout(() => abort.abort(new PushTimeout()), this.config.ssfPushTimeoutMs);
+    const stop = () => abort.abort(this.stopping.signal.reason);
+    this.stopping.signal.addEventListener('abort', stop);
+    try {
+      return await this.pushWithin(stream, delivery, abort.signal);
+    } finally {
+      clearTimeout(timeout);
+      this.stopping.signal.removeEventListener('abort', stop);
+    }
+  }
+
+  private async pushWithin(
+    stream: SsfStream,
+    delivery: PendingDelivery,
+    signal: AbortSignal,
+  ): Promise<Outcome> {
     let response: Response;
     try {
       const set = await this.tokens.sign(delivery.event, stream.clientId, delivery.jti);
@@ -194,10 +213,7 @@ export class PushDeliveryService implements OnApplicationBootstrap, BeforeApplic
         headers,
         body: set,
         redirect: 'manual',
-        signal: AbortSignal.any([
-          AbortSignal.timeout(this.config.ssfPushTimeoutMs),
-          this.stopping.signal,
-        ]),
+        signal,
       });
     } catch (error) {
       // Shutting down: the push stays owed as it was, for the next deliverer.
@@ -242,6 +258,13 @@ export class PushDeliveryService implements OnApplicationBootstrap, BeforeApplic
   }
 }
 
+/** Why a push was cut short: its receiver did not answer within SSF_PUSH_TIMEOUT_SECONDS. */
+class PushTimeout extends Error {
+  constructor() {
+    super('no answer within SSF_PUSH_TIMEOUT_SECONDS');
+  }
+}
+
 /** The items in a random order (Fisher-Yates). */
 function shuffled<T>(items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
@@ -253,7 +276,7 @@ function shuffled<T>(items: T[]): T[] {
 
 /** What went wrong with a push that got no answer, without the request it was. */
 function failureOf(error: unknown): string {
-  if (error instanceof DOMException && error.name === 'TimeoutError') return 'timed out';
+  if (error instanceof PushTimeout) return error.message;
   const cause = (error as { cause?: { code?: string } }).cause;
   return cause?.code ?? (error as Error).message;
 }
