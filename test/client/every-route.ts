@@ -235,7 +235,7 @@ export async function callEveryRoute(
     headers: asAdmin,
   });
 
-  // Server metadata, service clients, introspection and revocation (OAuth 2.0)
+  // Server metadata, service clients, their own tokens, introspection and revocation (OAuth 2.0)
   await api.GET('/.well-known/openid-configuration');
   await api.GET('/.well-known/oauth-authorization-server');
   const serviceClient = await api.POST('/api/admin/clients', {
@@ -259,6 +259,16 @@ export async function callEveryRoute(
   };
   const formBody = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
   const checked = security.data?.token ?? '';
+  const clientToken = await api.POST('/oauth2/token', {
+    headers: asClient,
+    body: { grant_type: 'client_credentials', scope: 'ssf' },
+    bodySerializer: formBody,
+  });
+  await api.POST('/oauth2/introspect', {
+    headers: asClient,
+    body: { token: clientToken.data?.access_token ?? '' },
+    bodySerializer: formBody,
+  });
   await api.POST('/oauth2/introspect', {
     headers: asClient,
     body: { token: checked },
@@ -269,6 +279,54 @@ export async function callEveryRoute(
     body: { token: checked, token_type_hint: 'access_token' },
     bodySerializer: formBody,
     parseAs: 'text',
+  });
+
+  // Shared signals: the client's stream, its status, verification and poll
+  await api.GET('/.well-known/ssf-configuration');
+  const asReceiver = { Authorization: asClient.Authorization };
+  const stream = await api.POST('/ssf/streams', {
+    headers: asReceiver,
+    body: {
+      delivery: { method: 'urn:ietf:rfc:8936' },
+      events_requested: ['https://schemas.openid.net/secevent/caep/event-type/session-revoked'],
+      description: 'Every route',
+    },
+  });
+  const streamId = stream.data?.stream_id ?? '';
+  await api.GET('/ssf/streams', {
+    headers: asReceiver,
+    params: { query: { stream_id: streamId } },
+  });
+  await api.PATCH('/ssf/streams', {
+    headers: asReceiver,
+    body: { stream_id: streamId, description: 'Every route, updated' },
+  });
+  await api.PUT('/ssf/streams', {
+    headers: asReceiver,
+    body: { stream_id: streamId, delivery: { method: 'urn:ietf:rfc:8936' } },
+  });
+  await api.GET('/ssf/status', { headers: asReceiver, params: { query: { stream_id: streamId } } });
+  await api.POST('/ssf/status', {
+    headers: asReceiver,
+    body: { stream_id: streamId, status: 'enabled' },
+  });
+  await api.POST('/ssf/verify', {
+    headers: asReceiver,
+    body: { stream_id: streamId, state: 'every-route' },
+  });
+  const polled = await api.POST('/ssf/poll/{streamId}', {
+    params: { path: { streamId } },
+    headers: asReceiver,
+    body: { returnImmediately: true },
+  });
+  await api.POST('/ssf/poll/{streamId}', {
+    params: { path: { streamId } },
+    headers: asReceiver,
+    body: { returnImmediately: true, maxEvents: 0, ack: Object.keys(polled.data?.sets ?? {}) },
+  });
+  await api.DELETE('/ssf/streams', {
+    headers: asReceiver,
+    params: { query: { stream_id: streamId } },
   });
   await api.DELETE('/api/admin/clients/{clientId}', {
     params: { path: { clientId } },

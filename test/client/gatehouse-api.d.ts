@@ -102,7 +102,7 @@ export interface paths {
     };
     /**
      * Server metadata at the OpenID Connect Discovery name
-     * @description The same document as /.well-known/oauth-authorization-server (RFC 8414): the issuer, its keys, introspection and revocation. Gatehouse is not an OpenID Provider: it has no authorization endpoint and issues no ID tokens.
+     * @description The same document as /.well-known/oauth-authorization-server (RFC 8414): the issuer, its keys, the token endpoint (client credentials), introspection and revocation. Gatehouse is not an OpenID Provider: it has no authorization endpoint and issues no ID tokens.
      */
     get: operations['DiscoveryController_openidConfiguration'];
     put?: never;
@@ -150,6 +150,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/oauth2/token': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A service client’s own access token (RFC 6749 §4.4: client credentials grant)
+     * @description For a registered service client (Basic `client_id:client_secret`), to call the Shared Signals endpoints: an RFC 9068 access JWT of scope `ssf` for five minutes, signed by a key of the JWKS. It stands for the client, never a user: no door that takes a user’s token takes it. It ends when its client is disabled, given a new secret or deleted; revocation ignores it.
+     */
+    post: operations['OAuth2Controller_token'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/oauth2/introspect': {
     parameters: {
       query?: never;
@@ -161,7 +181,7 @@ export interface paths {
     put?: never;
     /**
      * Token introspection (RFC 7662): is this credential live, and whose is it?
-     * @description For a registered service client (Basic `client_id:client_secret`). Any of the three credential kinds, checked by the same rule as every other check: an access JWT (its `aud`, if any, must name the client), a user token, or a session as the sid followed by its secret. Anything dead, unknown or malformed is `{"active": false}` and nothing else.
+     * @description For a registered service client (Basic `client_id:client_secret`). Any of the three credential kinds, checked by the same rule as every other check: an access JWT (its `aud`, if any, must name the client), a user token, or a session as the sid followed by its secret; or a service client’s own token, answered with its `client_id`. Anything dead, unknown or malformed is `{"active": false}` and nothing else.
      */
     post: operations['OAuth2Controller_introspect'];
     delete?: never;
@@ -181,9 +201,126 @@ export interface paths {
     put?: never;
     /**
      * Token revocation (RFC 7009): an access JWT (by its jti) or a user token
-     * @description By a registered service client (Basic), or by the token itself (`Authorization: Bearer` with the same token as in the body). 200 with an empty body whether or not the token was live, as RFC 7009 §2.2 says. Sessions end through the session API’s logout: a session here is `unsupported_token_type`.
+     * @description By a registered service client (Basic), or by the token itself (`Authorization: Bearer` with the same token as in the body). 200 with an empty body whether or not the token was live, as RFC 7009 §2.2 says. Sessions end through the session API’s logout: a session here is `unsupported_token_type`. A service client’s own token is not revoked (200, and it lives on its five minutes): disabling the client or giving it a new secret ends it.
      */
     post: operations['OAuth2Controller_revoke'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/.well-known/ssf-configuration': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Shared Signals transmitter metadata (SSF 1.0)
+     * @description Where a receiver manages its stream, checks its status and asks for verification, the key set that signs the events, and how they are delivered (push, RFC 8935, or poll, RFC 8936). Receivers are service clients, by their credentials.
+     */
+    get: operations['SsfConfigurationController_configuration'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ssf/streams': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read the client’s stream
+     * @description With stream_id, that stream; without, the list of the client’s streams.
+     */
+    get: operations['StreamsController_read'];
+    /**
+     * Replace the client’s stream
+     * @description What the body leaves out goes back to its default, as for a new stream.
+     */
+    put: operations['StreamsController_replace'];
+    /**
+     * Create the client’s stream
+     * @description One stream per client. Push (urn:ietf:rfc:8935) needs an http(s) endpoint_url and may name the Authorization header each push carries (kept sealed, never shown again); poll (urn:ietf:rfc:8936) is answered with the URL to poll.
+     */
+    post: operations['StreamsController_create'];
+    /**
+     * Delete the client’s stream
+     * @description The events still owed to it go with it.
+     */
+    delete: operations['StreamsController_remove'];
+    options?: never;
+    head?: never;
+    /**
+     * Update the client’s stream
+     * @description Only what the body gives changes; a delivery of the same method keeps what it leaves out.
+     */
+    patch: operations['StreamsController_update'];
+    trace?: never;
+  };
+  '/ssf/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Read the stream’s status (SSF 1.0 §8.1.2.1) */
+    get: operations['StreamsController_status'];
+    put?: never;
+    /**
+     * Enable, pause or disable the stream (SSF 1.0 §8.1.2.2)
+     * @description paused keeps the events owed and delivers them once enabled again; disabled drops them and owes the stream nothing until it is enabled.
+     */
+    post: operations['StreamsController_setStatus'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ssf/verify': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Ask for a verification event (SSF 1.0 §8.1.4.2)
+     * @description A verification event carrying the state goes to this stream alone, by push or poll like any other event.
+     */
+    post: operations['StreamsController_verify'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ssf/poll/{streamId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Poll the stream’s events (RFC 8936)
+     * @description Acknowledges (ack) or refuses (setErrs) the SETs received, then answers the oldest still owed, by jti: a SET keeps its jti until acknowledged. With returnImmediately false (the default) and none owed, waits up to 30 seconds for one. A paused stream, or one delivered by push, answers none.
+     */
+    post: operations['PollController_poll'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1272,6 +1409,248 @@ export interface components {
       /** @example admin */
       privilege: string;
     };
+    AuthorizationSchemeDto: {
+      /** @example urn:ietf:rfc:6749 */
+      spec_urn: string;
+    };
+    SsfConfigurationDto: {
+      /** @example 1_0 */
+      spec_version: string;
+      /**
+       * @description JWT_ISSUER: the `iss` of every SET
+       * @example https://auth.example.com
+       */
+      issuer: string;
+      /** @example https://auth.example.com/.well-known/jwks.json */
+      jwks_uri: string;
+      /**
+       * @example [
+       *       "urn:ietf:rfc:8935",
+       *       "urn:ietf:rfc:8936"
+       *     ]
+       */
+      delivery_methods_supported: string[];
+      /** @example https://auth.example.com/ssf/streams */
+      configuration_endpoint: string;
+      /** @example https://auth.example.com/ssf/status */
+      status_endpoint: string;
+      /** @example https://auth.example.com/ssf/verify */
+      verification_endpoint: string;
+      /** @description OAuth 2.0: a service client’s credentials */
+      authorization_schemes: components['schemas']['AuthorizationSchemeDto'][];
+      /**
+       * @description A new stream carries the events of every user
+       * @example ALL
+       */
+      default_subjects: string;
+    };
+    SsfErrorDto: {
+      /**
+       * @description A code: invalid_request, not_found, …
+       * @example not_found
+       */
+      err: string;
+      /** @example This client has no stream with this stream_id */
+      description: string;
+    };
+    DeliveryDto: {
+      /**
+       * @example urn:ietf:rfc:8935
+       * @enum {string}
+       */
+      method: 'urn:ietf:rfc:8935' | 'urn:ietf:rfc:8936';
+      /** @example https://receiver.example.com/events */
+      endpoint_url: string;
+    };
+    StreamConfigurationDto: {
+      /** @example f67e39a0-3d5c-4c6f-8f55-1a7c9c1b2e3d */
+      stream_id: string;
+      /**
+       * @description JWT_ISSUER
+       * @example https://auth.example.com
+       */
+      iss: string;
+      /**
+       * @description The client id
+       * @example c0ffee0123456789abcdef0123456789
+       */
+      aud: string;
+      /**
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked",
+       *       "https://schemas.openid.net/secevent/caep/event-type/credential-change",
+       *       "https://schemas.openid.net/secevent/caep/event-type/token-claims-change",
+       *       "https://schemas.openid.net/secevent/risc/event-type/account-disabled",
+       *       "https://schemas.openid.net/secevent/risc/event-type/account-enabled",
+       *       "https://schemas.openid.net/secevent/risc/event-type/account-purged"
+       *     ]
+       */
+      events_supported: string[];
+      /**
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked",
+       *       "https://schemas.openid.net/secevent/caep/event-type/credential-change"
+       *     ]
+       */
+      events_requested: string[];
+      /**
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked",
+       *       "https://schemas.openid.net/secevent/caep/event-type/credential-change"
+       *     ]
+       */
+      events_delivered: string[];
+      delivery: components['schemas']['DeliveryDto'];
+      /**
+       * @description Seconds between two verification requests; one sooner is answered 429
+       * @example 10
+       */
+      min_verification_interval: number;
+      /** @example Orders service */
+      description?: string;
+    };
+    DeliveryRequestDto: {
+      /**
+       * @example urn:ietf:rfc:8935
+       * @enum {string}
+       */
+      method: 'urn:ietf:rfc:8935' | 'urn:ietf:rfc:8936';
+      /**
+       * @description Push: where the events are posted (http or https). Poll: ignored, Gatehouse names it
+       * @example https://receiver.example.com/events
+       */
+      endpoint_url?: string;
+      /**
+       * @description Push: the Authorization header each push carries. Kept sealed and never shown again; left out of an update, the one kept stays (null removes it)
+       * @example Bearer 4d3f2c1b0a
+       */
+      authorization_header?: string | null;
+    };
+    CreateStreamDto: {
+      /**
+       * @description The event types wanted; those Gatehouse does not send are left out of events_delivered
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked",
+       *       "https://schemas.openid.net/secevent/caep/event-type/credential-change"
+       *     ]
+       */
+      events_requested?: string[];
+      delivery: components['schemas']['DeliveryRequestDto'];
+      /** @example Orders service */
+      description?: string;
+    };
+    UpdateStreamDto: {
+      /** @example f67e39a0-3d5c-4c6f-8f55-1a7c9c1b2e3d */
+      stream_id: string;
+      /**
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked",
+       *       "https://schemas.openid.net/secevent/caep/event-type/credential-change"
+       *     ]
+       */
+      events_requested?: string[];
+      /** @description The same method keeps what is not given; another method starts afresh */
+      delivery?: components['schemas']['DeliveryRequestDto'];
+      /** @example Orders service */
+      description?: string | null;
+    };
+    ReplaceStreamDto: {
+      /**
+       * @description The event types wanted; those Gatehouse does not send are left out of events_delivered
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked",
+       *       "https://schemas.openid.net/secevent/caep/event-type/credential-change"
+       *     ]
+       */
+      events_requested?: string[];
+      delivery: components['schemas']['DeliveryRequestDto'];
+      /** @example Orders service */
+      description?: string;
+      /** @example f67e39a0-3d5c-4c6f-8f55-1a7c9c1b2e3d */
+      stream_id: string;
+    };
+    StreamStatusDto: {
+      /** @example f67e39a0-3d5c-4c6f-8f55-1a7c9c1b2e3d */
+      stream_id: string;
+      /**
+       * @example paused
+       * @enum {string}
+       */
+      status: 'enabled' | 'paused' | 'disabled';
+      /** @example Maintenance window */
+      reason?: string;
+    };
+    UpdateStatusDto: {
+      /** @example f67e39a0-3d5c-4c6f-8f55-1a7c9c1b2e3d */
+      stream_id: string;
+      /**
+       * @description paused keeps the events for later; disabled drops them and records no more
+       * @example paused
+       * @enum {string}
+       */
+      status: 'enabled' | 'paused' | 'disabled';
+      /** @example Maintenance window */
+      reason?: string;
+    };
+    VerifyStreamDto: {
+      /** @example f67e39a0-3d5c-4c6f-8f55-1a7c9c1b2e3d */
+      stream_id: string;
+      /**
+       * @description Echoed in the verification event, for the receiver to match it
+       * @example VGhpcyBpcyBhbiBleGFtcGxlIHN0YXRlIHZhbHVlLgo=
+       */
+      state?: string;
+    };
+    PollRequestDto: {
+      /**
+       * @description The most SETs to answer (default 100); 0 only acknowledges
+       * @example 100
+       */
+      maxEvents?: number;
+      /**
+       * @description false (the default): with nothing pending, wait up to 30 s for an event
+       * @example false
+       */
+      returnImmediately?: boolean;
+      /**
+       * @description The jtis of SETs received: they are not answered again
+       * @example [
+       *       "4d3559ec-6744-4e1c-8d6a-2ab8c3d6f7e1"
+       *     ]
+       */
+      ack?: string[];
+      /**
+       * @description SETs refused, by jti: dropped, and the error logged
+       * @example {
+       *       "9a2d0e1b-0c4f-4c55-a3a1-5d2f0b6e8c90": {
+       *         "err": "invalid_key",
+       *         "description": "The key that signed it is unknown"
+       *       }
+       *     }
+       */
+      setErrs?: {
+        [key: string]: {
+          err: string;
+          description?: string;
+        };
+      };
+    };
+    PollResponseDto: {
+      /**
+       * @description The SETs, by jti, oldest first
+       * @example {
+       *       "4d3559ec-6744-4e1c-8d6a-2ab8c3d6f7e1": "eyJ0eXAiOiJzZWNldmVudCtqd3QiLC4uLn0…"
+       *     }
+       */
+      sets: {
+        [key: string]: string;
+      };
+      /**
+       * @description Whether more are pending than were answered
+       * @example false
+       */
+      moreAvailable: boolean;
+    };
     CreateUserDto: {
       /**
        * @description 1–64 printable characters, case-insensitively unique
@@ -2348,7 +2727,7 @@ export interface components {
     };
     UpdateServiceClientDto: {
       /**
-       * @description A disabled client can neither introspect nor revoke
+       * @description A disabled client can neither introspect, revoke nor get a token; the tokens it has end, and enabling it again brings none back
        * @example false
        */
       enabled: boolean;
@@ -2377,7 +2756,8 @@ export interface components {
         | 'second-factor.enable'
         | 'second-factor.disable'
         | 'credential.change'
-        | 'user.list';
+        | 'user.list'
+        | 'ssf.stream.change';
       /**
        * @example failure
        * @enum {string}
@@ -3036,6 +3416,12 @@ export interface operations {
             issuer: string;
             /** Format: uri */
             jwks_uri: string;
+            /**
+             * Format: uri
+             * @description For service clients’ own tokens: the client credentials grant only
+             */
+            token_endpoint: string;
+            token_endpoint_auth_methods_supported: string[];
             /** Format: uri */
             introspection_endpoint: string;
             introspection_endpoint_auth_methods_supported: string[];
@@ -3044,6 +3430,7 @@ export interface operations {
             revocation_endpoint_auth_methods_supported: string[];
             /** @description None: Gatehouse has no authorization endpoint */
             response_types_supported: string[];
+            /** @description The client credentials grant, for service clients */
             grant_types_supported: string[];
             subject_types_supported: string[];
             /** @description The algorithm of the JWTs Gatehouse signs (it issues no ID tokens) */
@@ -3098,6 +3485,12 @@ export interface operations {
             issuer: string;
             /** Format: uri */
             jwks_uri: string;
+            /**
+             * Format: uri
+             * @description For service clients’ own tokens: the client credentials grant only
+             */
+            token_endpoint: string;
+            token_endpoint_auth_methods_supported: string[];
             /** Format: uri */
             introspection_endpoint: string;
             introspection_endpoint_auth_methods_supported: string[];
@@ -3106,6 +3499,7 @@ export interface operations {
             revocation_endpoint_auth_methods_supported: string[];
             /** @description None: Gatehouse has no authorization endpoint */
             response_types_supported: string[];
+            /** @description The client credentials grant, for service clients */
             grant_types_supported: string[];
             subject_types_supported: string[];
             /** @description The algorithm of the JWTs Gatehouse signs (it issues no ID tokens) */
@@ -3164,6 +3558,157 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  OAuth2Controller_token: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/x-www-form-urlencoded': {
+          /**
+           * @example client_credentials
+           * @enum {string}
+           */
+          grant_type: 'client_credentials';
+          /**
+           * @description Space-separated; `ssf` is the only scope, and the one granted without this
+           * @example ssf
+           */
+          scope?: string;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          'Cache-Control'?: string;
+          Pragma?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @description An RFC 9068 JWT (`typ: at+jwt`, RS256 by a key of the JWKS): `sub` and `client_id` the client id, `aud` PUBLIC_URL, `iss` JWT_ISSUER
+             * @example eyJhbGciOiJSUzI1NiIsInR5cCI6ImF0K2p3dCIs…
+             */
+            access_token: string;
+            /** @enum {string} */
+            token_type: 'Bearer';
+            /**
+             * @description Seconds
+             * @example 300
+             */
+            expires_in: number;
+            /** @example ssf */
+            scope: string;
+          };
+        };
+      };
+      /** @description No `grant_type` or a parameter given twice (`invalid_request`), a grant other than `client_credentials` (`unsupported_grant_type`), a scope other than `ssf` (`invalid_scope`) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "unsupported_grant_type"
+           *     }
+           */
+          'application/json': {
+            /** @enum {string} */
+            error:
+              | 'invalid_client'
+              | 'invalid_request'
+              | 'unsupported_grant_type'
+              | 'invalid_scope'
+              | 'unsupported_token_type';
+          };
+        };
+      };
+      /** @description No Basic credentials of an enabled service client (`{"error": "invalid_client"}`) */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "invalid_client"
+           *     }
+           */
+          'application/json': {
+            /** @enum {string} */
+            error:
+              | 'invalid_client'
+              | 'invalid_request'
+              | 'unsupported_grant_type'
+              | 'invalid_scope'
+              | 'unsupported_token_type';
+          };
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
@@ -3257,6 +3802,28 @@ export interface operations {
               }
             | {
                 /** @enum {boolean} */
+                active: true;
+                /** @description The service client the token is for */
+                client_id: string;
+                /** @description The client id again */
+                sub: string;
+                /** @example ssf */
+                scope: string;
+                /** @description Issued at, seconds since 1970 */
+                iat: number;
+                /** @description Seconds since 1970 */
+                exp: number;
+                /** @description JWT_ISSUER */
+                iss: string;
+                /** @description PUBLIC_URL */
+                aud: string[];
+                /** @enum {string} */
+                token_type: 'Bearer';
+                /** @enum {string} */
+                kind: 'client-token';
+              }
+            | {
+                /** @enum {boolean} */
                 active: false;
               };
         };
@@ -3274,7 +3841,12 @@ export interface operations {
            */
           'application/json': {
             /** @enum {string} */
-            error: 'invalid_client' | 'invalid_request' | 'unsupported_token_type';
+            error:
+              | 'invalid_client'
+              | 'invalid_request'
+              | 'unsupported_grant_type'
+              | 'invalid_scope'
+              | 'unsupported_token_type';
           };
         };
       };
@@ -3292,7 +3864,12 @@ export interface operations {
            */
           'application/json': {
             /** @enum {string} */
-            error: 'invalid_client' | 'invalid_request' | 'unsupported_token_type';
+            error:
+              | 'invalid_client'
+              | 'invalid_request'
+              | 'unsupported_grant_type'
+              | 'invalid_scope'
+              | 'unsupported_token_type';
           };
         };
       };
@@ -3399,7 +3976,12 @@ export interface operations {
            */
           'application/json': {
             /** @enum {string} */
-            error: 'invalid_client' | 'invalid_request' | 'unsupported_token_type';
+            error:
+              | 'invalid_client'
+              | 'invalid_request'
+              | 'unsupported_grant_type'
+              | 'invalid_scope'
+              | 'unsupported_token_type';
           };
         };
       };
@@ -3417,7 +3999,12 @@ export interface operations {
            */
           'application/json': {
             /** @enum {string} */
-            error: 'invalid_client' | 'invalid_request' | 'unsupported_token_type';
+            error:
+              | 'invalid_client'
+              | 'invalid_request'
+              | 'unsupported_grant_type'
+              | 'invalid_scope'
+              | 'unsupported_token_type';
           };
         };
       };
@@ -3471,6 +4058,1119 @@ export interface operations {
            *       "statusCode": 503,
            *       "message": "The database is out of reach",
            *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  SsfConfigurationController_configuration: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SsfConfigurationDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  StreamsController_read: {
+    parameters: {
+      query?: {
+        /** @description The stream; left out: all of the client’s */
+        stream_id?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['StreamConfigurationDto']
+            | components['schemas']['StreamConfigurationDto'][];
+        };
+      };
+      /** @description A body or query the API does not take */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "A body or query the API does not take"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description No credentials of an enabled service client */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "authentication_failed",
+           *       "description": "The credentials of an enabled service client are required"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The client has no stream of this id (another client’s is none either) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "not_found",
+           *       "description": "The client has no stream of this id (another client’s is none either)"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  StreamsController_replace: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReplaceStreamDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamConfigurationDto'];
+        };
+      };
+      /** @description A body or query the API does not take */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "A body or query the API does not take"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description No credentials of an enabled service client */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "authentication_failed",
+           *       "description": "The credentials of an enabled service client are required"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The client has no stream of this id (another client’s is none either) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "not_found",
+           *       "description": "The client has no stream of this id (another client’s is none either)"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  StreamsController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateStreamDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamConfigurationDto'];
+        };
+      };
+      /** @description A body or query the API does not take */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "A body or query the API does not take"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description No credentials of an enabled service client */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "authentication_failed",
+           *       "description": "The credentials of an enabled service client are required"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The client has a stream already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "conflict",
+           *       "description": "The client has a stream already"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  StreamsController_remove: {
+    parameters: {
+      query: {
+        /** @description The stream */
+        stream_id: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A body or query the API does not take */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "A body or query the API does not take"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description No credentials of an enabled service client */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "authentication_failed",
+           *       "description": "The credentials of an enabled service client are required"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The client has no stream of this id (another client’s is none either) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "not_found",
+           *       "description": "The client has no stream of this id (another client’s is none either)"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  StreamsController_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateStreamDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamConfigurationDto'];
+        };
+      };
+      /** @description A body or query the API does not take */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "A body or query the API does not take"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description No credentials of an enabled service client */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "authentication_failed",
+           *       "description": "The credentials of an enabled service client are required"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The client has no stream of this id (another client’s is none either) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "not_found",
+           *       "description": "The client has no stream of this id (another client’s is none either)"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  StreamsController_status: {
+    parameters: {
+      query: {
+        /** @description The stream */
+        stream_id: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamStatusDto'];
+        };
+      };
+      /** @description A body or query the API does not take */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "A body or query the API does not take"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description No credentials of an enabled service client */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "authentication_failed",
+           *       "description": "The credentials of an enabled service client are required"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The client has no stream of this id (another client’s is none either) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "not_found",
+           *       "description": "The client has no stream of this id (another client’s is none either)"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  StreamsController_setStatus: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateStatusDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamStatusDto'];
+        };
+      };
+      /** @description A body or query the API does not take */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "A body or query the API does not take"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description No credentials of an enabled service client */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "authentication_failed",
+           *       "description": "The credentials of an enabled service client are required"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The client has no stream of this id (another client’s is none either) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "not_found",
+           *       "description": "The client has no stream of this id (another client’s is none either)"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  StreamsController_verify: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['VerifyStreamDto'];
+      };
+    };
+    responses: {
+      /** @description Recorded */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A body or query the API does not take */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "A body or query the API does not take"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description No credentials of an enabled service client */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "authentication_failed",
+           *       "description": "The credentials of an enabled service client are required"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The client has no stream of this id (another client’s is none either) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "not_found",
+           *       "description": "The client has no stream of this id (another client’s is none either)"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description Asked again within min_verification_interval; Retry-After says when to */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "too_many_requests",
+           *       "description": "Asked again within min_verification_interval; Retry-After says when to"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  PollController_poll: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The stream_id, as its endpoint_url names it */
+        streamId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PollRequestDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PollResponseDto'];
+        };
+      };
+      /** @description A body RFC 8936 does not allow */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "A body RFC 8936 does not allow"
+           *     }
+           */
+          'application/json':
+            | components['schemas']['SsfErrorDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
+        };
+      };
+      /** @description No credentials of an enabled service client */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "authentication_failed",
+           *       "description": "The credentials of an enabled service client are required"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The client has no stream of this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "not_found",
+           *       "description": "The client has no stream of this id"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/ssf/poll/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
            *     }
            */
           'application/json': unknown;
@@ -12530,7 +14230,8 @@ export interface operations {
           | 'second-factor.enable'
           | 'second-factor.disable'
           | 'credential.change'
-          | 'user.list';
+          | 'user.list'
+          | 'ssf.stream.change';
         /** @description Only events of this outcome, such as failure; both when left out */
         outcome?: 'success' | 'failure';
         /** @description Only events of the user with this id, such as 42 */
