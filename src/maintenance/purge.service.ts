@@ -22,9 +22,10 @@ export type PurgeCounts = Record<string, number>;
 
 /**
  * Deletes what can no longer be used: expired credentials, spent salts and passkey challenges,
- * quiet lockout state, audit events past retention and security events no receiver is owed. Each domain says what is expired in its own service; this runs
- * them all, every PURGE_INTERVAL_SECONDS and from the `purge` command. Every delete is idempotent,
- * so instances sharing a database may purge at the same time.
+ * quiet lockout state, audit events past retention and security events no receiver is owed. Each
+ * domain says what is expired in its own service; this runs them all, every
+ * PURGE_INTERVAL_SECONDS and from the `purge` command. Every delete is idempotent, so instances
+ * sharing a database may purge at the same time.
  */
 @Injectable()
 export class PurgeService implements OnApplicationBootstrap, BeforeApplicationShutdown {
