@@ -306,11 +306,13 @@ describe('Security events: sessions and tokens ended before their time', () => {
     );
     const [bySelf] = await oneChange(events);
     expect(events[0].type).toBe(EVENT_TYPES.sessionRevoked);
+    expect(events[0].userId).toBe(user.id);
     expect(bySelf.sub_id).toEqual({
       format: 'jwt_id',
       iss: t.config.jwt.issuer,
       jti: decodeJwt(jwt).payload.jti,
     });
+    expect(membersOf(bySelf)).toEqual({ initiating_entity: 'user' });
 
     const other = await accessTokenFor(t, user);
     const byAdmin = await eventsOf(() =>
