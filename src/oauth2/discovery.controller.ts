@@ -7,10 +7,15 @@ import { Public } from '../common/decorators/route-access.decorator.js';
 /** The metadata changes only with the configuration, which takes a restart. */
 const METADATA_MAX_AGE_SECONDS = 3_600;
 const CLIENT_AUTH_METHODS = ['client_secret_basic'];
+/** Only service clients get tokens at the token endpoint: users sign in through the APIs. */
+const GRANT_TYPES = ['client_credentials'];
+const CLAIMS = ['iss', 'sub', 'sub_type', 'scope', 'iat', 'exp', 'jti', 'aud', 'client_id'];
 
 export interface ServerMetadata {
   issuer: string;
   jwks_uri: string;
+  token_endpoint: string;
+  token_endpoint_auth_methods_supported: string[];
   introspection_endpoint: string;
   introspection_endpoint_auth_methods_supported: string[];
   revocation_endpoint: string;
@@ -28,6 +33,8 @@ const METADATA_SCHEMA = {
   required: [
     'issuer',
     'jwks_uri',
+    'token_endpoint',
+    'token_endpoint_auth_methods_supported',
     'introspection_endpoint',
     'introspection_endpoint_auth_methods_supported',
     'revocation_endpoint',
@@ -42,6 +49,12 @@ const METADATA_SCHEMA = {
   properties: {
     issuer: { type: 'string', description: 'JWT_ISSUER: the `iss` of every access JWT' },
     jwks_uri: { type: 'string', format: 'uri' },
+    token_endpoint: {
+      type: 'string',
+      format: 'uri',
+      description: 'For service clients’ own tokens: the client credentials grant only',
+    },
+    token_endpoint_auth_methods_supported: { type: 'array', items: { type: 'string' } },
     introspection_endpoint: { type: 'string', format: 'uri' },
     introspection_endpoint_auth_methods_supported: { type: 'array', items: { type: 'string' } },
     revocation_endpoint: { type: 'string', format: 'uri' },
@@ -51,7 +64,11 @@ const METADATA_SCHEMA = {
       items: { type: 'string' },
       description: 'None: Gatehouse has no authorization endpoint',
     },
-    grant_types_supported: { type: 'array', items: { type: 'string' } },
+    grant_types_supported: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'The client credentials grant, for service clients',
+    },
     subject_types_supported: { type: 'array', items: { type: 'string' } },
     id_token_signing_alg_values_supported: {
       type: 'array',
@@ -64,15 +81,17 @@ const METADATA_SCHEMA = {
   example: {
     issuer: 'https://auth.example.com',
     jwks_uri: 'https://auth.example.com/.well-known/jwks.json',
+    token_endpoint: 'https://auth.example.com/oauth2/token',
+    token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     introspection_endpoint: 'https://auth.example.com/oauth2/introspect',
     introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     revocation_endpoint: 'https://auth.example.com/oauth2/revoke',
     revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
     response_types_supported: [],
-    grant_types_supported: [],
+    grant_types_supported: GRANT_TYPES,
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [ACCESS_TOKEN_ALGORITHM],
-    claims_supported: ['iss', 'sub', 'sub_type', 'scope', 'iat', 'exp', 'jti', 'aud'],
+    claims_supported: CLAIMS,
     service_documentation: 'https://auth.example.com/docs',
   },
 };
@@ -81,9 +100,10 @@ const METADATA_SCHEMA = {
  * Authorization server metadata (RFC 8414), the same at both well-known names: Gatehouse is no
  * OpenID Provider (no authorization endpoint, no ID tokens), but the libraries of resource servers
  * look for `/.well-known/openid-configuration` to find the issuer, its keys, introspection and
- * revocation. So it claims only what it does: no response or grant types, public subjects (a
- * user's id is the same for every service), and RS256 for the JWTs it signs, which is the field
- * (`id_token_signing_alg_values_supported`) those libraries read for the algorithm.
+ * revocation. So it claims only what it does: no response types, one grant (client credentials,
+ * for service clients' own tokens), public subjects (a user's id is the same for every service),
+ * and RS256 for the JWTs it signs, which is the field (`id_token_signing_alg_values_supported`)
+ * those libraries read for the algorithm.
  */
 @ApiTags('Keys')
 @Public()
@@ -97,15 +117,17 @@ export class DiscoveryController {
     this.metadata = {
       issuer: config.jwt.issuer,
       jwks_uri: `${base}/.well-known/jwks.json`,
+      token_endpoint: `${base}/oauth2/token`,
+      token_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
       introspection_endpoint: `${base}/oauth2/introspect`,
       introspection_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
       revocation_endpoint: `${base}/oauth2/revoke`,
       revocation_endpoint_auth_methods_supported: CLIENT_AUTH_METHODS,
       response_types_supported: [],
-      grant_types_supported: [],
+      grant_types_supported: GRANT_TYPES,
       subject_types_supported: ['public'],
       id_token_signing_alg_values_supported: [ACCESS_TOKEN_ALGORITHM],
-      claims_supported: ['iss', 'sub', 'sub_type', 'scope', 'iat', 'exp', 'jti', 'aud'],
+      claims_supported: CLAIMS,
       service_documentation: `${base}/docs`,
     };
   }
@@ -116,7 +138,7 @@ export class DiscoveryController {
     summary: 'Server metadata at the OpenID Connect Discovery name',
     description:
       'The same document as /.well-known/oauth-authorization-server (RFC 8414): the issuer, its ' +
-      'keys, introspection and revocation. Gatehouse is not an OpenID Provider: it has no ' +
+      'keys, the token endpoint (client credentials), introspection and revocation. Gatehouse is not an OpenID Provider: it has no ' +
       'authorization endpoint and issues no ID tokens.',
   })
   @ApiOkResponse({ schema: METADATA_SCHEMA })

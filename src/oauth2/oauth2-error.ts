@@ -4,11 +4,20 @@ import type { FastifyReply } from 'fastify';
 /** The challenge of a failed client authentication (RFC 6749 §5.2). */
 export const CLIENT_CHALLENGE = 'Basic realm="gatehouse"';
 
+/** The error codes Gatehouse's OAuth 2.0 endpoints answer with. */
+export const OAUTH2_ERROR_CODES = [
+  'invalid_client',
+  'invalid_request',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'unsupported_token_type',
+] as const;
+
 /** An OAuth 2.0 error (RFC 6749 §5.2, RFC 7009 §2.2.1): `{"error": code}`, with a challenge on 401. */
 export class OAuth2Exception extends HttpException {
   constructor(
     status: number,
-    readonly code: 'invalid_client' | 'invalid_request' | 'unsupported_token_type',
+    readonly code: (typeof OAUTH2_ERROR_CODES)[number],
   ) {
     super({ error: code }, status);
   }

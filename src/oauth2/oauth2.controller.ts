@@ -14,6 +14,10 @@ import {
 import type { GatehouseRouteConfig } from '../common/decorators/dialect.decorator.js';
 import { FORM, type FormRouteConfig } from '../common/form-body.js';
 import { AppConfig } from '../config/app-config.js';
+import {
+  ClientTokensService,
+  grantableScope,
+} from '../credentials/service-clients/client-tokens.service.js';
 import type { ClientRequest } from '../identity/access-checks.service.js';
 import { bearerToken } from '../identity/request-credentials.js';
 import { TokenCheckService } from '../identity/token-check.service.js';
@@ -22,7 +26,11 @@ import {
   type IntrospectionResponse,
   OAUTH2_ERROR_SCHEMA,
   TOKEN_FORM_SCHEMA,
+  TOKEN_REQUEST_FORM_SCHEMA,
+  TOKEN_RESPONSE_SCHEMA,
   type TokenForm,
+  type TokenRequestForm,
+  type TokenResponse,
 } from './dto/oauth2.dto.js';
 import { CLIENT_CHALLENGE, OAuth2Exception, OAuth2ExceptionFilter } from './oauth2-error.js';
 import { TokenRevocationService } from './token-revocation.service.js';
@@ -43,10 +51,24 @@ const noToken = {
     'application/json': { schema: OAUTH2_ERROR_SCHEMA, example: { error: 'invalid_request' } },
   },
 };
+const badTokenRequest = {
+  description:
+    'No `grant_type` or a parameter given twice (`invalid_request`), a grant other than ' +
+    '`client_credentials` (`unsupported_grant_type`), a scope other than `ssf` (`invalid_scope`)',
+  content: {
+    'application/json': {
+      schema: OAUTH2_ERROR_SCHEMA,
+      example: { error: 'unsupported_grant_type' },
+    },
+  },
+};
 const formRoute = { dialect: 'default', form: true } satisfies GatehouseRouteConfig &
   FormRouteConfig;
 
-/** Introspection (RFC 7662) and revocation (RFC 7009), for services that speak OAuth 2.0. */
+/**
+ * Service clients' own tokens (the client credentials grant), introspection (RFC 7662) and
+ * revocation (RFC 7009), for services that speak OAuth 2.0.
+ */
 @ApiTags('OAuth 2.0')
 @Controller('oauth2')
 @UseFilters(OAuth2ExceptionFilter)
@@ -55,7 +77,52 @@ export class OAuth2Controller {
     private readonly config: AppConfig,
     private readonly tokenCheck: TokenCheckService,
     private readonly revocation: TokenRevocationService,
+    private readonly clientTokens: ClientTokensService,
   ) {}
+
+  @Post('token')
+  @Access({
+    accepts: ['service-client'],
+    rule: 'service-client',
+    refused: () => OAuth2Exception.invalidClient(),
+  })
+  @HttpCode(200)
+  @RouteConfig(formRoute)
+  @Header('Cache-Control', 'no-store')
+  @Header('Pragma', 'no-cache')
+  @ApiBasicAuth('basic')
+  @ApiOperation({
+    summary: 'A service client’s own access token (RFC 6749 §4.4: client credentials grant)',
+    description:
+      'For a registered service client (Basic `client_id:client_secret`), to call the Shared ' +
+      'Signals endpoints: an RFC 9068 access JWT of scope `ssf` for five minutes, signed by a ' +
+      'key of the JWKS. It stands for the client, never a user: no door that takes a user’s ' +
+      'token takes it. It ends when its client is disabled or deleted; revocation ignores it.',
+  })
+  @ApiConsumes(FORM)
+  @ApiBody({ schema: TOKEN_REQUEST_FORM_SCHEMA })
+  @ApiOkResponse({
+    schema: TOKEN_RESPONSE_SCHEMA,
+    headers: {
+      'Cache-Control': { schema: { type: 'string', example: 'no-store' } },
+      Pragma: { schema: { type: 'string', example: 'no-cache' } },
+    },
+  })
+  @ApiBadRequestResponse(badTokenRequest)
+  @ApiUnauthorizedResponse(unauthorized)
+  async token(
+    @Req() request: ClientRequest,
+    @Body() form: TokenRequestForm,
+  ): Promise<TokenResponse> {
+    const scope = clientCredentialsScope(form);
+    const issued = await this.clientTokens.issue(request.serviceClient!, scope, 'oauth2');
+    return {
+      access_token: issued.token,
+      token_type: 'Bearer',
+      expires_in: issued.expiresIn,
+      scope: issued.scope,
+    };
+  }
 
   @Post('introspect')
   @Access({
@@ -73,7 +140,8 @@ export class OAuth2Controller {
       'For a registered service client (Basic `client_id:client_secret`). Any of the three ' +
       'credential kinds, checked by the same rule as every other check: an access JWT (its ' +
       '`aud`, if any, must name the client), a user token, or a session as the sid followed by ' +
-      'its secret. Anything dead, unknown or malformed is `{"active": false}` and nothing else.',
+      'its secret; or a service client’s own token, answered with its `client_id`. Anything ' +
+      'dead, unknown or malformed is `{"active": false}` and nothing else.',
   })
   @ApiConsumes(FORM)
   @ApiBody({ schema: TOKEN_FORM_SCHEMA })
@@ -90,7 +158,7 @@ export class OAuth2Controller {
       request.serviceClient!.name,
       request.snapshot,
     );
-    if (!identity) return { active: false };
+    if (!identity) return this.introspectClientToken(token, request.snapshot);
     return {
       active: true,
       sub: String(identity.userId),
@@ -103,6 +171,28 @@ export class OAuth2Controller {
       token_type: identity.kind === 'session' ? 'session' : 'Bearer',
       kind: identity.kind,
       privilege: identity.privilege,
+    };
+  }
+
+  /** A service client's own token, the one kind of token that stands for no user. */
+  private async introspectClientToken(
+    token: string,
+    snapshot: ClientRequest['snapshot'],
+  ): Promise<IntrospectionResponse> {
+    const holder = await this.clientTokens.holderOf(token, snapshot);
+    if (!holder) return { active: false };
+    const { claims } = holder;
+    return {
+      active: true,
+      client_id: claims.client_id,
+      sub: claims.sub,
+      scope: claims.scope,
+      iat: claims.iat,
+      exp: claims.exp,
+      iss: claims.iss,
+      aud: [claims.aud].flat(),
+      token_type: 'Bearer',
+      kind: 'client-token',
     };
   }
 
@@ -123,7 +213,8 @@ export class OAuth2Controller {
       'By a registered service client (Basic), or by the token itself (`Authorization: Bearer` ' +
       'with the same token as in the body). 200 with an empty body whether or not the token was ' +
       'live, as RFC 7009 §2.2 says. Sessions end through the session API’s logout: a session ' +
-      'here is `unsupported_token_type`.',
+      'here is `unsupported_token_type`. A service client’s own token is not revoked (200, and ' +
+      'it lives on its five minutes): disabling the client ends it.',
   })
   @ApiConsumes(FORM)
   @ApiBody({ schema: TOKEN_FORM_SCHEMA })
@@ -144,6 +235,26 @@ export class OAuth2Controller {
     if (client === null && bearerToken(request) !== token) throw OAuth2Exception.invalidClient();
     await this.revocation.revoke(token, client?.name ?? null);
   }
+}
+
+/**
+ * The scope a token request (RFC 6749 §4.4.2) is granted, or its error (§5.2): the grant must be
+ * the client credentials grant, and the scope, if any, one Gatehouse knows.
+ */
+function clientCredentialsScope(form: TokenRequestForm | undefined): string {
+  const grantType = form?.grant_type;
+  const requested = form?.scope;
+  if (typeof grantType !== 'string' || grantType === '' || !isOptionalText(requested)) {
+    throw new OAuth2Exception(400, 'invalid_request');
+  }
+  if (grantType !== 'client_credentials') throw new OAuth2Exception(400, 'unsupported_grant_type');
+  const scope = grantableScope(requested);
+  if (scope === null) throw new OAuth2Exception(400, 'invalid_scope');
+  return scope;
+}
+
+function isOptionalText(value: unknown): value is string | undefined {
+  return value === undefined || typeof value === 'string';
 }
 
 function tokenOf(form: TokenForm | undefined): string {

@@ -12,8 +12,8 @@ import { TokenRevocationService } from './token-revocation.service.js';
 
 /**
  * What services that speak OAuth 2.0 find without Gatehouse code: server metadata and the key
- * set at the well-known names, introspection (RFC 7662) and revocation (RFC 7009) for registered
- * service clients.
+ * set at the well-known names, and for registered service clients their own tokens (the client
+ * credentials grant), introspection (RFC 7662) and revocation (RFC 7009).
  */
 @Module({
   imports: [

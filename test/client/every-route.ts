@@ -235,7 +235,7 @@ export async function callEveryRoute(
     headers: asAdmin,
   });
 
-  // Server metadata, service clients, introspection and revocation (OAuth 2.0)
+  // Server metadata, service clients, their own tokens, introspection and revocation (OAuth 2.0)
   await api.GET('/.well-known/openid-configuration');
   await api.GET('/.well-known/oauth-authorization-server');
   const serviceClient = await api.POST('/api/admin/clients', {
@@ -259,6 +259,16 @@ export async function callEveryRoute(
   };
   const formBody = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
   const checked = security.data?.token ?? '';
+  const clientToken = await api.POST('/oauth2/token', {
+    headers: asClient,
+    body: { grant_type: 'client_credentials', scope: 'ssf' },
+    bodySerializer: formBody,
+  });
+  await api.POST('/oauth2/introspect', {
+    headers: asClient,
+    body: { token: clientToken.data?.access_token ?? '' },
+    bodySerializer: formBody,
+  });
   await api.POST('/oauth2/introspect', {
     headers: asClient,
     body: { token: checked },

@@ -102,7 +102,7 @@ export interface paths {
     };
     /**
      * Server metadata at the OpenID Connect Discovery name
-     * @description The same document as /.well-known/oauth-authorization-server (RFC 8414): the issuer, its keys, introspection and revocation. Gatehouse is not an OpenID Provider: it has no authorization endpoint and issues no ID tokens.
+     * @description The same document as /.well-known/oauth-authorization-server (RFC 8414): the issuer, its keys, the token endpoint (client credentials), introspection and revocation. Gatehouse is not an OpenID Provider: it has no authorization endpoint and issues no ID tokens.
      */
     get: operations['DiscoveryController_openidConfiguration'];
     put?: never;
@@ -150,6 +150,26 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/oauth2/token': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * A service client’s own access token (RFC 6749 §4.4: client credentials grant)
+     * @description For a registered service client (Basic `client_id:client_secret`), to call the Shared Signals endpoints: an RFC 9068 access JWT of scope `ssf` for five minutes, signed by a key of the JWKS. It stands for the client, never a user: no door that takes a user’s token takes it. It ends when its client is disabled or deleted; revocation ignores it.
+     */
+    post: operations['OAuth2Controller_token'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/oauth2/introspect': {
     parameters: {
       query?: never;
@@ -161,7 +181,7 @@ export interface paths {
     put?: never;
     /**
      * Token introspection (RFC 7662): is this credential live, and whose is it?
-     * @description For a registered service client (Basic `client_id:client_secret`). Any of the three credential kinds, checked by the same rule as every other check: an access JWT (its `aud`, if any, must name the client), a user token, or a session as the sid followed by its secret. Anything dead, unknown or malformed is `{"active": false}` and nothing else.
+     * @description For a registered service client (Basic `client_id:client_secret`). Any of the three credential kinds, checked by the same rule as every other check: an access JWT (its `aud`, if any, must name the client), a user token, or a session as the sid followed by its secret; or a service client’s own token, answered with its `client_id`. Anything dead, unknown or malformed is `{"active": false}` and nothing else.
      */
     post: operations['OAuth2Controller_introspect'];
     delete?: never;
@@ -181,7 +201,7 @@ export interface paths {
     put?: never;
     /**
      * Token revocation (RFC 7009): an access JWT (by its jti) or a user token
-     * @description By a registered service client (Basic), or by the token itself (`Authorization: Bearer` with the same token as in the body). 200 with an empty body whether or not the token was live, as RFC 7009 §2.2 says. Sessions end through the session API’s logout: a session here is `unsupported_token_type`.
+     * @description By a registered service client (Basic), or by the token itself (`Authorization: Bearer` with the same token as in the body). 200 with an empty body whether or not the token was live, as RFC 7009 §2.2 says. Sessions end through the session API’s logout: a session here is `unsupported_token_type`. A service client’s own token is not revoked (200, and it lives on its five minutes): disabling the client ends it.
      */
     post: operations['OAuth2Controller_revoke'];
     delete?: never;
@@ -3036,6 +3056,12 @@ export interface operations {
             issuer: string;
             /** Format: uri */
             jwks_uri: string;
+            /**
+             * Format: uri
+             * @description For service clients’ own tokens: the client credentials grant only
+             */
+            token_endpoint: string;
+            token_endpoint_auth_methods_supported: string[];
             /** Format: uri */
             introspection_endpoint: string;
             introspection_endpoint_auth_methods_supported: string[];
@@ -3044,6 +3070,7 @@ export interface operations {
             revocation_endpoint_auth_methods_supported: string[];
             /** @description None: Gatehouse has no authorization endpoint */
             response_types_supported: string[];
+            /** @description The client credentials grant, for service clients */
             grant_types_supported: string[];
             subject_types_supported: string[];
             /** @description The algorithm of the JWTs Gatehouse signs (it issues no ID tokens) */
@@ -3098,6 +3125,12 @@ export interface operations {
             issuer: string;
             /** Format: uri */
             jwks_uri: string;
+            /**
+             * Format: uri
+             * @description For service clients’ own tokens: the client credentials grant only
+             */
+            token_endpoint: string;
+            token_endpoint_auth_methods_supported: string[];
             /** Format: uri */
             introspection_endpoint: string;
             introspection_endpoint_auth_methods_supported: string[];
@@ -3106,6 +3139,7 @@ export interface operations {
             revocation_endpoint_auth_methods_supported: string[];
             /** @description None: Gatehouse has no authorization endpoint */
             response_types_supported: string[];
+            /** @description The client credentials grant, for service clients */
             grant_types_supported: string[];
             subject_types_supported: string[];
             /** @description The algorithm of the JWTs Gatehouse signs (it issues no ID tokens) */
@@ -3164,6 +3198,157 @@ export interface operations {
           [name: string]: unknown;
         };
         content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 503,
+           *       "message": "The database is out of reach",
+           *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  OAuth2Controller_token: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/x-www-form-urlencoded': {
+          /**
+           * @example client_credentials
+           * @enum {string}
+           */
+          grant_type: 'client_credentials';
+          /**
+           * @description Space-separated; `ssf` is the only scope, and the one granted without this
+           * @example ssf
+           */
+          scope?: string;
+        };
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          'Cache-Control'?: string;
+          Pragma?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            /**
+             * @description An RFC 9068 JWT (`typ: at+jwt`, RS256 by a key of the JWKS): `sub` and `client_id` the client id, `aud` PUBLIC_URL, `iss` JWT_ISSUER
+             * @example eyJhbGciOiJSUzI1NiIsInR5cCI6ImF0K2p3dCIs…
+             */
+            access_token: string;
+            /** @enum {string} */
+            token_type: 'Bearer';
+            /**
+             * @description Seconds
+             * @example 300
+             */
+            expires_in: number;
+            /** @example ssf */
+            scope: string;
+          };
+        };
+      };
+      /** @description No `grant_type` or a parameter given twice (`invalid_request`), a grant other than `client_credentials` (`unsupported_grant_type`), a scope other than `ssf` (`invalid_scope`) */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "unsupported_grant_type"
+           *     }
+           */
+          'application/json': {
+            /** @enum {string} */
+            error:
+              | 'invalid_client'
+              | 'invalid_request'
+              | 'unsupported_grant_type'
+              | 'invalid_scope'
+              | 'unsupported_token_type';
+          };
+        };
+      };
+      /** @description No Basic credentials of an enabled service client (`{"error": "invalid_client"}`) */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "error": "invalid_client"
+           *     }
+           */
+          'application/json': {
+            /** @enum {string} */
+            error:
+              | 'invalid_client'
+              | 'invalid_request'
+              | 'unsupported_grant_type'
+              | 'invalid_scope'
+              | 'unsupported_token_type';
+          };
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 413,
+           *       "message": "The body is larger than the service takes",
+           *       "error": "Payload Too Large"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 415,
+           *       "message": "The body is not JSON",
+           *       "error": "Unsupported Media Type"
+           *     }
+           */
+          'application/json': unknown;
+        };
       };
       /** @description The database is out of reach */
       503: {
@@ -3257,6 +3442,28 @@ export interface operations {
               }
             | {
                 /** @enum {boolean} */
+                active: true;
+                /** @description The service client the token is for */
+                client_id: string;
+                /** @description The client id again */
+                sub: string;
+                /** @example ssf */
+                scope: string;
+                /** @description Issued at, seconds since 1970 */
+                iat: number;
+                /** @description Seconds since 1970 */
+                exp: number;
+                /** @description JWT_ISSUER */
+                iss: string;
+                /** @description PUBLIC_URL */
+                aud: string[];
+                /** @enum {string} */
+                token_type: 'Bearer';
+                /** @enum {string} */
+                kind: 'client-token';
+              }
+            | {
+                /** @enum {boolean} */
                 active: false;
               };
         };
@@ -3274,7 +3481,12 @@ export interface operations {
            */
           'application/json': {
             /** @enum {string} */
-            error: 'invalid_client' | 'invalid_request' | 'unsupported_token_type';
+            error:
+              | 'invalid_client'
+              | 'invalid_request'
+              | 'unsupported_grant_type'
+              | 'invalid_scope'
+              | 'unsupported_token_type';
           };
         };
       };
@@ -3292,7 +3504,12 @@ export interface operations {
            */
           'application/json': {
             /** @enum {string} */
-            error: 'invalid_client' | 'invalid_request' | 'unsupported_token_type';
+            error:
+              | 'invalid_client'
+              | 'invalid_request'
+              | 'unsupported_grant_type'
+              | 'invalid_scope'
+              | 'unsupported_token_type';
           };
         };
       };
@@ -3399,7 +3616,12 @@ export interface operations {
            */
           'application/json': {
             /** @enum {string} */
-            error: 'invalid_client' | 'invalid_request' | 'unsupported_token_type';
+            error:
+              | 'invalid_client'
+              | 'invalid_request'
+              | 'unsupported_grant_type'
+              | 'invalid_scope'
+              | 'unsupported_token_type';
           };
         };
       };
@@ -3417,7 +3639,12 @@ export interface operations {
            */
           'application/json': {
             /** @enum {string} */
-            error: 'invalid_client' | 'invalid_request' | 'unsupported_token_type';
+            error:
+              | 'invalid_client'
+              | 'invalid_request'
+              | 'unsupported_grant_type'
+              | 'invalid_scope'
+              | 'unsupported_token_type';
           };
         };
       };

@@ -168,6 +168,7 @@ describe('Every route declares its access', () => {
       POST /auth/matchpassword                     signed-in by session                                           session
       POST /oauth2/introspect                      service-client by service-client                               default
       POST /oauth2/revoke                          service-client-or-token by service-client, access-jwt, user-token default
+      POST /oauth2/token                           service-client by service-client                               default
       POST /signin                                 anyone by password, passkey                                    default
       POST /signout                                anyone by session                                              default
       POST /v1/auth                                anyone by password                                             jwt

@@ -19,7 +19,9 @@ import {
   ACCESS_TOKEN_ALGORITHM,
   type AccessTokenClaims,
   AccessTokenVerifier,
+  CLIENT_TOKEN_TYPE,
   CLOCK_TOLERANCE_SECONDS,
+  type ClientTokenClaims,
   type SignedClaims,
 } from './access-token-verifier.js';
 import { RevokedToken } from './entities/revoked-token.entity.js';
@@ -28,6 +30,12 @@ import { looksLikeJwt } from './jwt-shape.js';
 
 // The margin revocations are kept by, for the modules that record them.
 export { CLOCK_TOLERANCE_SECONDS };
+
+/** A service client's token, as signed: what its issue is audited and answered with. */
+export interface SignedClientToken {
+  token: string;
+  jti: string;
+}
 
 export interface VerifiedAccessToken {
   user: User;
@@ -108,6 +116,47 @@ export class AccessTokensService {
       time: now,
     };
     return { token, issued };
+  }
+
+  /**
+   * A service client's token (RFC 9068, `typ: at+jwt`) for Gatehouse itself, by the key that
+   * signs user tokens, so that the key set Gatehouse publishes verifies it too: the client as
+   * `sub` and `client_id`, PUBLIC_URL as `aud`, dated `now`.
+   */
+  async signClientToken(
+    clientId: string,
+    scope: string,
+    now: Date,
+    ttlSeconds: number,
+  ): Promise<SignedClientToken> {
+    const signer = await this.keys.signingKey(now);
+    const jti = randomUUID();
+    const iat = Math.floor(now.getTime() / 1000);
+    const token = this.jwt.sign(
+      { client_id: clientId, scope, iat, exp: iat + ttlSeconds },
+      {
+        algorithm: ACCESS_TOKEN_ALGORITHM,
+        privateKey: signer.privateKey!,
+        keyid: signer.kid,
+        header: { alg: ACCESS_TOKEN_ALGORITHM, typ: CLIENT_TOKEN_TYPE },
+        issuer: this.config.jwt.issuer,
+        subject: clientId,
+        audience: this.config.publicUrl,
+        jwtid: jti,
+      },
+    );
+    return { token, jti };
+  }
+
+  /**
+   * The claims of a current service client's token, its key not withdrawn (read from the database:
+   * another instance may have withdrawn it), else null. Whether its client is still enabled is the
+   * service clients' to say.
+   */
+  async verifyClientToken(token: string): Promise<ClientTokenClaims | null> {
+    const signed = await this.verifier.verifyClient(token);
+    if (signed === null || !(await this.keys.isLive(signed.kid))) return null;
+    return signed.claims;
   }
 
   /**

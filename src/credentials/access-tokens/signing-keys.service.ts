@@ -107,6 +107,15 @@ export class SigningKeysService implements OnModuleInit {
     return this.keys.get(kid) ?? null;
   }
 
+  /**
+   * Whether `kid` verifies now, by the database's set of usable keys (one small read): for a token
+   * whose check reads nothing else that would tell of a withdrawal.
+   */
+  async isLive(kid: string): Promise<boolean> {
+    await this.refresh();
+    return this.keys.has(kid);
+  }
+
   /** Whether `kid` verifies as far as this instance knows: a withdrawal it learnt of says no. */
   isUsable(kid: string): boolean {
     return this.keys.has(kid);

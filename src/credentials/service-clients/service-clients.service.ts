@@ -118,6 +118,16 @@ export class ServiceClientsService {
     return client && matches && client.enabled ? client : null;
   }
 
+  /**
+   * The enabled client with this id, or null: for a credential that named it when issued (its
+   * token), which a disable or a delete ends at once. Kept, as authenticate() keeps it.
+   */
+  async enabledClient(clientId: string, snapshot?: EpochSnapshot): Promise<ServiceClient | null> {
+    if (!mayBeClientId(clientId)) return null;
+    const client = await this.liveClient(clientId, snapshot ?? this.liveness.snapshot());
+    return client?.enabled ? client : null;
+  }
+
   /** The service client with this id, enabled or not, or null (kept). */
   private liveClient(clientId: string, snapshot: EpochSnapshot): Promise<ServiceClient | null> {
     return this.keptClients.get(clientId, snapshot, async () => {
