@@ -207,6 +207,7 @@ class EnvironmentVariables {
   @WholeNumber({ min: 0, max: 2_147_483, unit: 'seconds' }) PURGE_INTERVAL_SECONDS = 3_600;
   @WholeNumber({ min: 1, max: 3_600, unit: 'seconds' }) REQUEST_TIMEOUT_SECONDS = 30;
   @WholeNumber({ min: 1, unit: 'bytes' }) IMPORT_MAX_BYTES = 64 * 1024 * 1024;
+  @WholeNumber({ min: 1, max: 300, unit: 'seconds' }) SSF_PUSH_TIMEOUT_SECONDS = 10;
 
   @IsOptional()
   @ValidateBy({
@@ -334,6 +335,11 @@ export class AppConfig {
   readonly requestTimeoutMs: number;
   /** The largest body `POST /api/admin/users/import` reads, beyond the JSON limit of other routes. */
   readonly importMaxBytes: number;
+  /**
+   * How long a push receiver has to answer one SET before the push counts as failed and is
+   * tried again later: a receiver that hangs must not hold its stream's later events for long.
+   */
+  readonly ssfPushTimeoutMs: number;
   readonly totp: {
     /** The AES-256 key second-factor secrets are encrypted with; null: a key file (SQLite) or none. */
     encryptionKey: Buffer | null;
@@ -470,6 +476,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     purgeIntervalSeconds: vars.PURGE_INTERVAL_SECONDS,
     requestTimeoutMs: vars.REQUEST_TIMEOUT_SECONDS * 1000,
     importMaxBytes: vars.IMPORT_MAX_BYTES,
+    ssfPushTimeoutMs: vars.SSF_PUSH_TIMEOUT_SECONDS * 1000,
     totp: {
       encryptionKey: vars.TOTP_ENCRYPTION_KEY
         ? Buffer.from(vars.TOTP_ENCRYPTION_KEY, 'base64')

@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import {
   InjectMetric,
   makeCounterProvider,
+  makeGaugeProvider,
   makeHistogramProvider,
 } from '@willsoto/nestjs-prometheus';
-import type { Counter, Histogram } from 'prom-client';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 
 const LOGINS = 'gatehouse_logins_total';
 const TOKEN_CHECKS = 'gatehouse_token_checks_total';
@@ -13,6 +14,20 @@ const LOCKOUTS = 'gatehouse_lockouts_total';
 const TOKEN_REVOCATIONS = 'gatehouse_token_revocations_total';
 const SECOND_FACTOR_FAILURES = 'gatehouse_second_factor_failures_total';
 const REQUEST_DURATION = 'gatehouse_http_request_duration_seconds';
+const SSF_DELIVERED = 'gatehouse_ssf_events_delivered_total';
+const SSF_RETRIED = 'gatehouse_ssf_events_retried_total';
+const SSF_DROPPED = 'gatehouse_ssf_events_dropped_total';
+const SSF_OLDEST_UNDELIVERED = 'gatehouse_ssf_oldest_undelivered_seconds';
+
+/** Seconds the oldest event each stream is owed has waited (0: none), by stream id. */
+export type UndeliveredAges = () => Promise<ReadonlyMap<string, number>>;
+
+/**
+ * What the oldest-undelivered gauge reads when it is scraped: the queue is in the database, which
+ * every instance shares, so the gauge is measured then rather than kept up to date. prom-client's
+ * registry is one per process, and so is this.
+ */
+let undeliveredAges: UndeliveredAges | null = null;
 
 /** Every metric Gatehouse defines; prom-client's defaults (process, heap, event loop) come on top. */
 export const metricProviders = [
@@ -45,6 +60,30 @@ export const metricProviders = [
     name: SECOND_FACTOR_FAILURES,
     help: 'Password logins refused for their second factor (right password), by API and reason (missing, wrong)',
     labelNames: ['api', 'reason'],
+  }),
+  makeCounterProvider({
+    name: SSF_DELIVERED,
+    help: 'Security events a shared-signals receiver acknowledged, by delivery method (push, poll)',
+    labelNames: ['method'],
+  }),
+  makeCounterProvider({
+    name: SSF_RETRIED,
+    help: 'Pushes of security events that failed (5xx, timeout, refused connection) and wait to be tried again',
+  }),
+  makeCounterProvider({
+    name: SSF_DROPPED,
+    help: 'Security events given up on, by reason (the err a push receiver answered, or stream_ended: its stream disabled or deleted)',
+    labelNames: ['reason'],
+  }),
+  makeGaugeProvider({
+    name: SSF_OLDEST_UNDELIVERED,
+    help: 'Seconds the oldest security event each stream is owed has waited (0: none), by stream id',
+    labelNames: ['stream'],
+    async collect(this: Gauge<'stream'>) {
+      this.reset();
+      if (!undeliveredAges) return;
+      for (const [stream, seconds] of await undeliveredAges()) this.set({ stream }, seconds);
+    },
   }),
   makeHistogramProvider({
     name: REQUEST_DURATION,
@@ -84,6 +123,9 @@ export class MetricsService {
     private readonly secondFactorFailures: Counter<'api' | 'reason'>,
     @InjectMetric(REQUEST_DURATION)
     private readonly requestDuration: Histogram<'method' | 'route' | 'status'>,
+    @InjectMetric(SSF_DELIVERED) private readonly ssfDelivered: Counter<'method'>,
+    @InjectMetric(SSF_RETRIED) private readonly ssfRetried: Counter,
+    @InjectMetric(SSF_DROPPED) private readonly ssfDropped: Counter<'reason'>,
   ) {}
 
   countLogin(api: string, outcome: 'success' | 'failure'): void {
@@ -123,6 +165,32 @@ export class MetricsService {
 
   countSessionValidation(valid: boolean): void {
     this.sessionValidations.inc({ outcome: valid ? 'valid' : 'invalid' });
+  }
+
+  countSsfDelivered(method: 'push' | 'poll', events = 1): void {
+    if (events > 0) this.ssfDelivered.inc({ method }, events);
+  }
+
+  countSsfRetried(): void {
+    this.ssfRetried.inc();
+  }
+
+  /** `reason` must come from a bounded set: a receiver's err is checked against RFC 8935's. */
+  countSsfDropped(reason: string, events = 1): void {
+    if (events > 0) this.ssfDropped.inc({ reason }, events);
+  }
+
+  /**
+   * Where the oldest-undelivered gauge reads its values at each scrape: the transmitter, above
+   * this layer, is the one that can read the queue.
+   */
+  measureUndeliveredWith(source: UndeliveredAges): void {
+    undeliveredAges = source;
+  }
+
+  /** Stops the gauge reading `source` (its app is shutting down), unless another replaced it. */
+  stopMeasuringUndelivered(source: UndeliveredAges): void {
+    if (undeliveredAges === source) undeliveredAges = null;
   }
 
   /** `route` is the route pattern, never the path, which may hold a secret and is unbounded. */

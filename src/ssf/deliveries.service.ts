@@ -2,8 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager, In } from 'typeorm';
 import { Clock } from '../clock/clock.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { SecurityEvent } from '../security-events/entities/security-event.entity.js';
 import { SsfDelivery } from '../security-events/entities/ssf-delivery.entity.js';
+import { SsfStream } from '../security-events/entities/ssf-stream.entity.js';
+import { PUSH } from './dto/stream-configuration.dto.js';
 
 /** An event a stream's receiver has not acknowledged yet, with what its SET is built from. */
 export interface PendingDelivery {
@@ -26,7 +29,41 @@ export class DeliveriesService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {}
+
+  /**
+   * The enabled push streams whose next delivery, the oldest one, is due now: a stream whose
+   * oldest delivery waits for its retry has nothing due, whatever comes after it.
+   */
+  async duePushStreams(max: number): Promise<SsfStream[]> {
+    return this.dataSource
+      .getRepository(SsfStream)
+      .createQueryBuilder('stream')
+      .where('stream.status = :enabled', { enabled: 'enabled' })
+      .andWhere('stream.deliveryMethod = :push', { push: PUSH })
+      .andWhere((query) => {
+        const oldest = query
+          .subQuery()
+          .select('MIN(head.eventId)')
+          .from(SsfDelivery, 'head')
+          .where('head.streamId = stream.id')
+          .getQuery();
+        const due = query
+          .subQuery()
+          .select('1')
+          .from(SsfDelivery, 'delivery')
+          .where('delivery.streamId = stream.id')
+          .andWhere(`delivery.eventId = ${oldest}`)
+          .andWhere('delivery.nextAttemptAt <= :now')
+          .getQuery();
+        return `EXISTS ${due}`;
+      })
+      .setParameter('now', this.clock.now())
+      .orderBy('stream.id')
+      .take(max)
+      .getMany();
+  }
 
   /**
    * Up to `max` deliveries of the stream, oldest event first, due or not: a receiver must get a
@@ -87,7 +124,17 @@ export class DeliveriesService {
    * it, so that no delivery outlives the change that ended it.
    */
   async dropAll(manager: EntityManager, streamId: string): Promise<void> {
-    await manager.delete(SsfDelivery, { streamId });
+    const result = await manager.delete(SsfDelivery, { streamId });
+    this.metrics.countSsfDropped('stream_ended', result.affected ?? 0);
+  }
+
+  /** The age of the oldest event each stream is owed, in milliseconds; 0 for a stream owed none. */
+  async oldestUndeliveredAges(): Promise<Map<string, number>> {
+    const streams = await this.dataSource.getRepository(SsfStream).find({ select: { id: true } });
+    const ages = new Map<string, number>();
+    for (const stream of streams)
+      ages.set(stream.id, (await this.oldestUndeliveredAge(stream.id)) ?? 0);
+    return ages;
   }
 
   /** How long, in milliseconds, the stream's oldest undelivered event has waited; null if none. */

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { Clock } from '../clock/clock.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import type { ServiceClient } from '../credentials/service-clients/entities/service-client.entity.js';
 import { SsfStream } from '../security-events/entities/ssf-stream.entity.js';
 import { DeliveriesService, type PendingDelivery } from './deliveries.service.js';
@@ -34,6 +35,7 @@ export class PollService {
     private readonly streams: StreamsService,
     private readonly deliveries: DeliveriesService,
     private readonly tokens: SecurityEventTokens,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** `closed` ends a wait early: the receiver went away, and nobody would read the answer. */
@@ -44,7 +46,11 @@ export class PollService {
     closed: AbortSignal,
   ): Promise<PollResponseDto> {
     let stream: SsfStream | null = await this.streams.owned(client, streamId);
-    if (body.ack?.length) await this.deliveries.acknowledge(stream.id, body.ack);
+    if (body.ack?.length)
+      this.metrics.countSsfDelivered(
+        'poll',
+        await this.deliveries.acknowledge(stream.id, body.ack),
+      );
     for (const [jti, { err, description }] of Object.entries(body.setErrs ?? {})) {
       await this.deliveries.drop(stream.id, jti, description ? `${err}: ${description}` : err);
     }

@@ -5,13 +5,16 @@ import { TokensModule } from '../credentials/access-tokens/tokens.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { DeliveriesService } from './deliveries.service.js';
+import { DeliveryLocks } from './delivery-lock.js';
 import { PollController } from './poll.controller.js';
 import { PollService } from './poll.service.js';
+import { PushDeliveryService } from './push-delivery.service.js';
 import { SecurityEventTokens } from './security-event-tokens.service.js';
 import { SsfConfigurationController } from './ssf-configuration.controller.js';
 import { StreamAuthorizations } from './stream-authorizations.service.js';
 import { StreamsController } from './streams.controller.js';
 import { StreamsService } from './streams.service.js';
+import { UndeliveredGauge } from './undelivered-gauge.service.js';
 
 /**
  * The Shared Signals transmitter (SSF 1.0): the receivers' streams, and the security events
@@ -32,6 +35,9 @@ import { StreamsService } from './streams.service.js';
     StreamAuthorizations,
     StreamsService,
     PollService,
+    DeliveryLocks,
+    PushDeliveryService,
+    UndeliveredGauge,
   ],
   exports: [DeliveriesService, SecurityEventTokens, StreamAuthorizations],
 })
