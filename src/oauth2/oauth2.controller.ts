@@ -97,7 +97,8 @@ export class OAuth2Controller {
       'For a registered service client (Basic `client_id:client_secret`), to call the Shared ' +
       'Signals endpoints: an RFC 9068 access JWT of scope `ssf` for five minutes, signed by a ' +
       'key of the JWKS. It stands for the client, never a user: no door that takes a user’s ' +
-      'token takes it. It ends when its client is disabled or deleted; revocation ignores it.',
+      'token takes it. It ends when its client is disabled, given a new secret or deleted; ' +
+      'revocation ignores it.',
   })
   @ApiConsumes(FORM)
   @ApiBody({ schema: TOKEN_REQUEST_FORM_SCHEMA })
@@ -214,7 +215,7 @@ export class OAuth2Controller {
       'with the same token as in the body). 200 with an empty body whether or not the token was ' +
       'live, as RFC 7009 §2.2 says. Sessions end through the session API’s logout: a session ' +
       'here is `unsupported_token_type`. A service client’s own token is not revoked (200, and ' +
-      'it lives on its five minutes): disabling the client ends it.',
+      'it lives on its five minutes): disabling the client or giving it a new secret ends it.',
   })
   @ApiConsumes(FORM)
   @ApiBody({ schema: TOKEN_FORM_SCHEMA })

@@ -161,7 +161,7 @@ export interface paths {
     put?: never;
     /**
      * A service client’s own access token (RFC 6749 §4.4: client credentials grant)
-     * @description For a registered service client (Basic `client_id:client_secret`), to call the Shared Signals endpoints: an RFC 9068 access JWT of scope `ssf` for five minutes, signed by a key of the JWKS. It stands for the client, never a user: no door that takes a user’s token takes it. It ends when its client is disabled or deleted; revocation ignores it.
+     * @description For a registered service client (Basic `client_id:client_secret`), to call the Shared Signals endpoints: an RFC 9068 access JWT of scope `ssf` for five minutes, signed by a key of the JWKS. It stands for the client, never a user: no door that takes a user’s token takes it. It ends when its client is disabled, given a new secret or deleted; revocation ignores it.
      */
     post: operations['OAuth2Controller_token'];
     delete?: never;
@@ -201,7 +201,7 @@ export interface paths {
     put?: never;
     /**
      * Token revocation (RFC 7009): an access JWT (by its jti) or a user token
-     * @description By a registered service client (Basic), or by the token itself (`Authorization: Bearer` with the same token as in the body). 200 with an empty body whether or not the token was live, as RFC 7009 §2.2 says. Sessions end through the session API’s logout: a session here is `unsupported_token_type`. A service client’s own token is not revoked (200, and it lives on its five minutes): disabling the client ends it.
+     * @description By a registered service client (Basic), or by the token itself (`Authorization: Bearer` with the same token as in the body). 200 with an empty body whether or not the token was live, as RFC 7009 §2.2 says. Sessions end through the session API’s logout: a session here is `unsupported_token_type`. A service client’s own token is not revoked (200, and it lives on its five minutes): disabling the client or giving it a new secret ends it.
      */
     post: operations['OAuth2Controller_revoke'];
     delete?: never;
@@ -2368,7 +2368,7 @@ export interface components {
     };
     UpdateServiceClientDto: {
       /**
-       * @description A disabled client can neither introspect nor revoke
+       * @description A disabled client can neither introspect, revoke nor get a token; the tokens it has end, and enabling it again brings none back
        * @example false
        */
       enabled: boolean;

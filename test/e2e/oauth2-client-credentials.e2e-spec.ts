@@ -146,6 +146,7 @@ describe('OAuth 2.0 client credentials grant', () => {
         iat: expect.any(Number),
         exp: expect.any(Number),
         jti: expect.any(String),
+        cv: expect.any(Number),
       });
       expect(payload.exp! - payload.iat!).toBe(300);
       expect(Math.abs(payload.iat! - Date.now() / 1000)).toBeLessThan(30);
@@ -328,20 +329,31 @@ describe('OAuth 2.0 client credentials grant', () => {
       await expectInactive(svc, forged(token));
     });
 
-    it('answers it inactive while its client is disabled, and once the client is deleted', async () => {
+    it('answers it inactive once its client is disabled (re-enabling brings none back), gets a new secret, or is deleted', async () => {
       const held = await createClient();
       const token = await clientToken(held);
       await setEnabled(held, false);
       await expectInactive(other, token);
       await setEnabled(held, true);
-      expect((await introspect(other, token)).body.active).toBe(true);
+      await expectInactive(other, token);
 
+      const afterEnable = await clientToken(held);
+      expect((await introspect(other, afterEnable)).body.active).toBe(true);
+      const rotated = await t
+        .http()
+        .post(`/api/admin/clients/${held.clientId}/secret`)
+        .set('Authorization', asAdmin());
+      expect(rotated.status).toBe(201);
+      await expectInactive(other, afterEnable);
+
+      const afterRotation = await clientToken({ ...held, ...(rotated.body as IssuedClient) });
+      expect((await introspect(other, afterRotation)).body.active).toBe(true);
       const res = await t
         .http()
         .delete(`/api/admin/clients/${held.clientId}`)
         .set('Authorization', asAdmin());
       expect(res.status).toBe(204);
-      await expectInactive(other, token);
+      await expectInactive(other, afterRotation);
     });
 
     it('answers it inactive from its exp second on, by the app clock', async () => {

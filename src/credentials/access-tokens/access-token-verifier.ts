@@ -42,6 +42,8 @@ export interface ClientTokenClaims {
   exp: number;
   scope: string;
   jti: string;
+  /** The client's version at issue: any change to the client since (a disable, a new secret) ends it. */
+  cv: number;
 }
 
 /** Claims whose signature has been checked, with the key that checked it. */
@@ -167,7 +169,8 @@ function hasClientClaims(
     typeof claims.jti === 'string' &&
     claims.jti.length <= 64 &&
     claims.nbf === undefined &&
-    claims.aud !== undefined
+    claims.aud !== undefined &&
+    Number.isSafeInteger(claims.cv)
   );
 }
 

@@ -121,11 +121,10 @@ export class AccessTokensService {
   /**
    * A service client's token (RFC 9068, `typ: at+jwt`) for Gatehouse itself, by the key that
    * signs user tokens, so that the key set Gatehouse publishes verifies it too: the client as
-   * `sub` and `client_id`, PUBLIC_URL as `aud`, dated `now`.
+   * `sub` and `client_id`, PUBLIC_URL as `aud`, the client's `version` as `cv`, dated `now`.
    */
   async signClientToken(
-    clientId: string,
-    scope: string,
+    { clientId, version, scope }: { clientId: string; version: number; scope: string },
     now: Date,
     ttlSeconds: number,
   ): Promise<SignedClientToken> {
@@ -133,7 +132,7 @@ export class AccessTokensService {
     const jti = randomUUID();
     const iat = Math.floor(now.getTime() / 1000);
     const token = this.jwt.sign(
-      { client_id: clientId, scope, iat, exp: iat + ttlSeconds },
+      { client_id: clientId, scope, cv: version, iat, exp: iat + ttlSeconds },
       {
         algorithm: ACCESS_TOKEN_ALGORITHM,
         privateKey: signer.privateKey!,

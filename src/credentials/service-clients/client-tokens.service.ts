@@ -34,6 +34,15 @@ export type ClientCredential =
   { kind: 'bearer'; token: string } | { kind: 'basic'; credentials: BasicCredentials };
 
 /**
+ * A client's version, which its tokens carry: every change to a client (a disable, an enable, a
+ * new secret) moves its `updatedAt`, so a token from before the change is dead, and re-enabling a
+ * client brings none of its old tokens back, as re-enabling a user brings back none of theirs.
+ */
+function versionOf(client: ServiceClient): number {
+  return client.updatedAt.getTime();
+}
+
+/**
  * The scope a client asks for (RFC 6749 §3.3: space-separated), as granted: `ssf` when it asks
  * for none, else null when it asks for any scope Gatehouse does not know.
  */
@@ -63,8 +72,7 @@ export class ClientTokensService {
   async issue(client: ServiceClient, scope: string, api: string): Promise<IssuedClientToken> {
     const now = this.clock.now();
     const { token, jti } = await this.accessTokens.signClientToken(
-      client.clientId,
-      scope,
+      { clientId: client.clientId, version: versionOf(client), scope },
       now,
       CLIENT_TOKEN_TTL_SECONDS,
     );
@@ -86,13 +94,13 @@ export class ClientTokensService {
 
   /**
    * The live token and its enabled client, or null: signed by a usable key, of a client's type,
-   * from JWT_ISSUER for PUBLIC_URL, current, its client still there and enabled.
-   * `snapshot`: the epoch this request has read already, if it has.
+   * from JWT_ISSUER for PUBLIC_URL, current, its client still there, enabled, and unchanged since
+   * the token was issued. `snapshot`: the epoch this request has read already, if it has.
    */
   async holderOf(token: string, snapshot?: EpochSnapshot): Promise<ClientTokenHolder | null> {
     const claims = await this.accessTokens.verifyClientToken(token);
     const client = claims && (await this.clients.enabledClient(claims.client_id, snapshot));
-    return client ? { client, claims } : null;
+    return client && versionOf(client) === claims.cv ? { client, claims } : null;
   }
 
   /**

@@ -22,7 +22,9 @@ export class CreateServiceClientDto {
 
 export class UpdateServiceClientDto {
   @ApiProperty({
-    description: 'A disabled client can neither introspect nor revoke',
+    description:
+      'A disabled client can neither introspect, revoke nor get a token; the tokens it has end, ' +
+      'and enabling it again brings none back',
     example: false,
   })
   @IsDefined()
