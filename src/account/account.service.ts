@@ -31,6 +31,7 @@ import {
 import type { CreationOptionsDto } from '../credentials/passkeys/dto/webauthn-json.dto.js';
 import type { CreationOptions } from '../credentials/passkeys/passkeys.service.js';
 import type { Session } from '../user-store/entities/session.entity.js';
+import { BY_USER } from '../security-events/security-event-facts.js';
 
 const SELF_SERVICE = 'self-service';
 
@@ -64,12 +65,16 @@ export class AccountService {
 
   async updateProfile(actor: RequestActor, dto: UpdateProfileDto): Promise<ProfileDto> {
     const { user } = actor.caller;
-    await this.users.update(user, {
-      firstName: dto.firstName,
-      lastName: dto.lastName,
-      email: dto.email,
-      description: dto.description,
-    });
+    await this.users.update(
+      user,
+      {
+        firstName: dto.firstName,
+        lastName: dto.lastName,
+        email: dto.email,
+        description: dto.description,
+      },
+      BY_USER,
+    );
     return this.profile(user.id);
   }
 
@@ -150,7 +155,7 @@ export class AccountService {
 
   async revokeUserToken(actor: RequestActor, tokenId: number): Promise<void> {
     const userId = actor.caller.user.id;
-    const removed = await this.credentials.removeUserToken(tokenId, userId);
+    const removed = await this.credentials.removeUserToken(tokenId, BY_USER, userId);
     if (!removed) throw new NotFoundException('You have no user token with this id');
     await this.audit.record({
       type: 'token.revoke',
@@ -170,7 +175,7 @@ export class AccountService {
     const userId = actor.caller.user.id;
     const { credential } = actor.caller;
     const keptSid = credential.kind === 'session' ? credential.id : undefined;
-    const ended = await this.credentials.endOtherSessions(userId, keptSid);
+    const ended = await this.credentials.endOtherSessions(userId, BY_USER, keptSid);
     await this.audit.record({
       type: 'session.end',
       outcome: 'success',
@@ -184,7 +189,7 @@ export class AccountService {
 
   async endSession(actor: RequestActor, sid: number): Promise<void> {
     const userId = actor.caller.user.id;
-    const ended = await this.credentials.endSession(sid, userId);
+    const ended = await this.credentials.endSession(sid, BY_USER, userId);
     if (!ended) throw new NotFoundException('You have no session with this sid');
     await this.audit.record({
       type: 'session.end',

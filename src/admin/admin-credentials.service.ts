@@ -18,6 +18,7 @@ import {
   numericDate,
 } from '../credentials/access-tokens/access-tokens.service.js';
 import { User } from '../user-store/entities/user.entity.js';
+import { BY_ADMIN } from '../security-events/security-event-facts.js';
 import { REST_AUTH_TOKEN_TTL_SECONDS } from '../users/users.controller.js';
 import {
   type EndedCredentialsDto,
@@ -61,7 +62,7 @@ export class AdminCredentialsService {
   }
 
   async revokeUserToken(actor: RequestActor, tokenId: number): Promise<void> {
-    const removed = await this.credentials.removeUserToken(tokenId);
+    const removed = await this.credentials.removeUserToken(tokenId, BY_ADMIN);
     if (!removed) throw new NotFoundException('No user token has this id');
     await this.audit.record({
       type: 'token.revoke',
@@ -74,7 +75,7 @@ export class AdminCredentialsService {
   }
 
   async endSession(actor: RequestActor, sid: number): Promise<void> {
-    const ended = await this.credentials.endSession(sid);
+    const ended = await this.credentials.endSession(sid, BY_ADMIN);
     if (!ended) throw new NotFoundException('No session has this sid');
     await this.audit.record({
       type: 'session.end',
@@ -113,7 +114,10 @@ export class AdminCredentialsService {
     dto: RevokeAccessTokenDto,
   ): Promise<RevokedAccessTokenDto> {
     const identity = dto.jti !== undefined ? this.byJti(dto.jti) : this.byToken(dto.token ?? '');
-    await this.accessTokens.revoke(identity.jti, identity.expiresAt);
+    await this.accessTokens.revoke(identity.jti, identity.expiresAt, {
+      userId: identity.sub,
+      by: BY_ADMIN,
+    });
     await this.audit.record({
       type: 'token.revoke',
       outcome: 'success',

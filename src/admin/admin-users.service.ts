@@ -10,6 +10,7 @@ import { PasskeysService } from '../credentials/passkeys/passkeys.service.js';
 import { DEFAULT_PAGE_SIZE } from '../common/validation/query-values.js';
 import { Group } from '../user-store/entities/group.entity.js';
 import { User } from '../user-store/entities/user.entity.js';
+import { BY_ADMIN } from '../security-events/security-event-facts.js';
 import {
   CredentialLifecycleService,
   type RemovedSecondFactors,
@@ -135,7 +136,7 @@ export class AdminUsersService {
     if (dto.groups !== undefined) set('groups', await this.groupsByIds(dto.groups));
 
     if (changed.length === 0) return this.get(id);
-    const ended = await this.store.update(user, changes);
+    const ended = await this.store.update(user, changes, BY_ADMIN);
     await this.recordChange(actor, id, {
       action: 'user.update',
       fields: changed.join(','),
@@ -180,7 +181,7 @@ export class AdminUsersService {
   async remove(actor: AdminActor, id: number): Promise<void> {
     const user = await this.existing(id);
     if (id === adminIdOf(actor)) throw new ConflictException('An admin cannot delete themselves');
-    const ended = await this.store.remove(user);
+    const ended = await this.store.remove(user, BY_ADMIN);
     await this.recordChange(actor, id, {
       action: 'user.delete',
       username: user.username,

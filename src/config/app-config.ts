@@ -203,6 +203,7 @@ class EnvironmentVariables {
   @WholeNumber({ min: 1, unit: 'seconds' }) LOCKOUT_BASE_SECONDS = 30;
   @WholeNumber({ min: 1, unit: 'seconds' }) LOCKOUT_MAX_SECONDS = 3_600;
   @WholeNumber({ min: 1, max: 36_500, unit: 'days' }) AUDIT_RETENTION_DAYS = 90;
+  @WholeNumber({ min: 1, max: 87_600, unit: 'hours' }) SSF_EVENT_TTL_HOURS = 168;
   // setInterval's longest delay is 2^31 - 1 ms.
   @WholeNumber({ min: 0, max: 2_147_483, unit: 'seconds' }) PURGE_INTERVAL_SECONDS = 3_600;
   @WholeNumber({ min: 1, max: 3_600, unit: 'seconds' }) REQUEST_TIMEOUT_SECONDS = 30;
@@ -329,6 +330,8 @@ export class AppConfig {
   readonly lockout: { baseSeconds: number; maxSeconds: number };
   /** Days an audit event is kept before the purge deletes it. */
   readonly auditRetentionDays: number;
+  /** Hours a security event is kept for receivers that have not acknowledged it; then the purge drops it. */
+  readonly ssfEventTtlHours: number;
   /** Seconds between purges of expired credentials and old audit events; 0 turns the schedule off. */
   readonly purgeIntervalSeconds: number;
   /** How long a client has to send a whole request, headers and body: then 408 and the connection closes. */
@@ -473,6 +476,7 @@ export function loadAppConfig(env: Record<string, string | undefined>): AppConfi
     loginAttemptsPerMinute: vars.LOGIN_ATTEMPTS_PER_MINUTE,
     lockout: { baseSeconds: vars.LOCKOUT_BASE_SECONDS, maxSeconds: vars.LOCKOUT_MAX_SECONDS },
     auditRetentionDays: vars.AUDIT_RETENTION_DAYS,
+    ssfEventTtlHours: vars.SSF_EVENT_TTL_HOURS,
     purgeIntervalSeconds: vars.PURGE_INTERVAL_SECONDS,
     requestTimeoutMs: vars.REQUEST_TIMEOUT_SECONDS * 1000,
     importMaxBytes: vars.IMPORT_MAX_BYTES,

@@ -5,6 +5,8 @@ import {
   NotFoundException,
   UnauthorizedException,
 } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import type { AuditEventType } from '../audit/audit-event-types.js';
 import { AuditService } from '../audit/audit.service.js';
 import { Clock } from '../clock/clock.service.js';
@@ -29,6 +31,7 @@ import { type AdminActor, adminChangeFields } from './admin-actor.js';
 import { basicCredentials, basicSecondFactor } from './request-credentials.js';
 import type { EndedCredentials } from '../user-store/user-credentials.service.js';
 import { looksLikeJwt } from '../credentials/access-tokens/jwt-shape.js';
+import { BY_ADMIN, BY_USER, SecurityEventFacts } from '../security-events/security-event-facts.js';
 
 const SELF_SERVICE = 'self-service';
 
@@ -143,6 +146,8 @@ export class CredentialLifecycleService {
     private readonly passkeys: PasskeysService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly facts: SecurityEventFacts,
+    @InjectDataSource() private readonly dataSource: DataSource,
   ) {}
 
   // ---- the RSA login key (loginwithrsa) ---------------------------------------------------
@@ -159,7 +164,7 @@ export class CredentialLifecycleService {
         'Only the user may set their own key (an admin removes one with DELETE /api/admin/users/{id}/public-key)',
       );
     }
-    await this.users.setPublicKey(user, publicKey);
+    await this.users.setPublicKey(user, publicKey, BY_USER);
     await this.recordChange(
       ownerChange(owner.attempt),
       user,
@@ -175,7 +180,7 @@ export class CredentialLifecycleService {
     if (current.publicKey === null) throw new ConflictException('No RSA public key is set');
     const owner = ownerOf(actor);
     const user = await this.proveOwner(owner, proof, loginKeyEvent('remove'));
-    await this.users.setPublicKey(user, null);
+    await this.users.setPublicKey(user, null, BY_USER);
     await this.recordChange(
       ownerChange(owner.attempt),
       user,
@@ -188,7 +193,7 @@ export class CredentialLifecycleService {
   async removeLoginKeyAsAdmin(actor: AdminActor, userId: number): Promise<void> {
     const user = await this.existingUser(userId);
     const wasSet = user.publicKey !== null;
-    if (wasSet) await this.users.setPublicKey(user, null);
+    if (wasSet) await this.users.setPublicKey(user, null, BY_ADMIN);
     await this.recordChange(adminChangeFields(actor), user, 'credential.change', {
       ...loginKeyDetail('remove'),
       wasSet,
@@ -198,13 +203,17 @@ export class CredentialLifecycleService {
   /**
    * An admin's "end all credentials", for incident response: every passkey goes, then every
    * session, user token and access JWT of the user ends and the RSA login key goes, in one
-   * transaction; the password and the second factor stay (an admin resets those explicitly).
-   * The passkeys go first, so that no sign-in with one can open a session the rest then misses.
+   * transaction, one change receivers are told of; the password and the second factor stay (an
+   * admin resets those explicitly). The passkeys go first, so that no sign-in with one can open a
+   * session the rest then misses.
    */
   async endAll(actor: AdminActor, userId: number): Promise<EndedAll> {
     const user = await this.existingUser(userId);
-    const passkeys = await this.passkeys.removeAll(user.id);
-    const ended = await this.users.endAllCredentials(user);
+    const { passkeys, ended } = await this.dataSource.transaction(async (manager) => {
+      const change = this.facts.change(manager, BY_ADMIN);
+      const removed = await this.passkeys.removeAll(user.id, change);
+      return { passkeys: removed, ended: await this.users.endAllCredentials(user, change) };
+    });
     const rsaKeyRemoved = user.publicKey !== null;
     await this.recordChange(adminChangeFields(actor), user, 'token.revoke', {
       action: 'all-credentials',
@@ -240,6 +249,7 @@ export class CredentialLifecycleService {
     const ended = await this.users.setPassword(user, newPassword, {
       field: 'newPassword',
       keep: credential,
+      by: BY_USER,
       confirm: async () => {
         await this.proveOwner(
           owner,
@@ -266,7 +276,7 @@ export class CredentialLifecycleService {
     password: string,
   ): Promise<EndedCredentials> {
     const user = await this.existingUser(userId);
-    const ended = await this.users.setPassword(user, password, { unlock: true });
+    const ended = await this.users.setPassword(user, password, { unlock: true, by: BY_ADMIN });
     await this.recordChange(adminChangeFields(actor), user, 'password.change', {
       action: 'reset',
       sessionsEnded: ended.sessions,
@@ -334,13 +344,16 @@ export class CredentialLifecycleService {
 
   /**
    * An admin removes a user's second factors, on or pending, with the recovery codes, and their
-   * passkeys: for a user who lost their authenticator and recovery codes. Their next password
-   * login needs no code.
+   * passkeys, in one transaction, one change receivers are told of: for a user who lost their
+   * authenticator and recovery codes. Their next password login needs no code.
    */
   async resetSecondFactor(actor: AdminActor, userId: number): Promise<RemovedSecondFactors> {
     const user = await this.existingUser(userId);
-    const totp = await this.secondFactor.remove(userId);
-    const passkeys = await this.passkeys.removeAll(userId);
+    const { totp, passkeys } = await this.dataSource.transaction(async (manager) => {
+      const change = this.facts.change(manager, BY_ADMIN);
+      const wasOn = await this.secondFactor.remove(userId, change);
+      return { totp: wasOn, passkeys: await this.passkeys.removeAll(userId, change) };
+    });
     await this.recordChange(adminChangeFields(actor), user, 'second-factor.disable', {
       action: 'reset',
       wasOn: totp,
@@ -439,7 +452,7 @@ export class CredentialLifecycleService {
    */
   async removePasskey(actor: RequestActor, id: number): Promise<void> {
     const { user } = actor.caller;
-    const removed = await this.passkeys.remove(user.id, id);
+    const removed = await this.passkeys.remove(user.id, id, BY_USER);
     if (!removed) throw new NotFoundException('You have no passkey with this id');
     await this.recordChange(
       ownerChange(ownerOf(actor).attempt),
@@ -452,7 +465,7 @@ export class CredentialLifecycleService {
   /** An admin removes every passkey of a user (never adds one); how many went. */
   async removePasskeysAsAdmin(actor: AdminActor, userId: number): Promise<number> {
     const user = await this.existingUser(userId);
-    const removed = await this.passkeys.removeAll(user.id);
+    const removed = await this.passkeys.removeAll(user.id, BY_ADMIN);
     await this.recordPasskeyRemovals(adminChangeFields(actor), user, removed);
     return removed.length;
   }

@@ -10,6 +10,7 @@ import { ServiceClientsModule } from '../credentials/service-clients/service-cli
 import { UserTokenStoreModule } from '../credentials/user-tokens/user-token-store.module.js';
 import { PasswordHashingModule } from '../password-hashing/password-hashing.module.js';
 import { ThrottlingModule } from '../throttling/throttling.module.js';
+import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { LoginFailure } from '../user-store/entities/login-failure.entity.js';
 import { User } from '../user-store/entities/user.entity.js';
 import { UserStoreModule } from '../user-store/user-store.module.js';
@@ -49,6 +50,7 @@ import { TokenCheckService } from './token-check.service.js';
     SecondFactorModule,
     PasskeysModule,
     ServiceClientsModule,
+    SecurityEventsModule,
   ],
   providers: [
     PasswordCheckService,

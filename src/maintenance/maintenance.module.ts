@@ -7,6 +7,7 @@ import { SessionStoreModule } from '../credentials/sessions/session-store.module
 import { UserTokenStoreModule } from '../credentials/user-tokens/user-token-store.module.js';
 import { IdentityModule } from '../identity/identity.module.js';
 import { SessionsModule } from '../sessions/sessions.module.js';
+import { SecurityEventsModule } from '../security-events/security-events.module.js';
 import { PurgeService } from './purge.service.js';
 
 /** Housekeeping on a schedule: the purge of what has expired. */
@@ -20,6 +21,7 @@ import { PurgeService } from './purge.service.js';
     SessionStoreModule,
     SessionsModule,
     PasskeysModule,
+    SecurityEventsModule,
   ],
   providers: [PurgeService],
   exports: [PurgeService],

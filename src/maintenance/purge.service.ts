@@ -13,6 +13,7 @@ import { SessionsService } from '../credentials/sessions/sessions.service.js';
 import { AccessTokensService } from '../credentials/access-tokens/access-tokens.service.js';
 import { LoginLockoutService } from '../identity/login-lockout.service.js';
 import { PasskeysService } from '../credentials/passkeys/passkeys.service.js';
+import { SecurityEventRetention } from '../security-events/security-event-retention.service.js';
 
 const PURGE_INTERVAL_NAME = 'purge';
 
@@ -21,7 +22,7 @@ export type PurgeCounts = Record<string, number>;
 
 /**
  * Deletes what can no longer be used: expired credentials, spent salts and passkey challenges,
- * quiet lockout state and audit events past retention. Each domain says what is expired in its own service; this runs
+ * quiet lockout state, audit events past retention and security events no receiver is owed. Each domain says what is expired in its own service; this runs
  * them all, every PURGE_INTERVAL_SECONDS and from the `purge` command. Every delete is idempotent,
  * so instances sharing a database may purge at the same time.
  */
@@ -40,6 +41,7 @@ export class PurgeService implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly lockout: LoginLockoutService,
     private readonly passkeys: PasskeysService,
     private readonly audit: AuditService,
+    private readonly securityEvents: SecurityEventRetention,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -69,6 +71,7 @@ export class PurgeService implements OnApplicationBootstrap, BeforeApplicationSh
       webauthnChallenges: await this.passkeys.purgeExpiredChallenges(),
       loginFailures: await this.lockout.purgeQuietNames(),
       auditEvents: await this.audit.purgeOlderThanRetention(),
+      securityEvents: await this.securityEvents.purgeSpent(),
     };
   }
 

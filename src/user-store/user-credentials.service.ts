@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { type EntityManager, type FindOptionsWhere, Not, Repository } from 'typeorm';
+import { type EntityManager, In, Not, Repository } from 'typeorm';
+import { type ChangeOrigin, SecurityEventFacts } from '../security-events/security-event-facts.js';
 import { UserToken } from './entities/user-token.entity.js';
 import { Session } from './entities/session.entity.js';
 import type { SessionSummaryDto, UserTokenSummaryDto } from './dto/credential-summaries.dto.js';
@@ -28,6 +29,7 @@ export class UserCredentialsService {
   constructor(
     @InjectRepository(UserToken) private readonly tokens: Repository<UserToken>,
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    private readonly facts: SecurityEventFacts,
   ) {}
 
   async listUserTokens(userId: number): Promise<UserTokenSummaryDto[]> {
@@ -40,23 +42,47 @@ export class UserCredentialsService {
     return sessions.map(toSessionSummary);
   }
 
-  /** Deletes a user token (of `ownerId` only, when given); the deleted one, or null when there was none. */
-  removeUserToken(id: number, ownerId?: number): Promise<UserToken | null> {
-    return deleteOwned(this.tokens, id, ownerId);
-  }
-
-  /** Ends a session (of `ownerId` only, when given); the ended one, or null when there was none. */
-  endSession(id: number, ownerId?: number): Promise<Session | null> {
-    return deleteOwned(this.sessions, id, ownerId);
-  }
-
-  /** Ends every session of a user but `keptSid` (the caller's own, when it is one); how many ended. */
-  async endOtherSessions(userId: number, keptSid?: number): Promise<number> {
-    const { affected } = await this.sessions.delete({
-      userId,
-      ...(keptSid !== undefined && { id: Not(keptSid) }),
+  /**
+   * Deletes a user token (of `ownerId` only, when given), telling receivers; the deleted one, or
+   * null when there was none.
+   */
+  removeUserToken(id: number, by: ChangeOrigin, ownerId?: number): Promise<UserToken | null> {
+    return this.tokens.manager.transaction(async (manager) => {
+      const token = await deleteOwned(manager, UserToken, id, ownerId);
+      if (token) await this.facts.change(manager, by).userTokenRevoked(token.userId, token.id);
+      return token;
     });
-    return affected ?? 0;
+  }
+
+  /**
+   * Ends a session (of `ownerId` only, when given), telling receivers; the ended one, or null when
+   * there was none.
+   */
+  endSession(id: number, by: ChangeOrigin, ownerId?: number): Promise<Session | null> {
+    return this.sessions.manager.transaction(async (manager) => {
+      const session = await deleteOwned(manager, Session, id, ownerId);
+      if (session) await this.facts.change(manager, by).sessionEnded(session.userId, session.id);
+      return session;
+    });
+  }
+
+  /**
+   * Ends every session of a user but `keptSid` (the caller's own, when it is one), telling
+   * receivers of each; how many ended.
+   */
+  endOtherSessions(userId: number, by: ChangeOrigin, keptSid?: number): Promise<number> {
+    return this.sessions.manager.transaction(async (manager) => {
+      const ending = await manager.find(Session, {
+        select: { id: true },
+        where: { userId, ...(keptSid !== undefined && { id: Not(keptSid) }) },
+      });
+      if (ending.length === 0) return 0;
+      const ids = ending.map((session) => session.id);
+      const { affected } = await manager.delete(Session, { userId, id: In(ids) });
+      const change = this.facts.change(manager, by);
+      for (const id of ids) await change.sessionEnded(userId, id);
+      return affected ?? 0;
+    });
   }
 
   /**
@@ -120,14 +146,15 @@ function toSessionSummary(session: Session): SessionSummaryDto {
 }
 
 /** Deletes the row `id` (of `ownerId` only, when given); the deleted row, or null when there was none. */
-async function deleteOwned<T extends { id: number; userId: number }>(
-  repository: Repository<T>,
+async function deleteOwned<T extends typeof UserToken | typeof Session>(
+  manager: EntityManager,
+  entity: T,
   id: number,
   ownerId?: number,
-): Promise<T | null> {
-  const where = { id, ...(ownerId !== undefined && { userId: ownerId }) } as FindOptionsWhere<T>;
-  const row = await repository.findOneBy(where);
+): Promise<InstanceType<T> | null> {
+  const where = { id, ...(ownerId !== undefined && { userId: ownerId }) };
+  const row = (await manager.findOneBy(entity, where)) as InstanceType<T> | null;
   if (!row) return null;
-  const { affected } = await repository.delete({ id } as FindOptionsWhere<T>);
+  const { affected } = await manager.delete(entity, { id });
   return affected ? row : null;
 }

@@ -18,6 +18,13 @@ import type { Group } from './entities/group.entity.js';
 import { type Privilege, User } from './entities/user.entity.js';
 import { normalizeRsaPublicKey } from './public-key.js';
 import { UsernameTakenError } from '../common/errors/username-taken.error.js';
+import {
+  BY_ADMIN,
+  type ChangeOrigin,
+  type CredentialChangeType,
+  type SecurityChange,
+  SecurityEventFacts,
+} from '../security-events/security-event-facts.js';
 
 /** Space-separated scope tokens (RFC 6749 §3.3), up to the column's 1024 characters. */
 const SCOPE_PATTERN = /^(?=.{1,1024}$)[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/;
@@ -115,16 +122,43 @@ export interface SetPasswordOptions {
   field?: string;
   /** Runs once the new password passes the policy and before anything changes; throws to refuse. */
   confirm?: () => Promise<void>;
+  /** Who sets it, as the change's security events tell receivers. */
+  by?: ChangeOrigin;
 }
 
 /** The SQL that moves a user's credential version: in the statement, so no change is lost. */
 const NEXT_CREDENTIAL_VERSION = () => '"credentialVersion" + 1';
 
+/** The configured admin brought in line with ADMIN_USERNAME/ADMIN_PASSWORD at start-up. */
+const CONFIGURED_ADMIN: ChangeOrigin = {
+  initiatingEntity: 'system',
+  reasonAdmin: 'Brought in line with ADMIN_USERNAME/ADMIN_PASSWORD',
+};
+
+/**
+ * The user's credential version as the transaction of `manager` has left it: what the change's
+ * security events carry, so that receivers refuse exactly the access JWTs the change ended.
+ */
+export async function credentialVersionOf(manager: EntityManager, userId: number): Promise<number> {
+  const row = await manager.findOne(User, {
+    select: { id: true, credentialVersion: true },
+    where: { id: userId },
+  });
+  return row?.credentialVersion ?? 0;
+}
+
+/** What became of the RSA login key, in CAEP's words; null when it stayed as it was. */
+function loginKeyChange(before: string | null, after: string | null): CredentialChangeType | null {
+  if (before === after) return null;
+  if (before === null) return 'create';
+  return after === null ? 'delete' : 'update';
+}
+
 /**
  * The one user store, and the one writer of what a credential depends on: a new password is set
  * only by setPassword, privilege, scope and enabled are changed only by update, and each change
  * that ends access JWTs moves the user's credential version (User.credentialVersion) in the
- * transaction that makes it.
+ * transaction that makes it, with the security events the change owes receivers.
  */
 @Injectable()
 export class UsersService implements OnApplicationBootstrap {
@@ -135,6 +169,7 @@ export class UsersService implements OnApplicationBootstrap {
     private readonly hasher: PasswordHasher,
     private readonly credentials: UserCredentialsService,
     private readonly clock: Clock,
+    private readonly facts: SecurityEventFacts,
     @InjectRepository(User) private readonly users: Repository<User>,
   ) {}
 
@@ -194,49 +229,63 @@ export class UsersService implements OnApplicationBootstrap {
    * Sets the key that verifies the user's `loginwithrsa` signatures (checked already, see
    * checkedPublicKey), or removes it with null.
    */
-  async setPublicKey(user: User, publicKey: string | null): Promise<void> {
-    await this.update(user, { publicKey });
+  async setPublicKey(user: User, publicKey: string | null, by: ChangeOrigin): Promise<void> {
+    await this.update(user, { publicKey }, by);
   }
 
   /**
-   * Ends every credential of a user but the password and the second factor, in one transaction:
-   * every user token and session, every access JWT (the credential version moves), and the RSA
-   * login key. Answers what was ended.
+   * Ends every credential of a user but the password and the second factor, in one transaction
+   * (the caller's change, when given): every user token and session, every access JWT (the
+   * credential version moves), and the RSA login key. Answers what was ended.
    */
-  async endAllCredentials(user: User): Promise<EndedCredentials> {
-    return this.users.manager.transaction(async (manager) => {
+  async endAllCredentials(
+    user: User,
+    by: ChangeOrigin | SecurityChange,
+  ): Promise<EndedCredentials> {
+    return this.facts.within(this.users.manager, by, async (change) => {
+      const { manager } = change;
+      const before = await manager.findOne(User, {
+        select: { id: true, publicKey: true },
+        where: { id: user.id },
+      });
       await manager.update(
         User,
         { id: user.id },
         { publicKey: null, credentialVersion: NEXT_CREDENTIAL_VERSION },
       );
-      return this.credentials.endAll(manager, user.id);
+      const ended = await this.credentials.endAll(manager, user.id);
+      const cv = await credentialVersionOf(manager, user.id);
+      if (before?.publicKey) await change.credentialChanged(user.id, 'x509', 'delete', { cv });
+      await change.allSessionsRevoked(user.id, cv);
+      return ended;
     });
   }
 
-  /** Sets a user's own JWT scope; null returns them to their privilege's default. */
+  /** Sets a user's own JWT scope (an admin's, from the command line); null returns them to their privilege's default. */
   async setScope(username: string, scope: string | null): Promise<void> {
     const checked = checkedScope(scope);
     const user = await this.findByUsername(username);
     if (!user) throw new NotFoundException(`No user named ${username}`);
-    await this.update(user, { scope: checked });
+    await this.update(user, { scope: checked }, BY_ADMIN);
   }
 
   /**
    * Sets a user's password: the policy, the hash, and in one transaction the new hash, the
    * credential time and version moved, and every other user token and session of the user ended
-   * (their access JWTs stop by the version). Answers what was ended.
+   * (their access JWTs stop by the version), told to receivers in the same transaction. Answers
+   * what was ended.
    */
   async setPassword(
     user: User,
     password: string,
-    { keep, unlock = false, field = 'password', confirm }: SetPasswordOptions = {},
+    { keep, unlock = false, field = 'password', confirm, by = {} }: SetPasswordOptions = {},
   ): Promise<EndedCredentials> {
     this.checkPolicy(password, field);
     await confirm?.();
     const passwordHash = await this.hasher.hash(password);
     const changedAt = this.clock.now();
     return this.users.manager.transaction(async (manager) => {
+      const change = this.facts.change(manager, by);
       await manager.update(
         User,
         { id: user.id },
@@ -247,8 +296,21 @@ export class UsersService implements OnApplicationBootstrap {
           ...(unlock && { failedLoginCount: 0, lockedUntil: null }),
         },
       );
-      return this.credentials.endAll(manager, user.id, keep && { credential: keep, changedAt });
+      const ended = await this.credentials.endAll(
+        manager,
+        user.id,
+        keep && { credential: keep, changedAt },
+      );
+      await this.passwordChanged(change, user.id);
+      return ended;
     });
+  }
+
+  /** The events of a new password: the credential changed, and every session and token ended. */
+  private async passwordChanged(change: SecurityChange, userId: number): Promise<void> {
+    const cv = await credentialVersionOf(change.manager, userId);
+    await change.credentialChanged(userId, 'password', 'update', { cv });
+    await change.allSessionsRevoked(userId, cv);
   }
 
   /**
@@ -256,16 +318,21 @@ export class UsersService implements OnApplicationBootstrap {
    * copy of the others). A change of privilege or scope, or a disable, moves the credential
    * version: access JWTs carrying the old claims, or issued before the disable, stop, and
    * enabling again does not bring them back. A disable also ends every user token and session
-   * of the user; answers what was ended then, null otherwise.
+   * of the user; answers what was ended then, null otherwise. `by`: who makes the change, as its
+   * security events tell receivers.
    */
-  async update(user: User, changes: UserChanges): Promise<EndedCredentials | null> {
+  async update(
+    user: User,
+    changes: UserChanges,
+    by: ChangeOrigin,
+  ): Promise<EndedCredentials | null> {
     const { groups, ...given } = changes;
     const columns = Object.fromEntries(
       Object.entries(given).filter(([, value]) => value !== undefined),
     ) as Omit<UserChanges, 'groups'>;
     if (Object.keys(columns).length === 0 && groups === undefined) return null;
     return this.users.manager.transaction((manager) =>
-      this.applyChanges(manager, user, columns, groups),
+      this.applyChanges(this.facts.change(manager, by), user, columns, groups),
     );
   }
 
@@ -304,6 +371,8 @@ export class UsersService implements OnApplicationBootstrap {
     user: Pick<User, 'id' | 'privilege' | 'scope'>,
     { passwordHash, columns, groups, importedHashDigest, importedLineDigest }: ImportedChanges,
   ): Promise<void> {
+    // An import is an admin's, through the admin API or the command line.
+    const change = this.facts.change(manager, BY_ADMIN);
     await manager.update(
       User,
       { id: user.id },
@@ -317,22 +386,36 @@ export class UsersService implements OnApplicationBootstrap {
         }),
       },
     );
-    if (passwordHash !== undefined) await this.credentials.endAll(manager, user.id);
-    await this.applyChanges(manager, user, columns, groups);
+    if (passwordHash !== undefined) {
+      await this.credentials.endAll(manager, user.id);
+      await this.passwordChanged(change, user.id);
+    }
+    await this.applyChanges(change, user, columns, groups);
   }
 
-  /** update() within a transaction: the columns given, the groups when given. */
+  /**
+   * update() within a transaction: the columns given, the groups when given, and the security
+   * events of what changed.
+   */
   private async applyChanges(
-    manager: EntityManager,
+    change: SecurityChange,
     user: Pick<User, 'id' | 'privilege' | 'scope'>,
     columns: Omit<UserChanges, 'groups'>,
     groups: Group[] | undefined,
   ): Promise<EndedCredentials | null> {
+    const { manager } = change;
     const disabling = columns.enabled === false;
-    const endsAccessTokens =
-      disabling ||
+    const claimsChange =
       (columns.privilege !== undefined && columns.privilege !== user.privilege) ||
       (columns.scope !== undefined && columns.scope !== user.scope);
+    const endsAccessTokens = disabling || claimsChange;
+    const before =
+      columns.enabled === true || columns.publicKey !== undefined
+        ? await manager.findOne(User, {
+            select: { id: true, enabled: true, publicKey: true },
+            where: { id: user.id },
+          })
+        : null;
     if (Object.keys(columns).length > 0) {
       await manager.update(
         User,
@@ -347,12 +430,35 @@ export class UsersService implements OnApplicationBootstrap {
       const memberships = manager.createQueryBuilder().relation(User, 'groups').of(user.id);
       await memberships.addAndRemove(groups, await memberships.loadMany<Group>());
     }
-    return disabling ? this.credentials.endAll(manager, user.id) : null;
+    const ended = disabling ? await this.credentials.endAll(manager, user.id) : null;
+    const cv = endsAccessTokens ? await credentialVersionOf(manager, user.id) : undefined;
+    if (claimsChange) {
+      const after = await manager.findOneOrFail(User, {
+        select: { id: true, privilege: true, scope: true },
+        where: { id: user.id },
+      });
+      await change.claimsChanged(user.id, after, cv!);
+    }
+    const keyChange =
+      before && columns.publicKey !== undefined
+        ? loginKeyChange(before.publicKey, columns.publicKey)
+        : null;
+    if (keyChange) await change.credentialChanged(user.id, 'x509', keyChange, { cv });
+    if (disabling) {
+      await change.accountDisabled(user.id, cv!);
+      await change.allSessionsRevoked(user.id, cv!);
+    }
+    if (columns.enabled === true && before?.enabled === false) await change.accountEnabled(user.id);
+    return ended;
   }
 
-  /** Deletes a user with their user tokens, sessions and memberships; answers what was ended. */
-  async remove(user: User): Promise<EndedCredentials> {
+  /**
+   * Deletes a user with their user tokens, sessions and memberships, and tells receivers that the
+   * account is gone; answers what was ended.
+   */
+  async remove(user: User, by: ChangeOrigin): Promise<EndedCredentials> {
     return this.users.manager.transaction(async (manager) => {
+      await this.facts.change(manager, by).accountPurged(user.id);
       const ended = await this.credentials.endAll(manager, user.id);
       const memberships = manager.createQueryBuilder().relation(User, 'groups').of(user.id);
       await memberships.remove(await memberships.loadMany<Group>());
@@ -383,8 +489,8 @@ export class UsersService implements OnApplicationBootstrap {
       ...(!existing.enabled && { enabled: true }),
     };
     if (passwordInLine && Object.keys(changes).length === 0) return;
-    if (!passwordInLine) await this.setPassword(existing, password);
-    await this.update(existing, changes);
+    if (!passwordInLine) await this.setPassword(existing, password, { by: CONFIGURED_ADMIN });
+    await this.update(existing, changes, CONFIGURED_ADMIN);
     this.logger.log(
       `Admin account ${existing.id} brought in line with ADMIN_USERNAME/ADMIN_PASSWORD`,
     );

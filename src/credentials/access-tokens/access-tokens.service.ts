@@ -26,6 +26,10 @@ import {
 } from './access-token-verifier.js';
 import { RevokedToken } from './entities/revoked-token.entity.js';
 import { SigningKeysService } from './signing-keys.service.js';
+import {
+  type ChangeOrigin,
+  SecurityEventFacts,
+} from '../../security-events/security-event-facts.js';
 import { looksLikeJwt } from './jwt-shape.js';
 
 // The margin revocations are kept by, for the modules that record them.
@@ -62,6 +66,7 @@ export class AccessTokensService {
     @InjectRepository(RevokedToken) private readonly revoked: Repository<RevokedToken>,
     private readonly liveness: LivenessService,
     private readonly clock: Clock,
+    private readonly facts: SecurityEventFacts,
   ) {}
 
   /** Issues an access JWT for `user` through `api`, recorded as a `token.issue` audit event. */
@@ -210,9 +215,20 @@ export class AccessTokensService {
     return subject;
   }
 
-  /** Revokes a token everywhere at once; expired revocations are dropped on the way. */
-  async revoke(jti: string, expiresAt: Date): Promise<void> {
-    await this.revoked.upsert({ jti, expiresAt }, ['jti']);
+  /**
+   * Revokes a token everywhere at once, telling receivers in the same transaction (of the token's
+   * user and who revoked it, as far as the caller knows); expired revocations are dropped on the
+   * way.
+   */
+  async revoke(
+    jti: string,
+    expiresAt: Date,
+    { userId = null, by = {} }: { userId?: number | null; by?: ChangeOrigin } = {},
+  ): Promise<void> {
+    await this.revoked.manager.transaction(async (manager) => {
+      await manager.upsert(RevokedToken, { jti, expiresAt }, ['jti']);
+      await this.facts.change(manager, by).accessTokenRevoked(userId, jti);
+    });
     await this.purgeExpiredRevocations();
   }
 

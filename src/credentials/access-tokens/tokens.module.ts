@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule } from '../../audit/audit.module.js';
 import { LivenessModule } from '../liveness/liveness.module.js';
 import { UserStoreModule } from '../../user-store/user-store.module.js';
+import { SecurityEventsModule } from '../../security-events/security-events.module.js';
 import { AccessTokenVerifier } from './access-token-verifier.js';
 import { AccessTokensService } from './access-tokens.service.js';
 import { RevokedToken } from './entities/revoked-token.entity.js';
@@ -18,6 +19,7 @@ import { SigningKeysService } from './signing-keys.service.js';
     UserStoreModule,
     AuditModule,
     LivenessModule,
+    SecurityEventsModule,
   ],
   providers: [SigningKeysService, AccessTokenVerifier, AccessTokensService],
   exports: [SigningKeysService, AccessTokensService],

@@ -27,6 +27,12 @@ import { runStatement } from '../../database/atomic-statement.js';
 import { deleteInBatches } from '../../database/delete-in-batches.js';
 import { PASSKEY_USER_HANDLE_SECRET } from '../../database/migrations/1765500000000-passkeys.js';
 import type { StatementCondition } from '../second-factor/second-factor.service.js';
+import {
+  BY_USER,
+  type ChangeOrigin,
+  type SecurityChange,
+  SecurityEventFacts,
+} from '../../security-events/security-event-facts.js';
 import { Passkey } from './entities/passkey.entity.js';
 import { type ChallengePurpose, WebauthnChallenge } from './entities/webauthn-challenge.entity.js';
 
@@ -99,6 +105,7 @@ export class PasskeysService implements OnModuleInit {
     @InjectRepository(Passkey) private readonly passkeys: Repository<Passkey>,
     @InjectRepository(WebauthnChallenge)
     private readonly challenges: Repository<WebauthnChallenge>,
+    private readonly facts: SecurityEventFacts,
   ) {
     this.rp = config.webauthn;
   }
@@ -148,7 +155,8 @@ export class PasskeysService implements OnModuleInit {
    * Stores the passkey `response` created for `userId`'s registration challenge (`challengeId`,
    * or the challenge the response's client data names), once the library has verified it for
    * this relying party with user verification. 400 for a challenge that is not the user's open
-   * one or a response that does not verify; 409 for a credential stored already.
+   * one or a response that does not verify; 409 for a credential stored already. Receivers are
+   * told in the transaction that stores it.
    */
   async register(
     userId: number,
@@ -185,21 +193,27 @@ export class PasskeysService implements OnModuleInit {
       throw new BadRequestException('response: the credential id is longer than WebAuthn allows');
     }
     try {
-      return await this.passkeys.save(
-        this.passkeys.create({
-          userId,
-          credentialId: credential.id,
-          publicKey: isoBase64URL.fromBuffer(credential.publicKey),
-          counter: credential.counter,
-          transports: (credential.transports ?? []).filter((transport) =>
-            TRANSPORTS.has(transport),
-          ),
-          aaguid,
-          name: checkedName,
-          createdAt: now,
-          lastUsedAt: null,
-        }),
-      );
+      return await this.dataSource.transaction(async (manager) => {
+        const passkey = await manager.save(
+          manager.create(Passkey, {
+            userId,
+            credentialId: credential.id,
+            publicKey: isoBase64URL.fromBuffer(credential.publicKey),
+            counter: credential.counter,
+            transports: (credential.transports ?? []).filter((transport) =>
+              TRANSPORTS.has(transport),
+            ),
+            aaguid,
+            name: checkedName,
+            createdAt: now,
+            lastUsedAt: null,
+          }),
+        );
+        await this.facts
+          .change(manager, BY_USER)
+          .credentialChanged(userId, 'fido2-platform', 'create', { friendlyName: passkey.name });
+        return passkey;
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictException('This passkey is stored already');
       throw error;
@@ -321,20 +335,40 @@ export class PasskeysService implements OnModuleInit {
     return passkey;
   }
 
-  /** Removes the user's passkey `id`: the one removed, or null when they had none of that id. */
-  async remove(userId: number, id: number): Promise<Passkey | null> {
-    const passkey = await this.passkeys.findOneBy({ id, userId });
-    if (!passkey) return null;
-    const { affected } = await this.passkeys.delete({ id, userId });
-    return affected ? passkey : null;
+  /**
+   * Removes the user's passkey `id`, telling receivers: the one removed, or null when they had
+   * none of that id.
+   */
+  remove(userId: number, id: number, by: ChangeOrigin): Promise<Passkey | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const passkey = await manager.findOneBy(Passkey, { id, userId });
+      if (!passkey) return null;
+      const { affected } = await manager.delete(Passkey, { id, userId });
+      if (!affected) return null;
+      await this.facts.change(manager, by).credentialChanged(userId, 'fido2-platform', 'delete', {
+        friendlyName: passkey.name,
+      });
+      return passkey;
+    });
   }
 
-  /** Removes every passkey of the user: those removed, oldest first. */
-  async removeAll(userId: number): Promise<Passkey[]> {
-    const passkeys = await this.list(userId);
-    if (passkeys.length === 0) return [];
-    await this.passkeys.delete({ userId, id: In(passkeys.map((passkey) => passkey.id)) });
-    return passkeys;
+  /**
+   * Removes every passkey of the user, telling receivers of each, as a change of its own or as
+   * part of `by`'s: those removed, oldest first.
+   */
+  removeAll(userId: number, by: ChangeOrigin | SecurityChange): Promise<Passkey[]> {
+    return this.facts.within(this.dataSource.manager, by, async (change) => {
+      const { manager } = change;
+      const passkeys = await manager.find(Passkey, { where: { userId }, order: { id: 'ASC' } });
+      if (passkeys.length === 0) return [];
+      await manager.delete(Passkey, { userId, id: In(passkeys.map((passkey) => passkey.id)) });
+      for (const passkey of passkeys) {
+        await change.credentialChanged(userId, 'fido2-platform', 'delete', {
+          friendlyName: passkey.name,
+        });
+      }
+      return passkeys;
+    });
   }
 
   /** Deletes the challenges no one can answer any more; returns how many. */

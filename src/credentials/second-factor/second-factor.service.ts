@@ -3,13 +3,19 @@ import { ConflictException, Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { Secret, TOTP } from 'otpauth';
 import QRCode from 'qrcode';
-import { DataSource, In, IsNull, Not, Repository } from 'typeorm';
+import { DataSource, type EntityManager, In, IsNull, Not, Repository } from 'typeorm';
 import { Clock } from '../../clock/clock.service.js';
 import { AppConfig } from '../../config/app-config.js';
 import { runStatement } from '../../database/atomic-statement.js';
 import { RecoveryCode } from './entities/recovery-code.entity.js';
 import { TotpFactor } from './entities/totp-factor.entity.js';
 import { TotpSecrets } from './totp-secrets.service.js';
+import {
+  BY_USER,
+  type ChangeOrigin,
+  type SecurityChange,
+  SecurityEventFacts,
+} from '../../security-events/security-event-facts.js';
 
 /** RFC 6238 as authenticator apps compute it: HMAC-SHA-1, 6 digits, 30-second steps. */
 const TOTP_PARAMETERS = { algorithm: 'SHA1', digits: 6, period: 30 } as const;
@@ -94,6 +100,7 @@ export class SecondFactorService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRepository(TotpFactor) private readonly factors: Repository<TotpFactor>,
     @InjectRepository(RecoveryCode) private readonly recoveryCodes: Repository<RecoveryCode>,
+    private readonly facts: SecurityEventFacts,
   ) {}
 
   /** Whether logins of `userId` need a code. */
@@ -201,14 +208,19 @@ export class SecondFactorService {
       : WRONG;
   }
 
-  /** Removes a user's factor, on or pending, with its recovery codes; whether one was on. */
-  async remove(userId: number): Promise<boolean> {
-    const wasOn = await this.isOn(userId);
-    await this.dataSource.transaction(async (manager) => {
+  /**
+   * Removes a user's factor, on or pending, with its recovery codes, as a change of its own or as
+   * part of `by`'s; receivers are told when one was on. Whether one was.
+   */
+  remove(userId: number, by: ChangeOrigin | SecurityChange): Promise<boolean> {
+    return this.facts.within(this.dataSource.manager, by, async (change) => {
+      const { manager } = change;
+      const wasOn = await manager.existsBy(TotpFactor, { userId, enabledAt: Not(IsNull()) });
       await manager.delete(RecoveryCode, { userId });
       await manager.delete(TotpFactor, { userId });
+      if (wasOn) await change.credentialChanged(userId, 'app', 'delete');
+      return wasOn;
     });
-    return wasOn;
   }
 
   /** `code` when it is good for `factor` and not taken yet, as the statements that take it need it. */
@@ -241,6 +253,7 @@ export class SecondFactorService {
     const { affected } =
       good.kind === 'totp'
         ? await this.statement(
+            this.dataSource,
             `UPDATE "totp_factor" SET "lastUsedStep" = :step WHERE "userId" = :userId ` +
               `AND "enabledAt" IS NOT NULL AND ${STEP_UNUSED} AND ${condition.sql}`,
             { userId, step: good.step },
@@ -248,6 +261,7 @@ export class SecondFactorService {
             now,
           )
         : await this.statement(
+            this.dataSource,
             `UPDATE "totp_recovery_code" SET "usedAt" = :now WHERE "userId" = :userId ` +
               `AND "codeHash" = :hash AND "usedAt" IS NULL AND ${condition.sql}`,
             { userId, hash: good.hash },
@@ -259,49 +273,55 @@ export class SecondFactorService {
 
   /**
    * Removes the factor in the statement that takes its code, while `condition` holds; its
-   * recovery codes go after it.
+   * recovery codes go after it, in the same transaction, which tells receivers.
    */
-  private async removeWith(
+  private removeWith(
     good: GoodCode,
     userId: number,
     condition: StatementCondition,
     now: Date,
   ): Promise<true | null> {
     const unused = good.kind === 'totp' ? STEP_UNUSED : RECOVERY_CODE_UNUSED;
-    const { affected } = await this.statement(
-      `DELETE FROM "totp_factor" WHERE "userId" = :userId AND "enabledAt" IS NOT NULL ` +
-        `AND ${unused} AND ${condition.sql}`,
-      good.kind === 'totp' ? { userId, step: good.step } : { userId, hash: good.hash },
-      condition,
-      now,
-    );
-    if (!affected) return null;
-    await this.recoveryCodes.delete({ userId });
-    return true;
+    return this.dataSource.transaction(async (manager) => {
+      const { affected } = await this.statement(
+        manager,
+        `DELETE FROM "totp_factor" WHERE "userId" = :userId AND "enabledAt" IS NOT NULL ` +
+          `AND ${unused} AND ${condition.sql}`,
+        good.kind === 'totp' ? { userId, step: good.step } : { userId, hash: good.hash },
+        condition,
+        now,
+      );
+      if (!affected) return null;
+      await manager.delete(RecoveryCode, { userId });
+      await this.facts.change(manager, BY_USER).credentialChanged(userId, 'app', 'delete');
+      return true;
+    });
   }
 
   /**
    * Turns `pending` on with the code of `step`, while `condition` holds and its secret is still
-   * the pending one (a re-enrolment meanwhile wins), and gives it ten new recovery codes.
+   * the pending one (a re-enrolment meanwhile wins), and gives it ten new recovery codes, in one
+   * transaction that tells receivers.
    */
-  private async turnOn(
+  private turnOn(
     pending: TotpFactor,
     step: number,
     condition: StatementCondition,
     now: Date,
   ): Promise<string[] | null> {
     const { userId } = pending;
-    const { affected } = await this.statement(
-      `UPDATE "totp_factor" SET "enabledAt" = :now, "lastUsedStep" = :step ` +
-        `WHERE "userId" = :userId AND "enabledAt" IS NULL ` +
-        `AND "encryptedSecret" = :encryptedSecret AND ${condition.sql}`,
-      { userId, step, encryptedSecret: pending.encryptedSecret },
-      condition,
-      now,
-    );
-    if (!affected) return null;
-    const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-    await this.dataSource.transaction(async (manager) => {
+    return this.dataSource.transaction(async (manager) => {
+      const { affected } = await this.statement(
+        manager,
+        `UPDATE "totp_factor" SET "enabledAt" = :now, "lastUsedStep" = :step ` +
+          `WHERE "userId" = :userId AND "enabledAt" IS NULL ` +
+          `AND "encryptedSecret" = :encryptedSecret AND ${condition.sql}`,
+        { userId, step, encryptedSecret: pending.encryptedSecret },
+        condition,
+        now,
+      );
+      if (!affected) return null;
+      const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
       await manager.delete(RecoveryCode, { userId });
       await manager.insert(
         RecoveryCode,
@@ -311,8 +331,9 @@ export class SecondFactorService {
           usedAt: null,
         })),
       );
+      await this.facts.change(manager, BY_USER).credentialChanged(userId, 'app', 'create');
+      return codes;
     });
-    return codes;
   }
 
   /** The step whose code `code` is, within the skew allowed around `now`; null when none. */
@@ -331,12 +352,14 @@ export class SecondFactorService {
       : TOTP.counter({ period: TOTP_PARAMETERS.period, timestamp }) + delta;
   }
 
+  /** One statement taking a code, in the transaction of `source` when it is a manager. */
   private statement(
+    source: DataSource | EntityManager,
     sql: string,
     parameters: Record<string, unknown>,
     condition: StatementCondition,
     now: Date,
   ) {
-    return runStatement(this.dataSource, sql, { ...parameters, ...condition.parameters, now });
+    return runStatement(source, sql, { ...parameters, ...condition.parameters, now });
   }
 }

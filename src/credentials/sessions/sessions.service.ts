@@ -15,6 +15,8 @@ import { User } from '../../user-store/entities/user.entity.js';
 import { isCredentialLive } from '../../user-store/user-status.js';
 import type { GroupDto, SessionUserDto } from '../../sessions/dto/session-responses.dto.js';
 import { Session } from '../../user-store/entities/session.entity.js';
+import { credentialVersionOf } from '../../user-store/users.service.js';
+import { BY_USER, SecurityEventFacts } from '../../security-events/security-event-facts.js';
 
 /** `lastSeenAt` is written at most this often, so that validating stays a read. */
 const LAST_SEEN_WRITE_INTERVAL_MS = 60_000;
@@ -47,6 +49,7 @@ export class SessionsService {
     @InjectRepository(Session) private readonly sessions: Repository<Session>,
     private readonly audit: AuditService,
     private readonly liveness: LivenessService,
+    private readonly facts: SecurityEventFacts,
   ) {}
 
   /**
@@ -110,11 +113,22 @@ export class SessionsService {
     return { session, user: session.user!, snapshot, endsAt: this.endsAt(session) };
   }
 
-  /** Ends this session, or every session of its user; recorded as a `session.end` audit event. */
+  /**
+   * Ends this session, or every session of its user, telling receivers in the same transaction;
+   * recorded as a `session.end` audit event.
+   */
   async end(session: Session, allSessions: boolean): Promise<void> {
-    const { affected } = await this.sessions.delete(
-      allSessions ? { userId: session.userId } : { id: session.id },
-    );
+    const affected = await this.sessions.manager.transaction(async (manager) => {
+      const change = this.facts.change(manager, BY_USER);
+      const { userId } = session;
+      const ended = await manager.delete(Session, allSessions ? { userId } : { id: session.id });
+      if (allSessions) {
+        await change.allSessionsRevoked(userId, await credentialVersionOf(manager, userId));
+      } else if (ended.affected) {
+        await change.sessionEnded(userId, session.id);
+      }
+      return ended.affected;
+    });
     await this.audit.record({
       type: 'session.end',
       outcome: 'success',

@@ -12,6 +12,7 @@ import type { CreateUserTokenDto } from '../../auth/dto/create-user-token.dto.js
 import type { UserTokenDto } from '../../auth/dto/user-token-response.dto.js';
 import { UserToken } from '../../user-store/entities/user-token.entity.js';
 import { Clock } from '../../clock/clock.service.js';
+import { BY_USER, SecurityEventFacts } from '../../security-events/security-event-facts.js';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 /** `lastUsageTime` is written at most this often per token, so that checks stay reads. */
@@ -30,6 +31,7 @@ export class UserTokensService {
     private readonly audit: AuditService,
     private readonly clock: Clock,
     private readonly liveness: LivenessService,
+    private readonly facts: SecurityEventFacts,
   ) {}
 
   async issue(user: User, dto: CreateUserTokenDto): Promise<UserTokenDto> {
@@ -81,11 +83,18 @@ export class UserTokensService {
   }
 
   /**
-   * Deletes the token for good, recorded as a `token.revoke` audit event of `api`, naming the
+   * Deletes the token for good, telling receivers in the same transaction (the user ended it
+   * when no service `client` did), recorded as a `token.revoke` audit event of `api`, naming the
    * service `client` that revoked it when one did.
    */
   async remove(userToken: UserToken, api: string, client: string | null = null): Promise<void> {
-    await this.tokens.delete({ id: userToken.id });
+    await this.tokens.manager.transaction(async (manager) => {
+      const { affected } = await manager.delete(UserToken, { id: userToken.id });
+      if (!affected) return;
+      await this.facts
+        .change(manager, client === null ? BY_USER : {})
+        .userTokenRevoked(userToken.userId, userToken.id);
+    });
     await this.audit.record({
       type: 'token.revoke',
       outcome: 'success',
