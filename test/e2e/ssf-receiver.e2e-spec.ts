@@ -1,14 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { DataSource } from 'typeorm';
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { accessTokenFor } from '../support/credentials.js';
 import { decodeJwt, registerUser, uniqueName } from '../support/fixtures.js';
 import { newReceiver, type Receiver } from '../support/ssf.js';
-import { EVENT_TYPES } from '../../src/security-events/event-types.js';
-import { SecurityEventsService } from '../../src/security-events/security-events.service.js';
 
 /**
  * The receiver the repository ships (examples/ssf-receiver), run as a service runs it, in a
@@ -97,7 +93,6 @@ describe.each(['push', 'poll'] as const)('examples/ssf-receiver by %s', (deliver
       .set('Content-Type', 'application/x-www-form-urlencoded')
       .send(new URLSearchParams({ token: revoked }).toString());
     expect(res.status).toBe(200);
-    await recordJwtRevoked(revoked);
 
     await refusedInTime(receiver, revoked);
     expect((await protectedBy(receiver, kept)).status).toBe(200);
@@ -115,10 +110,6 @@ describe.each(['push', 'poll'] as const)('examples/ssf-receiver by %s', (deliver
       .set('Authorization', `Bearer ${before}`)
       .send({ oldPassword: PASSWORD, newPassword });
     expect(res.status).toBe(204);
-    await recordUserEvent(user.id, EVENT_TYPES.credentialChange, {
-      credential_type: 'password',
-      change_type: 'update',
-    });
 
     await refusedInTime(receiver, before);
     const after = await accessTokenFor(t, { username: user.username, password: newPassword });
@@ -131,11 +122,9 @@ describe.each(['push', 'poll'] as const)('examples/ssf-receiver by %s', (deliver
     expect((await protectedBy(receiver, jwt)).status).toBe(200);
 
     await setEnabled(user.id, false);
-    await recordUserEvent(user.id, EVENT_TYPES.accountDisabled, {});
     await refusedInTime(receiver, jwt);
 
     await setEnabled(user.id, true);
-    await recordUserEvent(user.id, EVENT_TYPES.accountEnabled, {});
     const again = await accessTokenFor(t, user);
     await passedInTime(receiver, again);
   });
@@ -224,45 +213,6 @@ async function setEnabled(userId: number, enabled: boolean): Promise<void> {
     .set('Authorization', `Bearer ${adminJwt}`)
     .send({ enabled });
   expect(res.status).toBe(200);
-}
-
-function recordJwtRevoked(jwt: string): Promise<void> {
-  const { jti } = decodeJwt(jwt).payload as { jti: string };
-  return record(EVENT_TYPES.sessionRevoked, null, {
-    sub_id: { format: 'jwt_id', iss: t.config.jwt.issuer, jti },
-    txn: randomUUID(),
-    event: {},
-  });
-}
-
-async function recordUserEvent(
-  userId: number,
-  type: (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES],
-  event: Record<string, unknown>,
-): Promise<void> {
-  const [{ credentialVersion }] = (await t.db.query(
-    t.db.options.type === 'postgres'
-      ? 'SELECT "credentialVersion" FROM "user" WHERE id = $1'
-      : 'SELECT "credentialVersion" FROM "user" WHERE id = ?',
-    [userId],
-  )) as Array<{ credentialVersion: number }>;
-  await record(type, userId, {
-    sub_id: { format: 'iss_sub', iss: t.config.jwt.issuer, sub: String(userId) },
-    txn: randomUUID(),
-    event: { ...event, gatehouse_cv: credentialVersion },
-  });
-}
-
-async function record(
-  type: (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES],
-  userId: number | null,
-  detail: { sub_id: Record<string, unknown>; txn: string; event: Record<string, unknown> },
-): Promise<void> {
-  await t.app
-    .get(DataSource)
-    .transaction((manager) =>
-      t.app.get(SecurityEventsService).record(manager, { type, userId, detail }),
-    );
 }
 
 /** A port free right now, for an app whose PUBLIC_URL must name the port it listens on. */
