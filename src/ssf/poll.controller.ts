@@ -34,7 +34,7 @@ export class PollController {
       'false (the default) and none owed, waits up to 30 seconds for one. A paused stream, or ' +
       'one delivered by push, answers none.',
   })
-  @ApiParam({ name: 'streamId', example: 'f67e39a0-3d5c-4c6f-8f55-1a7c9c1b2e3d' })
+  @ApiParam({ name: 'streamId', description: 'The stream_id, as its endpoint_url names it' })
   @ApiOkResponse({ type: PollResponseDto })
   @ApiBadRequestResponse({ description: 'A body RFC 8936 does not allow', type: SsfErrorDto })
   @ApiNotFoundResponse({ description: 'The client has no stream of this id', type: SsfErrorDto })

@@ -1,5 +1,6 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Dialect } from '../common/decorators/dialect.decorator.js';
 import { Public } from '../common/decorators/route-access.decorator.js';
 import { AppConfig } from '../config/app-config.js';
 import { SsfConfigurationDto } from './dto/ssf-configuration.dto.js';
@@ -11,6 +12,7 @@ const METADATA_MAX_AGE_SECONDS = 3_600;
 /** Transmitter configuration metadata (SSF 1.0 §7.1), where receivers look for it. */
 @ApiTags('Shared Signals')
 @Public()
+@Dialect('ssf')
 @Controller('.well-known')
 export class SsfConfigurationController {
   private readonly metadata: SsfConfigurationDto;

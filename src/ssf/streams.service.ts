@@ -13,11 +13,7 @@ import { isUniqueViolation } from '../common/errors/database-errors.js';
 import { TooManyAttemptsException } from '../common/errors/too-many-attempts.exception.js';
 import { AppConfig } from '../config/app-config.js';
 import type { ServiceClient } from '../credentials/service-clients/entities/service-client.entity.js';
-import {
-  type DeliveryMethod,
-  SsfStream,
-  type StreamStatus,
-} from '../security-events/entities/ssf-stream.entity.js';
+import { type DeliveryMethod, SsfStream } from '../security-events/entities/ssf-stream.entity.js';
 import { EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from '../security-events/event-types.js';
 import { SecurityEventsService } from '../security-events/security-events.service.js';
 import { DeliveriesService } from './deliveries.service.js';
@@ -38,6 +34,8 @@ export const MIN_VERIFICATION_INTERVAL_SECONDS = 10;
 
 const SSF_API = 'ssf';
 const NO_STREAM = 'This client has no stream with this stream_id';
+/** A stream id as Gatehouse makes them (randomUUID); anything else names no stream. */
+const STREAM_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Where and how a stream's events go, as stored. */
 interface Delivery {
@@ -107,8 +105,9 @@ export class StreamsService {
   /** `PATCH`: what the body gives changes; the rest stays. */
   async update(client: ServiceClient, body: UpdateStreamDto): Promise<StreamConfigurationDto> {
     const stream = await this.owned(client, body.stream_id);
-    if (body.events_requested !== undefined) Object.assign(stream, eventsOf(body.events_requested));
-    if (body.delivery !== undefined)
+    // JSON's null passes as left out (IsOptional), for all but the description, which it clears.
+    if (body.events_requested != null) Object.assign(stream, eventsOf(body.events_requested));
+    if (body.delivery != null)
       Object.assign(stream, this.deliveryOf(stream.id, body.delivery, stream));
     if (body.description !== undefined) stream.description = body.description;
     return this.save(client, stream, 'update');
@@ -189,7 +188,7 @@ export class StreamsService {
           detail: {
             sub_id: { format: 'opaque', id: stream.id },
             txn: randomUUID(),
-            event: state === undefined ? {} : { state },
+            event: state == null ? {} : { state },
           },
         },
         stream.id,
@@ -199,6 +198,8 @@ export class StreamsService {
 
   /** The client's stream `streamId`; any other id, another client's included, is no stream. */
   async owned(client: ServiceClient, streamId: string): Promise<SsfStream> {
+    // Checked before the database sees it: a path parameter has not been through validation.
+    if (!STREAM_ID.test(streamId)) throw new NotFoundException(NO_STREAM);
     const stream = await this.dataSource
       .getRepository(SsfStream)
       .findOneBy({ id: streamId, clientId: client.clientId });
@@ -235,7 +236,19 @@ export class StreamsService {
     action: 'update' | 'replace',
   ): Promise<StreamConfigurationDto> {
     stream.updatedAt = this.clock.now();
-    await this.dataSource.getRepository(SsfStream).save(stream);
+    // The receiver's own settings only: a status changed meanwhile is not written back.
+    await this.dataSource.getRepository(SsfStream).update(
+      { id: stream.id },
+      {
+        eventsRequested: stream.eventsRequested,
+        eventsDelivered: stream.eventsDelivered,
+        deliveryMethod: stream.deliveryMethod,
+        endpointUrl: stream.endpointUrl,
+        sealedAuthorization: stream.sealedAuthorization,
+        description: stream.description,
+        updatedAt: stream.updatedAt,
+      },
+    );
     await this.recordChange(client, stream, action);
     return this.configurationOf(stream);
   }

@@ -280,6 +280,54 @@ export async function callEveryRoute(
     bodySerializer: formBody,
     parseAs: 'text',
   });
+
+  // Shared signals: the client's stream, its status, verification and poll
+  await api.GET('/.well-known/ssf-configuration');
+  const asReceiver = { Authorization: asClient.Authorization };
+  const stream = await api.POST('/ssf/streams', {
+    headers: asReceiver,
+    body: {
+      delivery: { method: 'urn:ietf:rfc:8936' },
+      events_requested: ['https://schemas.openid.net/secevent/caep/event-type/session-revoked'],
+      description: 'Every route',
+    },
+  });
+  const streamId = stream.data?.stream_id ?? '';
+  await api.GET('/ssf/streams', {
+    headers: asReceiver,
+    params: { query: { stream_id: streamId } },
+  });
+  await api.PATCH('/ssf/streams', {
+    headers: asReceiver,
+    body: { stream_id: streamId, description: 'Every route, updated' },
+  });
+  await api.PUT('/ssf/streams', {
+    headers: asReceiver,
+    body: { stream_id: streamId, delivery: { method: 'urn:ietf:rfc:8936' } },
+  });
+  await api.GET('/ssf/status', { headers: asReceiver, params: { query: { stream_id: streamId } } });
+  await api.POST('/ssf/status', {
+    headers: asReceiver,
+    body: { stream_id: streamId, status: 'enabled' },
+  });
+  await api.POST('/ssf/verify', {
+    headers: asReceiver,
+    body: { stream_id: streamId, state: 'every-route' },
+  });
+  const polled = await api.POST('/ssf/poll/{streamId}', {
+    params: { path: { streamId } },
+    headers: asReceiver,
+    body: { returnImmediately: true },
+  });
+  await api.POST('/ssf/poll/{streamId}', {
+    params: { path: { streamId } },
+    headers: asReceiver,
+    body: { returnImmediately: true, maxEvents: 0, ack: Object.keys(polled.data?.sets ?? {}) },
+  });
+  await api.DELETE('/ssf/streams', {
+    headers: asReceiver,
+    params: { query: { stream_id: streamId } },
+  });
   await api.DELETE('/api/admin/clients/{clientId}', {
     params: { path: { clientId } },
     headers: asAdmin,

@@ -210,6 +210,123 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/.well-known/ssf-configuration': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Shared Signals transmitter metadata (SSF 1.0)
+     * @description Where a receiver manages its stream, checks its status and asks for verification, the key set that signs the events, and how they are delivered (push, RFC 8935, or poll, RFC 8936). Receivers are service clients, by their credentials.
+     */
+    get: operations['SsfConfigurationController_configuration'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ssf/streams': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Read the client’s stream
+     * @description With stream_id, that stream; without, the list of the client’s streams.
+     */
+    get: operations['StreamsController_read'];
+    /**
+     * Replace the client’s stream
+     * @description What the body leaves out goes back to its default, as for a new stream.
+     */
+    put: operations['StreamsController_replace'];
+    /**
+     * Create the client’s stream
+     * @description One stream per client. Push (urn:ietf:rfc:8935) needs an http(s) endpoint_url and may name the Authorization header each push carries (kept sealed, never shown again); poll (urn:ietf:rfc:8936) is answered with the URL to poll.
+     */
+    post: operations['StreamsController_create'];
+    /**
+     * Delete the client’s stream
+     * @description The events still owed to it go with it.
+     */
+    delete: operations['StreamsController_remove'];
+    options?: never;
+    head?: never;
+    /**
+     * Update the client’s stream
+     * @description Only what the body gives changes; a delivery of the same method keeps what it leaves out.
+     */
+    patch: operations['StreamsController_update'];
+    trace?: never;
+  };
+  '/ssf/status': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Read the stream’s status (SSF 1.0 §8.1.2.1) */
+    get: operations['StreamsController_status'];
+    put?: never;
+    /**
+     * Enable, pause or disable the stream (SSF 1.0 §8.1.2.2)
+     * @description paused keeps the events owed and delivers them once enabled again; disabled drops them and owes the stream nothing until it is enabled.
+     */
+    post: operations['StreamsController_setStatus'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ssf/verify': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Ask for a verification event (SSF 1.0 §8.1.4.2)
+     * @description A verification event carrying the state goes to this stream alone, by push or poll like any other event.
+     */
+    post: operations['StreamsController_verify'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/ssf/poll/{streamId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Poll the stream’s events (RFC 8936)
+     * @description Acknowledges (ack) or refuses (setErrs) the SETs received, then answers the oldest still owed, by jti: a SET keeps its jti until acknowledged. With returnImmediately false (the default) and none owed, waits up to 30 seconds for one. A paused stream, or one delivered by push, answers none.
+     */
+    post: operations['PollController_poll'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/users': {
     parameters: {
       query?: never;
@@ -1291,6 +1408,248 @@ export interface components {
     PrivilegeTokenResponseDto: {
       /** @example admin */
       privilege: string;
+    };
+    AuthorizationSchemeDto: {
+      /** @example urn:ietf:rfc:6749 */
+      spec_urn: string;
+    };
+    SsfConfigurationDto: {
+      /** @example 1_0 */
+      spec_version: string;
+      /**
+       * @description JWT_ISSUER: the `iss` of every SET
+       * @example https://auth.example.com
+       */
+      issuer: string;
+      /** @example https://auth.example.com/.well-known/jwks.json */
+      jwks_uri: string;
+      /**
+       * @example [
+       *       "urn:ietf:rfc:8935",
+       *       "urn:ietf:rfc:8936"
+       *     ]
+       */
+      delivery_methods_supported: string[];
+      /** @example https://auth.example.com/ssf/streams */
+      configuration_endpoint: string;
+      /** @example https://auth.example.com/ssf/status */
+      status_endpoint: string;
+      /** @example https://auth.example.com/ssf/verify */
+      verification_endpoint: string;
+      /** @description OAuth 2.0: a service client’s credentials */
+      authorization_schemes: components['schemas']['AuthorizationSchemeDto'][];
+      /**
+       * @description A new stream carries the events of every user
+       * @example ALL
+       */
+      default_subjects: string;
+    };
+    SsfErrorDto: {
+      /**
+       * @description A code: invalid_request, not_found, …
+       * @example not_found
+       */
+      err: string;
+      /** @example This client has no stream with this stream_id */
+      description: string;
+    };
+    DeliveryDto: {
+      /**
+       * @example urn:ietf:rfc:8935
+       * @enum {string}
+       */
+      method: 'urn:ietf:rfc:8935' | 'urn:ietf:rfc:8936';
+      /** @example https://receiver.example.com/events */
+      endpoint_url: string;
+    };
+    StreamConfigurationDto: {
+      /** @example f67e39a0-3d5c-4c6f-8f55-1a7c9c1b2e3d */
+      stream_id: string;
+      /**
+       * @description JWT_ISSUER
+       * @example https://auth.example.com
+       */
+      iss: string;
+      /**
+       * @description The client id
+       * @example c0ffee0123456789abcdef0123456789
+       */
+      aud: string;
+      /**
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked",
+       *       "https://schemas.openid.net/secevent/caep/event-type/credential-change",
+       *       "https://schemas.openid.net/secevent/caep/event-type/token-claims-change",
+       *       "https://schemas.openid.net/secevent/risc/event-type/account-disabled",
+       *       "https://schemas.openid.net/secevent/risc/event-type/account-enabled",
+       *       "https://schemas.openid.net/secevent/risc/event-type/account-purged"
+       *     ]
+       */
+      events_supported: string[];
+      /**
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked",
+       *       "https://schemas.openid.net/secevent/caep/event-type/credential-change"
+       *     ]
+       */
+      events_requested: string[];
+      /**
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked",
+       *       "https://schemas.openid.net/secevent/caep/event-type/credential-change"
+       *     ]
+       */
+      events_delivered: string[];
+      delivery: components['schemas']['DeliveryDto'];
+      /**
+       * @description Seconds between two verification requests; one sooner is answered 429
+       * @example 10
+       */
+      min_verification_interval: number;
+      /** @example Orders service */
+      description?: string;
+    };
+    DeliveryRequestDto: {
+      /**
+       * @example urn:ietf:rfc:8935
+       * @enum {string}
+       */
+      method: 'urn:ietf:rfc:8935' | 'urn:ietf:rfc:8936';
+      /**
+       * @description Push: where the events are posted (http or https). Poll: ignored, Gatehouse names it
+       * @example https://receiver.example.com/events
+       */
+      endpoint_url?: string;
+      /**
+       * @description Push: the Authorization header each push carries. Kept sealed and never shown again; left out of an update, the one kept stays (null removes it)
+       * @example Bearer 4d3f2c1b0a
+       */
+      authorization_header?: string | null;
+    };
+    CreateStreamDto: {
+      /**
+       * @description The event types wanted; those Gatehouse does not send are left out of events_delivered
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked",
+       *       "https://schemas.openid.net/secevent/caep/event-type/credential-change"
+       *     ]
+       */
+      events_requested?: string[];
+      delivery: components['schemas']['DeliveryRequestDto'];
+      /** @example Orders service */
+      description?: string;
+    };
+    UpdateStreamDto: {
+      /** @example f67e39a0-3d5c-4c6f-8f55-1a7c9c1b2e3d */
+      stream_id: string;
+      /**
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked",
+       *       "https://schemas.openid.net/secevent/caep/event-type/credential-change"
+       *     ]
+       */
+      events_requested?: string[];
+      /** @description The same method keeps what is not given; another method starts afresh */
+      delivery?: components['schemas']['DeliveryRequestDto'];
+      /** @example Orders service */
+      description?: string | null;
+    };
+    ReplaceStreamDto: {
+      /**
+       * @description The event types wanted; those Gatehouse does not send are left out of events_delivered
+       * @example [
+       *       "https://schemas.openid.net/secevent/caep/event-type/session-revoked",
+       *       "https://schemas.openid.net/secevent/caep/event-type/credential-change"
+       *     ]
+       */
+      events_requested?: string[];
+      delivery: components['schemas']['DeliveryRequestDto'];
+      /** @example Orders service */
+      description?: string;
+      /** @example f67e39a0-3d5c-4c6f-8f55-1a7c9c1b2e3d */
+      stream_id: string;
+    };
+    StreamStatusDto: {
+      /** @example f67e39a0-3d5c-4c6f-8f55-1a7c9c1b2e3d */
+      stream_id: string;
+      /**
+       * @example paused
+       * @enum {string}
+       */
+      status: 'enabled' | 'paused' | 'disabled';
+      /** @example Maintenance window */
+      reason?: string;
+    };
+    UpdateStatusDto: {
+      /** @example f67e39a0-3d5c-4c6f-8f55-1a7c9c1b2e3d */
+      stream_id: string;
+      /**
+       * @description paused keeps the events for later; disabled drops them and records no more
+       * @example paused
+       * @enum {string}
+       */
+      status: 'enabled' | 'paused' | 'disabled';
+      /** @example Maintenance window */
+      reason?: string;
+    };
+    VerifyStreamDto: {
+      /** @example f67e39a0-3d5c-4c6f-8f55-1a7c9c1b2e3d */
+      stream_id: string;
+      /**
+       * @description Echoed in the verification event, for the receiver to match it
+       * @example VGhpcyBpcyBhbiBleGFtcGxlIHN0YXRlIHZhbHVlLgo=
+       */
+      state?: string;
+    };
+    PollRequestDto: {
+      /**
+       * @description The most SETs to answer (default 100); 0 only acknowledges
+       * @example 100
+       */
+      maxEvents?: number;
+      /**
+       * @description false (the default): with nothing pending, wait up to 30 s for an event
+       * @example false
+       */
+      returnImmediately?: boolean;
+      /**
+       * @description The jtis of SETs received: they are not answered again
+       * @example [
+       *       "4d3559ec-6744-4e1c-8d6a-2ab8c3d6f7e1"
+       *     ]
+       */
+      ack?: string[];
+      /**
+       * @description SETs refused, by jti: dropped, and the error logged
+       * @example {
+       *       "9a2d0e1b-0c4f-4c55-a3a1-5d2f0b6e8c90": {
+       *         "err": "invalid_key",
+       *         "description": "The key that signed it is unknown"
+       *       }
+       *     }
+       */
+      setErrs?: {
+        [key: string]: {
+          err: string;
+          description?: string;
+        };
+      };
+    };
+    PollResponseDto: {
+      /**
+       * @description The SETs, by jti, oldest first
+       * @example {
+       *       "4d3559ec-6744-4e1c-8d6a-2ab8c3d6f7e1": "eyJ0eXAiOiJzZWNldmVudCtqd3QiLC4uLn0…"
+       *     }
+       */
+      sets: {
+        [key: string]: string;
+      };
+      /**
+       * @description Whether more are pending than were answered
+       * @example false
+       */
+      moreAvailable: boolean;
     };
     CreateUserDto: {
       /**
@@ -2397,7 +2756,8 @@ export interface components {
         | 'second-factor.enable'
         | 'second-factor.disable'
         | 'credential.change'
-        | 'user.list';
+        | 'user.list'
+        | 'ssf.stream.change';
       /**
        * @example failure
        * @enum {string}
@@ -3698,6 +4058,1119 @@ export interface operations {
            *       "statusCode": 503,
            *       "message": "The database is out of reach",
            *       "error": "Service Unavailable"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  SsfConfigurationController_configuration: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['SsfConfigurationDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  StreamsController_read: {
+    parameters: {
+      query?: {
+        /** @description The stream; left out: all of the client’s */
+        stream_id?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json':
+            | components['schemas']['StreamConfigurationDto']
+            | components['schemas']['StreamConfigurationDto'][];
+        };
+      };
+      /** @description A body or query the API does not take */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "A body or query the API does not take"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description No credentials of an enabled service client */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "authentication_failed",
+           *       "description": "The credentials of an enabled service client are required"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The client has no stream of this id (another client’s is none either) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "not_found",
+           *       "description": "The client has no stream of this id (another client’s is none either)"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  StreamsController_replace: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['ReplaceStreamDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamConfigurationDto'];
+        };
+      };
+      /** @description A body or query the API does not take */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "A body or query the API does not take"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description No credentials of an enabled service client */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "authentication_failed",
+           *       "description": "The credentials of an enabled service client are required"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The client has no stream of this id (another client’s is none either) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "not_found",
+           *       "description": "The client has no stream of this id (another client’s is none either)"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  StreamsController_create: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateStreamDto'];
+      };
+    };
+    responses: {
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamConfigurationDto'];
+        };
+      };
+      /** @description A body or query the API does not take */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "A body or query the API does not take"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description No credentials of an enabled service client */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "authentication_failed",
+           *       "description": "The credentials of an enabled service client are required"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The client has a stream already */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "conflict",
+           *       "description": "The client has a stream already"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  StreamsController_remove: {
+    parameters: {
+      query: {
+        /** @description The stream */
+        stream_id: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A body or query the API does not take */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "A body or query the API does not take"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description No credentials of an enabled service client */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "authentication_failed",
+           *       "description": "The credentials of an enabled service client are required"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The client has no stream of this id (another client’s is none either) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "not_found",
+           *       "description": "The client has no stream of this id (another client’s is none either)"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  StreamsController_update: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateStreamDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamConfigurationDto'];
+        };
+      };
+      /** @description A body or query the API does not take */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "A body or query the API does not take"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description No credentials of an enabled service client */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "authentication_failed",
+           *       "description": "The credentials of an enabled service client are required"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The client has no stream of this id (another client’s is none either) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "not_found",
+           *       "description": "The client has no stream of this id (another client’s is none either)"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  StreamsController_status: {
+    parameters: {
+      query: {
+        /** @description The stream */
+        stream_id: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamStatusDto'];
+        };
+      };
+      /** @description A body or query the API does not take */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "A body or query the API does not take"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description No credentials of an enabled service client */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "authentication_failed",
+           *       "description": "The credentials of an enabled service client are required"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The client has no stream of this id (another client’s is none either) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "not_found",
+           *       "description": "The client has no stream of this id (another client’s is none either)"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  StreamsController_setStatus: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['UpdateStatusDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['StreamStatusDto'];
+        };
+      };
+      /** @description A body or query the API does not take */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "A body or query the API does not take"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description No credentials of an enabled service client */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "authentication_failed",
+           *       "description": "The credentials of an enabled service client are required"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The client has no stream of this id (another client’s is none either) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "not_found",
+           *       "description": "The client has no stream of this id (another client’s is none either)"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  StreamsController_verify: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['VerifyStreamDto'];
+      };
+    };
+    responses: {
+      /** @description Recorded */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description A body or query the API does not take */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "A body or query the API does not take"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description No credentials of an enabled service client */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "authentication_failed",
+           *       "description": "The credentials of an enabled service client are required"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The client has no stream of this id (another client’s is none either) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "not_found",
+           *       "description": "The client has no stream of this id (another client’s is none either)"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description Asked again within min_verification_interval; Retry-After says when to */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "too_many_requests",
+           *       "description": "Asked again within min_verification_interval; Retry-After says when to"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+    };
+  };
+  PollController_poll: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The stream_id, as its endpoint_url names it */
+        streamId: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['PollRequestDto'];
+      };
+    };
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PollResponseDto'];
+        };
+      };
+      /** @description A body RFC 8936 does not allow */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "A body RFC 8936 does not allow"
+           *     }
+           */
+          'application/json':
+            | components['schemas']['SsfErrorDto']
+            | {
+                /** @example 400 */
+                statusCode: number;
+                /** @example FST_ERR_BAD_URL */
+                code: string;
+                /** @example Bad Request */
+                error: string;
+                /** @example '/auth/validate/%C0%AE' is not a valid url component */
+                message: string;
+              };
+        };
+      };
+      /** @description No credentials of an enabled service client */
+      401: {
+        headers: {
+          'WWW-Authenticate'?: string;
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "authentication_failed",
+           *       "description": "The credentials of an enabled service client are required"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The client has no stream of this id */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "not_found",
+           *       "description": "The client has no stream of this id"
+           *     }
+           */
+          'application/json': components['schemas']['SsfErrorDto'];
+        };
+      };
+      /** @description The request did not arrive within REQUEST_TIMEOUT_SECONDS; the connection closes */
+      408: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description The body is larger than the service takes */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is larger than the service takes"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description A path parameter is longer than the 100 characters the router reads */
+      414: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "statusCode": 414,
+           *       "code": "FST_ERR_MAX_PARAM_LENGTH",
+           *       "error": "URI Too Long",
+           *       "message": "'/ssf/poll/11111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111' is exceeding the max param length"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The body is not JSON */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "invalid_request",
+           *       "description": "The body is not JSON"
+           *     }
+           */
+          'application/json': unknown;
+        };
+      };
+      /** @description The database is out of reach */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "err": "service_unavailable",
+           *       "description": "The database is out of reach"
            *     }
            */
           'application/json': unknown;
@@ -12757,7 +14230,8 @@ export interface operations {
           | 'second-factor.enable'
           | 'second-factor.disable'
           | 'credential.change'
-          | 'user.list';
+          | 'user.list'
+          | 'ssf.stream.change';
         /** @description Only events of this outcome, such as failure; both when left out */
         outcome?: 'success' | 'failure';
         /** @description Only events of the user with this id, such as 42 */

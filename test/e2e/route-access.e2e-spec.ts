@@ -91,9 +91,11 @@ describe('Every route declares its access', () => {
       DELETE /api/me/user-tokens/:id               signed-in by access-jwt, user-token, session                   default
       DELETE /auth/forward                         proxy-rules by access-jwt, user-token, session, password       default
       DELETE /auth/forward/*                       proxy-rules by access-jwt, user-token, session, password       default
+      DELETE /ssf/streams                          service-client by service-client                               ssf
       GET /.well-known/jwks.json                   anyone by nothing                                              default
       GET /.well-known/oauth-authorization-server  anyone by nothing                                              default
       GET /.well-known/openid-configuration        anyone by nothing                                              default
+      GET /.well-known/ssf-configuration           anyone by nothing                                              ssf
       GET /account                                 anyone by session                                              default
       GET /api/admin/audit-events                  admin by access-jwt, session                                   default
       GET /api/admin/clients                       admin by access-jwt, session                                   default
@@ -123,6 +125,8 @@ describe('Every route declares its access', () => {
       GET /portal/scripts/webauthn.js              anyone by nothing                                              default
       GET /signin                                  anyone by session                                              default
       GET /signout                                 anyone by nothing                                              default
+      GET /ssf/status                              service-client by service-client                               ssf
+      GET /ssf/streams                             service-client by service-client                               ssf
       OPTIONS /auth/forward                        proxy-rules by access-jwt, user-token, session, password       default
       OPTIONS /auth/forward/*                      proxy-rules by access-jwt, user-token, session, password       default
       PATCH /api/admin/clients/:clientId           admin by access-jwt, session                                   default
@@ -132,6 +136,7 @@ describe('Every route declares its access', () => {
       PATCH /api/me/passkeys/:id                   signed-in by access-jwt, user-token, session                   default
       PATCH /auth/forward                          proxy-rules by access-jwt, user-token, session, password       default
       PATCH /auth/forward/*                        proxy-rules by access-jwt, user-token, session, password       default
+      PATCH /ssf/streams                           service-client by service-client                               ssf
       POST /account/login-key/remove               anyone by session                                              default
       POST /account/passkeys                       anyone by session                                              default
       POST /account/passkeys/:id/remove            anyone by session                                              default
@@ -171,6 +176,10 @@ describe('Every route declares its access', () => {
       POST /oauth2/token                           service-client by service-client                               default
       POST /signin                                 anyone by password, passkey                                    default
       POST /signout                                anyone by session                                              default
+      POST /ssf/poll/:streamId                     service-client by service-client                               ssf
+      POST /ssf/status                             service-client by service-client                               ssf
+      POST /ssf/streams                            service-client by service-client                               ssf
+      POST /ssf/verify                             service-client by service-client                               ssf
       POST /v1/auth                                anyone by password                                             jwt
       POST /webauthn/authentication                anyone by passkey                                              jwt
       POST /webauthn/authentication/options        anyone by nothing                                              jwt
@@ -179,6 +188,7 @@ describe('Every route declares its access', () => {
       PUT /api/users/:id/public-key                signed-in by password                                          rest-auth
       PUT /auth/forward                            proxy-rules by access-jwt, user-token, session, password       default
       PUT /auth/forward/*                          proxy-rules by access-jwt, user-token, session, password       default
+      PUT /ssf/streams                             service-client by service-client                               ssf
       "
     `);
   });

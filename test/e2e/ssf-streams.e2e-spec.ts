@@ -8,11 +8,11 @@ import {
   newReceiver,
   POLL,
   PUSH,
-  type Receiver,
   recordUserEvent,
   verifySet,
 } from '../support/ssf.js';
 import { EVENT_TYPES, SUBSCRIBABLE_EVENT_TYPES } from '../../src/security-events/event-types.js';
+import { StreamAuthorizations } from '../../src/ssf/stream-authorizations.service.js';
 
 /**
  * The Shared Signals transmitter as a receiver meets it (SSF 1.0): its metadata, its one stream
@@ -195,8 +195,13 @@ describe('stream management', () => {
     });
 
     const [row] = await sql(t, 'SELECT * FROM "ssf_stream" WHERE "id" = $1', [id]);
-    expect(String(row.sealedAuthorization)).toMatch(/^v1\./);
+    const sealed = String(row.sealedAuthorization);
+    expect(sealed).toMatch(/^v1\./);
     expect(JSON.stringify(row)).not.toContain('receiver-secret');
+    // Opened for the push of this stream only: copied to another stream's row, it opens nothing.
+    const authorizations = t.app.get(StreamAuthorizations);
+    expect(authorizations.open(id, sealed)).toBe(PUSH_AUTHORIZATION);
+    expect(() => authorizations.open(randomUUID(), sealed)).toThrow();
 
     const answers = [
       created,
@@ -253,13 +258,14 @@ describe('stream management', () => {
     const mine = (audit.body.items as { detail: Record<string, unknown> }[]).filter(
       (event) => event.detail.streamId === id,
     );
-    expect(mine.map((event) => event.detail.action).sort()).toEqual([
+    // Newest first.
+    expect(mine.map((event) => event.detail.action)).toEqual([
+      'update',
+      'update',
+      'update',
       'create',
-      'update',
-      'update',
-      'update',
     ]);
-    expect(mine[0].detail.client).toBe(receiver.name);
+    expect(mine.every((event) => event.detail.client === receiver.name)).toBe(true);
     expect(JSON.stringify(audit.body)).not.toContain('receiver-secret');
   });
 
@@ -338,6 +344,14 @@ describe('stream management', () => {
       method: POLL,
       endpoint_url: `${PUBLIC_URL}/ssf/poll/${id}`,
     });
+
+    const nulls = await t
+      .http()
+      .patch('/ssf/streams')
+      .set('Authorization', receiver.auth)
+      .send({ stream_id: id, delivery: null, events_requested: null, description: null });
+    expect(nulls.status).toBe(200);
+    expect(nulls.body).toEqual({ ...polled.body, description: undefined });
 
     const missing = await t
       .http()
@@ -509,8 +523,16 @@ describe('verification', () => {
       .http()
       .post('/ssf/verify')
       .set('Authorization', receiver.auth)
-      .send({ stream_id: id });
+      .send({ stream_id: id, state: null });
     expect(later.status).toBe(204);
+    const next = await t
+      .http()
+      .post(`/ssf/poll/${id}`)
+      .set('Authorization', receiver.auth)
+      .send({ returnImmediately: true, ack: [jti] });
+    const [nextSet] = Object.values(next.body.sets as Record<string, string>);
+    const nextPayload = await verifySet(t, nextSet, receiver.clientId);
+    expect(nextPayload.events).toEqual({ [EVENT_TYPES.verification]: {} });
   });
 });
 
@@ -545,6 +567,9 @@ describe('bad requests', () => {
       ['post', `/ssf/poll/${id}`, { setErrs: [] }],
       ['post', `/ssf/poll/${id}`, { setErrs: { jti: 'invalid_key' } }],
       ['post', `/ssf/poll/${id}`, { setErrs: { jti: { description: 'no err' } } }],
+      ['post', '/ssf/streams', { delivery: { method: POLL }, description: 'a\u0000b' }],
+      ['post', '/ssf/verify', { stream_id: id, state: 'x\udfffy' }],
+      ['post', `/ssf/poll/${id}`, { ack: ['a\u0000b'] }],
     ];
     for (const [method, path, body] of bad) {
       const res = await t
@@ -569,6 +594,19 @@ describe('bad requests', () => {
     expectSsfError(notJson, 400, 'invalid_request');
     const status = await t.http().get('/ssf/status').set('Authorization', receiver.auth);
     expectSsfError(status, 400, 'invalid_request');
+    const nul = await t
+      .http()
+      .get('/ssf/status?stream_id=a%00b')
+      .set('Authorization', receiver.auth);
+    expectSsfError(nul, 400, 'invalid_request');
+    for (const path of [
+      '/ssf/poll/a%00b',
+      '/ssf/poll/%F0%9F%94%91',
+      `/ssf/poll/${id.toUpperCase()}`,
+    ]) {
+      const res = await t.http().post(path).set('Authorization', receiver.auth).send({});
+      expectSsfError(res, 404, 'not_found');
+    }
     const config = await t
       .http()
       .get(`/ssf/streams?stream_id=${id}`)

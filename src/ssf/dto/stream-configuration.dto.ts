@@ -53,6 +53,7 @@ export class DeliveryRequestDto {
     example: 'Bearer 4d3f2c1b0a',
     maxLength: 4096,
     nullable: true,
+    type: String,
     description:
       'Push: the Authorization header each push carries. Kept sealed and never shown again; ' +
       'left out of an update, the one kept stays (null removes it)',
@@ -130,7 +131,12 @@ export class UpdateStreamDto {
   @Type(() => DeliveryRequestDto)
   delivery?: DeliveryRequestDto;
 
-  @ApiPropertyOptional({ example: 'Orders service', maxLength: 256, nullable: true })
+  @ApiPropertyOptional({
+    example: 'Orders service',
+    maxLength: 256,
+    nullable: true,
+    type: String,
+  })
   @IsOptional()
   @IsString()
   @MaxLength(256)
@@ -139,7 +145,7 @@ export class UpdateStreamDto {
 
 /** `?stream_id=` where the route may be called without it (the list). */
 export class StreamQueryDto {
-  @ApiPropertyOptional({ example: EXAMPLE_STREAM_ID, maxLength: 64 })
+  @ApiPropertyOptional({ maxLength: 64, description: 'The stream; left out: all of the client’s' })
   @IsOptional()
   @IsString()
   @MaxLength(64)
@@ -148,7 +154,7 @@ export class StreamQueryDto {
 
 /** `?stream_id=` where the route is about one stream. */
 export class RequiredStreamQueryDto {
-  @ApiProperty({ example: EXAMPLE_STREAM_ID, maxLength: 64 })
+  @ApiProperty({ maxLength: 64, description: 'The stream' })
   @IsDefined()
   @IsString()
   @MaxLength(64)
