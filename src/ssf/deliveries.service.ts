@@ -38,8 +38,7 @@ export class DeliveriesService {
    */
   async duePushStreams(max: number): Promise<SsfStream[]> {
     return this.dataSource
-      .getRepository(SsfStream)
-      .createQueryBuilder('stream')
+      .createQueryBuilder(SsfStream, 'stream')
       .where('stream.status = :enabled', { enabled: 'enabled' })
       .andWhere('stream.deliveryMethod = :push', { push: PUSH })
       .andWhere((query) => {

@@ -28,6 +28,8 @@ const LOOK_INTERVAL_MS = 250;
  * own stream, and each stream delivered takes at most two of the pool's connections.
  */
 const STREAMS_AT_ONCE = 4;
+/** Due streams read at each look, among which this instance takes those it has room for. */
+const DUE_STREAMS_READ = 100;
 /** Deliveries read from the queue at a time, within one stream's round. */
 const BATCH = 50;
 /** The wait after a stream's first failed push, doubling with each further one, up to the cap. */
@@ -73,7 +75,8 @@ type Outcome = 'delivered' | 'dropped' | 'failed';
 export class PushDeliveryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(PushDeliveryService.name);
   private timer: NodeJS.Timeout | null = null;
-  private looking: Promise<void> | null = null;
+  private looking: Promise<unknown> | null = null;
+  private lookFailing = false;
   private readonly rounds = new Map<string, Promise<void>>();
   private readonly stopping = new AbortController();
 
@@ -108,8 +111,14 @@ export class PushDeliveryService implements OnApplicationBootstrap, BeforeApplic
   private look(): void {
     if (this.looking || this.stopping.signal.aborted) return;
     this.looking = this.startDueRounds()
-      .catch((error: unknown) =>
-        this.logger.error(`Looking for due pushes failed: ${(error as Error).message}`),
+      .then(
+        () => (this.lookFailing = false),
+        (error: unknown) => {
+          // Once per outage, not four times a second while the database is away.
+          if (!this.lookFailing)
+            this.logger.error(`Looking for due pushes failed: ${(error as Error).message}`);
+          this.lookFailing = true;
+        },
       )
       .finally(() => (this.looking = null));
   }
@@ -117,8 +126,11 @@ export class PushDeliveryService implements OnApplicationBootstrap, BeforeApplic
   private async startDueRounds(): Promise<void> {
     const free = STREAMS_AT_ONCE - this.rounds.size;
     if (free <= 0) return;
-    const due = await this.deliveries.duePushStreams(STREAMS_AT_ONCE);
-    for (const stream of due.filter(({ id }) => !this.rounds.has(id)).slice(0, free)) {
+    const due = await this.deliveries.duePushStreams(DUE_STREAMS_READ);
+    // In random order: other instances read the same list, and a stream they hold would
+    // otherwise take this instance's turn at every look.
+    const others = shuffled(due.filter(({ id }) => !this.rounds.has(id)));
+    for (const stream of others.slice(0, free)) {
       const round = this.locks
         .whileHolding(stream.id, () => this.deliverStream(stream.id))
         .then(
@@ -211,6 +223,15 @@ export class PushDeliveryService implements OnApplicationBootstrap, BeforeApplic
     else this.logger.log(message);
     return 'failed';
   }
+}
+
+/** The items in a random order (Fisher-Yates). */
+function shuffled<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j], items[i]];
+  }
+  return items;
 }
 
 /** What went wrong with a push that got no answer, without the request it was. */

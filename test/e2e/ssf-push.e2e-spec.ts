@@ -395,10 +395,13 @@ describe.skipIf(!isPostgres)('push delivery, by two instances on one PostgreSQL 
     ADMIN_PASSWORD: ADMIN.password,
     JWT_ISSUER: ISSUER,
     SSF_PUSH_TIMEOUT_SECONDS: '60',
-    LOG_LEVEL: 'warn',
   });
 
-  async function call(server: ServerProcess, path: string, init: RequestInit = {}) {
+  async function call(
+    server: ServerProcess,
+    path: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ) {
     const response = await fetch(`${server.baseUrl}${path}`, {
       ...init,
       headers: { 'Content-Type': 'application/json', ...init.headers },
@@ -450,7 +453,7 @@ describe.skipIf(!isPostgres)('push delivery, by two instances on one PostgreSQL 
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    servers = await Promise.all([startServerProcess(env()), startServerProcess(env())]);
+    servers = [await startServerProcess(env()), await startServerProcess(env())];
     writer = new DataSource(dataSourceOptions(database.url, entities));
     await writer.initialize();
     receiver = await PushReceiver.start();
