@@ -254,9 +254,10 @@ export class UsersService implements OnApplicationBootstrap {
         { publicKey: null, credentialVersion: NEXT_CREDENTIAL_VERSION },
       );
       const ended = await this.credentials.endAll(manager, user.id);
-      const cv = await credentialVersionOf(manager, user.id);
-      if (before?.publicKey) await change.credentialChanged(user.id, 'x509', 'delete', { cv });
-      await change.allSessionsRevoked(user.id, cv);
+      await this.recordChanged(change, user.id, {
+        endedAll: true,
+        keyChange: before?.publicKey ? 'delete' : null,
+      });
       return ended;
     });
   }
@@ -301,16 +302,9 @@ export class UsersService implements OnApplicationBootstrap {
         user.id,
         keep && { credential: keep, changedAt },
       );
-      await this.passwordChanged(change, user.id);
+      await this.recordChanged(change, user.id, { passwordSet: true });
       return ended;
     });
-  }
-
-  /** The events of a new password: the credential changed, and every session and token ended. */
-  private async passwordChanged(change: SecurityChange, userId: number): Promise<void> {
-    const cv = await credentialVersionOf(change.manager, userId);
-    await change.credentialChanged(userId, 'password', 'update', { cv });
-    await change.allSessionsRevoked(userId, cv);
   }
 
   /**
@@ -386,22 +380,21 @@ export class UsersService implements OnApplicationBootstrap {
         }),
       },
     );
-    if (passwordHash !== undefined) {
-      await this.credentials.endAll(manager, user.id);
-      await this.passwordChanged(change, user.id);
-    }
-    await this.applyChanges(change, user, columns, groups);
+    const passwordSet = passwordHash !== undefined;
+    if (passwordSet) await this.credentials.endAll(manager, user.id);
+    await this.applyChanges(change, user, columns, groups, passwordSet);
   }
 
   /**
    * update() within a transaction: the columns given, the groups when given, and the security
-   * events of what changed.
+   * events of what changed, a new password (`passwordSet`, an import's) among them.
    */
   private async applyChanges(
     change: SecurityChange,
     user: Pick<User, 'id' | 'privilege' | 'scope'>,
     columns: Omit<UserChanges, 'groups'>,
     groups: Group[] | undefined,
+    passwordSet = false,
   ): Promise<EndedCredentials | null> {
     const { manager } = change;
     const disabling = columns.enabled === false;
@@ -431,25 +424,53 @@ export class UsersService implements OnApplicationBootstrap {
       await memberships.addAndRemove(groups, await memberships.loadMany<Group>());
     }
     const ended = disabling ? await this.credentials.endAll(manager, user.id) : null;
-    const cv = endsAccessTokens ? await credentialVersionOf(manager, user.id) : undefined;
-    if (claimsChange) {
-      const after = await manager.findOneOrFail(User, {
-        select: { id: true, privilege: true, scope: true },
-        where: { id: user.id },
-      });
-      await change.claimsChanged(user.id, after, cv!);
-    }
-    const keyChange =
-      before && columns.publicKey !== undefined
-        ? loginKeyChange(before.publicKey, columns.publicKey)
-        : null;
-    if (keyChange) await change.credentialChanged(user.id, 'x509', keyChange, { cv });
-    if (disabling) {
-      await change.accountDisabled(user.id, cv!);
-      await change.allSessionsRevoked(user.id, cv!);
-    }
-    if (columns.enabled === true && before?.enabled === false) await change.accountEnabled(user.id);
+    await this.recordChanged(change, user.id, {
+      passwordSet,
+      claimsChange,
+      disabling,
+      enabling: columns.enabled === true && before?.enabled === false,
+      keyChange:
+        before && columns.publicKey !== undefined
+          ? loginKeyChange(before.publicKey, columns.publicKey)
+          : null,
+    });
     return ended;
+  }
+
+  /**
+   * The security events of what one change did to a user, once it is written: what changed, then
+   * every session and token ended when a password set, a disable or an end of all credentials
+   * ended them (one event however many did), each carrying the credential version as the change
+   * left it when it moved.
+   */
+  private async recordChanged(
+    change: SecurityChange,
+    userId: number,
+    done: {
+      passwordSet?: boolean;
+      claimsChange?: boolean;
+      disabling?: boolean;
+      enabling?: boolean;
+      keyChange?: CredentialChangeType | null;
+      endedAll?: boolean;
+    },
+  ): Promise<void> {
+    const { manager } = change;
+    const endsAll = done.passwordSet || done.disabling || done.endedAll;
+    const moved = endsAll || done.claimsChange;
+    const cv = moved ? await credentialVersionOf(manager, userId) : undefined;
+    if (done.passwordSet) await change.credentialChanged(userId, 'password', 'update', { cv });
+    if (done.claimsChange) {
+      const claims = await manager.findOneOrFail(User, {
+        select: { id: true, privilege: true, scope: true },
+        where: { id: userId },
+      });
+      await change.claimsChanged(userId, claims, cv!);
+    }
+    if (done.keyChange) await change.credentialChanged(userId, 'x509', done.keyChange, { cv });
+    if (done.disabling) await change.accountDisabled(userId, cv!);
+    if (endsAll) await change.allSessionsRevoked(userId, cv!);
+    if (done.enabling) await change.accountEnabled(userId);
   }
 
   /**
@@ -478,7 +499,7 @@ export class UsersService implements OnApplicationBootstrap {
     const existing = await this.findByUsername(username);
     if (!existing) {
       // A UsernameTakenError means another instance starting at the same moment created it first.
-      await this.register({ username, password }).catch((error: unknown) => {
+      await this.register({ username, password }, 'admin').catch((error: unknown) => {
         if (!(error instanceof UsernameTakenError)) throw error;
       });
       return this.ensureAdmin(username, password);
