@@ -2,7 +2,7 @@
 export const AUDIT_EVENT_TYPES = [
   /** Any password, passkey, RSA or SSO login attempt, success or failure. */
   'login',
-  /** An access JWT or a user token issued. */
+  /** An access JWT, a user token or a service client's own token issued. */
   'token.issue',
   /** A user token removed or revoked, an access JWT revoked by jti. */
   'token.revoke',

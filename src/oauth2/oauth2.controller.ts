@@ -14,6 +14,7 @@ import {
 import type { GatehouseRouteConfig } from '../common/decorators/dialect.decorator.js';
 import { FORM, type FormRouteConfig } from '../common/form-body.js';
 import { AppConfig } from '../config/app-config.js';
+import type { ClientTokenClaims } from '../credentials/access-tokens/access-token-verifier.js';
 import {
   ClientTokensService,
   grantableScope,
@@ -154,12 +155,15 @@ export class OAuth2Controller {
     @Body() form: TokenForm,
   ): Promise<IntrospectionResponse> {
     const token = tokenOf(form);
+    // A client's token first: it stands for no user, so the user check would count it as failed.
+    const clientToken = await this.clientTokens.holderOf(token, request.snapshot);
+    if (clientToken) return clientTokenIntrospection(clientToken.claims);
     const identity = await this.tokenCheck.identify(
       token,
       request.serviceClient!.name,
       request.snapshot,
     );
-    if (!identity) return this.introspectClientToken(token, request.snapshot);
+    if (!identity) return { active: false };
     return {
       active: true,
       sub: String(identity.userId),
@@ -172,28 +176,6 @@ export class OAuth2Controller {
       token_type: identity.kind === 'session' ? 'session' : 'Bearer',
       kind: identity.kind,
       privilege: identity.privilege,
-    };
-  }
-
-  /** A service client's own token, the one kind of token that stands for no user. */
-  private async introspectClientToken(
-    token: string,
-    snapshot: ClientRequest['snapshot'],
-  ): Promise<IntrospectionResponse> {
-    const holder = await this.clientTokens.holderOf(token, snapshot);
-    if (!holder) return { active: false };
-    const { claims } = holder;
-    return {
-      active: true,
-      client_id: claims.client_id,
-      sub: claims.sub,
-      scope: claims.scope,
-      iat: claims.iat,
-      exp: claims.exp,
-      iss: claims.iss,
-      aud: [claims.aud].flat(),
-      token_type: 'Bearer',
-      kind: 'client-token',
     };
   }
 
@@ -236,6 +218,22 @@ export class OAuth2Controller {
     if (client === null && bearerToken(request) !== token) throw OAuth2Exception.invalidClient();
     await this.revocation.revoke(token, client?.name ?? null);
   }
+}
+
+/** A live service client's own token, the one kind of token that stands for no user. */
+function clientTokenIntrospection(claims: ClientTokenClaims): IntrospectionResponse {
+  return {
+    active: true,
+    client_id: claims.client_id,
+    sub: claims.sub,
+    scope: claims.scope,
+    iat: claims.iat,
+    exp: claims.exp,
+    iss: claims.iss,
+    aud: [claims.aud].flat(),
+    token_type: 'Bearer',
+    kind: 'client-token',
+  };
 }
 
 /**

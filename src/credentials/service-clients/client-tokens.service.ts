@@ -10,7 +10,7 @@ import { ServiceClientsService } from './service-clients.service.js';
 
 /** The one scope a service client's token carries: the Shared Signals endpoints. */
 export const CLIENT_TOKEN_SCOPE = 'ssf';
-/** Short, since nothing revokes it: a disable or a delete of its client ends it at once. */
+/** Short, since nothing revokes it one by one: a change to its client ends it (versionOf). */
 export const CLIENT_TOKEN_TTL_SECONDS = 300;
 
 /** A service client's token as the token endpoint answers it. */
@@ -57,7 +57,7 @@ export function grantableScope(requested: string | undefined): string | null {
  * Service clients' own tokens (the client credentials grant, RFC 6749 §4.4): issued to an
  * authenticated client, and checked for the endpoints they are for. The token is an access JWT of
  * its own type (AccessTokenVerifier tells it from a user's), and lives only while its client is
- * enabled.
+ * enabled and unchanged.
  */
 @Injectable()
 export class ClientTokensService {
