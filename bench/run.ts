@@ -8,7 +8,8 @@
  *   npm run bench -- --scale           then again at 1,000,000 users and user tokens
  *   DATABASE_URL=postgres://… npm run bench
  *                                      PostgreSQL; also two instances on the one database
- *                                      (bench/two-instances.ts)
+ *                                      (bench/two-instances.ts), and a revocation's way to the
+ *                                      shared-signals receiver (bench/ssf.ts)
  *   npm run bench -- --profile DIR     also writes the server's CPU profile to DIR
  *   npm run bench -- --only REGEXP     measures only the figures whose names match; one that
  *                                      matches the import's ("--only import") measures it alone,
