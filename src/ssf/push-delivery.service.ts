@@ -13,6 +13,7 @@ import { SsfStream } from '../security-events/entities/ssf-stream.entity.js';
 import { DeliveriesService, type PendingDelivery } from './deliveries.service.js';
 import { DeliveryLocks } from './delivery-lock.js';
 import { PUSH } from './dto/stream-configuration.dto.js';
+import { PushWakeUp } from './push-wake-up.subscriber.js';
 import { SecurityEventTokens } from './security-event-tokens.service.js';
 import { StreamAuthorizations } from './stream-authorizations.service.js';
 
@@ -58,7 +59,8 @@ type Outcome = 'delivered' | 'dropped' | 'failed';
 
 /**
  * Push delivery (RFC 8935): every instance looks for enabled push streams whose next event is
- * due, and delivers each such stream's events in event order, one SET per `POST`, holding the
+ * due (at a regular interval, and at once after a change of its own owes a stream an event), and
+ * delivers each such stream's events in event order, one SET per `POST`, holding the
  * stream (DeliveryLocks) so that no other instance delivers it meanwhile.
  *
  * Any 2xx acknowledges the event. RFC 8935 asks receivers for 202, but one that answers 200 or
@@ -77,6 +79,7 @@ export class PushDeliveryService implements OnApplicationBootstrap, BeforeApplic
   private timer: NodeJS.Timeout | null = null;
   private looking: Promise<unknown> | null = null;
   private lookFailing = false;
+  private lookAgain = false;
   private readonly rounds = new Map<string, Promise<void>>();
   private readonly stopping = new AbortController();
 
@@ -89,10 +92,12 @@ export class PushDeliveryService implements OnApplicationBootstrap, BeforeApplic
     private readonly locks: DeliveryLocks,
     private readonly tokens: SecurityEventTokens,
     private readonly authorizations: StreamAuthorizations,
+    private readonly wakeUp: PushWakeUp,
   ) {}
 
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => this.look(), LOOK_INTERVAL_MS);
+    this.wakeUp.onCommitOwing(() => this.look());
   }
 
   /**
@@ -107,9 +112,18 @@ export class PushDeliveryService implements OnApplicationBootstrap, BeforeApplic
     await Promise.all(this.rounds.values());
   }
 
-  /** One look, unless the last one is still going; a stream already being delivered is left to it. */
+  /**
+   * One look; asked while one is going, another follows it, so that an event committed meanwhile
+   * waits for no tick. A stream already being delivered is left to its round, which reads the
+   * queue again until it is empty.
+   */
   private look(): void {
-    if (this.looking || this.stopping.signal.aborted) return;
+    if (this.stopping.signal.aborted) return;
+    if (this.looking) {
+      this.lookAgain = true;
+      return;
+    }
+    this.lookAgain = false;
     this.looking = this.startDueRounds()
       .then(
         () => (this.lookFailing = false),
@@ -120,7 +134,10 @@ export class PushDeliveryService implements OnApplicationBootstrap, BeforeApplic
           this.lookFailing = true;
         },
       )
-      .finally(() => (this.looking = null));
+      .finally(() => {
+        this.looking = null;
+        if (this.lookAgain) this.look();
+      });
   }
 
   private async startDueRounds(): Promise<void> {
@@ -162,6 +179,25 @@ export class PushDeliveryService implements OnApplicationBootstrap, BeforeApplic
   }
 
   private async push(stream: SsfStream, delivery: PendingDelivery): Promise<Outcome> {
+    // A timer of its own rather than AbortSignal.timeout: combined with AbortSignal.any, node
+    // holds that signal weakly, and one collected before it fires leaves the push hanging.
+    const abort = new AbortController();
+    const timeout = setTimeout(() => abort.abort(new PushTimeout()), this.config.ssfPushTimeoutMs);
+    const stop = () => abort.abort(this.stopping.signal.reason);
+    this.stopping.signal.addEventListener('abort', stop);
+    try {
+      return await this.pushWithin(stream, delivery, abort.signal);
+    } finally {
+      clearTimeout(timeout);
+      this.stopping.signal.removeEventListener('abort', stop);
+    }
+  }
+
+  private async pushWithin(
+    stream: SsfStream,
+    delivery: PendingDelivery,
+    signal: AbortSignal,
+  ): Promise<Outcome> {
     let response: Response;
     try {
       const set = await this.tokens.sign(delivery.event, stream.clientId, delivery.jti);
@@ -177,10 +213,7 @@ export class PushDeliveryService implements OnApplicationBootstrap, BeforeApplic
         headers,
         body: set,
         redirect: 'manual',
-        signal: AbortSignal.any([
-          AbortSignal.timeout(this.config.ssfPushTimeoutMs),
-          this.stopping.signal,
-        ]),
+        signal,
       });
     } catch (error) {
       // Shutting down: the push stays owed as it was, for the next deliverer.
@@ -188,14 +221,14 @@ export class PushDeliveryService implements OnApplicationBootstrap, BeforeApplic
       return this.failed(stream, delivery, failureOf(error));
     }
     if (response.ok) {
-      await response.body?.cancel();
       await this.deliveries.acknowledge(stream.id, [delivery.jti]);
       this.metrics.countSsfDelivered('push');
+      discard(response);
       return 'delivered';
     }
     const refusal = response.status === 400 ? await refusalOf(response) : null;
     if (!refusal) {
-      await response.body?.cancel();
+      discard(response);
       return this.failed(stream, delivery, `HTTP ${response.status}`);
     }
     await this.deliveries.drop(
@@ -225,6 +258,13 @@ export class PushDeliveryService implements OnApplicationBootstrap, BeforeApplic
   }
 }
 
+/** Why a push was cut short: its receiver did not answer within SSF_PUSH_TIMEOUT_SECONDS. */
+class PushTimeout extends Error {
+  constructor() {
+    super('no answer within SSF_PUSH_TIMEOUT_SECONDS');
+  }
+}
+
 /** The items in a random order (Fisher-Yates). */
 function shuffled<T>(items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
@@ -236,18 +276,25 @@ function shuffled<T>(items: T[]): T[] {
 
 /** What went wrong with a push that got no answer, without the request it was. */
 function failureOf(error: unknown): string {
-  if (error instanceof DOMException && error.name === 'TimeoutError') return 'timed out';
+  if (error instanceof PushTimeout) return error.message;
   const cause = (error as { cause?: { code?: string } }).cause;
   return cause?.code ?? (error as Error).message;
 }
 
-/** A 400's `err` and `description` (RFC 8935 §2.3), or null when it has none. */
+/** Frees the connection of an answer whose body is of no use; a body that fails changes nothing. */
+function discard(response: Response): void {
+  response.body?.cancel().catch(() => undefined);
+}
+
+/**
+ * A 400's `err` and `description` (RFC 8935 §2.3), or null when it has none, or when its body
+ * could not be read (cut off, or too slow): then the push counts as failed, not refused.
+ */
 async function refusalOf(
   response: Response,
 ): Promise<{ err: string; description?: string } | null> {
-  const text = await readSome(response, MAX_ERROR_BODY_BYTES);
   try {
-    const body = JSON.parse(text) as unknown;
+    const body = JSON.parse(await readSome(response, MAX_ERROR_BODY_BYTES)) as unknown;
     if (typeof body !== 'object' || body === null) return null;
     const { err, description } = body as Record<string, unknown>;
     if (typeof err !== 'string' || err === '') return null;
@@ -272,6 +319,6 @@ async function readSome(response: Response, max: number): Promise<string> {
     chunks.push(value);
     size += value.byteLength;
   }
-  await reader.cancel();
+  await reader.cancel().catch(() => undefined);
   return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }

@@ -9,6 +9,7 @@ import { DeliveryLocks } from './delivery-lock.js';
 import { PollController } from './poll.controller.js';
 import { PollService } from './poll.service.js';
 import { PushDeliveryService } from './push-delivery.service.js';
+import { PushWakeUp } from './push-wake-up.subscriber.js';
 import { SecurityEventTokens } from './security-event-tokens.service.js';
 import { SsfConfigurationController } from './ssf-configuration.controller.js';
 import { StreamAuthorizations } from './stream-authorizations.service.js';
@@ -37,6 +38,7 @@ import { UndeliveredGauge } from './undelivered-gauge.service.js';
     PollService,
     DeliveryLocks,
     PushDeliveryService,
+    PushWakeUp,
     UndeliveredGauge,
   ],
   exports: [DeliveriesService, SecurityEventTokens, StreamAuthorizations],

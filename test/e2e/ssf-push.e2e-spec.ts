@@ -177,12 +177,12 @@ describe('push delivery, in one instance', () => {
     expect(subscriber.receiver.pushes).toHaveLength(2);
   });
 
-  it('drops a push refused with a 400 and its err, and delivers the next one', async () => {
+  it('drops a push refused with a 400 and its err, and delivers the next one (a 200 acknowledges too)', async () => {
     const subscriber = await subscribe();
-    subscriber.receiver.script.push({
-      status: 400,
-      body: { err: 'invalid_audience', description: 'Not for us' },
-    });
+    subscriber.receiver.script.push(
+      { status: 400, body: { err: 'invalid_audience', description: 'Not for us' } },
+      { status: 200 },
+    );
     const events = [await recordUserEvent(t, 8), await recordUserEvent(t, 9)];
 
     const pushes = await subscriber.receiver.received(2);
@@ -207,7 +207,8 @@ describe('push delivery, in one instance', () => {
 
   it('keeps the stream’s order across retries: later events wait for the one retried', async () => {
     const subscriber = await subscribe();
-    subscriber.receiver.script.push({ status: 503 }, { status: 502 });
+    // A 4xx other than a 400 with an err says nothing against the SET: tried again too.
+    subscriber.receiver.script.push({ status: 503 }, { status: 401 });
     const events = [];
     for (const user of [11, 12, 13]) events.push(await recordUserEvent(t, user));
 
