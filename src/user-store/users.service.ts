@@ -262,7 +262,10 @@ export class UsersService implements OnApplicationBootstrap {
     });
   }
 
-  /** Sets a user's own JWT scope (an admin's, from the command line); null returns them to their privilege's default. */
+  /**
+   * Sets a user's own JWT scope, as an admin does from the command line; null returns them to
+   * their privilege's default.
+   */
   async setScope(username: string, scope: string | null): Promise<void> {
     const checked = checkedScope(scope);
     const user = await this.findByUsername(username);

@@ -245,6 +245,31 @@ describe('Security events: sessions and tokens ended before their time', () => {
     expect(revoked.sub_id).toEqual(sessionOf(user.id, sid));
   });
 
+  it("the portal's sign-out everywhere else: session-revoked of each other session, in one txn", async () => {
+    const user = await newUser();
+    const browser = new Browser(t);
+    await browser.get('/signin');
+    await browser.post('/signin', {
+      _csrf: browser.token,
+      username: user.username,
+      password: user.password,
+    });
+    const others = [await sessionFor(t, user), await sessionFor(t, user)];
+    await browser.get('/account');
+    const events = await eventsOf(async () => {
+      const res = await browser.post('/account/sessions/end-others', { _csrf: browser.token });
+      expect(res.status).toBe(303);
+    });
+    expect(events.map((event) => event.type)).toEqual(Array(2).fill(EVENT_TYPES.sessionRevoked));
+    const details = await oneChange(events);
+    expect(details.map((detail) => detail.sub_id)).toEqual(
+      others.map((other) => sessionOf(user.id, other.sid)),
+    );
+    expect(details.map((detail) => membersOf(detail))).toEqual(
+      Array(2).fill({ initiating_entity: 'user' }),
+    );
+  });
+
   it('one session ended by its owner, another by an admin: session-revoked of each, by whom', async () => {
     const user = await newUser();
     const mine = await sessionFor(t, user);
