@@ -8,7 +8,8 @@
  *   npm run bench -- --scale           then again at 1,000,000 users and user tokens
  *   DATABASE_URL=postgres://… npm run bench
  *                                      PostgreSQL; also two instances on the one database
- *                                      (bench/two-instances.ts)
+ *                                      (bench/two-instances.ts), and a revocation's way to the
+ *                                      shared-signals receiver (bench/ssf.ts)
  *   npm run bench -- --profile DIR     also writes the server's CPU profile to DIR
  *   npm run bench -- --only REGEXP     measures only the figures whose names match; one that
  *                                      matches the import's ("--only import") measures it alone,
@@ -60,6 +61,14 @@ import {
   type Scenarios,
 } from './scenarios.js';
 import { measureTwoInstances, TWO_INSTANCES_FIGURE } from './two-instances.js';
+import {
+  deleteStream,
+  measureSsf,
+  RECEIVER_CHECK,
+  RECEIVER_PASSES,
+  receiverChecks,
+  startReceiver,
+} from './ssf.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -110,6 +119,8 @@ const only = options.only ? new RegExp(options.only, 'i') : null;
 const selected = (figure: string) => !only || only.test(figure);
 const IMPORT_USERS = Number(options['import-users']);
 const IMPORT_FIGURE = `import of ${IMPORT_USERS.toLocaleString('en')} users (users:import)`;
+/** Revocations the shared-signals stream-rate figure holds back, then lets go at once. */
+const SSF_BACKLOG = 200 * timing.seconds;
 /** How pg_stat_activity tells the two instances' connections apart (bench/two-instances.ts). */
 const CHECKS_APPLICATION = 'gatehouse-checks';
 const WRITES_APPLICATION = 'gatehouse-writes';
@@ -162,10 +173,18 @@ async function benchmark(): Promise<BenchReport> {
     checks.push(portalCookieCheck(cookieName, sessions));
   }
   const limits = await startBareVerifiers(baseUrl, config, lookupLimit, atThousand.bareJwtCheck);
+  const receiver = selected(RECEIVER_CHECK)
+    ? await receiverFigure(baseUrl, population, minter)
+    : null;
   const rows: Row[] = [];
   rows.push(
-    ...(await inRounds([...limits.figures(''), ...checkFigures(baseUrl, checks, server.pid, '')])),
+    ...(await inRounds([
+      ...limits.figures(''),
+      ...(receiver ? [receiver.figure] : []),
+      ...checkFigures(baseUrl, checks, server.pid, ''),
+    ])),
   );
+  await receiver?.stop();
   logMemory('after the checks', server.pid);
   // Checks at scale before the logins, whose new sessions would take the sids seeded next.
   if (options.scale) {
@@ -227,7 +246,25 @@ async function benchmark(): Promise<BenchReport> {
       }),
     );
   }
-  rows.push(await measureImport(config.bcryptCost));
+  rows.push(
+    ...(await measureSsf({
+      gatehouseUrl: baseUrl,
+      client: population.serviceClient,
+      minter,
+      ids: range(1, USERS),
+      backlog: SSF_BACKLOG,
+      ...(store.kind === 'postgres' && {
+        twoInstances: {
+          startWriter: () => startServer(databaseUrl, WRITES_APPLICATION),
+          storm: { name: stormLogin.name, requests: stormLogin.requests, load: loginLoad },
+        },
+      }),
+      selected,
+      log,
+      onStart: (started) => cleanups.push(started.stop),
+    })),
+  );
+  if (selected(IMPORT_FIGURE)) rows.push(await measureImport(config.bcryptCost));
   const memory = await memoryAfterRun(server.pid);
   return {
     database: store.kind,
@@ -291,6 +328,41 @@ async function sealerOf(config: object): Promise<(userId: number, secret: Buffer
   };
   const secrets = new TotpSecrets(config);
   return (userId, secret) => secrets.encrypt(userId, secret);
+}
+
+/**
+ * The example receiver (examples/ssf-receiver), subscribed by the seeded service client, checking
+ * the first users' JWTs locally under the load of the bare verifier's figure, which is its limit.
+ * Stopping it deletes its stream, so that the figures after it record no event for it.
+ */
+async function receiverFigure(
+  baseUrl: string,
+  population: BenchPopulation,
+  minter: TokenMinter,
+): Promise<{ figure: FigureToMeasure; stop: () => Promise<void> }> {
+  const receiver = await startReceiver(baseUrl, population.serviceClient, 'poll');
+  cleanups.push(receiver.stop);
+  const requests = receiverChecks(range(1, USERS).map((id) => minter.accessToken(id)));
+  const check: Scenario = {
+    name: RECEIVER_CHECK,
+    kind: 'check-other',
+    requests,
+    expectStatus: 200,
+    expectBodyStart: RECEIVER_PASSES,
+  };
+  return {
+    figure: {
+      name: RECEIVER_CHECK,
+      kind: 'receiver-jwt',
+      prepare: () => assertAnswered(receiver.url, check),
+      sample: () =>
+        measure(receiver.url, requests, { ...checkLoad, ...expectationsOf(check) }, receiver.pid),
+    },
+    stop: async () => {
+      await receiver.stop();
+      await deleteStream(baseUrl, population.serviceClient);
+    },
+  };
 }
 
 /** A PostgreSQL URL whose connections pg_stat_activity shows as `name`; a SQLite one as it is. */
