@@ -14,6 +14,7 @@ const LOCKOUTS = 'gatehouse_lockouts_total';
 const TOKEN_REVOCATIONS = 'gatehouse_token_revocations_total';
 const SECOND_FACTOR_FAILURES = 'gatehouse_second_factor_failures_total';
 const REQUEST_DURATION = 'gatehouse_http_request_duration_seconds';
+const SSF_WRITTEN = 'gatehouse_ssf_events_written_total';
 const SSF_DELIVERED = 'gatehouse_ssf_events_delivered_total';
 const SSF_RETRIED = 'gatehouse_ssf_events_retried_total';
 const SSF_DROPPED = 'gatehouse_ssf_events_dropped_total';
@@ -60,6 +61,10 @@ export const metricProviders = [
     name: SECOND_FACTOR_FAILURES,
     help: 'Password logins refused for their second factor (right password), by API and reason (missing, wrong)',
     labelNames: ['api', 'reason'],
+  }),
+  makeCounterProvider({
+    name: SSF_WRITTEN,
+    help: 'Security events committed for a shared-signals stream to deliver (one per stream owed it)',
   }),
   makeCounterProvider({
     name: SSF_DELIVERED,
@@ -123,6 +128,7 @@ export class MetricsService {
     private readonly secondFactorFailures: Counter<'api' | 'reason'>,
     @InjectMetric(REQUEST_DURATION)
     private readonly requestDuration: Histogram<'method' | 'route' | 'status'>,
+    @InjectMetric(SSF_WRITTEN) private readonly ssfWritten: Counter,
     @InjectMetric(SSF_DELIVERED) private readonly ssfDelivered: Counter<'method'>,
     @InjectMetric(SSF_RETRIED) private readonly ssfRetried: Counter,
     @InjectMetric(SSF_DROPPED) private readonly ssfDropped: Counter<'reason'>,
@@ -165,6 +171,10 @@ export class MetricsService {
 
   countSessionValidation(valid: boolean): void {
     this.sessionValidations.inc({ outcome: valid ? 'valid' : 'invalid' });
+  }
+
+  countSsfWritten(events: number): void {
+    if (events > 0) this.ssfWritten.inc(events);
   }
 
   countSsfDelivered(method: 'push' | 'poll', events = 1): void {

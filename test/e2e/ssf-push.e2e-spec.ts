@@ -346,6 +346,8 @@ describe('push delivery, in one instance', () => {
 
     const after = await metrics();
     const grew = (sample: string) => value(after, sample) - value(before, sample);
+    // Four events owed to the pushed stream, then one owed to it and to the polled one.
+    expect(grew('gatehouse_ssf_events_written_total')).toBe(6);
     expect(grew('gatehouse_ssf_events_delivered_total{method="push"}')).toBeGreaterThanOrEqual(2);
     expect(grew('gatehouse_ssf_events_delivered_total{method="poll"}')).toBe(1);
     expect(grew('gatehouse_ssf_events_retried_total')).toBeGreaterThanOrEqual(1);
