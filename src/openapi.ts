@@ -81,6 +81,15 @@ export function setUpOpenApi(app: INestApplication): void {
         { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access JWT' },
         'jwt',
       )
+      .addBearerAuth(
+        {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: "A service client's token (POST /oauth2/token, scope ssf)",
+        },
+        'client-token',
+      )
       .addCookieAuth(
         config.sessions.cookieName,
         {

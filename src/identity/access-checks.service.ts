@@ -25,6 +25,7 @@ import type { EpochSnapshot } from '../credentials/liveness/credential-state-cac
 import { LivenessService } from '../credentials/liveness/liveness.service.js';
 import type { ServiceClient } from '../credentials/service-clients/entities/service-client.entity.js';
 import { ServiceClientsService } from '../credentials/service-clients/service-clients.service.js';
+import { ClientTokensService } from '../credentials/service-clients/client-tokens.service.js';
 import type { User } from '../user-store/entities/user.entity.js';
 import { AddressLimitGuard } from './address-limit.guard.js';
 import { LoginLimiter } from './login-limiter.service.js';
@@ -83,6 +84,7 @@ export class AccessChecks {
     private readonly config: AppConfig,
     private readonly tokenCheck: TokenCheckService,
     private readonly clients: ServiceClientsService,
+    private readonly clientTokens: ClientTokensService,
     private readonly liveness: LivenessService,
     private readonly limiter: LoginLimiter,
   ) {}
@@ -118,7 +120,7 @@ export class AccessChecks {
     if (isOpen(access)) return OPEN;
     switch (access.rule) {
       case 'service-client':
-        return this.serviceClient(refused);
+        return this.serviceClient(refused, access.accepts.includes('client-token'));
       case 'service-client-or-token':
         return this.serviceClientOrToken(refused);
       case 'registration':
@@ -203,19 +205,30 @@ export class AccessChecks {
 
   /**
    * Client authentication (RFC 7662 §2.1): Basic `client_id:client_secret` of an enabled service
-   * client, before anything in the body is looked at.
+   * client, before anything in the body is looked at; where the route takes one, the client's
+   * own token instead (Bearer).
    */
-  private serviceClient(refused: () => Error): Check {
+  private serviceClient(refused: () => Error, takesClientToken: boolean): Check {
     return async (context) => {
       const request = context.switchToHttp().getRequest<ClientRequest>();
-      const credentials = basicCredentials(request);
       const snapshot = this.liveness.snapshot();
-      const client = credentials && (await this.clients.authenticate(credentials, snapshot));
+      const client = await this.authenticatedClient(request, snapshot, takesClientToken);
       if (!client) throw refused();
       request.serviceClient = client;
       request.snapshot = snapshot;
       return true;
     };
+  }
+
+  private async authenticatedClient(
+    request: ClientRequest,
+    snapshot: EpochSnapshot,
+    takesClientToken: boolean,
+  ): Promise<ServiceClient | null> {
+    const credentials = basicCredentials(request);
+    if (credentials) return this.clients.authenticate(credentials, snapshot);
+    const token = takesClientToken ? bearerToken(request) : null;
+    return token === null ? null : this.clientTokens.clientOf({ kind: 'bearer', token });
   }
 
   /**

@@ -4153,7 +4153,7 @@ export interface operations {
           /**
            * @example {
            *       "err": "authentication_failed",
-           *       "description": "The credentials of an enabled service client are required"
+           *       "description": "The credentials of an enabled service client, or its token of scope ssf, are required"
            *     }
            */
           'application/json': components['schemas']['SsfErrorDto'];
@@ -4244,7 +4244,7 @@ export interface operations {
           /**
            * @example {
            *       "err": "authentication_failed",
-           *       "description": "The credentials of an enabled service client are required"
+           *       "description": "The credentials of an enabled service client, or its token of scope ssf, are required"
            *     }
            */
           'application/json': components['schemas']['SsfErrorDto'];
@@ -4365,7 +4365,7 @@ export interface operations {
           /**
            * @example {
            *       "err": "authentication_failed",
-           *       "description": "The credentials of an enabled service client are required"
+           *       "description": "The credentials of an enabled service client, or its token of scope ssf, are required"
            *     }
            */
           'application/json': components['schemas']['SsfErrorDto'];
@@ -4484,7 +4484,7 @@ export interface operations {
           /**
            * @example {
            *       "err": "authentication_failed",
-           *       "description": "The credentials of an enabled service client are required"
+           *       "description": "The credentials of an enabled service client, or its token of scope ssf, are required"
            *     }
            */
           'application/json': components['schemas']['SsfErrorDto'];
@@ -4605,7 +4605,7 @@ export interface operations {
           /**
            * @example {
            *       "err": "authentication_failed",
-           *       "description": "The credentials of an enabled service client are required"
+           *       "description": "The credentials of an enabled service client, or its token of scope ssf, are required"
            *     }
            */
           'application/json': components['schemas']['SsfErrorDto'];
@@ -4725,7 +4725,7 @@ export interface operations {
           /**
            * @example {
            *       "err": "authentication_failed",
-           *       "description": "The credentials of an enabled service client are required"
+           *       "description": "The credentials of an enabled service client, or its token of scope ssf, are required"
            *     }
            */
           'application/json': components['schemas']['SsfErrorDto'];
@@ -4816,7 +4816,7 @@ export interface operations {
           /**
            * @example {
            *       "err": "authentication_failed",
-           *       "description": "The credentials of an enabled service client are required"
+           *       "description": "The credentials of an enabled service client, or its token of scope ssf, are required"
            *     }
            */
           'application/json': components['schemas']['SsfErrorDto'];
@@ -4936,7 +4936,7 @@ export interface operations {
           /**
            * @example {
            *       "err": "authentication_failed",
-           *       "description": "The credentials of an enabled service client are required"
+           *       "description": "The credentials of an enabled service client, or its token of scope ssf, are required"
            *     }
            */
           'application/json': components['schemas']['SsfErrorDto'];
@@ -5086,7 +5086,7 @@ export interface operations {
           /**
            * @example {
            *       "err": "authentication_failed",
-           *       "description": "The credentials of an enabled service client are required"
+           *       "description": "The credentials of an enabled service client, or its token of scope ssf, are required"
            *     }
            */
           'application/json': components['schemas']['SsfErrorDto'];

@@ -91,7 +91,7 @@ describe('Every route declares its access', () => {
       DELETE /api/me/user-tokens/:id               signed-in by access-jwt, user-token, session                   default
       DELETE /auth/forward                         proxy-rules by access-jwt, user-token, session, password       default
       DELETE /auth/forward/*                       proxy-rules by access-jwt, user-token, session, password       default
-      DELETE /ssf/streams                          service-client by service-client                               ssf
+      DELETE /ssf/streams                          service-client by service-client, client-token                 ssf
       GET /.well-known/jwks.json                   anyone by nothing                                              default
       GET /.well-known/oauth-authorization-server  anyone by nothing                                              default
       GET /.well-known/openid-configuration        anyone by nothing                                              default
@@ -125,8 +125,8 @@ describe('Every route declares its access', () => {
       GET /portal/scripts/webauthn.js              anyone by nothing                                              default
       GET /signin                                  anyone by session                                              default
       GET /signout                                 anyone by nothing                                              default
-      GET /ssf/status                              service-client by service-client                               ssf
-      GET /ssf/streams                             service-client by service-client                               ssf
+      GET /ssf/status                              service-client by service-client, client-token                 ssf
+      GET /ssf/streams                             service-client by service-client, client-token                 ssf
       OPTIONS /auth/forward                        proxy-rules by access-jwt, user-token, session, password       default
       OPTIONS /auth/forward/*                      proxy-rules by access-jwt, user-token, session, password       default
       PATCH /api/admin/clients/:clientId           admin by access-jwt, session                                   default
@@ -136,7 +136,7 @@ describe('Every route declares its access', () => {
       PATCH /api/me/passkeys/:id                   signed-in by access-jwt, user-token, session                   default
       PATCH /auth/forward                          proxy-rules by access-jwt, user-token, session, password       default
       PATCH /auth/forward/*                        proxy-rules by access-jwt, user-token, session, password       default
-      PATCH /ssf/streams                           service-client by service-client                               ssf
+      PATCH /ssf/streams                           service-client by service-client, client-token                 ssf
       POST /account/login-key/remove               anyone by session                                              default
       POST /account/passkeys                       anyone by session                                              default
       POST /account/passkeys/:id/remove            anyone by session                                              default
@@ -176,10 +176,10 @@ describe('Every route declares its access', () => {
       POST /oauth2/token                           service-client by service-client                               default
       POST /signin                                 anyone by password, passkey                                    default
       POST /signout                                anyone by session                                              default
-      POST /ssf/poll/:streamId                     service-client by service-client                               ssf
-      POST /ssf/status                             service-client by service-client                               ssf
-      POST /ssf/streams                            service-client by service-client                               ssf
-      POST /ssf/verify                             service-client by service-client                               ssf
+      POST /ssf/poll/:streamId                     service-client by service-client, client-token                 ssf
+      POST /ssf/status                             service-client by service-client, client-token                 ssf
+      POST /ssf/streams                            service-client by service-client, client-token                 ssf
+      POST /ssf/verify                             service-client by service-client, client-token                 ssf
       POST /v1/auth                                anyone by password                                             jwt
       POST /webauthn/authentication                anyone by passkey                                              jwt
       POST /webauthn/authentication/options        anyone by nothing                                              jwt
@@ -188,7 +188,7 @@ describe('Every route declares its access', () => {
       PUT /api/users/:id/public-key                signed-in by password                                          rest-auth
       PUT /auth/forward                            proxy-rules by access-jwt, user-token, session, password       default
       PUT /auth/forward/*                          proxy-rules by access-jwt, user-token, session, password       default
-      PUT /ssf/streams                             service-client by service-client                               ssf
+      PUT /ssf/streams                             service-client by service-client, client-token                 ssf
       "
     `);
   });

@@ -108,6 +108,33 @@ describe('client authentication', () => {
       expectSsfError(res, 401, 'authentication_failed');
     }
   });
+
+  it('takes the client’s own token (scope ssf) instead of its secret, until it expires', async () => {
+    const receiver = await newClient();
+    const stream = await createStream(t, receiver);
+    const issued = await t
+      .http()
+      .post('/oauth2/token')
+      .set('Authorization', receiver.auth)
+      .type('form')
+      .send({ grant_type: 'client_credentials', scope: 'ssf' });
+    expect(issued.status).toBe(200);
+    const bearer = `Bearer ${(issued.body as { access_token: string }).access_token}`;
+    const read = await t.http().get('/ssf/streams').set('Authorization', bearer);
+    expect(read.status).toBe(200);
+    expect((read.body as { stream_id: string }[]).map((s) => s.stream_id)).toEqual([
+      stream.stream_id,
+    ]);
+    const polled = await t
+      .http()
+      .post(`/ssf/poll/${stream.stream_id}`)
+      .set('Authorization', bearer)
+      .send({ returnImmediately: true });
+    expect(polled.status).toBe(200);
+    clock.advance(300_000);
+    const expired = await t.http().get('/ssf/streams').set('Authorization', bearer);
+    expectSsfError(expired, 401, 'authentication_failed');
+  });
 });
 
 describe('stream management', () => {

@@ -12,6 +12,8 @@ export type CredentialKind =
   | 'session'
   /** A service client's Basic credentials (introspection, revocation). */
   | 'service-client'
+  /** A service client's own token (Bearer, RFC 9068, scope `ssf`): the Shared Signals routes. */
+  | 'client-token'
   /** An RSA signature over the user's name, a salt and an expiry (`loginwithrsa`). */
   | 'rsa-signature'
   /** The user a trusted SSO proxy names in its header. */
