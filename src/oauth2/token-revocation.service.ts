@@ -6,6 +6,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { AccessTokensService } from '../credentials/access-tokens/access-tokens.service.js';
 import { OAuth2Exception } from './oauth2-error.js';
 import { looksLikeJwt } from '../credentials/access-tokens/jwt-shape.js';
+import { BY_USER } from '../security-events/security-event-facts.js';
 
 const OAUTH2_API = 'oauth2';
 
@@ -40,7 +41,11 @@ export class TokenRevocationService {
     );
     if (!verified) return;
     const { jti, exp, sub } = verified.claims;
-    await this.accessTokens.revoke(jti, new Date(exp * 1000));
+    // As a user token's revocation: of its user, and by the user when no service client asked.
+    await this.accessTokens.revoke(jti, new Date(exp * 1000), {
+      userId: Number(sub),
+      by: client === null ? BY_USER : {},
+    });
     this.metrics.countTokenRevocation('access-jwt', client);
     await this.audit.record({
       type: 'token.revoke',
