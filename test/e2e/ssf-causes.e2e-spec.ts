@@ -20,7 +20,7 @@ import { PushReceiver } from '../support/push-receiver.js';
 import { createStream, newReceiver, POLL, PUSH, type Receiver, verifySet } from '../support/ssf.js';
 
 /**
- * Each change of a user that SPEC's shared signals name, made through the door a client would
+ * Each change of a user that receivers are told of, made through the door a client would
  * use, arrives at a receiver as the SETs of its cause, by poll and by push alike: each SET checked
  * on its own against the published keys, of the expected type, subject and members, the events of
  * one change under one `txn` of their own, and nothing else in between. A verification event the
@@ -133,7 +133,7 @@ async function bearer(user: TestUser): Promise<string> {
   return `Bearer ${await accessTokenFor(t, user)}`;
 }
 
-const setKey = async (user: TestUser, authorization: string) =>
+const setKey = async (authorization: string) =>
   t
     .http()
     .put('/api/me/public-key')
@@ -215,7 +215,7 @@ const CAUSES: Cause[] = [
     prepare: async (user) => {
       const authorization = await bearer(user);
       await addPasskey(t, user, authenticatorFor(t), { name: 'Laptop', authorization });
-      await setKey(user, authorization);
+      await setKey(authorization);
       await sessionFor(t, user);
       return {};
     },
@@ -329,7 +329,7 @@ const CAUSES: Cause[] = [
   {
     name: 'the RSA login key set: credential-change x509 create',
     prepare: async (user) => ({ authorization: await bearer(user) }),
-    change: (user, { authorization }) => setKey(user, authorization!),
+    change: (_, { authorization }) => setKey(authorization!),
     expected: async (user) => [
       credentialChange(user.id, {
         initiating_entity: 'user',
@@ -342,7 +342,7 @@ const CAUSES: Cause[] = [
     name: 'the RSA login key removed: credential-change x509 delete',
     prepare: async (user) => {
       const authorization = await bearer(user);
-      await setKey(user, authorization);
+      await setKey(authorization);
       return { authorization };
     },
     change: (_, { authorization }) =>
