@@ -9,6 +9,13 @@ const SESSION_REVOKED = `${CAEP}/session-revoked`;
 const ACCOUNT_DISABLED = `${RISC}/account-disabled`;
 const ACCOUNT_ENABLED = `${RISC}/account-enabled`;
 const ACCOUNT_PURGED = `${RISC}/account-purged`;
+/**
+ * How long a token whose signature verified is taken without verifying it again: as long as jose
+ * keeps the key set (its `cacheMaxAge`), so that a key Gatehouse withdraws is trusted no longer
+ * than the cached key set would trust it anyway.
+ */
+const VERIFIED_KEPT_MS = 10 * 60 * 1000;
+const VERIFIED_KEPT_MAX = 10_000;
 
 /**
  * @param {{ issuer: string, jwksUrl: string, audience: string, tokenLifetimeSeconds?: number }} options
@@ -24,6 +31,8 @@ export function createReceiver({ issuer, jwksUrl, audience, tokenLifetimeSeconds
   const revokedJtis = new Map();
   /** Users whose account is disabled or deleted: none of their tokens passes. */
   const closedAccounts = new Set();
+  /** Tokens already verified, with their claims: a service sees the same token again and again. */
+  const verified = new Map();
 
   /**
    * The claims of a live access JWT, or null: signature, issuer and expiry checked locally, then
@@ -31,19 +40,33 @@ export function createReceiver({ issuer, jwksUrl, audience, tokenLifetimeSeconds
    * @param {string} token
    */
   async function checkAccessToken(token) {
-    let claims;
-    try {
-      const verified = await jwtVerify(token, jwks, { issuer, algorithms: ['RS256'] });
-      // A service client's own token (`at+jwt`) names no user: it is never a user's credential.
-      if (verified.protectedHeader.typ === 'at+jwt') return null;
-      claims = verified.payload;
-    } catch {
-      return null;
-    }
+    const claims = await verifiedClaims(token);
+    if (claims === null || claims.exp * 1000 <= Date.now()) return null;
     if (closedAccounts.has(claims.sub)) return null;
     if (claims.jti !== undefined && revokedJtis.has(claims.jti)) return null;
     if ((claims.cv ?? 0) < (validFromVersion.get(claims.sub) ?? 0)) return null;
     return claims;
+  }
+
+  /** The claims of a token signed by Gatehouse for a user, verified once in a while; else null. */
+  async function verifiedClaims(token) {
+    const kept = verified.get(token);
+    if (kept && kept.until > Date.now()) return kept.claims;
+    verified.delete(token);
+    try {
+      const { payload, protectedHeader } = await jwtVerify(token, jwks, {
+        issuer,
+        algorithms: ['RS256'],
+        requiredClaims: ['exp', 'sub'],
+      });
+      // A service client's own token (`at+jwt`) names no user: it is never a user's credential.
+      if (protectedHeader.typ === 'at+jwt') return null;
+      if (verified.size >= VERIFIED_KEPT_MAX) verified.delete(verified.keys().next().value);
+      verified.set(token, { claims: payload, until: Date.now() + VERIFIED_KEPT_MS });
+      return payload;
+    } catch {
+      return null;
+    }
   }
 
   /**
