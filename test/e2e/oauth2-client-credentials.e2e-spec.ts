@@ -1,8 +1,7 @@
-import { createServer } from 'node:net';
 import { createLocalJWKSet, importPKCS8, jwtVerify, SignJWT, type JSONWebKeySet } from 'jose';
 import * as client from 'openid-client';
 import type { Response } from 'supertest';
-import { basic, startTestApp, type TestApp } from '../support/app.js';
+import { basic, startListeningTestApp, startTestApp, type TestApp } from '../support/app.js';
 import { controlClock, type TestClock } from '../support/clock.js';
 import { accessTokenFor, tokenStatus } from '../support/credentials.js';
 import { decodeJwt, registerUser, sql, uniqueName } from '../support/fixtures.js';
@@ -442,31 +441,14 @@ describe('OAuth 2.0 client credentials grant', () => {
   });
 });
 
-/** A port free right now, for an app whose PUBLIC_URL must name the port it listens on. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 describe('the client credentials grant by discovery', () => {
   let issuer: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    issuer = `http://127.0.0.1:${port}`;
-    t = await startTestApp({
+    ({ t, baseUrl: issuer } = await startListeningTestApp({
       ADMIN_USERNAME: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,
-      PUBLIC_URL: issuer,
-      JWT_ISSUER: issuer,
-    });
-    await t.app.listen(port, '127.0.0.1');
+    }));
     adminJwt = await accessTokenFor(t, ADMIN);
   });
   afterAll(() => t.close());

@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as client from 'openid-client';
-import { basic, startTestApp, type TestApp } from '../support/app.js';
+import { basic, startListeningTestApp, startTestApp, type TestApp } from '../support/app.js';
 import { controlClock } from '../support/clock.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import {
@@ -481,31 +480,14 @@ describe('OAuth 2.0 for services', () => {
   });
 });
 
-/** A port free right now, for an app whose PUBLIC_URL must name the port it listens on. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 describe('discovery, as a resource server library does it', () => {
   let issuer: string;
 
   beforeAll(async () => {
-    const port = await freePort();
-    issuer = `http://127.0.0.1:${port}`;
-    t = await startTestApp({
+    ({ t, baseUrl: issuer } = await startListeningTestApp({
       ADMIN_USERNAME: ADMIN.username,
       ADMIN_PASSWORD: ADMIN.password,
-      PUBLIC_URL: issuer,
-      JWT_ISSUER: issuer,
-    });
-    await t.app.listen(port, '127.0.0.1');
+    }));
     adminJwt = await accessTokenFor(t, ADMIN);
   });
   afterAll(() => t.close());

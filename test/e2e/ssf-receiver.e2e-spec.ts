@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { freePort } from '../system/support/processes.js';
 import { resolve } from 'node:path';
-import { basic, startTestApp, type TestApp } from '../support/app.js';
+import { basic, startListeningTestApp, type TestApp } from '../support/app.js';
 import { accessTokenFor } from '../support/credentials.js';
 import { decodeJwt, registerUser, uniqueName } from '../support/fixtures.js';
 import { newReceiver, type Receiver } from '../support/ssf.js';
@@ -30,15 +30,10 @@ let baseUrl: string;
 let adminJwt: string;
 
 beforeAll(async () => {
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  t = await startTestApp({
+  ({ t, baseUrl } = await startListeningTestApp({
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_PASSWORD: ADMIN.password,
-    PUBLIC_URL: baseUrl,
-    JWT_ISSUER: baseUrl,
-  });
-  await t.app.listen(port, '127.0.0.1');
+  }));
   adminJwt = await accessTokenFor(t, ADMIN);
 });
 afterAll(() => t.close());
@@ -213,16 +208,4 @@ async function setEnabled(userId: number, enabled: boolean): Promise<void> {
     .set('Authorization', `Bearer ${adminJwt}`)
     .send({ enabled });
   expect(res.status).toBe(200);
-}
-
-/** A port free right now, for an app whose PUBLIC_URL must name the port it listens on. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import passport, { type Strategy } from 'passport';
 import request from 'supertest';
+import { freePort } from '../system/support/processes.js';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.setup.js';
 import { loadAppConfig, type AppConfig } from '../../src/config/app-config.js';
@@ -94,6 +95,20 @@ export async function startTestApp(
       if (!shared) await database.drop();
     },
   };
+}
+
+/**
+ * The app listening on a real port of 127.0.0.1 that its `PUBLIC_URL` and `JWT_ISSUER` name, for
+ * clients that find it by its metadata (discovery libraries, a receiver in a process of its own).
+ */
+export async function startListeningTestApp(
+  env: Record<string, string> = {},
+): Promise<{ t: TestApp; baseUrl: string }> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const t = await startTestApp({ PUBLIC_URL: baseUrl, JWT_ISSUER: baseUrl, ...env });
+  await t.app.listen(port, '127.0.0.1');
+  return { t, baseUrl };
 }
 
 const VERBS = new Map([
