@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { generateSync } from 'otplib';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -12,7 +11,7 @@ import {
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { registerUser, sql, uniqueName, type TestUser } from '../support/fixtures.js';
 import { addPasskey, authenticatorFor, passkeySignIn } from '../support/passkeys.js';
-import { CLI_JS } from '../support/server-process.js';
+import { type CliRun, runCliOn } from '../support/server-process.js';
 
 /**
  * What an operator does at the command line when the API cannot help (the only admin locked out,
@@ -30,12 +29,6 @@ const APP_ENV = {
   TOTP_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
 };
 const LIST_HEADER = 'id\tusername\tprivilege\tenabled\tlocked\tsecond-factor';
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let database: TestDatabase;
 let t: TestApp;
@@ -56,19 +49,7 @@ afterAll(async () => {
  * key, which the operator's shell need not hold for any of these verbs.
  */
 function cli(args: string[], input = ''): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [CLI_JS, ...args],
-      {
-        env: { PATH: process.env.PATH, DATABASE_URL: database.url, BCRYPT_COST: '4' },
-        timeout: 30_000,
-      },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin!.end(input);
-  });
+  return runCliOn(database.url, args, { input });
 }
 
 function expectDone(run: CliRun, stdout: RegExp): void {

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,7 @@ import { RevokedToken } from '../../src/credentials/access-tokens/entities/revok
 import { basic, startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { decodeJwt, sql } from '../support/fixtures.js';
-import { CLI_JS } from '../support/server-process.js';
+import { type CliOptions, type CliRun, runCliOn, runCliWith } from '../support/server-process.js';
 
 /**
  * The command line, run as the built `gatehouse` binary against a database of its own:
@@ -32,49 +31,13 @@ const ALL_VERBS = [
   'purge',
 ];
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-interface CliOptions {
-  /** Its standard input, closed in any case. */
-  input?: string;
-  /** Its whole environment besides PATH. */
-  env?: Record<string, string>;
-  cwd?: string;
-  /** Killed after it, which fails the run (exit code 1). */
-  timeoutMs?: number;
-}
-
-/** Runs the built CLI with `args`. */
-function runCliWith(
-  args: string[],
-  { input = '', env = {}, cwd, timeoutMs = 30_000 }: CliOptions = {},
-): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [CLI_JS, ...args],
-      { env: { PATH: process.env.PATH, ...env }, cwd, timeout: timeoutMs },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin!.end(input);
-  });
-}
-
 /** Runs the built CLI with `args` against `database`, `env` added. */
 function runCli(
   database: TestDatabase,
   args: string[],
-  { input, env = {} }: Pick<CliOptions, 'input' | 'env'> = {},
+  options: Pick<CliOptions, 'input' | 'env'> = {},
 ): Promise<CliRun> {
-  return runCliWith(args, {
-    input,
-    env: { DATABASE_URL: database.url, BCRYPT_COST: '4', ...env },
-  });
+  return runCliOn(database.url, args, options);
 }
 
 /** A failure as the CLI must report it: its exit code and one line, no stack trace. */

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { createHash, pbkdf2Sync } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +14,7 @@ import {
 } from '../support/credentials.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { decodeJwt, sql, uniqueName } from '../support/fixtures.js';
-import { CLI_JS } from '../support/server-process.js';
+import { type CliRun, runCliOn } from '../support/server-process.js';
 import { scratchSchema, type ScratchSchema } from '../support/migrations.js';
 import { migrations } from '../../src/database/migrations/index.js';
 import { ImportDigests1765300000000 } from '../../src/database/migrations/1765300000000-import-digests.js';
@@ -39,27 +38,9 @@ let database: TestDatabase;
 let t: TestApp;
 let adminJwt: string;
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the built CLI with `args`, `input` on its standard input (closed in any case). */
 function runCli(args: string[], input = ''): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [CLI_JS, ...args],
-      {
-        env: { PATH: process.env.PATH, DATABASE_URL: database.url, BCRYPT_COST: '4' },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin!.end(input);
-  });
+  return runCliOn(database.url, args, { input, timeoutMs: 60000 });
 }
 
 const jsonLines = (lines: object[]) => lines.map((line) => `${JSON.stringify(line)}\n`).join('');

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import bcrypt from 'bcrypt';
 import { generateSync } from 'otplib';
@@ -30,7 +29,7 @@ import {
   passkeyOptions,
   postPasskey,
 } from '../support/passkeys.js';
-import { CLI_JS } from '../support/server-process.js';
+import { type CliRun, runCliOn } from '../support/server-process.js';
 
 /**
  * Every change that ends a user's sessions or tokens, changes a credential or the account records
@@ -775,27 +774,9 @@ describe('Security events: the account', () => {
   });
 });
 
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the built CLI with `args` against the app's database, `input` on its standard input. */
 function runCli(args: string[], input = ''): Promise<CliRun> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [CLI_JS, ...args],
-      {
-        env: { PATH: process.env.PATH, DATABASE_URL: database.url, BCRYPT_COST: '4' },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
-    );
-    child.stdin!.end(input);
-  });
+  return runCliOn(database.url, args, { input, timeoutMs: 60000 });
 }
 
 /** Runs the CLI, which must succeed. */

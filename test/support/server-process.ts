@@ -17,6 +17,52 @@ export const BUILD_DIR = join(
 export const MAIN_JS = join(BUILD_DIR, 'src', 'main.js');
 export const CLI_JS = join(BUILD_DIR, 'src', 'cli.js');
 
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliOptions {
+  /** Its standard input, closed in any case. */
+  input?: string;
+  /** Its whole environment besides PATH. */
+  env?: Record<string, string>;
+  cwd?: string;
+  /** Killed after it, which fails the run (exit code 1). */
+  timeoutMs?: number;
+}
+
+/** Runs the built CLI with `args`. */
+export function runCliWith(
+  args: string[],
+  { input = '', env = {}, cwd, timeoutMs = 30_000 }: CliOptions = {},
+): Promise<CliRun> {
+  return new Promise((resolveRun) => {
+    const child = execFile(
+      process.execPath,
+      [CLI_JS, ...args],
+      { env: { PATH: process.env.PATH, ...env }, cwd, timeout: timeoutMs },
+      (error, stdout, stderr) =>
+        resolveRun({ code: error ? ((error.code as number) ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin!.end(input);
+  });
+}
+
+/** Runs the built CLI with `args` against the database at `databaseUrl`, at the tests' bcrypt cost. */
+export function runCliOn(
+  databaseUrl: string,
+  args: string[],
+  { input, env = {}, timeoutMs }: Pick<CliOptions, 'input' | 'env' | 'timeoutMs'> = {},
+): Promise<CliRun> {
+  return runCliWith(args, {
+    input,
+    timeoutMs,
+    env: { DATABASE_URL: databaseUrl, BCRYPT_COST: '4', ...env },
+  });
+}
+
 export interface ServerProcess {
   child: ChildProcess;
   baseUrl: string;
