@@ -13,6 +13,7 @@ import {
   type Receiver,
   recordUserEvent,
   verifySet,
+  setStreamStatus,
 } from '../support/ssf.js';
 import { EVENT_TYPES, type EventType } from '../../src/security-events/event-types.js';
 import { DeliveriesService, type PendingDelivery } from '../../src/ssf/deliveries.service.js';
@@ -219,13 +220,7 @@ it('stops waiting when the receiver closes the request', async () => {
 
 it('keeps a paused stream’s events and delivers them once it is enabled again', async () => {
   const { receiver, id } = await pollStream();
-  const status = (value: string) =>
-    t
-      .http()
-      .post('/ssf/status')
-      .set('Authorization', receiver.auth)
-      .send({ stream_id: id, status: value })
-      .expect(200);
+  const status = (value: string) => setStreamStatus(t, receiver, id, value);
   await change(81, 'create');
   await status('paused');
   await change(82, 'update');
@@ -237,13 +232,7 @@ it('keeps a paused stream’s events and delivers them once it is enabled again'
 
 it('drops a disabled stream’s events and owes it none while it is disabled', async () => {
   const { receiver, id } = await pollStream();
-  const status = (value: string) =>
-    t
-      .http()
-      .post('/ssf/status')
-      .set('Authorization', receiver.auth)
-      .send({ stream_id: id, status: value })
-      .expect(200);
+  const status = (value: string) => setStreamStatus(t, receiver, id, value);
   await change(91, 'create');
   await status('disabled');
   expect(await sql(t, 'SELECT * FROM "ssf_delivery" WHERE "streamId" = $1', [id])).toEqual([]);

@@ -28,6 +28,7 @@ import {
   recordUserEvent,
   SET_TYPE,
   verifySet,
+  setStreamStatus,
 } from '../support/ssf.js';
 
 /**
@@ -110,14 +111,8 @@ describe('push delivery, in one instance', () => {
       { timeout: 10_000 },
     );
 
-  const setStatus = async (subscriber: Subscriber, status: string) => {
-    const res = await t
-      .http()
-      .post('/ssf/status')
-      .set('Authorization', subscriber.client.auth)
-      .send({ stream_id: subscriber.streamId, status });
-    expect(res.status).toBe(200);
-  };
+  const setStatus = (subscriber: Subscriber, status: string) =>
+    setStreamStatus(t, subscriber.client, subscriber.streamId, status);
 
   const txnOf = (set: string) => decodeJwt(set).txn as string;
   const jtiOf = (set: string) => decodeJwt(set).jti as string;

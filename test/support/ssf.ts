@@ -41,6 +41,21 @@ export async function createStream(
   return res.body as Record<string, unknown> & { stream_id: string };
 }
 
+/** Sets the status of the receiver's stream (`enabled`, `paused`, `disabled`), as its receiver does. */
+export async function setStreamStatus(
+  t: TestApp,
+  receiver: Receiver,
+  streamId: string,
+  status: string,
+): Promise<void> {
+  const res = await t
+    .http()
+    .post('/ssf/status')
+    .set('Authorization', receiver.auth)
+    .send({ stream_id: streamId, status });
+  expect(res.status).toBe(200);
+}
+
 /**
  * Records a user's event as a change of the user's would, in a transaction of its own, for every
  * stream that asked for its type.
