@@ -130,21 +130,35 @@ export class DeliveriesService {
   /** The age of the oldest event each stream is owed, in milliseconds; 0 for a stream owed none. */
   async oldestUndeliveredAges(): Promise<Map<string, number>> {
     const streams = await this.dataSource.getRepository(SsfStream).find({ select: { id: true } });
-    const ages = new Map<string, number>();
-    for (const stream of streams)
-      ages.set(stream.id, (await this.oldestUndeliveredAge(stream.id)) ?? 0);
-    return ages;
+    const owed = await this.oldestOwed();
+    return new Map(streams.map((stream) => [stream.id, owed.get(stream.id) ?? 0]));
   }
 
   /** How long, in milliseconds, the stream's oldest undelivered event has waited; null if none. */
   async oldestUndeliveredAge(streamId: string): Promise<number | null> {
-    const oldest = await this.dataSource
+    return (await this.oldestOwed(streamId)).get(streamId) ?? null;
+  }
+
+  /** Per stream owed anything (or only `streamId`), how long its oldest owed event has waited. */
+  private async oldestOwed(streamId?: string): Promise<Map<string, number>> {
+    // Events are numbered as they happen: each stream's lowest owed id is its oldest event.
+    const query = this.dataSource
       .getRepository(SsfDelivery)
-      .findOne({ where: { streamId }, order: { eventId: 'ASC' } });
-    if (!oldest) return null;
-    const event = await this.dataSource
+      .createQueryBuilder('delivery')
+      .select('delivery.streamId', 'streamId')
+      .addSelect('MIN(delivery.eventId)', 'eventId')
+      .groupBy('delivery.streamId');
+    if (streamId !== undefined) query.where('delivery.streamId = :streamId', { streamId });
+    const oldest: { streamId: string; eventId: number | string }[] = await query.getRawMany();
+    const events = await this.dataSource
       .getRepository(SecurityEvent)
-      .findOneBy({ id: oldest.eventId });
-    return event ? Math.max(0, this.clock.nowMs() - event.occurredAt.getTime()) : null;
+      .findBy({ id: In(oldest.map(({ eventId }) => Number(eventId))) });
+    const occurred = new Map(events.map((event) => [event.id, event.occurredAt.getTime()]));
+    const ages = new Map<string, number>();
+    for (const { streamId: stream, eventId } of oldest) {
+      const at = occurred.get(Number(eventId));
+      if (at !== undefined) ages.set(stream, Math.max(0, this.clock.nowMs() - at));
+    }
+    return ages;
   }
 }
