@@ -18,34 +18,41 @@ const SANE_REQUEST_ID = /^[\w.:-]{1,64}$/;
  * `/auth/validate/{sid}` may carry one, a query string too), errors by type, message and stack
  * (a driver error's own fields may hold query parameters). The redaction is a second line of
  * defence, should a header ever reach a line.
+ *
+ * Lines go through `process.stdout`, which Node writes synchronously to pipes and files on Linux:
+ * pino's default destination writes from the thread pool, which at exit can put a line still in
+ * flight after the last one (the line that says the server stopped), or lose it.
  */
 export function createRootLogger(level: string): Logger {
-  return pino({
-    level,
-    formatters: { level: (label) => ({ level: label }) },
-    serializers: {
-      req: (request: { method?: string; routeOptions?: { url?: string } }) => ({
-        method: request.method,
-        route: request.routeOptions?.url ?? '(unmatched)',
-      }),
-      res: (reply: { statusCode?: number }) => ({ status: reply.statusCode }),
-      err: (error: unknown) =>
-        error instanceof Error
-          ? { type: error.name, message: error.message, stack: error.stack }
-          : error,
+  return pino(
+    {
+      level,
+      formatters: { level: (label) => ({ level: label }) },
+      serializers: {
+        req: (request: { method?: string; routeOptions?: { url?: string } }) => ({
+          method: request.method,
+          route: request.routeOptions?.url ?? '(unmatched)',
+        }),
+        res: (reply: { statusCode?: number }) => ({ status: reply.statusCode }),
+        err: (error: unknown) =>
+          error instanceof Error
+            ? { type: error.name, message: error.message, stack: error.stack }
+            : error,
+      },
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'res.headers["set-cookie"]',
+          'headers.authorization',
+          'headers.cookie',
+          'headers["set-cookie"]',
+        ],
+        censor: '[redacted]',
+      },
     },
-    redact: {
-      paths: [
-        'req.headers.authorization',
-        'req.headers.cookie',
-        'res.headers["set-cookie"]',
-        'headers.authorization',
-        'headers.cookie',
-        'headers["set-cookie"]',
-      ],
-      censor: '[redacted]',
-    },
-  });
+    process.stdout,
+  );
 }
 
 /** Fastify's `genReqId`: the caller's `X-Request-Id` when it is a sane token, else a new UUID. */
