@@ -439,7 +439,7 @@ describe('OAuth 2.0 for services', () => {
 
       const events = await sql(
         t,
-        `SELECT * FROM "audit_event" WHERE "type" = 'admin.change' AND "detail" LIKE $1`,
+        `SELECT * FROM "audit_event" WHERE "type" = 'admin.change' AND "detail" LIKE $1 ORDER BY "id"`,
         [`%${created.clientId}%`],
       );
       expect(events.map((e) => JSON.parse(String(e.detail)).action)).toEqual([
