@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { configDefaults, defineConfig } from 'vitest/config';
 
@@ -14,10 +15,18 @@ const serverProcessFiles = readdirSync('test', { recursive: true, encoding: 'utf
   .filter((file) => readFileSync(file, 'utf8').includes('support/server-process.js'))
   .sort();
 
+/**
+ * Two test files per core: most of a file's time is spent waiting on the processes, sockets and
+ * databases it drives, so Vitest's default (one worker fewer than the cores, a single one on a
+ * two-core machine) leaves the machine half idle.
+ */
+const maxWorkers = 2 * availableParallelism();
+
 export default defineConfig({
   test: {
     globals: true,
     root: './',
+    maxWorkers,
     testTimeout: 30_000,
     hookTimeout: 60_000,
     projects: [
