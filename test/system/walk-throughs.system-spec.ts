@@ -141,68 +141,75 @@ describe('every shell block of the README and the guides', () => {
   });
 });
 
-describe.each(RUNNABLE)('%s, pasted into bash on a fresh install', (page) => {
-  const script = extractScript(readFileSync(page, 'utf8'));
-  let scratch: string;
-  let server: ChildProcess | undefined;
-  let serverOutput = '';
-  let baseUrl: string;
-  let databaseUrl: string;
+/**
+ * The pages run side by side, each against a server and a database of its own: most of a page's
+ * time is its `npx gatehouse` commands starting up, one core each.
+ */
+describe.concurrent('the README and the guides, each pasted into bash on a fresh install', () => {
+  // One build for every page: npm run build is quick when dist is up to date.
+  beforeAll(() => run('npm', ['run', 'build'], { timeout: 240_000 }), 300_000);
 
-  beforeAll(async () => {
-    // One build for every page: npm run build is quick when dist is up to date.
-    if (page === RUNNABLE[0]) await run('npm', ['run', 'build'], { timeout: 240_000 });
-    scratch = mkdtempSync(join(tmpdir(), 'gatehouse-walk-through-'));
-    const port = await freePort();
-    baseUrl = `http://localhost:${port}`;
-    databaseUrl = `sqlite:${join(scratch, 'gatehouse.sqlite')}`;
-    const { command, env } = startProdCommand('dist');
-    server = spawn(command, [], {
-      cwd: PROJECT,
-      env: { ...baseEnv(), ...env, PORT: String(port), DATABASE_URL: databaseUrl },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  describe.each(RUNNABLE)('%s', (page) => {
+    const script = extractScript(readFileSync(page, 'utf8'));
+    let scratch: string;
+    let server: ChildProcess | undefined;
+    let serverOutput = '';
+    let baseUrl: string;
+    let databaseUrl: string;
+
+    beforeAll(async () => {
+      scratch = mkdtempSync(join(tmpdir(), 'gatehouse-walk-through-'));
+      const port = await freePort();
+      baseUrl = `http://localhost:${port}`;
+      databaseUrl = `sqlite:${join(scratch, 'gatehouse.sqlite')}`;
+      const { command, env } = startProdCommand('dist');
+      server = spawn(command, [], {
+        cwd: PROJECT,
+        env: { ...baseEnv(), ...env, PORT: String(port), DATABASE_URL: databaseUrl },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      server.stdout!.on('data', (chunk: Buffer) => (serverOutput += chunk.toString('utf8')));
+      server.stderr!.on('data', (chunk: Buffer) => (serverOutput += chunk.toString('utf8')));
+      await waitUntilOk(`${baseUrl}/health/ready`, () => serverOutput);
+    }, 300_000);
+
+    afterAll(async () => {
+      if (server && server.exitCode === null && server.signalCode === null) {
+        const exited = new Promise((done) => server!.once('exit', done));
+        server.kill('SIGTERM');
+        const timer = setTimeout(() => server!.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      if (scratch) rmSync(scratch, { recursive: true, force: true });
     });
-    server.stdout!.on('data', (chunk: Buffer) => (serverOutput += chunk.toString('utf8')));
-    server.stderr!.on('data', (chunk: Buffer) => (serverOutput += chunk.toString('utf8')));
-    await waitUntilOk(`${baseUrl}/health/ready`, () => serverOutput);
-  }, 300_000);
 
-  afterAll(async () => {
-    if (server && server.exitCode === null && server.signalCode === null) {
-      const exited = new Promise((done) => server!.once('exit', done));
-      server.kill('SIGTERM');
-      const timer = setTimeout(() => server!.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    if (scratch) rmSync(scratch, { recursive: true, force: true });
+    it('runs to the end, prints the answers its comments show, and leaves the tree clean', async () => {
+      const file = join(scratch, 'walk-through.sh');
+      writeFileSync(
+        file,
+        `trap 'echo "${page} script failed at line $((LINENO - 1)): $BASH_COMMAND" >&2' ERR\n${script}\n`,
+      );
+      const before = await treeState();
+
+      const result = await runScript(file, {
+        ...baseEnv(),
+        GATEHOUSE: baseUrl,
+        // The CLI reads the server's database, as it would in the project directory after npm start.
+        DATABASE_URL: databaseUrl,
+        // Where a page's own proxy listens, so that it runs beside other servers of this machine.
+        PROXY_PORT: String(await freePort()),
+      });
+
+      const numbered = script
+        .split('\n')
+        .map((line, index) => `${String(index + 1).padStart(3)}  ${line}`)
+        .join('\n');
+      const report = `\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}\n--- script\n${numbered}\n--- server\n${serverOutput.slice(-4000)}`;
+      expect(result.code, `the script exited ${result.code}${report}`).toBe(0);
+      const mismatch = firstMismatch(commandsOf(script), result.stdout);
+      expect(mismatch, `${mismatch}${report}`).toBeUndefined();
+      expect(await treeState(), 'files the script left in the project').toBe(before);
+    }, 300_000);
   });
-
-  it('runs to the end, prints the answers its comments show, and leaves the tree clean', async () => {
-    const file = join(scratch, 'walk-through.sh');
-    writeFileSync(
-      file,
-      `trap 'echo "${page} script failed at line $((LINENO - 1)): $BASH_COMMAND" >&2' ERR\n${script}\n`,
-    );
-    const before = await treeState();
-
-    const result = await runScript(file, {
-      ...baseEnv(),
-      GATEHOUSE: baseUrl,
-      // The CLI reads the server's database, as it would in the project directory after npm start.
-      DATABASE_URL: databaseUrl,
-      // Where a page's own proxy listens, so that it runs beside other servers of this machine.
-      PROXY_PORT: String(await freePort()),
-    });
-
-    const numbered = script
-      .split('\n')
-      .map((line, index) => `${String(index + 1).padStart(3)}  ${line}`)
-      .join('\n');
-    const report = `\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}\n--- script\n${numbered}\n--- server\n${serverOutput.slice(-4000)}`;
-    expect(result.code, `the script exited ${result.code}${report}`).toBe(0);
-    const mismatch = firstMismatch(commandsOf(script), result.stdout);
-    expect(mismatch, `${mismatch}${report}`).toBeUndefined();
-    expect(await treeState(), 'files the script left in the project').toBe(before);
-  }, 300_000);
 });
