@@ -167,6 +167,8 @@ describe('fault tolerance', () => {
 
   it('SIGTERM in the middle of a burst of registrations: exits 0, and every 201 is still there after a restart', async () => {
     const first = await start({ DATABASE_URL: database.url });
+    // A timeout says nothing of where the server was: its output does.
+    onTestFailed(() => console.info(`first server's output:\n${first.output()}`));
     let signalledAt = 0;
     const burst = await registrationBurst(first.baseUrl, {
       total: 200,
