@@ -30,6 +30,7 @@ import {
   postPasskey,
 } from '../support/passkeys.js';
 import { type CliRun, runCliOn } from '../support/server-process.js';
+import { issSub, sessionOf } from '../support/ssf.js';
 
 /**
  * Every change that ends a user's sessions or tokens, changes a credential or the account records
@@ -56,18 +57,6 @@ let disabledStream: string;
 const txns = new Set<string>();
 
 type Detail = SecurityEvent['detail'];
-
-const issSub = (userId: number) => ({
-  format: 'iss_sub',
-  iss: t.config.jwt.issuer,
-  sub: String(userId),
-});
-
-const sessionOf = (userId: number, id: string) => ({
-  format: 'complex',
-  user: issSub(userId),
-  session: { format: 'opaque', id },
-});
 
 async function lastEventId(): Promise<number> {
   const [last] = await t.db.getRepository(SecurityEvent).find({ order: { id: 'DESC' }, take: 1 });
@@ -202,7 +191,7 @@ describe('Security events: sessions and tokens ended before their time', () => {
         withSession(t.http().post(`/auth/logout/${session.sid}`), session).expect(201),
       ),
     );
-    expect(revoked.sub_id).toEqual(sessionOf(user.id, session.sid));
+    expect(revoked.sub_id).toEqual(sessionOf(t, user.id, session.sid));
     expect(membersOf(revoked)).toEqual({ initiating_entity: 'user' });
   });
 
@@ -217,7 +206,7 @@ describe('Security events: sessions and tokens ended before their time', () => {
     );
     expect(events.map((event) => event.type)).toEqual([EVENT_TYPES.sessionRevoked]);
     const [revoked] = await oneChange(events);
-    expect(revoked.sub_id).toEqual(issSub(user.id));
+    expect(revoked.sub_id).toEqual(issSub(t, user.id));
     expect(membersOf(revoked)).toEqual({
       initiating_entity: 'user',
       gatehouse_cv: await credentialVersion(user.id),
@@ -241,7 +230,7 @@ describe('Security events: sessions and tokens ended before their time', () => {
     });
     const [revoked] = await oneChange(events);
     expect(events[0].type).toBe(EVENT_TYPES.sessionRevoked);
-    expect(revoked.sub_id).toEqual(sessionOf(user.id, sid));
+    expect(revoked.sub_id).toEqual(sessionOf(t, user.id, sid));
   });
 
   it("the portal's sign-out everywhere else: session-revoked of each other session, in one txn", async () => {
@@ -262,7 +251,7 @@ describe('Security events: sessions and tokens ended before their time', () => {
     expect(events.map((event) => event.type)).toEqual(Array(2).fill(EVENT_TYPES.sessionRevoked));
     const details = await oneChange(events);
     expect(details.map((detail) => detail.sub_id)).toEqual(
-      others.map((other) => sessionOf(user.id, other.sid)),
+      others.map((other) => sessionOf(t, user.id, other.sid)),
     );
     expect(details.map((detail) => membersOf(detail))).toEqual(
       Array(2).fill({ initiating_entity: 'user' }),
@@ -278,7 +267,7 @@ describe('Security events: sessions and tokens ended before their time', () => {
     );
     const [ended] = await oneChange(ownerEnds);
     expect(ownerEnds[0].type).toBe(EVENT_TYPES.sessionRevoked);
-    expect(ended.sub_id).toEqual(sessionOf(user.id, mine.sid));
+    expect(ended.sub_id).toEqual(sessionOf(t, user.id, mine.sid));
     expect(membersOf(ended)).toEqual({ initiating_entity: 'user' });
 
     const theirs = await sessionFor(t, user);
@@ -287,7 +276,7 @@ describe('Security events: sessions and tokens ended before their time', () => {
         asAdmin(t.http().delete(`/api/admin/sessions/${theirs.sid}`)).expect(204),
       ),
     );
-    expect(byAdmin.sub_id).toEqual(sessionOf(user.id, theirs.sid));
+    expect(byAdmin.sub_id).toEqual(sessionOf(t, user.id, theirs.sid));
     expect(membersOf(byAdmin)).toEqual({ initiating_entity: 'admin' });
   });
 
@@ -332,7 +321,7 @@ describe('Security events: sessions and tokens ended before their time', () => {
     const expectRevoked = async (events: SecurityEvent[], id: number, by?: string) => {
       const [revoked] = await oneChange(events);
       expect(events.map((event) => event.type)).toEqual([EVENT_TYPES.sessionRevoked]);
-      expect(revoked.sub_id).toEqual(sessionOf(user.id, `user-token:${id}`));
+      expect(revoked.sub_id).toEqual(sessionOf(t, user.id, `user-token:${id}`));
       expect(membersOf(revoked)).toEqual(by ? { initiating_entity: by } : {});
     };
 
@@ -415,14 +404,14 @@ describe('Security events: credentials', () => {
       EVENT_TYPES.sessionRevoked,
     ]);
     const [changed, revoked] = await oneChange(events);
-    expect(changed.sub_id).toEqual(issSub(user.id));
+    expect(changed.sub_id).toEqual(issSub(t, user.id));
     expect(membersOf(changed)).toEqual({
       initiating_entity: 'user',
       credential_type: 'password',
       change_type: 'update',
       gatehouse_cv: cv,
     });
-    expect(revoked.sub_id).toEqual(issSub(user.id));
+    expect(revoked.sub_id).toEqual(issSub(t, user.id));
     expect(membersOf(revoked)).toEqual({ initiating_entity: 'user', gatehouse_cv: cv });
   });
 
@@ -452,7 +441,7 @@ describe('Security events: credentials', () => {
     });
     expect(on.map((event) => event.type)).toEqual([EVENT_TYPES.credentialChange]);
     const [created] = await oneChange(on);
-    expect(created.sub_id).toEqual(issSub(user.id));
+    expect(created.sub_id).toEqual(issSub(t, user.id));
     expect(membersOf(created)).toEqual({
       initiating_entity: 'user',
       credential_type: 'app',
@@ -508,7 +497,7 @@ describe('Security events: credentials', () => {
     const changeOf = async (events: SecurityEvent[]) => {
       expect(events.map((event) => event.type)).toEqual([EVENT_TYPES.credentialChange]);
       const [changed] = await oneChange(events);
-      expect(changed.sub_id).toEqual(issSub(user.id));
+      expect(changed.sub_id).toEqual(issSub(t, user.id));
       return membersOf(changed);
     };
     expect(await changeOf(await setKey())).toEqual({
@@ -569,7 +558,7 @@ describe('Security events: credentials', () => {
     });
     const [created] = await oneChange(added);
     expect(added[0].type).toBe(EVENT_TYPES.credentialChange);
-    expect(created.sub_id).toEqual(issSub(user.id));
+    expect(created.sub_id).toEqual(issSub(t, user.id));
     expect(membersOf(created)).toEqual({
       initiating_entity: 'user',
       credential_type: 'fido2-platform',
@@ -665,7 +654,7 @@ describe('Security events: the account', () => {
     const promoted = await patch(user, { privilege: 'admin' });
     expect(promoted.map((event) => event.type)).toEqual([EVENT_TYPES.tokenClaimsChange]);
     const [claims] = await oneChange(promoted);
-    expect(claims.sub_id).toEqual(issSub(user.id));
+    expect(claims.sub_id).toEqual(issSub(t, user.id));
     expect(membersOf(claims)).toEqual({
       initiating_entity: 'admin',
       claims: { sub_type: 'admin', scope: t.config.defaultScopes.admin },
@@ -693,15 +682,15 @@ describe('Security events: the account', () => {
       EVENT_TYPES.sessionRevoked,
     ]);
     const [account, sessions] = await oneChange(disabled);
-    expect(account.sub_id).toEqual(issSub(user.id));
+    expect(account.sub_id).toEqual(issSub(t, user.id));
     expect(membersOf(account)).toEqual({ initiating_entity: 'admin', gatehouse_cv: cv });
-    expect(sessions.sub_id).toEqual(issSub(user.id));
+    expect(sessions.sub_id).toEqual(issSub(t, user.id));
     expect(membersOf(sessions)).toEqual({ initiating_entity: 'admin', gatehouse_cv: cv });
 
     const enabled = await patch(user, { enabled: true });
     expect(enabled.map((event) => event.type)).toEqual([EVENT_TYPES.accountEnabled]);
     const [back] = await oneChange(enabled);
-    expect(back.sub_id).toEqual(issSub(user.id));
+    expect(back.sub_id).toEqual(issSub(t, user.id));
     expect(membersOf(back)).toEqual({ initiating_entity: 'admin' });
     expect(await patch(user, { enabled: true })).toEqual([]);
   });
@@ -727,7 +716,7 @@ describe('Security events: the account', () => {
       EVENT_TYPES.sessionRevoked,
     ]);
     const details = await oneChange(ended);
-    expect(details.map((detail) => detail.sub_id)).toEqual(Array(3).fill(issSub(user.id)));
+    expect(details.map((detail) => detail.sub_id)).toEqual(Array(3).fill(issSub(t, user.id)));
     expect(details.map((detail) => membersOf(detail))).toEqual([
       {
         initiating_entity: 'admin',
@@ -755,7 +744,7 @@ describe('Security events: the account', () => {
       [EVENT_TYPES.accountPurged, user.id],
     ]);
     const [gone] = await oneChange(purged);
-    expect(gone.sub_id).toEqual(issSub(user.id));
+    expect(gone.sub_id).toEqual(issSub(t, user.id));
     expect(membersOf(gone)).toEqual({ initiating_entity: 'admin' });
   });
 
@@ -863,7 +852,7 @@ describe('Security events: the command line and imports', { timeout: 120_000 }, 
       EVENT_TYPES.sessionRevoked,
     ]);
     const details = await oneChange(updated);
-    expect(details.map((detail) => detail.sub_id)).toEqual(Array(4).fill(issSub(id)));
+    expect(details.map((detail) => detail.sub_id)).toEqual(Array(4).fill(issSub(t, id)));
     expect(details.map((detail) => membersOf(detail))).toEqual([
       {
         initiating_entity: 'admin',

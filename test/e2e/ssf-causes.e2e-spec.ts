@@ -17,7 +17,16 @@ import {
 import { decodeJwt, registerUser, type TestUser, uniqueName } from '../support/fixtures.js';
 import { addPasskey, authenticatorFor } from '../support/passkeys.js';
 import { PushReceiver } from '../support/push-receiver.js';
-import { createStream, newReceiver, POLL, PUSH, type Receiver, verifySet } from '../support/ssf.js';
+import {
+  createStream,
+  issSub,
+  newReceiver,
+  POLL,
+  PUSH,
+  type Receiver,
+  sessionOf,
+  verifySet,
+} from '../support/ssf.js';
 
 /**
  * Each change of a user that receivers are told of, made through the door a client would
@@ -88,18 +97,6 @@ async function adminBearer(): Promise<string> {
   return `Bearer ${await adminJwt()}`;
 }
 
-const issSub = (userId: number) => ({
-  format: 'iss_sub',
-  iss: t.config.jwt.issuer,
-  sub: String(userId),
-});
-
-const sessionOf = (userId: number, id: string) => ({
-  format: 'complex',
-  user: issSub(userId),
-  session: { format: 'opaque', id },
-});
-
 const jwtId = (token: string) => ({
   format: 'jwt_id',
   iss: t.config.jwt.issuer,
@@ -166,7 +163,7 @@ const sessionRevoked = (subId: unknown, members: Record<string, unknown>): Expec
 
 const credentialChange = (userId: number, members: Record<string, unknown>): Expected => ({
   type: EVENT_TYPES.credentialChange,
-  subId: issSub(userId),
+  subId: issSub(t, userId),
   members,
 });
 
@@ -177,7 +174,7 @@ const CAUSES: Cause[] = [
     change: (_, { session }) =>
       withSession(t.http().post(`/auth/logout/${session!.sid}`), session!).expect(201),
     expected: async (user, { session }) => [
-      sessionRevoked(sessionOf(user.id, session!.sid), { initiating_entity: 'user' }),
+      sessionRevoked(sessionOf(t, user.id, session!.sid), { initiating_entity: 'user' }),
     ],
   },
   {
@@ -191,7 +188,7 @@ const CAUSES: Cause[] = [
         201,
       ),
     expected: async (user) => [
-      sessionRevoked(issSub(user.id), {
+      sessionRevoked(issSub(t, user.id), {
         initiating_entity: 'user',
         gatehouse_cv: await credentialVersion(user.id),
       }),
@@ -207,7 +204,7 @@ const CAUSES: Cause[] = [
         .set('Authorization', await adminBearer())
         .expect(204),
     expected: async (user, { session }) => [
-      sessionRevoked(sessionOf(user.id, session!.sid), { initiating_entity: 'admin' }),
+      sessionRevoked(sessionOf(t, user.id, session!.sid), { initiating_entity: 'admin' }),
     ],
   },
   {
@@ -240,7 +237,7 @@ const CAUSES: Cause[] = [
           change_type: 'delete',
           gatehouse_cv: cv,
         }),
-        sessionRevoked(issSub(user.id), { initiating_entity: 'admin', gatehouse_cv: cv }),
+        sessionRevoked(issSub(t, user.id), { initiating_entity: 'admin', gatehouse_cv: cv }),
       ];
     },
   },
@@ -263,7 +260,7 @@ const CAUSES: Cause[] = [
           change_type: 'update',
           gatehouse_cv: cv,
         }),
-        sessionRevoked(issSub(user.id), { initiating_entity: 'user', gatehouse_cv: cv }),
+        sessionRevoked(issSub(t, user.id), { initiating_entity: 'user', gatehouse_cv: cv }),
       ];
     },
   },
@@ -285,7 +282,7 @@ const CAUSES: Cause[] = [
           change_type: 'update',
           gatehouse_cv: cv,
         }),
-        sessionRevoked(issSub(user.id), { initiating_entity: 'admin', gatehouse_cv: cv }),
+        sessionRevoked(issSub(t, user.id), { initiating_entity: 'admin', gatehouse_cv: cv }),
       ];
     },
   },
@@ -403,7 +400,7 @@ const CAUSES: Cause[] = [
     expected: async (user) => [
       {
         type: EVENT_TYPES.tokenClaimsChange,
-        subId: issSub(user.id),
+        subId: issSub(t, user.id),
         members: {
           initiating_entity: 'admin',
           claims: { sub_type: 'admin', scope: t.config.defaultScopes.admin },
@@ -418,7 +415,7 @@ const CAUSES: Cause[] = [
     expected: async (user) => [
       {
         type: EVENT_TYPES.tokenClaimsChange,
-        subId: issSub(user.id),
+        subId: issSub(t, user.id),
         members: {
           initiating_entity: 'admin',
           claims: { sub_type: 'user', scope: 'orders:read orders:write' },
@@ -436,10 +433,10 @@ const CAUSES: Cause[] = [
       return [
         {
           type: EVENT_TYPES.accountDisabled,
-          subId: issSub(user.id),
+          subId: issSub(t, user.id),
           members: { initiating_entity: 'admin', gatehouse_cv: cv },
         },
-        sessionRevoked(issSub(user.id), { initiating_entity: 'admin', gatehouse_cv: cv }),
+        sessionRevoked(issSub(t, user.id), { initiating_entity: 'admin', gatehouse_cv: cv }),
       ];
     },
   },
@@ -453,7 +450,7 @@ const CAUSES: Cause[] = [
     expected: async (user) => [
       {
         type: EVENT_TYPES.accountEnabled,
-        subId: issSub(user.id),
+        subId: issSub(t, user.id),
         members: { initiating_entity: 'admin' },
       },
     ],
@@ -470,7 +467,7 @@ const CAUSES: Cause[] = [
     expected: async (user) => [
       {
         type: EVENT_TYPES.accountPurged,
-        subId: issSub(user.id),
+        subId: issSub(t, user.id),
         members: { initiating_entity: 'admin' },
       },
     ],
@@ -506,7 +503,7 @@ const CAUSES: Cause[] = [
     change: (_, { token }) =>
       t.http().post('/auth/logout').set('Authorization', `Bearer ${token!}`).expect(200),
     expected: async (user, { userTokenId }) => [
-      sessionRevoked(sessionOf(user.id, `user-token:${userTokenId!}`), {
+      sessionRevoked(sessionOf(t, user.id, `user-token:${userTokenId!}`), {
         initiating_entity: 'user',
       }),
     ],
@@ -519,7 +516,7 @@ const CAUSES: Cause[] = [
     }),
     change: (_, { token }) => revoke(token!),
     expected: async (user, { userTokenId }) => [
-      sessionRevoked(sessionOf(user.id, `user-token:${userTokenId!}`), {
+      sessionRevoked(sessionOf(t, user.id, `user-token:${userTokenId!}`), {
         initiating_entity: 'user',
       }),
     ],

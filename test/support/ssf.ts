@@ -30,6 +30,16 @@ export async function newReceiver(t: TestApp, adminJwt: string): Promise<Receive
   return { ...client, auth: basic(client.clientId, client.clientSecret) };
 }
 
+/** A user as an event's subject names them (RFC 9493 `iss_sub`, the app's issuer). */
+export function issSub(t: TestApp, userId: number) {
+  return { format: 'iss_sub', iss: t.config.jwt.issuer, sub: String(userId) };
+}
+
+/** A session as an event's subject names it: its user, and its id as an opaque subject. */
+export function sessionOf(t: TestApp, userId: number, id: string) {
+  return { format: 'complex', user: issSub(t, userId), session: { format: 'opaque', id } };
+}
+
 /** Creates the receiver's stream; answers its configuration. */
 export async function createStream(
   t: TestApp,
